@@ -1,0 +1,103 @@
+//! `forewarn simulate`: read customers and events, run the simulator, print the timeline.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use forewarn_core::customer::{Customer, parse_customers};
+use forewarn_core::engine::Engine;
+use forewarn_core::sim::{Input, Simulator};
+
+use crate::Format;
+
+/// The bundled sample customers, so the bare command works anywhere.
+const SAMPLE_CUSTOMERS: &str = include_str!("../../infra/seed/customers.json");
+/// The bundled sample events.
+const SAMPLE_EVENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../events");
+
+#[derive(Debug, thiserror::Error)]
+enum SimError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: io::Error },
+    #[error("{path}: {reason}")]
+    Customers { path: String, reason: String },
+}
+
+pub fn run(customers: Option<PathBuf>, events: Vec<PathBuf>, format: Format) -> ExitCode {
+    match simulate(customers, events, format) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("forewarn simulate: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn simulate(customers: Option<PathBuf>, events: Vec<PathBuf>, format: Format) -> Result<(), SimError> {
+    let (label, text) = match &customers {
+        Some(p) => (p.display().to_string(), read(p)?),
+        None => ("bundled customers".to_owned(), SAMPLE_CUSTOMERS.to_owned()),
+    };
+    let customers = load_customers(&label, &text)?;
+    let paths = if events.is_empty() { vec![PathBuf::from(SAMPLE_EVENTS)] } else { events };
+    let mut inputs = Vec::new();
+    for p in &paths {
+        read_events(p, &mut inputs)?;
+    }
+    let sim = Simulator::new(Engine::default(), customers.clone());
+    let records = sim.run(inputs).map_err(|e| SimError::Customers { path: "templates".into(), reason: e.to_string() })?;
+    let mut out = io::stdout().lock();
+    let written = match format {
+        Format::Json => records.iter().try_for_each(|r| {
+            serde_json::to_writer(&mut out, r).map_err(io::Error::other)?;
+            writeln!(out)
+        }),
+        Format::Text => crate::timeline::write(&mut out, &records, &customers),
+    };
+    match written {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(|source| SimError::Read { path: "stdout".into(), source }),
+    }
+}
+
+fn read(p: &Path) -> Result<String, SimError> {
+    fs::read_to_string(p).map_err(|source| SimError::Read { path: p.display().to_string(), source })
+}
+
+fn load_customers(label: &str, text: &str) -> Result<Vec<Customer>, SimError> {
+    let parsed = parse_customers(text).map_err(|e| SimError::Customers { path: label.into(), reason: e.to_string() })?;
+    let mut customers = Vec::with_capacity(parsed.len());
+    for c in parsed {
+        match c {
+            Ok(c) => customers.push(c),
+            Err(e) => eprintln!("forewarn simulate: {label}: skipping customer {e}"),
+        }
+    }
+    Ok(customers)
+}
+
+/// Reads one event file (an object or an array of them) or every `.json` file under a
+/// directory, skipping `schemas/`.
+fn read_events(p: &Path, inputs: &mut Vec<Input>) -> Result<(), SimError> {
+    let meta = fs::metadata(p).map_err(|source| SimError::Read { path: p.display().to_string(), source })?;
+    if meta.is_dir() {
+        let mut entries: Vec<PathBuf> = fs::read_dir(p)
+            .map_err(|source| SimError::Read { path: p.display().to_string(), source })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|e| e.file_name().is_some_and(|n| n != "schemas"))
+            .filter(|e| e.is_dir() || e.extension().is_some_and(|x| x == "json"))
+            .collect();
+        entries.sort();
+        for e in entries {
+            read_events(&e, inputs)?;
+        }
+        return Ok(());
+    }
+    let text = read(p)?;
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(serde_json::Value::Array(items)) => inputs.extend(items.iter().map(|v| Input::from_json(&v.to_string()))),
+        _ => inputs.push(Input::from_json(&text)),
+    }
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! The human timeline: grouped by customer, in their local time, with the reasons.
+
+use std::io::{self, Write};
+
+use forewarn_core::customer::Customer;
+use forewarn_core::sim::{Record, display_zone};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+pub fn write(out: &mut impl Write, records: &[Record], customers: &[Customer]) -> io::Result<()> {
+    let mut order: Vec<Option<&str>> = Vec::new();
+    for r in records {
+        if !order.contains(&r.customer_id()) {
+            order.push(r.customer_id());
+        }
+    }
+    let (mut sent, mut scheduled, mut suppressed, mut cancelled, mut rejected) = (0, 0, 0, 0, 0);
+    for who in order {
+        let customer = who.and_then(|id| customers.iter().find(|c| c.id.as_str() == id));
+        let (zone, zone_name) = display_zone(customer);
+        match (who, customer) {
+            (Some(id), Some(c)) => writeln!(
+                out,
+                "{} ({id}) · {zone_name} · {}",
+                c.name.as_deref().unwrap_or("(no name)"),
+                c.locale
+            )?,
+            (Some(id), None) => writeln!(out, "unknown customer {id} · times in UTC")?,
+            (None, _) => writeln!(out, "events without a readable customer · times in UTC")?,
+        }
+        let mut mine: Vec<&Record> = records.iter().filter(|r| r.customer_id() == who).collect();
+        mine.sort_by_key(|r| r.at());
+        for r in mine {
+            match r {
+                Record::Decision { event_id, detail_type, outcome, send_at, channels, reasons, at, .. } => {
+                    let what = match (*outcome, send_at) {
+                        ("scheduled", Some(t)) => {
+                            scheduled += 1;
+                            format!("scheduled for {} ({})", local(*t, &zone), channels.join(" + "))
+                        }
+                        ("send_now", _) => format!("send now ({})", channels.join(" + ")),
+                        ("suppressed", _) => {
+                            suppressed += 1;
+                            "suppressed".into()
+                        }
+                        ("rejected", _) => {
+                            rejected += 1;
+                            "REJECTED".into()
+                        }
+                        (o, _) => o.to_owned(),
+                    };
+                    writeln!(
+                        out,
+                        "  {}  {} {}  → {what}",
+                        local(*at, &zone),
+                        detail_type.as_deref().unwrap_or("?"),
+                        event_id.as_deref().unwrap_or("(no id)")
+                    )?;
+                    for reason in reasons {
+                        writeln!(out, "  {:18}    · {reason}", "")?;
+                    }
+                }
+                Record::Delivery { event_id, channel, device_id, sent_at, to, subject, body, expects_reply, .. } => {
+                    sent += 1;
+                    let device = device_id.as_deref().map(|d| format!(" {d}")).unwrap_or_default();
+                    writeln!(out, "  {}  ✉ {channel}{device} to {to} ({event_id})", local(*sent_at, &zone))?;
+                    if let Some(s) = subject {
+                        writeln!(out, "  {:18}    « {s} »", "")?;
+                    }
+                    writeln!(out, "  {:18}    {}", "", body.lines().next().unwrap_or(""))?;
+                    if *expects_reply {
+                        writeln!(out, "  {:18}    (waits for the customer's reply)", "")?;
+                    }
+                }
+                Record::Cancelled { event_id, by_event_id, reason, at, .. } => {
+                    cancelled += 1;
+                    writeln!(out, "  {}  ✗ cancelled {event_id} (by {by_event_id}): {reason}", local(*at, &zone))?;
+                }
+            }
+        }
+        writeln!(out)?;
+    }
+    writeln!(
+        out,
+        "{sent} messages sent, {scheduled} scheduled, {cancelled} cancelled, {suppressed} suppressed, {rejected} rejected"
+    )
+}
+
+/// `Mon 23 Nov 08:00` in the customer's zone.
+fn local(t: Timestamp, zone: &TimeZone) -> String {
+    t.to_zoned(zone.clone()).strftime("%a %d %b %H:%M").to_string()
+}

@@ -1,0 +1,515 @@
+//! The event contracts producers code against: EventBridge envelopes and their typed details.
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::types::{Id, Instant, Money, Text, Url};
+
+/// Largest event accepted, in bytes of JSON: EventBridge's own limit for an entry.
+pub const MAX_EVENT_BYTES: usize = 256 * 1024;
+
+/// A rejected event: where in the JSON and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {reason}")]
+pub struct EventError {
+    pub path: String,
+    pub reason: String,
+}
+
+impl EventError {
+    pub fn new(path: impl Into<String>, reason: impl Into<String>) -> Self {
+        EventError { path: path.into(), reason: reason.into() }
+    }
+}
+
+/// The business events forewarn understands, by their EventBridge `detail-type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+pub enum DetailType {
+    LowBalance,
+    FlightDelayed,
+    ApplicationIncomplete,
+    SuspiciousTransaction,
+    BalanceRestored,
+    ApplicationCompleted,
+    TransactionConfirmed,
+    TransactionDisputed,
+}
+
+impl DetailType {
+    pub const ALL: [DetailType; 8] = [
+        DetailType::LowBalance,
+        DetailType::FlightDelayed,
+        DetailType::ApplicationIncomplete,
+        DetailType::SuspiciousTransaction,
+        DetailType::BalanceRestored,
+        DetailType::ApplicationCompleted,
+        DetailType::TransactionConfirmed,
+        DetailType::TransactionDisputed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DetailType::LowBalance => "LowBalance",
+            DetailType::FlightDelayed => "FlightDelayed",
+            DetailType::ApplicationIncomplete => "ApplicationIncomplete",
+            DetailType::SuspiciousTransaction => "SuspiciousTransaction",
+            DetailType::BalanceRestored => "BalanceRestored",
+            DetailType::ApplicationCompleted => "ApplicationCompleted",
+            DetailType::TransactionConfirmed => "TransactionConfirmed",
+            DetailType::TransactionDisputed => "TransactionDisputed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DetailType> {
+        DetailType::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+}
+
+impl fmt::Display for DetailType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `LowBalance`: an account's balance fell below the customer's threshold.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LowBalance {
+    pub customer_id: Id,
+    pub account_id: Id,
+    pub balance: Money,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<Money>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upcoming_payment: Option<UpcomingPayment>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct UpcomingPayment {
+    pub payee: Text,
+    pub amount: Money,
+    pub due_at: Instant,
+}
+
+/// `FlightDelayed`: a booked flight will leave later than scheduled.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FlightDelayed {
+    pub customer_id: Id,
+    pub booking_ref: Id,
+    pub flight: Flight,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Text>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<Text>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rebooking: Option<Rebooking>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Flight {
+    pub number: Id,
+    /// IATA airport code of departure, e.g. LIS.
+    pub origin: Id,
+    pub destination: Id,
+    pub scheduled_departure: Instant,
+    pub estimated_departure: Instant,
+}
+
+/// Where the customer can rebook, when the airline offers it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Rebooking {
+    pub url: Url,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<Text>,
+}
+
+/// `ApplicationIncomplete`: an application for a product is waiting for the customer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ApplicationIncomplete {
+    pub customer_id: Id,
+    pub application_id: Id,
+    pub product: Text,
+    #[schemars(length(min = 1, max = 20))]
+    pub missing_items: Vec<Text>,
+    pub resume_url: Url,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Instant>,
+}
+
+/// `SuspiciousTransaction`: a card or account payment that may not be the customer's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SuspiciousTransaction {
+    pub customer_id: Id,
+    pub transaction_id: Id,
+    pub account_id: Id,
+    pub amount: Money,
+    pub merchant: Merchant,
+    pub occurred_at: Instant,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[0-9]{4}$"))]
+    pub card_last4: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Text>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Merchant {
+    pub name: Text,
+    pub city: Text,
+    /// ISO 3166-1 alpha-2 country code, e.g. ES.
+    pub country: Id,
+}
+
+/// `BalanceRestored`: the account is no longer low; a pending notice is moot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct BalanceRestored {
+    pub customer_id: Id,
+    pub account_id: Id,
+}
+
+/// `ApplicationCompleted`: the customer finished the application.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ApplicationCompleted {
+    pub customer_id: Id,
+    pub application_id: Id,
+}
+
+/// `TransactionConfirmed` / `TransactionDisputed`: the customer (or the bank) answered the
+/// question about a suspicious transaction.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TransactionAnswer {
+    pub customer_id: Id,
+    pub transaction_id: Id,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_at: Option<Instant>,
+    /// The channel the answer came through, e.g. `sms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Id>,
+}
+
+/// A typed event detail.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Detail {
+    LowBalance(LowBalance),
+    FlightDelayed(FlightDelayed),
+    ApplicationIncomplete(ApplicationIncomplete),
+    SuspiciousTransaction(SuspiciousTransaction),
+    BalanceRestored(BalanceRestored),
+    ApplicationCompleted(ApplicationCompleted),
+    TransactionConfirmed(TransactionAnswer),
+    TransactionDisputed(TransactionAnswer),
+}
+
+impl Detail {
+    pub fn detail_type(&self) -> DetailType {
+        match self {
+            Detail::LowBalance(_) => DetailType::LowBalance,
+            Detail::FlightDelayed(_) => DetailType::FlightDelayed,
+            Detail::ApplicationIncomplete(_) => DetailType::ApplicationIncomplete,
+            Detail::SuspiciousTransaction(_) => DetailType::SuspiciousTransaction,
+            Detail::BalanceRestored(_) => DetailType::BalanceRestored,
+            Detail::ApplicationCompleted(_) => DetailType::ApplicationCompleted,
+            Detail::TransactionConfirmed(_) => DetailType::TransactionConfirmed,
+            Detail::TransactionDisputed(_) => DetailType::TransactionDisputed,
+        }
+    }
+
+    pub fn customer_id(&self) -> &Id {
+        match self {
+            Detail::LowBalance(d) => &d.customer_id,
+            Detail::FlightDelayed(d) => &d.customer_id,
+            Detail::ApplicationIncomplete(d) => &d.customer_id,
+            Detail::SuspiciousTransaction(d) => &d.customer_id,
+            Detail::BalanceRestored(d) => &d.customer_id,
+            Detail::ApplicationCompleted(d) => &d.customer_id,
+            Detail::TransactionConfirmed(d) | Detail::TransactionDisputed(d) => &d.customer_id,
+        }
+    }
+
+    /// What the event is about: deliveries for the same subject de-duplicate and cancel
+    /// each other (`account:<id>`, `application:<id>`, `flight:<booking>:<number>`,
+    /// `transaction:<id>`).
+    pub fn subject(&self) -> String {
+        match self {
+            Detail::LowBalance(d) => format!("account:{}", d.account_id),
+            Detail::BalanceRestored(d) => format!("account:{}", d.account_id),
+            Detail::ApplicationIncomplete(d) => format!("application:{}", d.application_id),
+            Detail::ApplicationCompleted(d) => format!("application:{}", d.application_id),
+            Detail::FlightDelayed(d) => format!("flight:{}:{}", d.booking_ref, d.flight.number),
+            Detail::SuspiciousTransaction(d) => format!("transaction:{}", d.transaction_id),
+            Detail::TransactionConfirmed(d) | Detail::TransactionDisputed(d) => {
+                format!("transaction:{}", d.transaction_id)
+            }
+        }
+    }
+
+    /// Checks the rules a JSON Schema cannot state, naming the field at fault.
+    fn check(&self) -> Result<(), EventError> {
+        match self {
+            Detail::SuspiciousTransaction(d) => {
+                if !d.amount.is_positive() {
+                    return Err(EventError::new("detail.amount.amount", "must be greater than zero"));
+                }
+                if let Some(l4) = &d.card_last4
+                    && (l4.len() != 4 || !l4.bytes().all(|b| b.is_ascii_digit()))
+                {
+                    return Err(EventError::new("detail.card_last4", "must be exactly four digits"));
+                }
+            }
+            Detail::LowBalance(d) => {
+                if let Some(p) = &d.upcoming_payment
+                    && !p.amount.is_positive()
+                {
+                    return Err(EventError::new("detail.upcoming_payment.amount.amount", "must be greater than zero"));
+                }
+            }
+            Detail::ApplicationIncomplete(d) => {
+                if d.missing_items.is_empty() {
+                    return Err(EventError::new("detail.missing_items", "must name at least one item"));
+                }
+                if d.missing_items.len() > 20 {
+                    return Err(EventError::new("detail.missing_items", "more than 20 items"));
+                }
+            }
+            Detail::FlightDelayed(d) => {
+                let span = d.flight.estimated_departure.0.duration_since(d.flight.scheduled_departure.0);
+                if span.as_secs().abs() > 14 * 24 * 3600 {
+                    return Err(EventError::new(
+                        "detail.flight.estimated_departure",
+                        "more than 14 days from the scheduled departure",
+                    ));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// A parsed, checked business event in its EventBridge envelope.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    pub id: Id,
+    pub source: Text,
+    pub time: Instant,
+    pub account: Option<String>,
+    pub region: Option<String>,
+    pub resources: Vec<String>,
+    pub detail: Detail,
+}
+
+impl Event {
+    pub fn detail_type(&self) -> DetailType {
+        self.detail.detail_type()
+    }
+}
+
+/// The EventBridge envelope as it arrives, before the detail is typed.
+#[derive(Deserialize)]
+struct RawEnvelope {
+    #[serde(default)]
+    version: Option<String>,
+    id: Id,
+    #[serde(rename = "detail-type")]
+    detail_type: String,
+    source: Text,
+    time: Instant,
+    #[serde(default)]
+    account: Option<String>,
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default)]
+    resources: Vec<String>,
+    detail: serde_json::Value,
+}
+
+/// The envelope fields of a JSON Schema, for documentation and validation.
+#[derive(Serialize, Deserialize, JsonSchema)]
+pub struct EnvelopeSchema<D> {
+    pub version: String,
+    pub id: Id,
+    #[serde(rename = "detail-type")]
+    pub detail_type: String,
+    pub source: Text,
+    pub account: String,
+    pub time: Instant,
+    pub region: String,
+    pub resources: Vec<String>,
+    pub detail: D,
+}
+
+/// Parses an EventBridge event from JSON text, naming the JSON path of the first fault.
+pub fn parse_event(json: &str) -> Result<Event, EventError> {
+    if json.len() > MAX_EVENT_BYTES {
+        return Err(EventError::new(
+            "$",
+            format!("event is {} bytes; the limit is {MAX_EVENT_BYTES}", json.len()),
+        ));
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| EventError::new("$", format!("not valid JSON: {e}")))?;
+    parse_event_value(value)
+}
+
+/// Parses an EventBridge event already read as a JSON value.
+pub fn parse_event_value(value: serde_json::Value) -> Result<Event, EventError> {
+    if !value.is_object() {
+        return Err(EventError::new("$", "an event must be a JSON object"));
+    }
+    let env: RawEnvelope = typed("", value)?;
+    if let Some(v) = &env.version
+        && v != "0"
+    {
+        return Err(EventError::new("version", format!("unsupported envelope version {v:?}; expected \"0\"")));
+    }
+    let detail_type = DetailType::parse(&env.detail_type).ok_or_else(|| {
+        EventError::new(
+            "detail-type",
+            format!(
+                "unknown detail type {:?}; expected one of {}",
+                crate::types::truncate(&env.detail_type, 60),
+                DetailType::ALL.map(DetailType::as_str).join(", ")
+            ),
+        )
+    })?;
+    if !env.detail.is_object() {
+        return Err(EventError::new("detail", "must be a JSON object"));
+    }
+    let d = env.detail;
+    let detail = match detail_type {
+        DetailType::LowBalance => Detail::LowBalance(typed("detail", d)?),
+        DetailType::FlightDelayed => Detail::FlightDelayed(typed("detail", d)?),
+        DetailType::ApplicationIncomplete => Detail::ApplicationIncomplete(typed("detail", d)?),
+        DetailType::SuspiciousTransaction => Detail::SuspiciousTransaction(typed("detail", d)?),
+        DetailType::BalanceRestored => Detail::BalanceRestored(typed("detail", d)?),
+        DetailType::ApplicationCompleted => Detail::ApplicationCompleted(typed("detail", d)?),
+        DetailType::TransactionConfirmed => Detail::TransactionConfirmed(typed("detail", d)?),
+        DetailType::TransactionDisputed => Detail::TransactionDisputed(typed("detail", d)?),
+    };
+    detail.check()?;
+    Ok(Event {
+        id: env.id,
+        source: env.source,
+        time: env.time,
+        account: env.account,
+        region: env.region,
+        resources: env.resources,
+        detail,
+    })
+}
+
+/// Deserializes `value` into `T`, reporting the failing path below `prefix`.
+pub(crate) fn typed<T: DeserializeOwned>(prefix: &str, value: serde_json::Value) -> Result<T, EventError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let inner = e.path().to_string();
+        let path = match (prefix.is_empty(), inner.as_str()) {
+            (true, ".") => "$".to_owned(),
+            (true, _) => inner,
+            (false, ".") => prefix.to_owned(),
+            (false, _) => format!("{prefix}.{inner}"),
+        };
+        EventError::new(path, tidy_serde_message(&e.into_inner().to_string()))
+    })
+}
+
+/// Turns serde's wording into a short reason (`missing field` → `required field is missing`).
+fn tidy_serde_message(msg: &str) -> String {
+    let msg = msg.split(" at line ").next().unwrap_or(msg);
+    if let Some(field) = msg.strip_prefix("missing field `").and_then(|m| m.strip_suffix('`')) {
+        return format!("required field `{field}` is missing");
+    }
+    msg.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn envelope(detail_type: &str, detail: serde_json::Value) -> String {
+        json!({
+            "version": "0", "id": "e-1", "detail-type": detail_type, "source": "bank.core",
+            "account": "123456789012", "time": "2026-11-22T10:00:00Z", "region": "eu-west-1",
+            "resources": [], "detail": detail
+        })
+        .to_string()
+    }
+
+    fn flight(est: serde_json::Value) -> serde_json::Value {
+        json!({"customer_id": "c-1", "booking_ref": "ABC123", "flight": {
+            "number": "TP1234", "origin": "LIS", "destination": "LHR",
+            "scheduled_departure": "2026-11-22T12:00:00Z", "estimated_departure": est}})
+    }
+
+    #[test]
+    fn a_valid_flight_delay_parses_into_its_typed_detail() {
+        let e = parse_event(&envelope("FlightDelayed", flight(json!("2026-11-22T14:30:00Z")))).unwrap();
+        assert_eq!(e.detail_type(), DetailType::FlightDelayed);
+        assert_eq!(e.detail.subject(), "flight:ABC123:TP1234");
+        assert_eq!(e.detail.customer_id().as_str(), "c-1");
+    }
+
+    #[test]
+    fn malformed_events_are_rejected_with_the_json_path_and_reason() {
+        let cases: Vec<(String, &str, &str)> = vec![
+            (envelope("FlightDelayed", flight(json!("soon"))), "detail.flight.estimated_departure", "not an RFC 3339 time"),
+            (envelope("FlightDelayed", flight(json!(17))), "detail.flight.estimated_departure", "invalid type"),
+            (envelope("NoSuchThing", json!({})), "detail-type", "unknown detail type"),
+            (envelope("LowBalance", json!({"customer_id": "c", "account_id": "a"})), "detail", "required field `balance` is missing"),
+            (
+                envelope("LowBalance", json!({"customer_id": "c", "account_id": "a", "balance": {"amount": 12.5, "currency": "EUR"}})),
+                "detail.balance.amount",
+                "in quotes",
+            ),
+            (
+                envelope("LowBalance", json!({"customer_id": "c", "account_id": "a", "balance": {"amount": "1", "currency": "euro"}})),
+                "detail.balance.currency",
+                "ISO 4217",
+            ),
+            (
+                envelope("SuspiciousTransaction", json!({"customer_id": "c", "transaction_id": "t", "account_id": "a",
+                    "amount": {"amount": "-5.00", "currency": "EUR"}, "merchant": {"name": "X", "city": "Y", "country": "ES"},
+                    "occurred_at": "2026-11-22T10:00:00Z"})),
+                "detail.amount.amount",
+                "greater than zero",
+            ),
+            (
+                envelope("ApplicationIncomplete", json!({"customer_id": "c", "application_id": "a", "product": "Loan",
+                    "missing_items": [], "resume_url": "https://bank.example/resume"})),
+                "detail.missing_items",
+                "at least one",
+            ),
+            (
+                envelope("ApplicationIncomplete", json!({"customer_id": "c", "application_id": "a", "product": "Loan",
+                    "missing_items": ["id"], "resume_url": "javascript:alert(1)"})),
+                "detail.resume_url",
+                "not an http(s) URL",
+            ),
+            (envelope("BalanceRestored", json!({"customer_id": "", "account_id": "a"})), "detail.customer_id", "must not be empty"),
+            (envelope("BalanceRestored", json!("text")), "detail", "must be a JSON object"),
+            ("[1,2]".to_owned(), "$", "must be a JSON object"),
+            ("{".to_owned(), "$", "not valid JSON"),
+            (json!({"id": "e", "detail-type": "LowBalance", "source": "s", "detail": {}}).to_string(), "$", "`time` is missing"),
+        ];
+        for (json, path, reason) in cases {
+            let err = parse_event(&json).expect_err(&json);
+            assert_eq!(err.path, path, "{json} -> {err}");
+            assert!(err.reason.contains(reason), "{json} -> {err}");
+        }
+    }
+
+    #[test]
+    fn an_oversized_event_is_rejected_before_it_is_parsed() {
+        let big = format!("{{\"pad\": \"{}\"}}", "x".repeat(MAX_EVENT_BYTES));
+        let err = parse_event(&big).unwrap_err();
+        assert!(err.reason.contains("limit"), "{err}");
+    }
+
+    #[test]
+    fn a_departure_absurdly_far_from_schedule_is_rejected() {
+        let err = parse_event(&envelope("FlightDelayed", flight(json!("9999-12-31T00:00:00Z")))).unwrap_err();
+        assert_eq!(err.path, "detail.flight.estimated_departure");
+    }
+}

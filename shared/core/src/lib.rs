@@ -1,0 +1,13 @@
+//! forewarn's pure core: event contracts, customer context, policy, timing and messages.
+//! No AWS SDK and no async runtime: the Lambda functions and the simulator share it.
+
+pub mod customer;
+pub mod engine;
+pub mod events;
+pub mod messages;
+pub mod types;
+pub mod zones;
+pub mod policy;
+pub mod schemas;
+pub mod sim;
+pub mod timing;

@@ -1,0 +1,339 @@
+//! Newtypes for values that arrive from outside: parsed once at the edge, trusted inside.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use jiff::Timestamp;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
+
+/// Longest identifier (customer, account, booking, …) accepted from a producer.
+pub const MAX_ID_LEN: usize = 128;
+/// Longest free text (merchant name, product, reason, …) accepted from a producer.
+pub const MAX_TEXT_LEN: usize = 500;
+
+/// An instant given as an RFC 3339 string with an offset (`2026-11-22T08:00:00Z`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Instant(pub Timestamp);
+
+impl Instant {
+    pub fn timestamp(self) -> Timestamp {
+        self.0
+    }
+}
+
+impl From<Timestamp> for Instant {
+    fn from(t: Timestamp) -> Self {
+        Instant(t)
+    }
+}
+
+impl<'de> Deserialize<'de> for Instant {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = Cow::<str>::deserialize(d)?;
+        s.parse::<Timestamp>()
+            .map(Instant)
+            .map_err(|_| de::Error::custom("not an RFC 3339 time"))
+    }
+}
+
+impl Serialize for Instant {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+impl JsonSchema for Instant {
+    fn schema_name() -> Cow<'static, str> {
+        "Instant".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "format": "date-time",
+            "description": "An RFC 3339 time with an offset, e.g. 2026-11-22T08:00:00Z"
+        })
+    }
+}
+
+impl fmt::Display for Instant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Declares a non-empty, bounded string newtype with a JSON Schema.
+macro_rules! bounded_string {
+    ($(#[$doc:meta])* $name:ident, $max:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse(s: impl Into<String>) -> Result<Self, String> {
+                let s = s.into();
+                let trimmed = s.trim();
+                if trimmed.is_empty() {
+                    return Err("must not be empty".into());
+                }
+                let n = trimmed.chars().count();
+                if n > $max {
+                    return Err(format!("longer than {} characters ({n})", $max));
+                }
+                if trimmed.chars().any(char::is_control) {
+                    return Err("contains control characters".into());
+                }
+                Ok(Self(trimmed.to_owned()))
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Self::parse(s).map_err(de::Error::custom)
+            }
+        }
+
+        impl JsonSchema for $name {
+            fn schema_name() -> Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                json_schema!({"type": "string", "minLength": 1, "maxLength": $max})
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+bounded_string!(
+    /// An identifier chosen by the producer (customer, account, booking, transaction, …).
+    Id,
+    MAX_ID_LEN
+);
+bounded_string!(
+    /// Free text from the producer (merchant name, product, reason, …).
+    Text,
+    MAX_TEXT_LEN
+);
+
+/// A money amount: a decimal string and an ISO 4217 currency code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Money {
+    pub amount: Amount,
+    pub currency: Currency,
+}
+
+impl Money {
+    pub fn is_positive(&self) -> bool {
+        !self.amount.0.starts_with('-') && self.amount.0.bytes().any(|b| (b'1'..=b'9').contains(&b))
+    }
+}
+
+/// A decimal amount written as a string (`"123.45"`, `"-20.00"`): never a float.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Amount(String);
+
+impl Amount {
+    pub const PATTERN: &'static str = r"^-?[0-9]{1,15}(\.[0-9]{1,6})?$";
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let digits = s.strip_prefix('-').unwrap_or(s);
+        let (int, frac) = match digits.split_once('.') {
+            Some((i, f)) => (i, Some(f)),
+            None => (digits, None),
+        };
+        let all_digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+        let ok = all_digits(int)
+            && int.len() <= 15
+            && frac.is_none_or(|f| all_digits(f) && f.len() <= 6);
+        if ok {
+            Ok(Amount(s.to_owned()))
+        } else {
+            Err(format!(
+                "not a decimal string such as \"123.45\" (at most 15 integer and 6 fraction digits): {:?}",
+                truncate(s, 40)
+            ))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl de::Visitor<'_> for V {
+            type Value = Amount;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a decimal string such as \"123.45\"")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Amount, E> {
+                Amount::parse(s).map_err(E::custom)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Amount, E> {
+                Err(E::custom("a number, not a decimal string: write \"123.45\" in quotes"))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Amount, E> {
+                Err(E::custom("a number, not a decimal string: write \"123.45\" in quotes"))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Amount, E> {
+                Err(E::custom("a number, not a decimal string: write \"123.45\" in quotes"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for Amount {
+    fn schema_name() -> Cow<'static, str> {
+        "Amount".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"type": "string", "pattern": Amount::PATTERN, "description": "A decimal amount as a string, e.g. \"123.45\""})
+    }
+}
+
+/// An ISO 4217 currency code: three capital letters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s.as_bytes() {
+            [a, b, c] if [a, b, c].iter().all(|x| x.is_ascii_uppercase()) => Ok(Currency([*a, *b, *c])),
+            _ => Err(format!("not an ISO 4217 currency code (three capital letters): {:?}", truncate(s, 20))),
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("ASCII by construction")
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = Cow::<str>::deserialize(d)?;
+        Currency::parse(&s).map_err(de::Error::custom)
+    }
+}
+
+impl JsonSchema for Currency {
+    fn schema_name() -> Cow<'static, str> {
+        "Currency".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217 code, e.g. EUR"})
+    }
+}
+
+/// An `https://` (or `http://`) link the customer can open.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Url(String);
+
+impl Url {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
+        match rest {
+            Some(r) if !r.is_empty() && s.len() <= 2048 && !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>') => {
+                Ok(Url(s.to_owned()))
+            }
+            _ => Err(format!("not an http(s) URL: {:?}", truncate(s, 60))),
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Url {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = Cow::<str>::deserialize(d)?;
+        Url::parse(&s).map_err(de::Error::custom)
+    }
+}
+
+impl JsonSchema for Url {
+    fn schema_name() -> Cow<'static, str> {
+        "Url".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2048})
+    }
+}
+
+/// Cuts a string to at most `max` characters, for error messages and bounded output.
+pub fn truncate(s: &str, max: usize) -> Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => Cow::Owned(format!("{}…", &s[..i])),
+        None => Cow::Borrowed(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_decimal_strings_only() {
+        for ok in ["0", "123.45", "-20.00", "999999999999999.999999"] {
+            assert!(Amount::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "-", "1.", ".5", "1e3", "12,50", "1234567890123456", "1.1234567", "NaN", " 1"] {
+            assert!(Amount::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_amount_given_as_a_json_number_is_rejected_with_a_hint() {
+        let err = serde_json::from_str::<Amount>("12.5").unwrap_err().to_string();
+        assert!(err.contains("in quotes"), "{err}");
+    }
+
+    #[test]
+    fn money_knows_its_sign() {
+        let m = |a: &str| Money { amount: Amount::parse(a).unwrap(), currency: Currency::parse("EUR").unwrap() };
+        assert!(m("0.01").is_positive());
+        assert!(!m("0.00").is_positive());
+        assert!(!m("-5").is_positive());
+    }
+
+    #[test]
+    fn currencies_are_three_capital_letters() {
+        assert!(Currency::parse("EUR").is_ok());
+        assert!(Currency::parse("eur").is_err());
+        assert!(Currency::parse("EURO").is_err());
+    }
+
+    #[test]
+    fn ids_are_trimmed_bounded_and_non_empty() {
+        assert_eq!(Id::parse("  c-1 ").unwrap().as_str(), "c-1");
+        assert!(Id::parse("   ").is_err());
+        assert!(Id::parse("x".repeat(MAX_ID_LEN + 1)).is_err());
+        assert!(Id::parse("a\u{0}b").is_err());
+    }
+
+    #[test]
+    fn truncation_counts_characters_not_bytes() {
+        assert_eq!(truncate("ããããã", 3), "ããã…");
+        assert_eq!(truncate("abc", 3), "abc");
+    }
+}
