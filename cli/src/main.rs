@@ -9,7 +9,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
-#[command(name = "forewarn", version, about = "Proactive customer notifications: decide, explain, send.")]
+#[command(
+    name = "forewarn",
+    version,
+    about = "Proactive customer notifications: decide, explain, send."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -39,6 +43,10 @@ pub enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Simulate { customers, events, format } => simulate::run(customers, events, format),
+        Command::Simulate {
+            customers,
+            events,
+            format,
+        } => simulate::run(customers, events, format),
     }
 }

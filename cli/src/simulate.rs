@@ -40,13 +40,20 @@ fn simulate(customers: Option<PathBuf>, events: Vec<PathBuf>, format: Format) ->
         None => ("bundled customers".to_owned(), SAMPLE_CUSTOMERS.to_owned()),
     };
     let customers = load_customers(&label, &text)?;
-    let paths = if events.is_empty() { vec![PathBuf::from(SAMPLE_EVENTS)] } else { events };
+    let paths = if events.is_empty() {
+        vec![PathBuf::from(SAMPLE_EVENTS)]
+    } else {
+        events
+    };
     let mut inputs = Vec::new();
     for p in &paths {
         read_events(p, &mut inputs)?;
     }
     let sim = Simulator::new(Engine::default(), customers.clone());
-    let records = sim.run(inputs).map_err(|e| SimError::Customers { path: "templates".into(), reason: e.to_string() })?;
+    let records = sim.run(inputs).map_err(|e| SimError::Customers {
+        path: "templates".into(),
+        reason: e.to_string(),
+    })?;
     let mut out = io::stdout().lock();
     let written = match format {
         Format::Json => records.iter().try_for_each(|r| {
@@ -57,16 +64,25 @@ fn simulate(customers: Option<PathBuf>, events: Vec<PathBuf>, format: Format) ->
     };
     match written {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.map_err(|source| SimError::Read { path: "stdout".into(), source }),
+        other => other.map_err(|source| SimError::Read {
+            path: "stdout".into(),
+            source,
+        }),
     }
 }
 
 fn read(p: &Path) -> Result<String, SimError> {
-    fs::read_to_string(p).map_err(|source| SimError::Read { path: p.display().to_string(), source })
+    fs::read_to_string(p).map_err(|source| SimError::Read {
+        path: p.display().to_string(),
+        source,
+    })
 }
 
 fn load_customers(label: &str, text: &str) -> Result<Vec<Customer>, SimError> {
-    let parsed = parse_customers(text).map_err(|e| SimError::Customers { path: label.into(), reason: e.to_string() })?;
+    let parsed = parse_customers(text).map_err(|e| SimError::Customers {
+        path: label.into(),
+        reason: e.to_string(),
+    })?;
     let mut customers = Vec::with_capacity(parsed.len());
     for c in parsed {
         match c {
@@ -80,10 +96,16 @@ fn load_customers(label: &str, text: &str) -> Result<Vec<Customer>, SimError> {
 /// Reads one event file (an object or an array of them) or every `.json` file under a
 /// directory, skipping `schemas/`.
 fn read_events(p: &Path, inputs: &mut Vec<Input>) -> Result<(), SimError> {
-    let meta = fs::metadata(p).map_err(|source| SimError::Read { path: p.display().to_string(), source })?;
+    let meta = fs::metadata(p).map_err(|source| SimError::Read {
+        path: p.display().to_string(),
+        source,
+    })?;
     if meta.is_dir() {
         let mut entries: Vec<PathBuf> = fs::read_dir(p)
-            .map_err(|source| SimError::Read { path: p.display().to_string(), source })?
+            .map_err(|source| SimError::Read {
+                path: p.display().to_string(),
+                source,
+            })?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|e| e.file_name().is_some_and(|n| n != "schemas"))
             .filter(|e| e.is_dir() || e.extension().is_some_and(|x| x == "json"))

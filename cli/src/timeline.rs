@@ -32,7 +32,16 @@ pub fn write(out: &mut impl Write, records: &[Record], customers: &[Customer]) -
         mine.sort_by_key(|r| r.at());
         for r in mine {
             match r {
-                Record::Decision { event_id, detail_type, outcome, send_at, channels, reasons, at, .. } => {
+                Record::Decision {
+                    event_id,
+                    detail_type,
+                    outcome,
+                    send_at,
+                    channels,
+                    reasons,
+                    at,
+                    ..
+                } => {
                     let what = match (*outcome, send_at) {
                         ("scheduled", Some(t)) => {
                             scheduled += 1;
@@ -60,10 +69,24 @@ pub fn write(out: &mut impl Write, records: &[Record], customers: &[Customer]) -
                         writeln!(out, "  {:18}    · {reason}", "")?;
                     }
                 }
-                Record::Delivery { event_id, channel, device_id, sent_at, to, subject, body, expects_reply, .. } => {
+                Record::Delivery {
+                    event_id,
+                    channel,
+                    device_id,
+                    sent_at,
+                    to,
+                    subject,
+                    body,
+                    expects_reply,
+                    ..
+                } => {
                     sent += 1;
                     let device = device_id.as_deref().map(|d| format!(" {d}")).unwrap_or_default();
-                    writeln!(out, "  {}  ✉ {channel}{device} to {to} ({event_id})", local(*sent_at, &zone))?;
+                    writeln!(
+                        out,
+                        "  {}  ✉ {channel}{device} to {to} ({event_id})",
+                        local(*sent_at, &zone)
+                    )?;
                     if let Some(s) = subject {
                         writeln!(out, "  {:18}    « {s} »", "")?;
                     }
@@ -72,9 +95,19 @@ pub fn write(out: &mut impl Write, records: &[Record], customers: &[Customer]) -
                         writeln!(out, "  {:18}    (waits for the customer's reply)", "")?;
                     }
                 }
-                Record::Cancelled { event_id, by_event_id, reason, at, .. } => {
+                Record::Cancelled {
+                    event_id,
+                    by_event_id,
+                    reason,
+                    at,
+                    ..
+                } => {
                     cancelled += 1;
-                    writeln!(out, "  {}  ✗ cancelled {event_id} (by {by_event_id}): {reason}", local(*at, &zone))?;
+                    writeln!(
+                        out,
+                        "  {}  ✗ cancelled {event_id} (by {by_event_id}): {reason}",
+                        local(*at, &zone)
+                    )?;
                 }
             }
         }

@@ -1,1 +1,60 @@
-fn main(){}
+//! decide + render throughput over a realistic mix of the four event types and ten customers.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use forewarn_core::customer::{Customer, parse_customers};
+use forewarn_core::engine::Engine;
+use forewarn_core::events::{Event, parse_event};
+use forewarn_core::policy::Context;
+
+const CUSTOMERS: &str = include_str!("../../../infra/seed/customers.json");
+const SAMPLES: [&str; 6] = [
+    include_str!("../../../events/low-balance.json"),
+    include_str!("../../../events/flight-delayed.json"),
+    include_str!("../../../events/application-incomplete.json"),
+    include_str!("../../../events/suspicious-transaction.json"),
+    include_str!("../../../events/suspicious-transaction-sms.json"),
+    include_str!("../../../events/flight-delayed-watch.json"),
+];
+
+/// Every sample event re-addressed to every customer: 60 (event, customer) pairs.
+fn workload() -> (Vec<Customer>, Vec<(Event, usize)>) {
+    let customers: Vec<Customer> = parse_customers(CUSTOMERS)
+        .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let mut work = Vec::new();
+    for sample in SAMPLES {
+        for (i, c) in customers.iter().enumerate() {
+            let mut v: serde_json::Value = serde_json::from_str(sample).unwrap();
+            v["detail"]["customer_id"] = serde_json::json!(c.id.as_str());
+            work.push((parse_event(&v.to_string()).unwrap(), i));
+        }
+    }
+    (customers, work)
+}
+
+fn decide_and_render(c: &mut Criterion) {
+    let engine = Engine::default();
+    let (customers, work) = workload();
+    let mut group = c.benchmark_group("decide+render");
+    group.throughput(Throughput::Elements(work.len() as u64));
+    group.bench_function("mixed events, ten customers", |b| {
+        b.iter(|| {
+            for (event, i) in &work {
+                let ctx = Context {
+                    customer: Some(&customers[*i]),
+                    history: &[],
+                    seen_before: false,
+                };
+                black_box(engine.decide(black_box(event), &ctx, event.time.0).unwrap());
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, decide_and_render);
+criterion_main!(benches);

@@ -211,11 +211,17 @@ impl EmailAddress {
         if local.is_empty() || local.len() > 64 || local.contains('@') {
             return bad("the part before @ is empty, too long or has another @");
         }
-        if s.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"')) {
+        if s.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"'))
+        {
             return bad("it contains spaces or characters not allowed in an address");
         }
         let labels: Vec<&str> = domain.split('.').collect();
-        if labels.len() < 2 || labels.iter().any(|l| l.is_empty() || l.starts_with('-') || l.ends_with('-')) {
+        if labels.len() < 2
+            || labels
+                .iter()
+                .any(|l| l.is_empty() || l.starts_with('-') || l.ends_with('-'))
+        {
             return bad("the domain is not a dotted host name");
         }
         Ok(EmailAddress(s.to_owned()))
@@ -306,7 +312,12 @@ impl ActiveWindow {
         if start == end {
             return Err(format!("{:?} is an empty window", truncate(s, 40)));
         }
-        Ok(ActiveWindow { days: mask, start, end, text: s.trim().to_owned() })
+        Ok(ActiveWindow {
+            days: mask,
+            start,
+            end,
+            text: s.trim().to_owned(),
+        })
     }
 
     /// Whether local `weekday` (Monday = 0) and `time` fall inside; a window whose end is
@@ -385,7 +396,10 @@ impl Device {
 pub enum ZoneChoice {
     Profile(TimeZone),
     /// Inferred from the phone's country; every zone of that country must agree.
-    Inferred { country: String, zones: Vec<TimeZone> },
+    Inferred {
+        country: String,
+        zones: Vec<TimeZone>,
+    },
     Unknown,
 }
 
@@ -408,9 +422,11 @@ impl ZoneChoice {
     pub fn name(&self) -> String {
         match self {
             ZoneChoice::Profile(z) => z.iana_name().unwrap_or("UTC").to_owned(),
-            ZoneChoice::Inferred { zones, .. } => {
-                zones.iter().map(|z| z.iana_name().unwrap_or("UTC")).collect::<Vec<_>>().join("+")
-            }
+            ZoneChoice::Inferred { zones, .. } => zones
+                .iter()
+                .map(|z| z.iana_name().unwrap_or("UTC"))
+                .collect::<Vec<_>>()
+                .join("+"),
             ZoneChoice::Unknown => "UTC".into(),
         }
     }
@@ -419,13 +435,18 @@ impl ZoneChoice {
         match self {
             ZoneChoice::Profile(_) => format!("time zone {} from the profile", self.name()),
             ZoneChoice::Inferred { country, zones } if zones.len() == 1 => {
-                format!("time zone {} inferred from the phone's country ({country})", self.name())
+                format!(
+                    "time zone {} inferred from the phone's country ({country})",
+                    self.name()
+                )
             }
             ZoneChoice::Inferred { country, .. } => format!(
                 "time zones {} inferred from the phone's country ({country}); a time must suit all of them",
                 self.name()
             ),
-            ZoneChoice::Unknown => "time zone unknown (none in the profile, none inferable from a phone number): using UTC".into(),
+            ZoneChoice::Unknown => {
+                "time zone unknown (none in the profile, none inferable from a phone number): using UTC".into()
+            }
         }
     }
 }
@@ -460,14 +481,18 @@ impl Customer {
         let phone = Contact::parse(p.contacts.phone.as_deref(), PhoneNumber::parse);
         let email = Contact::parse(p.contacts.email.as_deref(), EmailAddress::parse);
         let zone = match &p.time_zone {
-            Some(name) => ZoneChoice::Profile(
-                jiff::tz::db()
-                    .get(name)
-                    .map_err(|_| EventError::new("time_zone", format!("{:?} is not an IANA time zone", truncate(name, 60))))?,
-            ),
+            Some(name) => ZoneChoice::Profile(jiff::tz::db().get(name).map_err(|_| {
+                EventError::new(
+                    "time_zone",
+                    format!("{:?} is not an IANA time zone", truncate(name, 60)),
+                )
+            })?),
             None => match phone.usable().and_then(|p| p.country()) {
                 Some(country) => match zones::for_country(country) {
-                    zones if !zones.is_empty() => ZoneChoice::Inferred { country: country.to_owned(), zones },
+                    zones if !zones.is_empty() => ZoneChoice::Inferred {
+                        country: country.to_owned(),
+                        zones,
+                    },
                     _ => ZoneChoice::Unknown,
                 },
                 None => ZoneChoice::Unknown,
@@ -485,7 +510,8 @@ impl Customer {
             let mut active_hours = Vec::with_capacity(d.active_hours.len());
             for (j, w) in d.active_hours.iter().enumerate() {
                 active_hours.push(
-                    ActiveWindow::parse(w).map_err(|r| EventError::new(format!("devices[{i}].active_hours[{j}]"), r))?,
+                    ActiveWindow::parse(w)
+                        .map_err(|r| EventError::new(format!("devices[{i}].active_hours[{j}]"), r))?,
                 );
             }
             devices.push(Device {
@@ -581,7 +607,10 @@ mod tests {
 
     #[test]
     fn an_invalid_contact_makes_that_channel_unusable_with_a_reason() {
-        let c = Customer::from_json(json!({"customer_id": "c-1", "contacts": {"phone": "912345678", "email": "ana at example"}})).unwrap();
+        let c = Customer::from_json(
+            json!({"customer_id": "c-1", "contacts": {"phone": "912345678", "email": "ana at example"}}),
+        )
+        .unwrap();
         assert!(matches!(&c.phone, Contact::Unusable(r) if r.contains("E.164")));
         assert!(matches!(&c.email, Contact::Unusable(r) if r.contains("no @")));
     }
@@ -590,9 +619,18 @@ mod tests {
     fn profile_faults_name_the_field() {
         let cases = [
             (json!({"customer_id": "c", "time_zone": "Mars/Base"}), "time_zone"),
-            (json!({"customer_id": "c", "quiet_hours": {"start": "25:00", "end": "08:00"}}), "quiet_hours.start"),
-            (json!({"customer_id": "c", "devices": [{"device_id": "d", "kind": "fridge"}]}), "devices[0].kind"),
-            (json!({"customer_id": "c", "devices": [{"device_id": "d", "kind": "phone", "active_hours": ["weekdays"]}]}), "devices[0].active_hours[0]"),
+            (
+                json!({"customer_id": "c", "quiet_hours": {"start": "25:00", "end": "08:00"}}),
+                "quiet_hours.start",
+            ),
+            (
+                json!({"customer_id": "c", "devices": [{"device_id": "d", "kind": "fridge"}]}),
+                "devices[0].kind",
+            ),
+            (
+                json!({"customer_id": "c", "devices": [{"device_id": "d", "kind": "phone", "active_hours": ["weekdays"]}]}),
+                "devices[0].active_hours[0]",
+            ),
             (json!({"customer_id": "c", "opted_out": ["fax"]}), "opted_out[0]"),
             (json!({"name": "x"}), "$"),
         ];
@@ -605,7 +643,9 @@ mod tests {
     #[test]
     fn the_time_zone_is_inferred_from_the_phone_when_the_profile_has_none() {
         let c = Customer::from_json(json!({"customer_id": "c", "contacts": {"phone": "+14155550123"}})).unwrap();
-        let ZoneChoice::Inferred { country, zones } = &c.zone else { panic!("{:?}", c.zone) };
+        let ZoneChoice::Inferred { country, zones } = &c.zone else {
+            panic!("{:?}", c.zone)
+        };
         assert_eq!(country, "US");
         assert!(zones.len() > 5, "the US spans many zones");
         assert!(c.zone.explain().contains("inferred from the phone's country (US)"));

@@ -24,7 +24,14 @@ impl Destination {
             Destination::Email(e) => e.masked(),
             Destination::Endpoint(arn) => {
                 let tail = arn.rsplit('/').next().unwrap_or("");
-                let keep: String = tail.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+                let keep: String = tail
+                    .chars()
+                    .rev()
+                    .take(4)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
                 format!("endpoint/…{keep}")
             }
         }
@@ -55,7 +62,10 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(policy: Policy) -> Engine {
-        Engine { policy, renderer: Renderer::new() }
+        Engine {
+            policy,
+            renderer: Renderer::new(),
+        }
     }
 
     pub fn renderer(&self) -> &Renderer {
@@ -69,7 +79,11 @@ impl Engine {
         if let Some(customer) = ctx.customer {
             for route in &plan.routes {
                 let Some(to) = address(customer, route) else { continue };
-                deliveries.push(Delivery { route: route.clone(), to, message: self.render(event, customer, route.channel)? });
+                deliveries.push(Delivery {
+                    route: route.clone(),
+                    to,
+                    message: self.render(event, customer, route.channel)?,
+                });
             }
         }
         Ok(Decision { plan, deliveries })

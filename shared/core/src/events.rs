@@ -21,7 +21,10 @@ pub struct EventError {
 
 impl EventError {
     pub fn new(path: impl Into<String>, reason: impl Into<String>) -> Self {
-        EventError { path: path.into(), reason: reason.into() }
+        EventError {
+            path: path.into(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -262,7 +265,10 @@ impl Detail {
                 if let Some(p) = &d.upcoming_payment
                     && !p.amount.is_positive()
                 {
-                    return Err(EventError::new("detail.upcoming_payment.amount.amount", "must be greater than zero"));
+                    return Err(EventError::new(
+                        "detail.upcoming_payment.amount.amount",
+                        "must be greater than zero",
+                    ));
                 }
             }
             Detail::ApplicationIncomplete(d) => {
@@ -274,7 +280,11 @@ impl Detail {
                 }
             }
             Detail::FlightDelayed(d) => {
-                let span = d.flight.estimated_departure.0.duration_since(d.flight.scheduled_departure.0);
+                let span = d
+                    .flight
+                    .estimated_departure
+                    .0
+                    .duration_since(d.flight.scheduled_departure.0);
                 if span.as_secs().abs() > 14 * 24 * 3600 {
                     return Err(EventError::new(
                         "detail.flight.estimated_departure",
@@ -362,7 +372,10 @@ pub fn parse_event_value(value: serde_json::Value) -> Result<Event, EventError> 
     if let Some(v) = &env.version
         && v != "0"
     {
-        return Err(EventError::new("version", format!("unsupported envelope version {v:?}; expected \"0\"")));
+        return Err(EventError::new(
+            "version",
+            format!("unsupported envelope version {v:?}; expected \"0\""),
+        ));
     }
     let detail_type = DetailType::parse(&env.detail_type).ok_or_else(|| {
         EventError::new(
@@ -454,44 +467,83 @@ mod tests {
     #[test]
     fn malformed_events_are_rejected_with_the_json_path_and_reason() {
         let cases: Vec<(String, &str, &str)> = vec![
-            (envelope("FlightDelayed", flight(json!("soon"))), "detail.flight.estimated_departure", "not an RFC 3339 time"),
-            (envelope("FlightDelayed", flight(json!(17))), "detail.flight.estimated_departure", "invalid type"),
-            (envelope("NoSuchThing", json!({})), "detail-type", "unknown detail type"),
-            (envelope("LowBalance", json!({"customer_id": "c", "account_id": "a"})), "detail", "required field `balance` is missing"),
             (
-                envelope("LowBalance", json!({"customer_id": "c", "account_id": "a", "balance": {"amount": 12.5, "currency": "EUR"}})),
+                envelope("FlightDelayed", flight(json!("soon"))),
+                "detail.flight.estimated_departure",
+                "not an RFC 3339 time",
+            ),
+            (
+                envelope("FlightDelayed", flight(json!(17))),
+                "detail.flight.estimated_departure",
+                "invalid type",
+            ),
+            (envelope("NoSuchThing", json!({})), "detail-type", "unknown detail type"),
+            (
+                envelope("LowBalance", json!({"customer_id": "c", "account_id": "a"})),
+                "detail",
+                "required field `balance` is missing",
+            ),
+            (
+                envelope(
+                    "LowBalance",
+                    json!({"customer_id": "c", "account_id": "a", "balance": {"amount": 12.5, "currency": "EUR"}}),
+                ),
                 "detail.balance.amount",
                 "in quotes",
             ),
             (
-                envelope("LowBalance", json!({"customer_id": "c", "account_id": "a", "balance": {"amount": "1", "currency": "euro"}})),
+                envelope(
+                    "LowBalance",
+                    json!({"customer_id": "c", "account_id": "a", "balance": {"amount": "1", "currency": "euro"}}),
+                ),
                 "detail.balance.currency",
                 "ISO 4217",
             ),
             (
-                envelope("SuspiciousTransaction", json!({"customer_id": "c", "transaction_id": "t", "account_id": "a",
+                envelope(
+                    "SuspiciousTransaction",
+                    json!({"customer_id": "c", "transaction_id": "t", "account_id": "a",
                     "amount": {"amount": "-5.00", "currency": "EUR"}, "merchant": {"name": "X", "city": "Y", "country": "ES"},
-                    "occurred_at": "2026-11-22T10:00:00Z"})),
+                    "occurred_at": "2026-11-22T10:00:00Z"}),
+                ),
                 "detail.amount.amount",
                 "greater than zero",
             ),
             (
-                envelope("ApplicationIncomplete", json!({"customer_id": "c", "application_id": "a", "product": "Loan",
-                    "missing_items": [], "resume_url": "https://bank.example/resume"})),
+                envelope(
+                    "ApplicationIncomplete",
+                    json!({"customer_id": "c", "application_id": "a", "product": "Loan",
+                    "missing_items": [], "resume_url": "https://bank.example/resume"}),
+                ),
                 "detail.missing_items",
                 "at least one",
             ),
             (
-                envelope("ApplicationIncomplete", json!({"customer_id": "c", "application_id": "a", "product": "Loan",
-                    "missing_items": ["id"], "resume_url": "javascript:alert(1)"})),
+                envelope(
+                    "ApplicationIncomplete",
+                    json!({"customer_id": "c", "application_id": "a", "product": "Loan",
+                    "missing_items": ["id"], "resume_url": "javascript:alert(1)"}),
+                ),
                 "detail.resume_url",
                 "not an http(s) URL",
             ),
-            (envelope("BalanceRestored", json!({"customer_id": "", "account_id": "a"})), "detail.customer_id", "must not be empty"),
-            (envelope("BalanceRestored", json!("text")), "detail", "must be a JSON object"),
+            (
+                envelope("BalanceRestored", json!({"customer_id": "", "account_id": "a"})),
+                "detail.customer_id",
+                "must not be empty",
+            ),
+            (
+                envelope("BalanceRestored", json!("text")),
+                "detail",
+                "must be a JSON object",
+            ),
             ("[1,2]".to_owned(), "$", "must be a JSON object"),
             ("{".to_owned(), "$", "not valid JSON"),
-            (json!({"id": "e", "detail-type": "LowBalance", "source": "s", "detail": {}}).to_string(), "$", "`time` is missing"),
+            (
+                json!({"id": "e", "detail-type": "LowBalance", "source": "s", "detail": {}}).to_string(),
+                "$",
+                "`time` is missing",
+            ),
         ];
         for (json, path, reason) in cases {
             let err = parse_event(&json).expect_err(&json);

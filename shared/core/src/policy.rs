@@ -183,17 +183,27 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
     let Some(customer) = ctx.customer else {
         return Plan::suppressed(
             subject,
-            vec![format!("unknown customer {}: no profile, nothing sent", event.detail.customer_id())],
+            vec![format!(
+                "unknown customer {}: no profile, nothing sent",
+                event.detail.customer_id()
+            )],
         );
     };
     if ctx.seen_before {
-        return Plan::suppressed(subject, vec![format!("duplicate: event {} was already processed", event.id)]);
+        return Plan::suppressed(
+            subject,
+            vec![format!("duplicate: event {} was already processed", event.id)],
+        );
     }
     let Some((category, urgency)) = classify(event.detail_type()) else {
         return resolve(event, ctx, subject);
     };
     let mut reasons = vec![format!("{} alert, {} urgency", category.as_str(), urgency.as_str())];
-    let mut plan = Plan { category: Some(category), urgency: Some(urgency), ..Plan::suppressed(subject, vec![]) };
+    let mut plan = Plan {
+        category: Some(category),
+        urgency: Some(urgency),
+        ..Plan::suppressed(subject, vec![])
+    };
 
     if let Some(why) = repeat_of_earlier(event, ctx, &plan.subject, now) {
         reasons.push(why);
@@ -201,7 +211,11 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
         return plan;
     }
     if let Detail::FlightDelayed(_) = &event.detail {
-        for r in ctx.history.iter().filter(|r| r.subject == plan.subject && r.is_pending()) {
+        for r in ctx
+            .history
+            .iter()
+            .filter(|r| r.subject == plan.subject && r.is_pending())
+        {
             if !plan.cancellations.iter().any(|c| c.event_id == r.event_id) {
                 plan.cancellations.push(Cancellation {
                     event_id: r.event_id.clone(),
@@ -250,7 +264,11 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
             return plan;
         }
     }
-    plan.outcome = if send_at <= now { Outcome::SendNow } else { Outcome::Scheduled };
+    plan.outcome = if send_at <= now {
+        Outcome::SendNow
+    } else {
+        Outcome::Scheduled
+    };
     plan.send_at = Some(send_at.max(now));
     plan.routes = routes;
     plan.reasons = reasons;
@@ -259,23 +277,41 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
 
 /// A reason to stay silent because this subject was already handled.
 fn repeat_of_earlier(event: &Event, ctx: &Context<'_>, subject: &str, now: Timestamp) -> Option<String> {
-    let same = || ctx.history.iter().filter(move |r| r.subject == subject && r.event_id != event.id && r.is_live());
+    let same = || {
+        ctx.history
+            .iter()
+            .filter(move |r| r.subject == subject && r.event_id != event.id && r.is_live())
+    };
     let recent = |hours: i64, what: &str| {
         same()
             .find(|r| r.is_pending() || r.send_at >= sub(now, hours.hours()))
-            .map(|r| format!("{what} was already {} in the last {hours} h (event {})", status_word(r), r.event_id))
+            .map(|r| {
+                format!(
+                    "{what} was already {} in the last {hours} h (event {})",
+                    status_word(r),
+                    r.event_id
+                )
+            })
     };
     match &event.detail {
         Detail::LowBalance(d) => recent(24, &format!("account {}", d.account_id)),
         Detail::ApplicationIncomplete(d) => recent(72, &format!("application {}", d.application_id)),
-        Detail::SuspiciousTransaction(d) => same()
-            .next()
-            .map(|r| format!("transaction {} was already raised with the customer (event {})", d.transaction_id, r.event_id)),
+        Detail::SuspiciousTransaction(d) => same().next().map(|r| {
+            format!(
+                "transaction {} was already raised with the customer (event {})",
+                d.transaction_id, r.event_id
+            )
+        }),
         Detail::FlightDelayed(_) => ctx
             .history
             .iter()
             .find(|r| r.subject == subject && r.event_time > event.time.0)
-            .map(|r| format!("stale: a newer delay update for this flight ({}) was already handled", r.event_id)),
+            .map(|r| {
+                format!(
+                    "stale: a newer delay update for this flight ({}) was already handled",
+                    r.event_id
+                )
+            }),
         _ => None,
     }
 }
@@ -286,7 +322,10 @@ fn status_word(r: &DeliveryRecord) -> &'static str {
 
 /// Resolving events cancel pending notices of their subject and close open questions.
 fn resolve(event: &Event, ctx: &Context<'_>, subject: String) -> Plan {
-    let mut plan = Plan { outcome: Outcome::Resolved, ..Plan::suppressed(subject, vec![]) };
+    let mut plan = Plan {
+        outcome: Outcome::Resolved,
+        ..Plan::suppressed(subject, vec![])
+    };
     let what = match &event.detail {
         Detail::BalanceRestored(_) => "balance restored",
         Detail::ApplicationCompleted(_) => "application completed",
@@ -307,10 +346,16 @@ fn resolve(event: &Event, ctx: &Context<'_>, subject: String) -> Plan {
         }
     }
     plan.reasons.push(format!("{what}: nothing to send"));
-    plan.reasons.extend(plan.cancellations.iter().map(|c| format!("cancelled pending notice {}", c.event_id)));
-    plan.reasons.extend(plan.closes.iter().map(|id| format!("closed the open question of {id}")));
+    plan.reasons.extend(
+        plan.cancellations
+            .iter()
+            .map(|c| format!("cancelled pending notice {}", c.event_id)),
+    );
+    plan.reasons
+        .extend(plan.closes.iter().map(|id| format!("closed the open question of {id}")));
     if plan.cancellations.is_empty() && plan.closes.is_empty() {
-        plan.reasons.push("no pending notice or open question for this subject".into());
+        plan.reasons
+            .push("no pending notice or open question for this subject".into());
     }
     plan
 }
@@ -342,16 +387,33 @@ fn push_device<'c>(devices: &[&'c Device], category: Category, reasons: &mut Vec
     let fits = |d: &&&Device| d.kind.is_glanceable() != wants_big_screen;
     let newest = |a: &&&Device, b: &&&Device| a.last_seen.cmp(&b.last_seen);
     if let Some(d) = devices.iter().filter(fits).max_by(newest) {
-        let why = if wants_big_screen { "a larger screen suits a task" } else { "a glanceable device suits an alert" };
-        reasons.push(format!("push to {} {} ({why}; seen most recently)", d.kind.as_str(), d.id));
+        let why = if wants_big_screen {
+            "a larger screen suits a task"
+        } else {
+            "a glanceable device suits an alert"
+        };
+        reasons.push(format!(
+            "push to {} {} ({why}; seen most recently)",
+            d.kind.as_str(),
+            d.id
+        ));
         return Some(d);
     }
     let d = devices.iter().max_by(newest)?;
-    reasons.push(format!("push to {} {} (no better-suited device registered for push)", d.kind.as_str(), d.id));
+    reasons.push(format!(
+        "push to {} {} (no better-suited device registered for push)",
+        d.kind.as_str(),
+        d.id
+    ));
     Some(d)
 }
 
-fn choose_routes(customer: &Customer, category: Category, urgency: Urgency, reasons: &mut Vec<String>) -> Option<Vec<Route>> {
+fn choose_routes(
+    customer: &Customer,
+    category: Category,
+    urgency: Urgency,
+    reasons: &mut Vec<String>,
+) -> Option<Vec<Route>> {
     let (order, whose): (&[Channel], &str) = match customer.channel_preferences.get(&category) {
         Some(list) if !list.is_empty() => (list, "the customer's preference"),
         _ => (default_channels(category), "the default"),
@@ -384,20 +446,37 @@ fn choose_routes(customer: &Customer, category: Category, urgency: Urgency, reas
         reasons.push(format!("suppressed: no reachable channel among {order_text} ({whose})"));
         return None;
     }
-    let how = if urgency == Urgency::Critical { "every reachable channel of" } else { "first reachable of" };
+    let how = if urgency == Urgency::Critical {
+        "every reachable channel of"
+    } else {
+        "first reachable of"
+    };
     reasons.push(format!(
         "channel {}: {how} {order_text} ({whose})",
         chosen.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(" + ")
     ));
     let mut routes = Vec::with_capacity(chosen.len());
     for channel in chosen {
-        let device = if channel == Channel::Push { push_device(&devices, category, reasons) } else { None };
-        routes.push(Route { channel, device_id: device.map(|d| d.id.clone()), device_kind: device.map(|d| d.kind) });
+        let device = if channel == Channel::Push {
+            push_device(&devices, category, reasons)
+        } else {
+            None
+        };
+        routes.push(Route {
+            channel,
+            device_id: device.map(|d| d.id.clone()),
+            device_kind: device.map(|d| d.kind),
+        });
     }
     Some(routes)
 }
 
-const GLANCE: [DeviceKind; 4] = [DeviceKind::Phone, DeviceKind::Watch, DeviceKind::Tablet, DeviceKind::Desktop];
+const GLANCE: [DeviceKind; 4] = [
+    DeviceKind::Phone,
+    DeviceKind::Watch,
+    DeviceKind::Tablet,
+    DeviceKind::Desktop,
+];
 const BIG_SCREEN: [DeviceKind; 2] = [DeviceKind::Desktop, DeviceKind::Tablet];
 
 /// When to send, or `None` (with the reason pushed) when it is too late to matter.
@@ -410,14 +489,20 @@ fn choose_time(
     reasons: &mut Vec<String>,
 ) -> Option<Timestamp> {
     let quiet = customer.quiet_hours;
-    let quiet_src = if customer.quiet_hours_from_profile { "" } else { " (default)" };
+    let quiet_src = if customer.quiet_hours_from_profile {
+        ""
+    } else {
+        " (default)"
+    };
     match urgency {
         Urgency::Critical => {
             reasons.push("sent now: critical alerts go out at any hour".into());
             Some(now)
         }
         Urgency::High => {
-            let Detail::FlightDelayed(d) = &event.detail else { return Some(now) };
+            let Detail::FlightDelayed(d) = &event.detail else {
+                return Some(now);
+            };
             let departure = d.flight.estimated_departure.0;
             if now >= departure {
                 reasons.push(format!(
@@ -449,7 +534,9 @@ fn choose_time(
         }
         Urgency::Normal => {
             let Some(earliest) = clock.next_allowed(now) else {
-                reasons.push(format!("suppressed: no moment outside quiet hours {quiet} in every zone within 48 h"));
+                reasons.push(format!(
+                    "suppressed: no moment outside quiet hours {quiet} in every zone within 48 h"
+                ));
                 return None;
             };
             let usual = clock.first_where(earliest, add(earliest, 12.hours()), &[], |t| {
@@ -470,7 +557,12 @@ fn choose_time(
                 (Some(t), _) => {
                     let (dev, w) = clock.usual_device(t, &GLANCE).expect("found above");
                     if t == now {
-                        reasons.push(format!("sent now: usually on {} {} at this time ({})", dev.kind.as_str(), dev.id, w.text));
+                        reasons.push(format!(
+                            "sent now: usually on {} {} at this time ({})",
+                            dev.kind.as_str(),
+                            dev.id,
+                            w.text
+                        ));
                     } else {
                         reasons.push(format!(
                             "scheduled for {}: usually on {} {} then ({})",
@@ -503,7 +595,9 @@ fn choose_time(
                 return None;
             }
             let Some(earliest) = clock.next_allowed(now) else {
-                reasons.push(format!("suppressed: no moment outside quiet hours {quiet} in every zone within 48 h"));
+                reasons.push(format!(
+                    "suppressed: no moment outside quiet hours {quiet} in every zone within 48 h"
+                ));
                 return None;
             };
             let mut limit = add(now, 72.hours());
@@ -515,8 +609,17 @@ fn choose_time(
             });
             if let Some(t) = big {
                 let (dev, w) = clock.usual_device(t, &BIG_SCREEN).expect("found above");
-                let lead = if t == now { "sent now".to_owned() } else { format!("scheduled for {}", clock.describe(t)) };
-                reasons.push(format!("{lead}: usually on {} {} then ({}), better for a task", dev.kind.as_str(), dev.id, w.text));
+                let lead = if t == now {
+                    "sent now".to_owned()
+                } else {
+                    format!("scheduled for {}", clock.describe(t))
+                };
+                reasons.push(format!(
+                    "{lead}: usually on {} {} then ({}), better for a task",
+                    dev.kind.as_str(),
+                    dev.id,
+                    w.text
+                ));
                 return Some(t);
             }
             let evening = jiff::civil::time(19, 0, 0, 0);
@@ -530,7 +633,10 @@ fn choose_time(
             };
             match at_seven {
                 Some(t) => {
-                    reasons.push(format!("scheduled for {}: {habits}, so the next 19:00", clock.describe(t)));
+                    reasons.push(format!(
+                        "scheduled for {}: {habits}, so the next 19:00",
+                        clock.describe(t)
+                    ));
                     Some(t)
                 }
                 None => {
@@ -555,6 +661,9 @@ fn when_earliest(
     if earliest == now {
         "sent now".into()
     } else {
-        format!("deferred to {}: quiet hours {quiet}{quiet_src}", clock.describe(earliest))
+        format!(
+            "deferred to {}: quiet hours {quiet}{quiet_src}",
+            clock.describe(earliest)
+        )
     }
 }

@@ -23,31 +23,64 @@ fn envelope<D: JsonSchema>(detail_type: DetailType, description: &str) -> Value 
 /// Every schema, by file name (`events/schemas/<name>.json`).
 pub fn all() -> Vec<(String, Value)> {
     let mut out = vec![
-        ("LowBalance".into(), envelope::<LowBalance>(DetailType::LowBalance, "An account's balance fell below the customer's threshold.")),
-        ("FlightDelayed".into(), envelope::<FlightDelayed>(DetailType::FlightDelayed, "A booked flight will leave later than scheduled.")),
+        (
+            "LowBalance".into(),
+            envelope::<LowBalance>(
+                DetailType::LowBalance,
+                "An account's balance fell below the customer's threshold.",
+            ),
+        ),
+        (
+            "FlightDelayed".into(),
+            envelope::<FlightDelayed>(
+                DetailType::FlightDelayed,
+                "A booked flight will leave later than scheduled.",
+            ),
+        ),
         (
             "ApplicationIncomplete".into(),
-            envelope::<ApplicationIncomplete>(DetailType::ApplicationIncomplete, "An application for a product waits for the customer."),
+            envelope::<ApplicationIncomplete>(
+                DetailType::ApplicationIncomplete,
+                "An application for a product waits for the customer.",
+            ),
         ),
         (
             "SuspiciousTransaction".into(),
-            envelope::<SuspiciousTransaction>(DetailType::SuspiciousTransaction, "A payment that may not be the customer's."),
+            envelope::<SuspiciousTransaction>(
+                DetailType::SuspiciousTransaction,
+                "A payment that may not be the customer's.",
+            ),
         ),
-        ("BalanceRestored".into(), envelope::<BalanceRestored>(DetailType::BalanceRestored, "The account is no longer low.")),
+        (
+            "BalanceRestored".into(),
+            envelope::<BalanceRestored>(DetailType::BalanceRestored, "The account is no longer low."),
+        ),
         (
             "ApplicationCompleted".into(),
-            envelope::<ApplicationCompleted>(DetailType::ApplicationCompleted, "The customer finished the application."),
+            envelope::<ApplicationCompleted>(
+                DetailType::ApplicationCompleted,
+                "The customer finished the application.",
+            ),
         ),
         (
             "TransactionConfirmed".into(),
-            envelope::<TransactionAnswer>(DetailType::TransactionConfirmed, "The customer confirmed a suspicious transaction was theirs."),
+            envelope::<TransactionAnswer>(
+                DetailType::TransactionConfirmed,
+                "The customer confirmed a suspicious transaction was theirs.",
+            ),
         ),
         (
             "TransactionDisputed".into(),
-            envelope::<TransactionAnswer>(DetailType::TransactionDisputed, "The customer said a suspicious transaction was not theirs."),
+            envelope::<TransactionAnswer>(
+                DetailType::TransactionDisputed,
+                "The customer said a suspicious transaction was not theirs.",
+            ),
         ),
     ];
-    let mut profile = SchemaSettings::draft2020_12().into_generator().into_root_schema_for::<CustomerProfile>().to_value();
+    let mut profile = SchemaSettings::draft2020_12()
+        .into_generator()
+        .into_root_schema_for::<CustomerProfile>()
+        .to_value();
     profile["$id"] = json!("https://forewarn.dev/schemas/CustomerProfile.json");
     out.push(("CustomerProfile".into(), profile));
     out
@@ -55,5 +88,9 @@ pub fn all() -> Vec<(String, Value)> {
 
 /// The schema for a detail type's envelope.
 pub fn for_detail_type(t: DetailType) -> Value {
-    all().into_iter().find(|(n, _)| n == t.as_str()).map(|(_, s)| s).expect("every detail type has a schema")
+    all()
+        .into_iter()
+        .find(|(n, _)| n == t.as_str())
+        .map(|(_, s)| s)
+        .expect("every detail type has a schema")
 }

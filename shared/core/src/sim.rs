@@ -15,18 +15,29 @@ use crate::types::Id;
 
 /// One input to the simulation: a parsed event, or a rejected one with what could be read of it.
 pub enum Input {
-    Event(Event),
-    Rejected { event_id: Option<String>, detail_type: Option<String>, customer_id: Option<String>, time: Option<Timestamp>, error: EventError },
+    Event(Box<Event>),
+    Rejected {
+        event_id: Option<String>,
+        detail_type: Option<String>,
+        customer_id: Option<String>,
+        time: Option<Timestamp>,
+        error: EventError,
+    },
 }
 
 impl Input {
     /// Parses one event's JSON; a fault becomes a `Rejected` input, never a panic.
     pub fn from_json(json: &str) -> Input {
         match crate::events::parse_event(json) {
-            Ok(e) => Input::Event(e),
+            Ok(e) => Input::Event(Box::new(e)),
             Err(error) => {
                 let v: Option<serde_json::Value> = serde_json::from_str(json).ok();
-                let field = |k: &str| v.as_ref().and_then(|v| v.get(k)).and_then(|x| x.as_str()).map(str::to_owned);
+                let field = |k: &str| {
+                    v.as_ref()
+                        .and_then(|v| v.get(k))
+                        .and_then(|x| x.as_str())
+                        .map(str::to_owned)
+                };
                 let customer_id = v
                     .as_ref()
                     .and_then(|v| v.get("detail")?.get("customer_id")?.as_str().map(str::to_owned));
@@ -145,7 +156,13 @@ impl Simulator {
                     self.advance(e.time.0);
                     self.handle(&e)?;
                 }
-                Input::Rejected { event_id, detail_type, customer_id, time, error } => {
+                Input::Rejected {
+                    event_id,
+                    detail_type,
+                    customer_id,
+                    time,
+                    error,
+                } => {
                     let at = time.unwrap_or(Timestamp::MIN);
                     self.advance(at);
                     self.out.push(Record::Decision {
@@ -204,7 +221,8 @@ impl Simulator {
             at: now,
         });
         for c in &plan.cancellations {
-            self.pending.retain(|p| !(p.customer_id == cid && p.event_id == c.event_id));
+            self.pending
+                .retain(|p| !(p.customer_id == cid && p.event_id == c.event_id));
             for r in self.history.entry(cid.clone()).or_default() {
                 if r.event_id == c.event_id && r.status == DeliveryStatus::Scheduled {
                     r.status = DeliveryStatus::Cancelled;
@@ -222,14 +240,23 @@ impl Simulator {
             self.remember(event, plan, &decision.deliveries, send_at);
             match plan.outcome {
                 Outcome::SendNow => self.emit(&event.id, &cid, send_at, &decision.deliveries),
-                _ => self.pending.push(Pending { send_at, event_id: event.id.clone(), customer_id: cid, deliveries: decision.deliveries }),
+                _ => self.pending.push(Pending {
+                    send_at,
+                    event_id: event.id.clone(),
+                    customer_id: cid,
+                    deliveries: decision.deliveries,
+                }),
             }
         }
         Ok(())
     }
 
     fn remember(&mut self, event: &Event, plan: &Plan, deliveries: &[Delivery], send_at: Timestamp) {
-        let status = if plan.outcome == Outcome::SendNow { DeliveryStatus::Sent } else { DeliveryStatus::Scheduled };
+        let status = if plan.outcome == Outcome::SendNow {
+            DeliveryStatus::Sent
+        } else {
+            DeliveryStatus::Scheduled
+        };
         let rows = self.history.entry(event.detail.customer_id().clone()).or_default();
         for d in deliveries {
             rows.push(DeliveryRecord {
@@ -247,7 +274,11 @@ impl Simulator {
     }
 
     fn emit(&mut self, event_id: &Id, customer_id: &Id, at: Timestamp, deliveries: &[Delivery]) {
-        let zone = self.customers.get(customer_id).map(|c| c.zone.primary()).unwrap_or(jiff::tz::TimeZone::UTC);
+        let zone = self
+            .customers
+            .get(customer_id)
+            .map(|c| c.zone.primary())
+            .unwrap_or(jiff::tz::TimeZone::UTC);
         let local = at.to_zoned(zone).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string();
         for d in deliveries {
             let m = &d.message;
@@ -270,10 +301,15 @@ impl Simulator {
 /// The zone a customer's timeline is shown in, and its name.
 pub fn display_zone(c: Option<&Customer>) -> (jiff::tz::TimeZone, String) {
     match c {
-        Some(c) => (c.zone.primary(), match &c.zone {
-            ZoneChoice::Inferred { zones, .. } => zones.first().and_then(|z| z.iana_name()).unwrap_or("UTC").to_owned(),
-            _ => c.zone.name(),
-        }),
+        Some(c) => (
+            c.zone.primary(),
+            match &c.zone {
+                ZoneChoice::Inferred { zones, .. } => {
+                    zones.first().and_then(|z| z.iana_name()).unwrap_or("UTC").to_owned()
+                }
+                _ => c.zone.name(),
+            },
+        ),
         None => (jiff::tz::TimeZone::UTC, "UTC".into()),
     }
 }

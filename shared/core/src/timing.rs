@@ -45,7 +45,9 @@ impl<'a> LocalClock<'a> {
     }
 
     pub fn has_habits(&self, kinds: &[DeviceKind]) -> bool {
-        self.devices.iter().any(|d| kinds.contains(&d.kind) && !d.active_hours.is_empty())
+        self.devices
+            .iter()
+            .any(|d| kinds.contains(&d.kind) && !d.active_hours.is_empty())
     }
 
     /// Instants in `(from, until]` where a quiet-hours or usual-hours boundary falls in
@@ -110,7 +112,12 @@ impl<'a> LocalClock<'a> {
     /// `09:00 Europe/Lisbon (Mon 23 Nov)`.
     pub fn describe(&self, t: Timestamp) -> String {
         let z = t.to_zoned(self.primary.clone());
-        format!("{} {} ({})", z.strftime("%H:%M"), self.primary.iana_name().unwrap_or("UTC"), z.strftime("%a %-d %b"))
+        format!(
+            "{} {} ({})",
+            z.strftime("%H:%M"),
+            self.primary.iana_name().unwrap_or("UTC"),
+            z.strftime("%a %-d %b")
+        )
     }
 }
 
@@ -178,9 +185,18 @@ mod tests {
     fn the_next_allowed_moment_is_the_end_of_quiet_hours_in_local_time() {
         let c = lisbon();
         let clock = LocalClock::of(&c);
-        assert_eq!(clock.next_allowed(ts("2026-10-24T23:00:00Z")), Some(ts("2026-10-25T08:00:00Z")));
-        assert_eq!(clock.next_allowed(ts("2026-03-28T23:00:00Z")), Some(ts("2026-03-29T07:00:00Z")));
-        assert_eq!(clock.next_allowed(ts("2026-11-23T12:00:00Z")), Some(ts("2026-11-23T12:00:00Z")));
+        assert_eq!(
+            clock.next_allowed(ts("2026-10-24T23:00:00Z")),
+            Some(ts("2026-10-25T08:00:00Z"))
+        );
+        assert_eq!(
+            clock.next_allowed(ts("2026-03-28T23:00:00Z")),
+            Some(ts("2026-03-29T07:00:00Z"))
+        );
+        assert_eq!(
+            clock.next_allowed(ts("2026-11-23T12:00:00Z")),
+            Some(ts("2026-11-23T12:00:00Z"))
+        );
     }
 
     #[test]
@@ -191,7 +207,10 @@ mod tests {
             !clock.is_quiet(t) && clock.usual_device(t, &[DeviceKind::Desktop]).is_some()
         });
         assert_eq!(found, Some(ts("2026-11-23T19:00:00Z")));
-        assert_eq!(clock.describe(ts("2026-11-23T19:00:00Z")), "19:00 Europe/Lisbon (Mon 23 Nov)");
+        assert_eq!(
+            clock.describe(ts("2026-11-23T19:00:00Z")),
+            "19:00 Europe/Lisbon (Mon 23 Nov)"
+        );
     }
 
     #[test]
@@ -200,6 +219,9 @@ mod tests {
         let clock = LocalClock::of(&c);
         // 08:00 in Lisbon is 07:00 in the Azores (default quiet hours 21:00-08:00).
         assert!(clock.is_quiet(ts("2026-11-23T08:00:00Z")));
-        assert_eq!(clock.next_allowed(ts("2026-11-23T08:00:00Z")), Some(ts("2026-11-23T09:00:00Z")));
+        assert_eq!(
+            clock.next_allowed(ts("2026-11-23T08:00:00Z")),
+            Some(ts("2026-11-23T09:00:00Z"))
+        );
     }
 }

@@ -155,9 +155,7 @@ impl Amount {
             None => (digits, None),
         };
         let all_digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
-        let ok = all_digits(int)
-            && int.len() <= 15
-            && frac.is_none_or(|f| all_digits(f) && f.len() <= 6);
+        let ok = all_digits(int) && int.len() <= 15 && frac.is_none_or(|f| all_digits(f) && f.len() <= 6);
         if ok {
             Ok(Amount(s.to_owned()))
         } else {
@@ -214,7 +212,10 @@ impl Currency {
     pub fn parse(s: &str) -> Result<Self, String> {
         match s.as_bytes() {
             [a, b, c] if [a, b, c].iter().all(|x| x.is_ascii_uppercase()) => Ok(Currency([*a, *b, *c])),
-            _ => Err(format!("not an ISO 4217 currency code (three capital letters): {:?}", truncate(s, 20))),
+            _ => Err(format!(
+                "not an ISO 4217 currency code (three capital letters): {:?}",
+                truncate(s, 20)
+            )),
         }
     }
     pub fn as_str(&self) -> &str {
@@ -253,7 +254,13 @@ impl Url {
     pub fn parse(s: &str) -> Result<Self, String> {
         let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
         match rest {
-            Some(r) if !r.is_empty() && s.len() <= 2048 && !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>') => {
+            Some(r)
+                if !r.is_empty()
+                    && s.len() <= 2048
+                    && !s
+                        .chars()
+                        .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>') =>
+            {
                 Ok(Url(s.to_owned()))
             }
             _ => Err(format!("not an http(s) URL: {:?}", truncate(s, 60))),
@@ -297,7 +304,18 @@ mod tests {
         for ok in ["0", "123.45", "-20.00", "999999999999999.999999"] {
             assert!(Amount::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "-", "1.", ".5", "1e3", "12,50", "1234567890123456", "1.1234567", "NaN", " 1"] {
+        for bad in [
+            "",
+            "-",
+            "1.",
+            ".5",
+            "1e3",
+            "12,50",
+            "1234567890123456",
+            "1.1234567",
+            "NaN",
+            " 1",
+        ] {
             assert!(Amount::parse(bad).is_err(), "{bad}");
         }
     }
@@ -310,7 +328,10 @@ mod tests {
 
     #[test]
     fn money_knows_its_sign() {
-        let m = |a: &str| Money { amount: Amount::parse(a).unwrap(), currency: Currency::parse("EUR").unwrap() };
+        let m = |a: &str| Money {
+            amount: Amount::parse(a).unwrap(),
+            currency: Currency::parse("EUR").unwrap(),
+        };
         assert!(m("0.01").is_positive());
         assert!(!m("0.00").is_positive());
         assert!(!m("-5").is_positive());

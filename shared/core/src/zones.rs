@@ -38,13 +38,19 @@ mod tests {
 
     #[test]
     fn portugal_spans_the_mainland_madeira_and_the_azores() {
-        let names: Vec<_> = for_country("PT").iter().map(|z| z.iana_name().unwrap().to_owned()).collect();
+        let names: Vec<_> = for_country("PT")
+            .iter()
+            .map(|z| z.iana_name().unwrap().to_owned())
+            .collect();
         assert_eq!(names, ["Europe/Lisbon", "Atlantic/Madeira", "Atlantic/Azores"]);
     }
 
     #[test]
     fn a_country_sharing_a_zone_with_its_neighbours_gets_that_zone() {
-        let names: Vec<_> = for_country("dk").iter().map(|z| z.iana_name().unwrap().to_owned()).collect();
+        let names: Vec<_> = for_country("dk")
+            .iter()
+            .map(|z| z.iana_name().unwrap().to_owned())
+            .collect();
         assert_eq!(names, ["Europe/Berlin"]);
     }
 

@@ -20,14 +20,18 @@ fn samples() -> Vec<(PathBuf, serde_json::Value)> {
     files
         .into_iter()
         .map(|p| {
-            let v = serde_json::from_str(&fs::read_to_string(&p).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            let v = serde_json::from_str(&fs::read_to_string(&p).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
             (p, v)
         })
         .collect()
 }
 
 fn validator(schema: &serde_json::Value) -> jsonschema::Validator {
-    jsonschema::options().should_validate_formats(true).build(schema).expect("a valid JSON Schema")
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(schema)
+        .expect("a valid JSON Schema")
 }
 
 #[test]
@@ -60,10 +64,17 @@ fn every_sample_event_parses_and_validates_against_its_schema() {
         let event = parse_event(&value.to_string()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         seen.insert(event.detail_type());
         let schema = schemas::for_detail_type(event.detail_type());
-        let errors: Vec<String> = validator(&schema).iter_errors(&value).map(|e| format!("{} {e}", e.instance_path())).collect();
+        let errors: Vec<String> = validator(&schema)
+            .iter_errors(&value)
+            .map(|e| format!("{} {e}", e.instance_path()))
+            .collect();
         assert!(errors.is_empty(), "{}: {errors:?}", path.display());
     }
-    assert_eq!(seen.len(), DetailType::ALL.len(), "a sample for every detail type: {seen:?}");
+    assert_eq!(
+        seen.len(),
+        DetailType::ALL.len(),
+        "a sample for every detail type: {seen:?}"
+    );
 }
 
 #[test]
@@ -78,7 +89,10 @@ fn a_schema_rejects_what_the_parser_rejects() {
 
 #[test]
 fn the_sample_customers_validate_against_the_profile_schema() {
-    let (_, schema) = schemas::all().into_iter().find(|(n, _)| n == "CustomerProfile").unwrap();
+    let (_, schema) = schemas::all()
+        .into_iter()
+        .find(|(n, _)| n == "CustomerProfile")
+        .unwrap();
     let v = validator(&schema);
     let customers: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(root().join("infra/seed/customers.json")).unwrap()).unwrap();

@@ -1,0 +1,218 @@
+//! `forewarn simulate` end to end: the real binary on the bundled samples.
+
+use std::collections::HashMap;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn forewarn(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_forewarn"))
+        .args(args)
+        .output()
+        .expect("the forewarn binary runs")
+}
+
+fn json_lines(args: &[&str]) -> Vec<Value> {
+    let out = forewarn(args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+fn samples_dir() -> String {
+    format!("{}/../events", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn decisions(lines: &[Value]) -> HashMap<String, Vec<&Value>> {
+    let mut by_id: HashMap<String, Vec<&Value>> = HashMap::new();
+    for l in lines.iter().filter(|l| l["kind"] == "decision") {
+        by_id
+            .entry(l["event_id"].as_str().unwrap().to_owned())
+            .or_default()
+            .push(l);
+    }
+    by_id
+}
+
+#[test]
+fn the_bare_command_prints_a_readable_timeline_of_the_samples() {
+    let out = forewarn(&["simulate"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for want in [
+        "Ana (c-1001) · Europe/Lisbon · pt-PT",
+        "deferred to 08:00 Europe/Lisbon",
+        "✗ cancelled lb-0002 (by br-0001)",
+        "duplicate: event lb-0002 was already processed",
+        "messages sent",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn json_output_follows_the_contract_with_one_decision_per_input_event() {
+    let lines = json_lines(&["simulate", "--format", "json"]);
+    let n_samples = std::fs::read_dir(samples_dir())
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "json"))
+        .count();
+    assert_eq!(lines.iter().filter(|l| l["kind"] == "decision").count(), n_samples);
+    for l in &lines {
+        match l["kind"].as_str().unwrap() {
+            "decision" => {
+                for k in [
+                    "event_id",
+                    "detail_type",
+                    "customer_id",
+                    "outcome",
+                    "send_at",
+                    "channels",
+                    "reasons",
+                ] {
+                    assert!(l.get(k).is_some(), "decision without {k}: {l}");
+                }
+                assert!(
+                    ["send_now", "scheduled", "suppressed", "rejected", "resolved"]
+                        .contains(&l["outcome"].as_str().unwrap()),
+                    "{l}"
+                );
+                assert!(!l["reasons"].as_array().unwrap().is_empty(), "{l}");
+                if let Some(t) = l["send_at"].as_str() {
+                    assert!(t.ends_with('Z') && t.parse::<jiff::Timestamp>().is_ok(), "{l}");
+                }
+            }
+            "delivery" => {
+                for k in [
+                    "event_id",
+                    "customer_id",
+                    "channel",
+                    "device_id",
+                    "sent_at",
+                    "local_time",
+                    "to",
+                    "subject",
+                    "body",
+                    "expects_reply",
+                ] {
+                    assert!(l.get(k).is_some(), "delivery without {k}: {l}");
+                }
+                assert!(["sms", "push", "email"].contains(&l["channel"].as_str().unwrap()));
+                assert!(
+                    l["local_time"].as_str().unwrap().parse::<jiff::Zoned>().is_err(),
+                    "an offset, not a zone annotation"
+                );
+                assert!(
+                    jiff::fmt::temporal::DateTimeParser::new()
+                        .parse_timestamp(l["local_time"].as_str().unwrap())
+                        .is_ok(),
+                    "{l}"
+                );
+                assert!(!l["body"].as_str().unwrap().is_empty());
+            }
+            "cancelled" => {
+                for k in ["event_id", "customer_id", "by_event_id", "reason"] {
+                    assert!(l.get(k).is_some(), "cancelled without {k}: {l}");
+                }
+            }
+            other => panic!("unknown kind {other}"),
+        }
+    }
+}
+
+#[test]
+fn the_sample_story_plays_out_as_the_policy_says() {
+    let lines = json_lines(&["simulate", "--format", "json"]);
+    let d = decisions(&lines);
+    let outcome = |id: &str, i: usize| d[id][i]["outcome"].as_str().unwrap().to_owned();
+    assert_eq!(outcome("lb-0001", 0), "scheduled");
+    assert_eq!(d["lb-0001"][0]["send_at"], "2026-11-23T08:00:00Z");
+    assert_eq!(outcome("lb-0002", 0), "scheduled");
+    assert_eq!(
+        outcome("lb-0002", 1),
+        "suppressed",
+        "the redelivered event is a duplicate"
+    );
+    assert_eq!(outcome("st-0001", 0), "send_now");
+    assert_eq!(outcome("st-0003", 0), "send_now");
+    assert_eq!(d["st-0003"][0]["channels"], serde_json::json!(["email"]));
+    assert_eq!(outcome("st-0004", 0), "suppressed");
+    assert_eq!(outcome("lb-0003", 0), "suppressed");
+    assert_eq!(
+        outcome("ai-0004", 0),
+        "suppressed",
+        "Jon's third normal/low message in a day is capped"
+    );
+    let cancelled: Vec<(&str, &str)> = lines
+        .iter()
+        .filter(|l| l["kind"] == "cancelled")
+        .map(|l| (l["event_id"].as_str().unwrap(), l["by_event_id"].as_str().unwrap()))
+        .collect();
+    assert!(cancelled.contains(&("lb-0002", "br-0001")), "{cancelled:?}");
+    assert!(cancelled.contains(&("fd-0001", "fd-0002")), "{cancelled:?}");
+    assert!(cancelled.contains(&("ai-0002", "ac-0001")), "{cancelled:?}");
+    let delivered: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["kind"] == "delivery")
+        .map(|l| l["event_id"].as_str().unwrap())
+        .collect();
+    for gone in ["lb-0002", "fd-0001", "ai-0002", "st-0004", "lb-0003"] {
+        assert!(!delivered.contains(&gone), "{gone} must not be delivered");
+    }
+    for sent in ["lb-0001", "fd-0002", "st-0001", "st-0002", "ai-0001", "ai-0003"] {
+        assert!(delivered.contains(&sent), "{sent} must be delivered");
+    }
+    let fraud_sms = lines
+        .iter()
+        .find(|l| l["kind"] == "delivery" && l["event_id"] == "st-0002" && l["channel"] == "sms")
+        .unwrap();
+    assert_eq!(fraud_sms["expects_reply"], true);
+    assert_eq!(fraud_sms["to"], "+12025*****43");
+}
+
+#[test]
+fn no_phone_number_or_email_address_appears_unmasked() {
+    let out = forewarn(&["simulate", "--format", "json"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let customers: Value = serde_json::from_str(include_str!("../../infra/seed/customers.json")).unwrap();
+    for c in customers.as_array().unwrap() {
+        for k in ["phone", "email"] {
+            if let Some(v) = c["contacts"][k].as_str() {
+                assert!(!text.contains(v), "{v} appears unmasked");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_malformed_event_is_rejected_with_its_path_and_the_run_goes_on() {
+    let bad = format!("{}/../tests/fixtures/bad", env!("CARGO_MANIFEST_DIR"));
+    let lines = json_lines(&[
+        "simulate",
+        "--format",
+        "json",
+        "--events",
+        &bad,
+        &format!("{}/low-balance.json", samples_dir()),
+    ]);
+    let d = decisions(&lines);
+    assert_eq!(d["bad-0001"][0]["outcome"], "rejected");
+    let reason = d["bad-0001"][0]["reasons"][0].as_str().unwrap();
+    assert!(
+        reason.contains("detail.flight.estimated_departure: not an RFC 3339 time"),
+        "{reason}"
+    );
+    assert_eq!(d["lb-0001"][0]["outcome"], "scheduled");
+}
+
+#[test]
+fn an_unreadable_file_exits_with_code_2() {
+    let out = forewarn(&["simulate", "--events", "/nonexistent/events.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/events.json"));
+    let out = forewarn(&["simulate", "--customers", "/nonexistent/customers.json"]);
+    assert_eq!(out.status.code(), Some(2));
+}
