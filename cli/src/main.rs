@@ -1,5 +1,6 @@
 //! `forewarn`: the command-line tool. `simulate` runs the decision engine on sample data.
 
+mod ops;
 mod simulate;
 mod timeline;
 
@@ -32,6 +33,31 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Put events on the bus (batches of 10; each failed entry is reported).
+    Emit {
+        /// Event files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The event bus name.
+        #[arg(long, env = "FOREWARN_BUS")]
+        bus: String,
+    },
+    /// Manage customer profiles in the table.
+    Customers {
+        #[command(subcommand)]
+        command: CustomersCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CustomersCommand {
+    /// Validate and write a JSON array of customer profiles.
+    Import {
+        file: PathBuf,
+        /// The DynamoDB table name.
+        #[arg(long, env = "FOREWARN_TABLE")]
+        table: String,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -43,10 +69,12 @@ pub enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Simulate {
-            customers,
-            events,
-            format,
-        } => simulate::run(customers, events, format),
+        Command::Simulate { customers, events, format } => simulate::run(customers, events, format),
+        Command::Emit { paths, bus } => block_on(ops::emit(paths, bus)),
+        Command::Customers { command: CustomersCommand::Import { file, table } } => block_on(ops::import(file, table)),
     }
+}
+
+fn block_on(f: impl Future<Output = ExitCode>) -> ExitCode {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime").block_on(f)
 }

@@ -440,9 +440,15 @@ impl ZoneChoice {
                     self.name()
                 )
             }
-            ZoneChoice::Inferred { country, .. } => format!(
+            ZoneChoice::Inferred { country, zones } if zones.len() <= 3 => format!(
                 "time zones {} inferred from the phone's country ({country}); a time must suit all of them",
                 self.name()
+            ),
+            ZoneChoice::Inferred { country, zones } => format!(
+                "{} time zones of {country} ({} … {}) inferred from the phone's country; a time must suit all of them",
+                zones.len(),
+                zones[0].iana_name().unwrap_or("UTC"),
+                zones[zones.len() - 1].iana_name().unwrap_or("UTC"),
             ),
             ZoneChoice::Unknown => {
                 "time zone unknown (none in the profile, none inferable from a phone number): using UTC".into()
@@ -648,7 +654,7 @@ mod tests {
         };
         assert_eq!(country, "US");
         assert!(zones.len() > 5, "the US spans many zones");
-        assert!(c.zone.explain().contains("inferred from the phone's country (US)"));
+        assert!(c.zone.explain().contains("time zones of US (America/New_York … Pacific/Honolulu) inferred from the phone's country"), "{}", c.zone.explain());
     }
 
     #[test]

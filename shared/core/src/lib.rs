@@ -7,6 +7,7 @@ pub mod events;
 pub mod messages;
 pub mod policy;
 pub mod schemas;
+pub mod service;
 pub mod sim;
 pub mod timing;
 pub mod types;

@@ -1,13 +1,30 @@
-//! Customer-facing words: templates per detail type × channel × locale, formatted with ICU4X.
-//! (Placeholder interface: the implementation replaces this file.)
+//! Customer-facing words: templates per detail type × channel × language (minijinja, embedded
+//! from `templates/<lang>/<detail>/`), with money, dates and lists written for the customer's
+//! locale by ICU4X.
+//!
+//! Each detail type has four templates per language: `sms.txt`, `push.txt` (first line: the
+//! title), `email.txt` (first line: the subject) and `email.html` (autoescaped). In SMS and push
+//! bodies, template line breaks are dropped: spaces are written out. Producer text is cleaned
+//! (control and bidi-override characters removed; `<` and `>` too outside HTML) and cut to
+//! bounded lengths; an SMS that would still take more than [`MAX_SMS_SEGMENTS`] is rendered
+//! again with tighter bounds, down to a compact form proven to fit by the tests.
 
-use jiff::Timestamp;
+pub mod format;
+pub mod sms;
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::Object;
+use minijinja::{Environment, Value};
 
 use crate::customer::Channel;
-use crate::events::Detail;
-
-pub mod sms;
+use crate::events::{ApplicationIncomplete, Detail, FlightDelayed, LowBalance, SuspiciousTransaction};
+use crate::types::{Url, truncate};
+use format::{FormatCache, Formats, Lang};
 
 /// What a message is rendered from.
 pub struct MessageInput<'a> {
@@ -33,7 +50,7 @@ pub struct Message {
     pub body: String,
     /// Email HTML part (autoescaped).
     pub html: Option<String>,
-    /// Push deep link.
+    /// Push deep link: the producer's link (resume, rebooking) when there is one.
     pub deep_link: Option<String>,
     /// Push: after this instant the message no longer matters.
     pub ttl: Option<Timestamp>,
@@ -53,21 +70,1080 @@ pub enum RenderError {
     Template { name: String, reason: String },
 }
 
-/// Renders messages; build once, use for every event.
-pub struct Renderer {}
+/// Most parts an SMS may take.
+pub const MAX_SMS_SEGMENTS: usize = 2;
+
+/// How long a fraud question matters when nobody answers it.
+const FRAUD_QUESTION_TTL: SignedDuration = SignedDuration::from_hours(24);
+
+/// The detail types that notify, in template-table order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    LowBalance,
+    FlightDelayed,
+    ApplicationIncomplete,
+    SuspiciousTransaction,
+}
+
+/// The template files of one detail type, in template-table order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Part {
+    Sms,
+    Push,
+    EmailText,
+    EmailHtml,
+}
+
+macro_rules! templates {
+    ($($lang:literal, $kind:literal: [$($part:literal),*];)*) => {
+        [$($((
+            concat!($lang, "/", $kind, "/", $part),
+            include_str!(concat!("../../templates/", $lang, "/", $kind, "/", $part)),
+        ),)*)*]
+    };
+}
+
+/// Every template, by language (`Lang` order), then kind (`Kind` order), then part (`Part`
+/// order): the name of one is found by index, with no allocation.
+const TEMPLATES: [(&str, &str); 32] = templates! {
+    "en", "low_balance": ["sms.txt", "push.txt", "email.txt", "email.html"];
+    "en", "flight_delayed": ["sms.txt", "push.txt", "email.txt", "email.html"];
+    "en", "application_incomplete": ["sms.txt", "push.txt", "email.txt", "email.html"];
+    "en", "suspicious_transaction": ["sms.txt", "push.txt", "email.txt", "email.html"];
+    "pt", "low_balance": ["sms.txt", "push.txt", "email.txt", "email.html"];
+    "pt", "flight_delayed": ["sms.txt", "push.txt", "email.txt", "email.html"];
+    "pt", "application_incomplete": ["sms.txt", "push.txt", "email.txt", "email.html"];
+    "pt", "suspicious_transaction": ["sms.txt", "push.txt", "email.txt", "email.html"];
+};
+
+fn template_name(lang: Lang, kind: Kind, part: Part) -> &'static str {
+    TEMPLATES[lang as usize * 16 + kind as usize * 4 + part as usize].0
+}
+
+/// Upper bounds, in characters, for producer values placed in a message.
+#[derive(Clone, Copy, Debug)]
+struct Limits {
+    /// Free text: merchant, city, payee, product, reason, gate, name.
+    text: usize,
+    /// Identifiers: flight number, airport codes, country.
+    id: usize,
+    /// One missing item, and all of them as a sentence.
+    item: usize,
+    list: usize,
+    /// Links longer than this are left out (a link cannot be cut).
+    url: usize,
+    /// Leave out optional details (time, card) to save room.
+    compact: bool,
+}
+
+const EMAIL: Limits = Limits {
+    text: 200,
+    id: 64,
+    item: 200,
+    list: 2000,
+    url: 2048,
+    compact: false,
+};
+const PUSH: Limits = Limits {
+    text: 60,
+    id: 16,
+    item: 40,
+    list: 120,
+    url: 0,
+    compact: false,
+};
+/// Tried in order until the SMS fits in [`MAX_SMS_SEGMENTS`]; the last always does (a test
+/// proves it with the costliest values). Realistic texts fit at the first level; the compact
+/// levels, which also leave out optional details, exist for pathological ones.
+const SMS_LEVELS: [Limits; 5] = [
+    Limits {
+        text: 40,
+        id: 16,
+        item: 30,
+        list: 80,
+        url: 120,
+        compact: false,
+    },
+    Limits {
+        text: 20,
+        id: 10,
+        item: 20,
+        list: 40,
+        url: 60,
+        compact: false,
+    },
+    Limits {
+        text: 20,
+        id: 10,
+        item: 20,
+        list: 40,
+        url: 60,
+        compact: true,
+    },
+    Limits {
+        text: 10,
+        id: 8,
+        item: 10,
+        list: 14,
+        url: 40,
+        compact: true,
+    },
+    Limits {
+        text: 6,
+        id: 4,
+        item: 6,
+        list: 10,
+        url: 30,
+        compact: true,
+    },
+];
+
+/// Renders messages; build once, use for every event. `Send + Sync`: share it across threads.
+pub struct Renderer {
+    env: Environment<'static>,
+    formats: FormatCache,
+}
 
 impl Renderer {
     pub fn new() -> Renderer {
-        Renderer {}
+        let mut env = Environment::new();
+        env.set_syntax(
+            SyntaxConfig::builder()
+                .trim_blocks(true)
+                .lstrip_blocks(true)
+                .build()
+                .expect("the default delimiters are valid"),
+        );
+        // Autoescaping follows the file name: `.html` templates escape HTML, others do not.
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)
+                .unwrap_or_else(|e| panic!("embedded template {name} is invalid: {e}"));
+        }
+        Renderer {
+            env,
+            formats: FormatCache::default(),
+        }
     }
+
+    /// Words `input.detail` for `input.channel` in the customer's language.
     pub fn render(&self, input: &MessageInput<'_>) -> Result<Message, RenderError> {
-        let _ = input;
-        Err(RenderError::NoTemplate("placeholder".into()))
+        let kind = match input.detail {
+            Detail::LowBalance(_) => Kind::LowBalance,
+            Detail::FlightDelayed(_) => Kind::FlightDelayed,
+            Detail::ApplicationIncomplete(_) => Kind::ApplicationIncomplete,
+            Detail::SuspiciousTransaction(_) => Kind::SuspiciousTransaction,
+            other => {
+                return Err(RenderError::NoTemplate(format!(
+                    "{} on {}",
+                    other.detail_type(),
+                    input.channel
+                )));
+            }
+        };
+        let fmt = self.formats.get(input.locale);
+        let r = Render { input, fmt: &fmt, kind };
+        let mut message = match input.channel {
+            Channel::Sms => self.sms(&r)?,
+            Channel::Push => self.push(&r)?,
+            Channel::Email => self.email(&r)?,
+        };
+        message.language = fmt.lang.as_str();
+        Ok(message)
+    }
+
+    fn sms(&self, r: &Render<'_>) -> Result<Message, RenderError> {
+        let name = template_name(r.fmt.lang, r.kind, Part::Sms);
+        let mut text = String::new();
+        let mut counted = sms::segments("");
+        for limits in SMS_LEVELS {
+            let raw = self.run(name, r.context(limits))?;
+            text = sms::prefer_gsm7(&one_line(&raw)).into_owned();
+            counted = sms::segments(&text);
+            if counted.segments <= MAX_SMS_SEGMENTS {
+                break;
+            }
+        }
+        Ok(Message {
+            body: text,
+            sms: Some(counted),
+            expects_reply: r.kind == Kind::SuspiciousTransaction,
+            ..Message::empty()
+        })
+    }
+
+    fn push(&self, r: &Render<'_>) -> Result<Message, RenderError> {
+        let name = template_name(r.fmt.lang, r.kind, Part::Push);
+        let raw = self.run(name, r.context(PUSH))?;
+        let (title, body) = raw.split_once('\n').unwrap_or((&raw, ""));
+        Ok(Message {
+            title: Some(one_line(title)),
+            body: one_line(body),
+            deep_link: r.deep_link().map(|u| u.as_str().to_owned()),
+            ttl: Some(r.ttl()),
+            ..Message::empty()
+        })
+    }
+
+    fn email(&self, r: &Render<'_>) -> Result<Message, RenderError> {
+        let ctx = r.context(EMAIL);
+        let text = template_name(r.fmt.lang, r.kind, Part::EmailText);
+        let raw = self.run(text, ctx.clone())?;
+        let (subject, body) = raw.split_once('\n').unwrap_or((&raw, ""));
+        let html = template_name(r.fmt.lang, r.kind, Part::EmailHtml);
+        let html = self.run(html, ctx)?;
+        Ok(Message {
+            subject: Some(one_line(subject)),
+            body: paragraphs(body, true),
+            html: Some(paragraphs(&html, false)),
+            ..Message::empty()
+        })
+    }
+
+    fn run(&self, name: &str, ctx: Value) -> Result<String, RenderError> {
+        let fail = |e: minijinja::Error| RenderError::Template {
+            name: name.to_owned(),
+            reason: e.to_string(),
+        };
+        self.env.get_template(name).map_err(fail)?.render(ctx).map_err(fail)
     }
 }
 
 impl Default for Renderer {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+impl Message {
+    fn empty() -> Message {
+        Message {
+            subject: None,
+            title: None,
+            body: String::new(),
+            html: None,
+            deep_link: None,
+            ttl: None,
+            expects_reply: false,
+            sms: None,
+            language: "en",
+        }
+    }
+}
+
+/// Markup brackets never reach a plain-text part: the templates write none, and producer text
+/// loses them here (the HTML part keeps and escapes them).
+fn plain(c: char) -> bool {
+    c != '<' && c != '>'
+}
+
+/// SMS, push and subject lines: template line breaks dropped, runs of spaces made one.
+fn one_line(s: &str) -> String {
+    // Only ASCII bytes are dropped, so what is kept stays valid UTF-8.
+    let mut out = Vec::with_capacity(s.len());
+    for &b in s.as_bytes() {
+        match b {
+            b'\n' | b'\r' | b'<' | b'>' => {}
+            b' ' if out.is_empty() || out.last() == Some(&b' ') => {}
+            _ => out.push(b),
+        }
+    }
+    while out.last() == Some(&b' ') {
+        out.pop();
+    }
+    String::from_utf8(out).expect("ASCII bytes removed from UTF-8 leave UTF-8")
+}
+
+/// Email parts: trimmed, with at most one blank line between paragraphs; for the text part
+/// (`text`), without markup brackets.
+fn paragraphs(s: &str, text: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut blank = 0;
+    for line in s.trim().lines() {
+        let line = line.trim_end();
+        blank = if line.is_empty() { blank + 1 } else { 0 };
+        if blank < 2 {
+            if text {
+                out.extend(line.chars().filter(|&c| plain(c)));
+            } else {
+                out.push_str(line);
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Characters producer text may not bring into any message: controls, and bidi overrides and
+/// isolates, which can disguise a merchant name.
+fn unwanted(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Producer text without unwanted characters, trimmed.
+fn clean(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(unwanted) {
+        return Cow::Borrowed(s.trim());
+    }
+    let kept: String = s.chars().filter(|&c| !unwanted(c)).collect();
+    Cow::Owned(kept.trim().to_owned())
+}
+
+impl Limits {
+    /// `s` cleaned and cut to `max` characters, as a template value.
+    fn bounded(&self, s: &str, max: usize) -> Value {
+        Value::from(truncate(&clean(s), max).as_ref())
+    }
+    fn text(&self, s: &str) -> Value {
+        self.bounded(s, self.text)
+    }
+    fn id(&self, s: &str) -> Value {
+        self.bounded(s, self.id)
+    }
+    /// The link, unless it is too long to place (a link cannot be cut).
+    fn url(&self, u: &Url) -> Option<Value> {
+        (u.as_str().len() <= self.url).then(|| Value::from(u.as_str()))
+    }
+}
+
+/// The values one template sees, already formatted and bounded: a flat list looked up by
+/// name, cheaper than a serialized map. A missing (or `None`) name is undefined, which is
+/// false in `{% if %}`.
+#[derive(Debug, Default)]
+struct Fields(Vec<(&'static str, Value)>);
+
+impl Fields {
+    fn set(&mut self, name: &'static str, value: impl Into<Value>) {
+        self.0.push((name, value.into()));
+    }
+    fn opt(&mut self, name: &'static str, value: Option<impl Into<Value>>) {
+        if let Some(v) = value {
+            self.set(name, v);
+        }
+    }
+}
+
+impl Object for Fields {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let key = key.as_str()?;
+        self.0.iter().find(|(name, _)| *name == key).map(|(_, v)| v.clone())
+    }
+}
+
+/// One render: the input, its formatters and its detail kind.
+struct Render<'a> {
+    input: &'a MessageInput<'a>,
+    fmt: &'a Formats,
+    kind: Kind,
+}
+
+impl Render<'_> {
+    /// The template values for `self.input` within `limits`.
+    fn context(&self, limits: Limits) -> Value {
+        let mut f = Fields(Vec::with_capacity(12));
+        let name = self.input.customer_name.map(|n| limits.text(n));
+        f.opt("name", name.filter(|n| n.as_str().is_some_and(|s| !s.is_empty())));
+        f.set("compact", limits.compact);
+        match self.input.detail {
+            Detail::LowBalance(d) => self.low_balance(&mut f, d, limits),
+            Detail::FlightDelayed(d) => self.flight(&mut f, d, limits),
+            Detail::ApplicationIncomplete(d) => self.application(&mut f, d, limits),
+            Detail::SuspiciousTransaction(d) => self.fraud(&mut f, d, limits),
+            _ => {}
+        }
+        Value::from_object(f)
+    }
+
+    fn date_time(&self, ts: Timestamp) -> String {
+        self.fmt.date_time(ts, self.input.time_zone)
+    }
+
+    fn low_balance(&self, f: &mut Fields, d: &LowBalance, limits: Limits) {
+        f.set("balance", self.fmt.money(&d.balance));
+        f.opt("threshold", d.threshold.as_ref().map(|t| self.fmt.money(t)));
+        if let Some(p) = &d.upcoming_payment {
+            f.set("payment", self.fmt.money(&p.amount));
+            f.set("payee", limits.text(p.payee.as_str()));
+            f.set("due", self.fmt.date(p.due_at.0, self.input.time_zone));
+        }
+    }
+
+    fn flight(&self, f: &mut Fields, d: &FlightDelayed, limits: Limits) {
+        f.set("flight", limits.id(d.flight.number.as_str()));
+        f.set("origin", limits.id(d.flight.origin.as_str()));
+        f.set("destination", limits.id(d.flight.destination.as_str()));
+        f.set("departure", self.date_time(d.flight.estimated_departure.0));
+        f.set("scheduled", self.date_time(d.flight.scheduled_departure.0));
+        f.opt("gate", d.gate.as_ref().map(|g| limits.id(g.as_str())));
+        f.opt("reason", d.reason.as_ref().map(|r| limits.text(r.as_str())));
+        if let Some(r) = &d.rebooking {
+            f.opt("rebook_url", limits.url(&r.url));
+            f.opt("rebook_options", r.options.as_ref().map(|o| limits.text(o.as_str())));
+        }
+    }
+
+    fn application(&self, f: &mut Fields, d: &ApplicationIncomplete, limits: Limits) {
+        const MAX_ITEMS: usize = 20;
+        let items: Vec<Cow<'_, str>> = d
+            .missing_items
+            .iter()
+            .take(MAX_ITEMS)
+            .map(|i| Cow::Owned(truncate(&clean(i.as_str()), limits.item).into_owned()))
+            .collect();
+        // As many whole items as the sentence has room for; the rest are counted.
+        let list = |n: usize| self.fmt.list(items[..n].iter().map(|i| i.as_ref()));
+        let mut shown = items.len();
+        let mut missing = list(shown);
+        while shown > 1 && missing.chars().count() > limits.list {
+            shown -= 1;
+            missing = list(shown);
+        }
+        let count = |n: usize| (n > 0).then(|| self.fmt.number(n));
+        f.set("product", limits.text(d.product.as_str()));
+        // The missing items as a sentence (`a, b and c`), and how many it leaves out.
+        f.set("missing", truncate(&missing, limits.list).as_ref());
+        f.opt("hidden", count(d.missing_items.len() - shown));
+        // Every item, for lists (email), up to 20, and how many that leaves out.
+        f.opt("more", count(d.missing_items.len() - items.len()));
+        f.set("items", Value::from_iter(items.iter().map(|i| Value::from(i.as_ref()))));
+        f.opt("url", limits.url(&d.resume_url));
+        f.opt("expires", d.expires_at.map(|t| self.date_time(t.0)));
+    }
+
+    fn fraud(&self, f: &mut Fields, d: &SuspiciousTransaction, limits: Limits) {
+        f.set("amount", self.fmt.money(&d.amount));
+        f.set("merchant", limits.text(d.merchant.name.as_str()));
+        f.set("city", limits.text(d.merchant.city.as_str()));
+        f.set("country", limits.id(d.merchant.country.as_str()));
+        f.opt("card", d.card_last4.as_deref().map(|c| limits.id(c)));
+        f.set("when", self.date_time(d.occurred_at.0));
+        f.opt("reason", d.reason.as_ref().map(|r| limits.text(r.as_str())));
+    }
+
+    /// Where a push opens: the producer's own link, never an invented one.
+    fn deep_link(&self) -> Option<&Url> {
+        match self.input.detail {
+            Detail::FlightDelayed(d) => d.rebooking.as_ref().map(|r| &r.url),
+            Detail::ApplicationIncomplete(d) => Some(&d.resume_url),
+            _ => None,
+        }
+    }
+
+    /// After this instant the notice no longer matters; with nothing better known, a day
+    /// after the event.
+    fn ttl(&self) -> Timestamp {
+        let t = self.input.event_time;
+        let day_after = t.saturating_add(FRAUD_QUESTION_TTL).unwrap_or(t);
+        match self.input.detail {
+            Detail::FlightDelayed(d) => d.flight.estimated_departure.0,
+            Detail::ApplicationIncomplete(d) => d.expires_at.map_or(day_after, |t| t.0),
+            Detail::LowBalance(d) => d.upcoming_payment.as_ref().map_or(day_after, |p| p.due_at.0),
+            _ => day_after,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::DetailType;
+    use serde_json::{Value as Json, json};
+
+    const EVENT_TIME: &str = "2026-11-22T08:00:00Z";
+
+    fn lisbon() -> TimeZone {
+        jiff::tz::db().get("Europe/Lisbon").unwrap()
+    }
+
+    fn eur(amount: &str) -> Json {
+        json!({"amount": amount, "currency": "EUR"})
+    }
+
+    fn fraud_json() -> Json {
+        json!({"customer_id": "c-1", "transaction_id": "t-1", "account_id": "a-1",
+               "amount": eur("249.90"), "occurred_at": "2026-11-22T07:58:00Z",
+               "merchant": {"name": "Electro Shop", "city": "Madrid", "country": "ES"},
+               "card_last4": "4242", "reason": "unusual country"})
+    }
+    fn low_balance_json() -> Json {
+        json!({"customer_id": "c-1", "account_id": "a-1", "balance": eur("42.10"),
+               "threshold": eur("100"),
+               "upcoming_payment": {"payee": "Landlord Lda", "amount": eur("850.00"),
+                                    "due_at": "2026-11-25T09:00:00Z"}})
+    }
+    fn flight_json() -> Json {
+        json!({"customer_id": "c-1", "booking_ref": "ABC123", "reason": "late inbound aircraft",
+               "gate": "B12",
+               "flight": {"number": "TP1234", "origin": "LIS", "destination": "JFK",
+                          "scheduled_departure": "2026-11-22T14:00:00Z",
+                          "estimated_departure": "2026-11-22T16:35:00Z"},
+               "rebooking": {"url": "https://air.example/rebook/ABC123", "options": "later flights today"}})
+    }
+    fn application_json() -> Json {
+        json!({"customer_id": "c-1", "application_id": "app-9", "product": "Visa Gold card",
+               "missing_items": ["proof of address", "payslip"],
+               "resume_url": "https://bank.example/apply/app-9",
+               "expires_at": "2026-11-30T23:59:00Z"})
+    }
+
+    fn detail(kind: DetailType, v: Json) -> Detail {
+        match kind {
+            DetailType::LowBalance => Detail::LowBalance(serde_json::from_value(v).unwrap()),
+            DetailType::FlightDelayed => Detail::FlightDelayed(serde_json::from_value(v).unwrap()),
+            DetailType::ApplicationIncomplete => Detail::ApplicationIncomplete(serde_json::from_value(v).unwrap()),
+            DetailType::SuspiciousTransaction => Detail::SuspiciousTransaction(serde_json::from_value(v).unwrap()),
+            other => panic!("{other} does not notify"),
+        }
+    }
+
+    /// A typical event of each notifying kind.
+    fn typical(kind: DetailType) -> Detail {
+        let v = match kind {
+            DetailType::LowBalance => low_balance_json(),
+            DetailType::FlightDelayed => flight_json(),
+            DetailType::ApplicationIncomplete => application_json(),
+            DetailType::SuspiciousTransaction => fraud_json(),
+            other => panic!("{other} does not notify"),
+        };
+        detail(kind, v)
+    }
+
+    const NOTIFYING: [DetailType; 4] = [
+        DetailType::LowBalance,
+        DetailType::FlightDelayed,
+        DetailType::ApplicationIncomplete,
+        DetailType::SuspiciousTransaction,
+    ];
+    const CHANNELS: [Channel; 3] = [Channel::Sms, Channel::Push, Channel::Email];
+
+    fn render_with(r: &Renderer, d: &Detail, channel: Channel, locale: &str, name: Option<&str>) -> Message {
+        let tz = lisbon();
+        r.render(&MessageInput {
+            detail: d,
+            channel,
+            locale,
+            time_zone: &tz,
+            customer_name: name,
+            event_time: EVENT_TIME.parse().unwrap(),
+        })
+        .unwrap_or_else(|e| panic!("{:?} {channel} {locale}: {e}", d.detail_type()))
+    }
+
+    fn render(d: &Detail, channel: Channel, locale: &str) -> Message {
+        render_with(&Renderer::new(), d, channel, locale, Some("Ana"))
+    }
+
+    /// Every text of a message, for "names X" checks.
+    fn all_text(m: &Message) -> String {
+        [
+            m.subject.as_deref(),
+            m.title.as_deref(),
+            Some(m.body.as_str()),
+            m.html.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("\n")
+    }
+
+    /// ICU's no-break spaces read as plain spaces, for comparisons.
+    fn spaced(s: &str) -> String {
+        s.replace(['\u{a0}', '\u{202f}'], " ")
+    }
+
+    #[test]
+    fn fraud_sms_asks_for_a_yes_or_no_reply_in_the_customers_language() {
+        let cases = [
+            ("en", "Reply YES if this was you, NO if not."),
+            ("en-US", "Reply YES if this was you, NO if not."),
+            ("pt-PT", "Responda SIM se foi você, NÃO se não foi."),
+            ("pt-BR", "Responda SIM se foi você, NÃO se não foi."),
+            ("fr-FR", "Reply YES if this was you, NO if not."),
+        ];
+        let d = typical(DetailType::SuspiciousTransaction);
+        for (locale, ask) in cases {
+            let m = render(&d, Channel::Sms, locale);
+            assert!(m.body.ends_with(ask), "{locale}: {}", m.body);
+            assert!(m.expects_reply, "{locale}");
+        }
+    }
+
+    #[test]
+    fn only_the_fraud_sms_expects_a_reply() {
+        for kind in NOTIFYING {
+            for channel in CHANNELS {
+                let m = render(&typical(kind), channel, "en");
+                let asks = kind == DetailType::SuspiciousTransaction && channel == Channel::Sms;
+                assert_eq!(m.expects_reply, asks, "{kind} {channel}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_fraud_message_names_the_amount_the_merchant_and_its_city_on_every_channel() {
+        let d = typical(DetailType::SuspiciousTransaction);
+        for (locale, amount) in [("en", "€249.90"), ("pt-PT", "249,90 €")] {
+            for channel in CHANNELS {
+                let m = render(&d, channel, locale);
+                let text = spaced(&all_text(&m));
+                for want in [amount, "Electro Shop", "Madrid"] {
+                    assert!(text.contains(want), "{locale} {channel} lacks {want:?}: {text}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_fraud_sms_reads_as_expected_in_english_and_portuguese() {
+        let d = typical(DetailType::SuspiciousTransaction);
+        let en = render(&d, Channel::Sms, "en-GB");
+        assert_eq!(
+            en.body,
+            "€249.90 at Electro Shop, Madrid with card ending 4242 on 22 Nov, 07:58. \
+             Reply YES if this was you, NO if not."
+        );
+        assert_eq!(en.sms.unwrap().encoding, sms::Encoding::Gsm7);
+        let pt = render(&d, Channel::Sms, "pt-PT");
+        assert_eq!(
+            spaced(&pt.body),
+            "249,90 € em Electro Shop, Madrid com o cartão terminado em 4242 em 22 de nov., 07:58. \
+             Responda SIM se foi você, NÃO se não foi."
+        );
+        assert_eq!(pt.sms.unwrap().encoding, sms::Encoding::Ucs2);
+        assert_eq!((en.language, pt.language), ("en", "pt"));
+    }
+
+    #[test]
+    fn the_incomplete_application_message_names_the_missing_items_and_links_to_resume() {
+        let d = typical(DetailType::ApplicationIncomplete);
+        let url = "https://bank.example/apply/app-9";
+        let cases = [
+            ("en", "proof of address and payslip"),
+            ("pt-PT", "proof of address e payslip"),
+        ];
+        for (locale, missing) in cases {
+            let sms = render(&d, Channel::Sms, locale);
+            assert!(sms.body.contains(missing) && sms.body.contains(url), "{}", sms.body);
+            let push = render(&d, Channel::Push, locale);
+            assert!(push.body.contains(missing), "{}", push.body);
+            assert_eq!(push.deep_link.as_deref(), Some(url));
+            let email = render(&d, Channel::Email, locale);
+            let html = email.html.as_deref().unwrap();
+            assert!(email.body.contains("- proof of address\n- payslip\n"), "{}", email.body);
+            assert!(email.body.contains(url));
+            assert!(html.contains("<li>payslip</li>"), "{html}");
+            // Autoescaping writes `/` as `&#x2f;` in the attribute; browsers read it back.
+            let href = url.replace('/', "&#x2f;");
+            assert!(html.contains(&format!("href=\"{href}\"")), "{html}");
+        }
+    }
+
+    #[test]
+    fn the_low_balance_message_names_the_balance_and_the_upcoming_payment_and_its_date() {
+        let d = typical(DetailType::LowBalance);
+        let cases = [
+            ("en", ["€42.10", "€850.00", "Landlord Lda", "November 25"]),
+            ("pt-PT", ["42,10 €", "850,00 €", "Landlord Lda", "25 de novembro"]),
+        ];
+        for (locale, wants) in cases {
+            for channel in CHANNELS {
+                let text = spaced(&all_text(&render(&d, channel, locale)));
+                for want in wants {
+                    assert!(text.contains(want), "{locale} {channel} lacks {want:?}: {text}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_low_balance_message_says_nothing_of_a_payment_when_none_is_known() {
+        let mut v = low_balance_json();
+        v.as_object_mut().unwrap().remove("upcoming_payment");
+        let d = detail(DetailType::LowBalance, v);
+        for channel in CHANNELS {
+            let m = render(&d, channel, "en");
+            let text = all_text(&m);
+            assert!(text.contains("€42.10") && !text.contains("due"), "{channel}: {text}");
+            if channel == Channel::Push {
+                let day_after: Timestamp = "2026-11-23T08:00:00Z".parse().unwrap();
+                assert_eq!(m.ttl, Some(day_after));
+            }
+        }
+    }
+
+    #[test]
+    fn the_flight_message_names_the_flight_route_new_time_gate_reason_and_rebooking() {
+        let d = typical(DetailType::FlightDelayed);
+        // 16:35 UTC is 16:35 in Lisbon in November (WET), 11:35 in New York.
+        let cases = [
+            ("en-GB", "Europe/Lisbon", "22 Nov, 16:35"),
+            ("en-US", "America/New_York", "Nov 22, 11:35 AM"),
+            ("pt-PT", "Europe/Lisbon", "22 de nov., 16:35"),
+        ];
+        let r = Renderer::new();
+        for (locale, zone, departure) in cases {
+            let tz = jiff::tz::db().get(zone).unwrap();
+            for channel in CHANNELS {
+                let m = r
+                    .render(&MessageInput {
+                        detail: &d,
+                        channel,
+                        locale,
+                        time_zone: &tz,
+                        customer_name: None,
+                        event_time: EVENT_TIME.parse().unwrap(),
+                    })
+                    .unwrap();
+                let text = spaced(&all_text(&m));
+                let mut wants = vec!["TP1234", "LIS", "JFK", departure];
+                if channel != Channel::Push {
+                    wants.extend(["B12", "late inbound aircraft", "https://air.example/rebook/ABC123"]);
+                }
+                for want in wants {
+                    assert!(text.contains(want), "{locale} {channel} lacks {want:?}: {text}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_flight_message_leaves_out_gate_reason_and_rebooking_when_not_given() {
+        let mut v = flight_json();
+        for k in ["gate", "reason", "rebooking"] {
+            v.as_object_mut().unwrap().remove(k);
+        }
+        let d = detail(DetailType::FlightDelayed, v);
+        for channel in CHANNELS {
+            let m = render(&d, channel, "en");
+            let text = all_text(&m);
+            for absent in ["Gate", "Reason", "ebook"] {
+                assert!(!text.contains(absent), "{channel} mentions {absent:?}: {text}");
+            }
+            assert_eq!(m.deep_link, None, "{channel}");
+        }
+    }
+
+    #[test]
+    fn push_messages_expire_when_they_stop_mattering() {
+        let ts = |s: &str| Some(s.parse::<Timestamp>().unwrap());
+        let no_expiry = {
+            let mut v = application_json();
+            v.as_object_mut().unwrap().remove("expires_at");
+            detail(DetailType::ApplicationIncomplete, v)
+        };
+        let cases = [
+            (typical(DetailType::FlightDelayed), ts("2026-11-22T16:35:00Z")),
+            (typical(DetailType::ApplicationIncomplete), ts("2026-11-30T23:59:00Z")),
+            (no_expiry, ts("2026-11-23T08:00:00Z")),
+            (typical(DetailType::LowBalance), ts("2026-11-25T09:00:00Z")),
+            (typical(DetailType::SuspiciousTransaction), ts("2026-11-23T08:00:00Z")),
+        ];
+        for (d, ttl) in cases {
+            let m = render(&d, Channel::Push, "en");
+            assert_eq!(m.ttl, ttl, "{:?}", d.detail_type());
+            assert!(m.title.as_deref().is_some_and(|t| !t.is_empty()));
+        }
+    }
+
+    #[test]
+    fn push_deep_links_are_the_producers_links_or_none() {
+        let cases = [
+            (DetailType::FlightDelayed, Some("https://air.example/rebook/ABC123")),
+            (
+                DetailType::ApplicationIncomplete,
+                Some("https://bank.example/apply/app-9"),
+            ),
+            (DetailType::LowBalance, None),
+            (DetailType::SuspiciousTransaction, None),
+        ];
+        for (kind, link) in cases {
+            let m = render(&typical(kind), Channel::Push, "en");
+            assert_eq!(m.deep_link.as_deref(), link, "{kind}");
+        }
+    }
+
+    #[test]
+    fn the_email_greets_the_customer_by_name_when_known() {
+        let r = Renderer::new();
+        let cases = [
+            ("en", Some("Ana"), "Hello Ana,"),
+            ("en", None, "Hello,"),
+            ("en", Some("  "), "Hello,"),
+            ("pt-PT", Some("Ana"), "Olá Ana,"),
+            ("pt-PT", None, "Olá,"),
+        ];
+        for kind in NOTIFYING {
+            for (locale, name, greeting) in cases {
+                let m = render_with(&r, &typical(kind), Channel::Email, locale, name);
+                assert!(
+                    m.body.starts_with(&format!("{greeting}\n")),
+                    "{kind} {locale}: {}",
+                    m.body
+                );
+                let html = m.html.unwrap();
+                assert!(html.contains(&format!("<p>{greeting}</p>")), "{kind} {locale}: {html}");
+                assert!(m.subject.is_some_and(|s| !s.is_empty() && !s.contains('\n')));
+            }
+        }
+    }
+
+    #[test]
+    fn markup_from_producers_is_escaped_in_html_and_absent_from_plain_parts() {
+        let mut v = fraud_json();
+        v["merchant"]["name"] = json!("<script>alert('x')</script>Shop");
+        let d = detail(DetailType::SuspiciousTransaction, v);
+        let email = render(&d, Channel::Email, "en");
+        let html = email.html.as_deref().unwrap();
+        assert!(
+            html.contains("&lt;script&gt;alert(&#x27;x&#x27;)&lt;&#x2f;script&gt;Shop"),
+            "{html}"
+        );
+        assert!(!html.contains("<script>"));
+        for channel in CHANNELS {
+            let m = render(&d, channel, "en");
+            for part in [m.subject.as_deref(), m.title.as_deref(), Some(m.body.as_str())] {
+                let part = part.unwrap_or_default();
+                assert!(!part.contains('<') && !part.contains('>'), "{channel}: {part}");
+            }
+            assert!(m.body.contains("scriptalert('x')/scriptShop"), "{channel}: {}", m.body);
+        }
+    }
+
+    #[test]
+    fn templates_put_no_markup_in_sms_push_or_plain_text() {
+        for kind in NOTIFYING {
+            for channel in CHANNELS {
+                for locale in ["en", "pt"] {
+                    let m = render(&typical(kind), channel, locale);
+                    for part in [m.subject.as_deref(), m.title.as_deref(), Some(m.body.as_str())] {
+                        let part = part.unwrap_or_default();
+                        assert!(
+                            !part.contains('<') && !part.contains("&lt;"),
+                            "{kind} {channel}: {part}"
+                        );
+                        assert!(!part.contains("{{") && !part.contains("{%"), "{kind} {channel}: {part}");
+                    }
+                    assert_eq!(m.html.is_some(), channel == Channel::Email);
+                    assert_eq!(m.sms.is_some(), channel == Channel::Sms);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn control_and_bidi_characters_from_producers_are_removed() {
+        let d = typical(DetailType::SuspiciousTransaction);
+        let Detail::SuspiciousTransaction(mut t) = d else {
+            unreachable!()
+        };
+        // Text::parse refuses control characters; bidi overrides get through it.
+        t.merchant.name = crate::types::Text::parse("Shop\u{202e}moc.evil\u{202c}").unwrap();
+        let d = Detail::SuspiciousTransaction(t);
+        for channel in CHANNELS {
+            let text = all_text(&render(&d, channel, "en"));
+            assert!(text.contains("Shopmoc.evil"), "{channel}: {text}");
+            assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{channel}");
+            assert!(!text.contains(['\u{202e}', '\u{202c}']), "{channel}");
+        }
+        assert_eq!(clean(" a\u{7}b\tc "), "abc");
+    }
+
+    #[test]
+    fn details_that_do_not_notify_have_no_template() {
+        let resolving = Detail::BalanceRestored(
+            serde_json::from_value(json!({"customer_id": "c-1", "account_id": "a-1"})).unwrap(),
+        );
+        let tz = lisbon();
+        for channel in CHANNELS {
+            let err = Renderer::new()
+                .render(&MessageInput {
+                    detail: &resolving,
+                    channel,
+                    locale: "en",
+                    time_zone: &tz,
+                    customer_name: None,
+                    event_time: EVENT_TIME.parse().unwrap(),
+                })
+                .unwrap_err();
+            assert!(
+                matches!(&err, RenderError::NoTemplate(s) if s.contains("BalanceRestored")),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn any_other_or_unparseable_locale_falls_back_to_english() {
+        let d = typical(DetailType::LowBalance);
+        for locale in ["de-DE", "ja", "", "???", "pt-PT-x-"] {
+            let m = render(&d, Channel::Sms, locale);
+            assert_eq!(m.language, "en", "{locale:?}");
+            assert!(m.body.starts_with("Low balance"), "{locale:?}: {}", m.body);
+        }
+        // English words, German numbers: the customer's region is kept.
+        assert!(spaced(&render(&d, Channel::Sms, "de-DE").body).contains("42,10 €"));
+    }
+
+    #[test]
+    fn english_sms_with_typical_values_travel_as_gsm7() {
+        for kind in NOTIFYING {
+            for locale in ["en", "en-US", "en-GB"] {
+                let m = render(&typical(kind), Channel::Sms, locale);
+                let s = m.sms.unwrap();
+                assert_eq!(s.encoding, sms::Encoding::Gsm7, "{kind} {locale}: {}", m.body);
+                assert_eq!(s, sms::segments(&m.body));
+            }
+        }
+    }
+
+    /// Producer text at its longest, in the costliest characters for an SMS.
+    fn worst_texts() -> [String; 4] {
+        [
+            "🙂".repeat(crate::types::MAX_TEXT_LEN),
+            "ã".repeat(crate::types::MAX_TEXT_LEN),
+            "€{".repeat(crate::types::MAX_TEXT_LEN / 2),
+            "W".repeat(crate::types::MAX_TEXT_LEN),
+        ]
+    }
+
+    fn worst_case(kind: DetailType, text: &str, id: &str, url: &str) -> Detail {
+        let big = json!({"amount": "999999999999999.99", "currency": "EUR"});
+        let neg = json!({"amount": "-999999999999999.99", "currency": "BRL"});
+        let v = match kind {
+            DetailType::LowBalance => json!({"customer_id": id, "account_id": id, "balance": neg,
+                "threshold": big,
+                "upcoming_payment": {"payee": text, "amount": big, "due_at": "2026-09-30T23:00:00Z"}}),
+            DetailType::FlightDelayed => json!({"customer_id": id, "booking_ref": id, "reason": text,
+                "gate": text,
+                "flight": {"number": id, "origin": id, "destination": id,
+                           "scheduled_departure": "2026-09-29T22:00:00Z",
+                           "estimated_departure": "2026-09-30T23:59:00Z"},
+                "rebooking": {"url": url, "options": text}}),
+            DetailType::ApplicationIncomplete => json!({"customer_id": id, "application_id": id,
+                "product": text, "missing_items": vec![text; 20],
+                "resume_url": url, "expires_at": "2026-09-30T23:59:00Z"}),
+            DetailType::SuspiciousTransaction => json!({"customer_id": id, "transaction_id": id,
+                "account_id": id, "amount": big, "occurred_at": "2026-09-30T23:59:00Z",
+                "merchant": {"name": text, "city": text, "country": id},
+                "card_last4": "9999", "reason": text}),
+            other => panic!("{other}"),
+        };
+        detail(kind, v)
+    }
+
+    #[test]
+    fn every_sms_stays_within_two_segments_with_worst_case_values() {
+        let r = Renderer::new();
+        let long_url = format!("https://example.com/{}", "a".repeat(2000));
+        let short_url = "https://bank.example/r/ABC123";
+        let (mut worst, mut over) = (0, Vec::new());
+        for kind in NOTIFYING {
+            for text in worst_texts() {
+                let id = text.chars().take(crate::types::MAX_ID_LEN).collect::<String>();
+                for url in [long_url.as_str(), short_url] {
+                    let d = worst_case(kind, &text, &id, url);
+                    for locale in ["en", "en-US", "pt-PT", "pt-BR", "de-DE"] {
+                        let m = render_with(&r, &d, Channel::Sms, locale, Some(&text));
+                        let s = sms::segments(&m.body);
+                        if s.segments > MAX_SMS_SEGMENTS {
+                            over.push(format!("{kind} {locale}: {} units: {}", s.units, m.body));
+                        }
+                        assert_eq!(m.sms, Some(s));
+                        worst = worst.max(s.units * 100 / if s.encoding == sms::Encoding::Gsm7 { 306 } else { 134 });
+                    }
+                }
+            }
+        }
+        assert!(over.is_empty(), "over {MAX_SMS_SEGMENTS} parts:\n{}", over.join("\n"));
+        assert!(worst > 50, "the worst cases should come near the limit ({worst}%)");
+    }
+
+    #[test]
+    fn worst_case_sms_still_carry_what_matters() {
+        let r = Renderer::new();
+        let text = "🙂".repeat(crate::types::MAX_TEXT_LEN);
+        let d = worst_case(DetailType::SuspiciousTransaction, &text, "ES", "https://x.example/y");
+        let m = render_with(&r, &d, Channel::Sms, "pt-PT", None);
+        assert!(
+            m.body.ends_with("Responda SIM se foi você, NÃO se não foi."),
+            "{}",
+            m.body
+        );
+        assert!(spaced(&m.body).contains("999 999 999 999 999,99 €"), "{}", m.body);
+        let d = worst_case(DetailType::ApplicationIncomplete, &text, "x", "https://x.example/y");
+        let m = render_with(&r, &d, Channel::Sms, "en", None);
+        assert!(m.body.contains("https://x.example/y"), "{}", m.body);
+    }
+
+    #[test]
+    fn the_renderer_can_be_shared_across_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Renderer>();
+        let r = Renderer::new();
+        std::thread::scope(|s| {
+            for locale in ["en", "pt-PT", "pt-BR", "en-GB"] {
+                let r = &r;
+                s.spawn(move || {
+                    for kind in NOTIFYING {
+                        render_with(r, &typical(kind), Channel::Sms, locale, None);
+                    }
+                });
+            }
+        });
+    }
+
+    #[test]
+    fn every_template_compiles_and_every_pair_renders() {
+        assert_eq!(TEMPLATES.len(), Lang::ALL.len() * 4 * 4);
+        for (i, lang) in Lang::ALL.into_iter().enumerate() {
+            assert!(TEMPLATES[i * 16].0.starts_with(lang.as_str()));
+        }
+        assert_eq!(
+            template_name(Lang::Pt, Kind::SuspiciousTransaction, Part::EmailHtml),
+            "pt/suspicious_transaction/email.html"
+        );
+        for kind in NOTIFYING {
+            for channel in CHANNELS {
+                for locale in ["en", "pt"] {
+                    let m = render(&typical(kind), channel, locale);
+                    assert!(!m.body.trim().is_empty(), "{kind} {channel} {locale}");
+                }
+            }
+        }
+    }
+
+    /// Run with `cargo test --release -p forewarn-core --lib render_speed -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn render_speed() {
+        fn time(what: &str, n: u32, mut f: impl FnMut(usize)) {
+            for i in 0..1000 {
+                f(i);
+            }
+            let start = std::time::Instant::now();
+            for i in 0..n as usize {
+                f(i);
+            }
+            println!("{what}: {:?}", start.elapsed() / n);
+        }
+        let r = Renderer::new();
+        let tz = lisbon();
+        let event_time: Timestamp = EVENT_TIME.parse().unwrap();
+        let details: Vec<Detail> = NOTIFYING.into_iter().map(typical).collect();
+        for channel in CHANNELS {
+            for locale in ["en", "pt-PT"] {
+                time(&format!("{channel} {locale} per render"), 20_000, |i| {
+                    let input = MessageInput {
+                        detail: &details[i % 4],
+                        channel,
+                        locale,
+                        time_zone: &tz,
+                        customer_name: Some("Ana"),
+                        event_time,
+                    };
+                    std::hint::black_box(r.render(&input).unwrap());
+                });
+            }
+        }
     }
 }

@@ -1,0 +1,179 @@
+//! Operator commands against a deployed (or local) stack: `emit` and `customers import`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use aws_sdk_eventbridge::primitives::DateTime;
+use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+use forewarn_aws::bus::EventBridgeBus;
+use forewarn_aws::dynamo::DynamoStore;
+use forewarn_core::customer::{CustomerProfile, parse_customers};
+use forewarn_core::events::parse_event;
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// BatchWriteItem takes at most 25 items.
+const BATCH: usize = 25;
+
+fn json_files(p: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if p.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(p)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        for e in entries {
+            if e.file_name().is_some_and(|n| n != "schemas") && (e.is_dir() || e.extension().is_some_and(|x| x == "json")) {
+                json_files(&e, out)?;
+            }
+        }
+        Ok(())
+    } else {
+        std::fs::metadata(p)?;
+        out.push(p.to_owned());
+        Ok(())
+    }
+}
+
+async fn sdk() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
+/// `forewarn emit FILE|DIR ...`: checks each event against the contract, puts the valid ones on
+/// the bus in batches of 10, and reports every entry that failed.
+pub async fn emit(paths: Vec<PathBuf>, bus: String) -> ExitCode {
+    let mut files = Vec::new();
+    for p in &paths {
+        if let Err(e) = json_files(p, &mut files) {
+            eprintln!("forewarn emit: cannot read {}: {e}", p.display());
+            return ExitCode::from(2);
+        }
+    }
+    let mut entries = Vec::new();
+    let mut labels = Vec::new();
+    let mut invalid = 0;
+    for f in &files {
+        let text = match std::fs::read_to_string(f) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("forewarn emit: cannot read {}: {e}", f.display());
+                return ExitCode::from(2);
+            }
+        };
+        let values = match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(serde_json::Value::Array(items)) => items,
+            Ok(v) => vec![v],
+            Err(e) => {
+                eprintln!("{}: not valid JSON: {e}", f.display());
+                invalid += 1;
+                continue;
+            }
+        };
+        for v in values {
+            match parse_event(&v.to_string()) {
+                Err(e) => {
+                    eprintln!("{}: rejected: {e}", f.display());
+                    invalid += 1;
+                }
+                Ok(event) => {
+                    let time = DateTime::from_secs(event.time.0.as_second());
+                    entries.push(
+                        PutEventsRequestEntry::builder()
+                            .event_bus_name(&bus)
+                            .source(event.source.as_str())
+                            .detail_type(event.detail_type().as_str())
+                            .detail(v["detail"].to_string())
+                            .time(time)
+                            .set_resources(Some(event.resources.clone()))
+                            .build(),
+                    );
+                    labels.push(format!("{} ({})", f.display(), event.id));
+                }
+            }
+        }
+    }
+    let client = aws_sdk_eventbridge::Client::new(&sdk().await);
+    let put = EventBridgeBus { client, bus: bus.clone() };
+    let total = entries.len();
+    match put.put_all(entries).await {
+        Err(e) => {
+            eprintln!("forewarn emit: {e}");
+            ExitCode::FAILURE
+        }
+        Ok(failed) => {
+            for (i, why) in &failed {
+                eprintln!("{}: not accepted: {why}", labels[*i]);
+            }
+            println!("{} of {total} events put on {bus}; {} failed; {invalid} rejected before sending", total - failed.len(), failed.len());
+            if failed.is_empty() && invalid == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+        }
+    }
+}
+
+/// `forewarn customers import FILE`: validates every profile (listing each fault), writes the
+/// valid ones with BatchWriteItem, retrying unprocessed items, with a progress bar.
+pub async fn import(file: PathBuf, table: String) -> ExitCode {
+    let text = match std::fs::read_to_string(&file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("forewarn customers import: cannot read {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let parsed = match parse_customers(&text) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let raw: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap_or_default();
+    let mut profiles = Vec::new();
+    let mut invalid = 0;
+    for (result, value) in parsed.into_iter().zip(raw) {
+        match result {
+            Err(e) => {
+                eprintln!("{}: customer {e}", file.display());
+                invalid += 1;
+            }
+            Ok(_) => profiles.push(serde_json::from_value::<CustomerProfile>(value).expect("parsed above")),
+        }
+    }
+    let client = aws_sdk_dynamodb::Client::new(&sdk().await);
+    let store = DynamoStore::new(client.clone(), &table);
+    let items: Vec<HashMap<String, AttributeValue>> = profiles.iter().flat_map(|p| store.profile_items(p)).collect();
+    let bar = ProgressBar::new(items.len() as u64).with_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} items {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    for chunk in items.chunks(BATCH) {
+        let mut requests: Vec<WriteRequest> = chunk
+            .iter()
+            .map(|i| WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(i.clone())).build().expect("item set")).build())
+            .collect();
+        let mut attempt = 0u32;
+        while !requests.is_empty() {
+            let n = requests.len();
+            let out = match client.batch_write_item().request_items(&table, requests).send().await {
+                Ok(o) => o,
+                Err(e) => {
+                    bar.abandon();
+                    eprintln!("forewarn customers import: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e));
+                    return ExitCode::FAILURE;
+                }
+            };
+            requests = out.unprocessed_items.and_then(|mut u| u.remove(&table)).unwrap_or_default();
+            bar.inc((n - requests.len()) as u64);
+            if !requests.is_empty() {
+                attempt += 1;
+                if attempt > 8 {
+                    bar.abandon();
+                    eprintln!("forewarn customers import: {} items still unprocessed after 8 retries", requests.len());
+                    return ExitCode::FAILURE;
+                }
+                tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
+            }
+        }
+    }
+    bar.finish_with_message("written");
+    println!("{} customers imported into {table}; {invalid} rejected", profiles.len());
+    if invalid == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}

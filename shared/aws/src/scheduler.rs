@@ -1,0 +1,79 @@
+//! One-time EventBridge Scheduler schedules that invoke `dispatch` at a delivery's send time.
+
+use aws_sdk_scheduler::error::ProvideErrorMetadata;
+use aws_sdk_scheduler::types::{ActionAfterCompletion, FlexibleTimeWindow, FlexibleTimeWindowMode, Target};
+use forewarn_core::service::{DispatchRequest, PortError, Scheduler};
+use jiff::Timestamp;
+
+use crate::error::port_error;
+
+#[derive(Clone, Debug)]
+pub struct AwsScheduler {
+    pub client: aws_sdk_scheduler::Client,
+    pub group: String,
+    pub dispatch_arn: String,
+    pub role_arn: String,
+}
+
+/// `at(2026-11-23T08:00:00)` in UTC; Scheduler has one-minute precision, so seconds are dropped
+/// and the time rounded up, never early.
+pub fn at_expression(t: Timestamp) -> String {
+    let secs = t.as_second();
+    let minute = secs.div_euclid(60) * 60 + if secs.rem_euclid(60) > 0 || t.subsec_nanosecond() > 0 { 60 } else { 0 };
+    let t = Timestamp::from_second(minute).unwrap_or(t);
+    format!("at({})", t.strftime("%Y-%m-%dT%H:%M:%S"))
+}
+
+impl Scheduler for AwsScheduler {
+    async fn create(&self, name: &str, at: Timestamp, request: &DispatchRequest) -> Result<(), PortError> {
+        let err = |e: aws_sdk_scheduler::error::BuildError| PortError::permanent("scheduler", e.to_string());
+        let target = Target::builder()
+            .arn(&self.dispatch_arn)
+            .role_arn(&self.role_arn)
+            .input(serde_json::to_string(request).expect("requests serialize"))
+            .build()
+            .map_err(err)?;
+        let result = self
+            .client
+            .create_schedule()
+            .name(name)
+            .group_name(&self.group)
+            .schedule_expression(at_expression(at))
+            .schedule_expression_timezone("UTC")
+            .flexible_time_window(FlexibleTimeWindow::builder().mode(FlexibleTimeWindowMode::Off).build().map_err(err)?)
+            .action_after_completion(ActionAfterCompletion::Delete)
+            .target(target)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some("ConflictException") => Ok(()),
+            Err(e) => Err(port_error("scheduler", e)),
+        }
+    }
+
+    async fn delete(&self, name: &str) -> Result<(), PortError> {
+        match self.client.delete_schedule().name(name).group_name(&self.group).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(()),
+            Err(e) => Err(port_error("scheduler", e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_expressions_round_up_to_the_minute_in_utc() {
+        let cases = [
+            ("2026-11-23T08:00:00Z", "at(2026-11-23T08:00:00)"),
+            ("2026-11-23T08:00:01Z", "at(2026-11-23T08:01:00)"),
+            ("2026-11-23T08:59:30.5Z", "at(2026-11-23T09:00:00)"),
+        ];
+        for (t, want) in cases {
+            assert_eq!(at_expression(t.parse().unwrap()), want);
+        }
+    }
+}

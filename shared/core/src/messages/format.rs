@@ -1,0 +1,272 @@
+//! Money, numbers, dates and lists written for the customer's locale by ICU4X, with the
+//! formatters built once per locale (and per currency) and cached.
+
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use fixed_decimal::Decimal;
+use icu::calendar::{Date, Gregorian};
+use icu::datetime::FixedCalendarDateTimeFormatter;
+use icu::datetime::fieldsets::{MD, MDT};
+use icu::datetime::options::TimePrecision;
+use icu::decimal::DecimalFormatter;
+use icu::list::ListFormatter;
+use icu::list::options::{ListFormatterOptions, ListLength};
+use icu::locale::subtags::{Variants, language};
+use icu::locale::{Locale, locale};
+use icu::time::{DateTime, Time};
+use icu_experimental::dimension::currency::CurrencyType;
+use icu_experimental::dimension::currency::formatter::CurrencyFormatter;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use crate::types::{Currency, Money};
+
+/// The languages templates are written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Lang {
+    En,
+    Pt,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Pt];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Pt => "pt",
+        }
+    }
+}
+
+/// The template language for a BCP 47 locale string and the ICU locale to format with: the
+/// customer's own for a language with templates, else English with the customer's region (so
+/// `de-DE` reads English with `en-DE` numbers and dates). Unparseable → `en`.
+pub fn resolve(locale: &str) -> (Lang, Locale) {
+    let Ok(mut loc) = Locale::try_from_str(&locale.trim().replace('_', "-")) else {
+        return (Lang::En, locale!("en"));
+    };
+    if loc.id.language == language!("pt") {
+        return (Lang::Pt, loc);
+    }
+    if loc.id.language != language!("en") {
+        loc.id.language = language!("en");
+        loc.id.script = None;
+        loc.id.variants = Variants::new();
+    }
+    (Lang::En, loc)
+}
+
+type MoneyFormatter = CurrencyFormatter<DecimalFormatter>;
+
+/// Every formatter a message needs, for one locale.
+pub struct Formats {
+    pub lang: Lang,
+    locale: Locale,
+    date_time: FixedCalendarDateTimeFormatter<Gregorian, MDT>,
+    date: FixedCalendarDateTimeFormatter<Gregorian, MD>,
+    list: ListFormatter,
+    number: DecimalFormatter,
+    money: RwLock<HashMap<Currency, Arc<MoneyFormatter>>>,
+}
+
+impl Formats {
+    /// Builds the formatters for `locale` (a BCP 47 string; see [`resolve`]).
+    pub fn new(locale: &str) -> Formats {
+        let (lang, loc) = resolve(locale);
+        Formats::for_locale(lang, loc)
+            .unwrap_or_else(|| Formats::for_locale(lang, locale!("en")).expect("compiled data covers en"))
+    }
+
+    fn for_locale(lang: Lang, locale: Locale) -> Option<Formats> {
+        let date_time = FixedCalendarDateTimeFormatter::try_new(
+            (&locale).into(),
+            MDT::medium().with_time_precision(TimePrecision::Minute),
+        )
+        .ok()?;
+        let date = FixedCalendarDateTimeFormatter::try_new((&locale).into(), MD::long()).ok()?;
+        let list = ListFormatter::try_new_and(
+            (&locale).into(),
+            ListFormatterOptions::default().with_length(ListLength::Wide),
+        )
+        .ok()?;
+        let number = DecimalFormatter::try_new((&locale).into(), Default::default()).ok()?;
+        Some(Formats {
+            lang,
+            locale,
+            date_time,
+            date,
+            list,
+            number,
+            money: RwLock::new(HashMap::new()),
+        })
+    }
+
+    /// `123.45 EUR` as the locale writes it: `€123.45` (en), `123,45 €` (pt-PT).
+    pub fn money(&self, m: &Money) -> String {
+        let value = Decimal::try_from_str(m.amount.as_str()).unwrap_or_default();
+        match self.money_formatter(m.currency) {
+            Some(f) => f.format_fixed_decimal(&value).to_string(),
+            // A code ICU cannot format with: the locale's number and the code.
+            None => format!("{} {}", self.number.format(&value), m.currency.as_str()),
+        }
+    }
+
+    fn money_formatter(&self, currency: Currency) -> Option<Arc<MoneyFormatter>> {
+        if let Some(f) = self.money.read().unwrap_or_else(PoisonError::into_inner).get(&currency) {
+            return Some(f.clone());
+        }
+        let code = CurrencyType::try_from_str(currency.as_str()).ok()?;
+        let f = Arc::new(CurrencyFormatter::try_new_symbol((&self.locale).into(), code, Default::default()).ok()?);
+        let mut cache = self.money.write().unwrap_or_else(PoisonError::into_inner);
+        // Currencies are ISO codes from producers: bound the cache all the same.
+        if cache.len() < MAX_CACHED {
+            cache.insert(currency, f.clone());
+        }
+        Some(f)
+    }
+
+    /// A whole number as the locale writes it (`1,234`, `1234`).
+    pub fn number(&self, n: usize) -> String {
+        self.number.format_to_string(&Decimal::from(n as u64))
+    }
+
+    /// Month, day and time of `ts` in `tz`: `Nov 23, 3:47 PM` (en), `23 de nov., 15:47` (pt-PT).
+    pub fn date_time(&self, ts: Timestamp, tz: &TimeZone) -> String {
+        let (date, time) = civil(ts, tz);
+        self.date_time.format(&DateTime { date, time }).to_string()
+    }
+
+    /// Month and day of `ts` in `tz`: `November 23` (en), `23 de novembro` (pt).
+    pub fn date(&self, ts: Timestamp, tz: &TimeZone) -> String {
+        self.date.format(&civil(ts, tz).0).to_string()
+    }
+
+    /// `a, b and c` (en), `a, b e c` (pt).
+    pub fn list<'a>(&self, items: impl Iterator<Item = &'a str> + Clone) -> String {
+        self.list.format_to_string(items)
+    }
+}
+
+/// The wall-clock date and time of `ts` in `tz`, as ICU input.
+fn civil(ts: Timestamp, tz: &TimeZone) -> (Date<Gregorian>, Time) {
+    let dt = tz.to_datetime(ts);
+    let date = Date::try_new_gregorian(i32::from(dt.year()), dt.month() as u8, dt.day() as u8)
+        .expect("jiff dates are valid Gregorian dates");
+    let time =
+        Time::try_new(dt.hour() as u8, dt.minute() as u8, dt.second() as u8, 0).expect("jiff times are valid times");
+    (date, time)
+}
+
+/// Most locales (and currencies per locale) kept; beyond that, formatters are built per use.
+const MAX_CACHED: usize = 64;
+
+/// Formatters per locale string, built on first use.
+#[derive(Default)]
+pub struct FormatCache {
+    by_locale: RwLock<HashMap<Box<str>, Arc<Formats>>>,
+}
+
+impl FormatCache {
+    pub fn get(&self, locale: &str) -> Arc<Formats> {
+        if let Some(f) = self
+            .by_locale
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(locale)
+        {
+            return f.clone();
+        }
+        let f = Arc::new(Formats::new(locale));
+        let mut cache = self.by_locale.write().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() < MAX_CACHED {
+            cache.insert(locale.into(), f.clone());
+        }
+        f
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Amount;
+
+    fn money(amount: &str, currency: &str) -> Money {
+        Money {
+            amount: Amount::parse(amount).unwrap(),
+            currency: Currency::parse(currency).unwrap(),
+        }
+    }
+
+    #[test]
+    fn locales_pick_the_template_language_and_keep_the_region() {
+        let cases = [
+            ("pt-PT", Lang::Pt, "pt-PT"),
+            ("pt_BR", Lang::Pt, "pt-BR"),
+            ("pt", Lang::Pt, "pt"),
+            ("en-GB", Lang::En, "en-GB"),
+            ("de-DE", Lang::En, "en-DE"),
+            ("zh-Hant-TW", Lang::En, "en-TW"),
+            ("", Lang::En, "en"),
+            ("not a locale!", Lang::En, "en"),
+        ];
+        for (input, lang, locale) in cases {
+            let (l, loc) = resolve(input);
+            assert_eq!((l, loc.to_string().as_str()), (lang, locale), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn money_is_written_the_way_the_locale_writes_it() {
+        let nbsp = |s: &str| s.replace(['\u{a0}', '\u{202f}'], " ");
+        let cases = [
+            ("en", "1234.56", "EUR", "€1,234.56"),
+            ("en-US", "1234.5", "USD", "$1,234.50"),
+            ("pt-PT", "1234.56", "EUR", "1234,56 €"),
+            ("pt-PT", "12345.67", "EUR", "12 345,67 €"),
+            ("pt-BR", "1234.56", "BRL", "R$ 1.234,56"),
+            ("en", "1500", "JPY", "¥1,500"),
+            ("en", "-20.00", "EUR", "-€20.00"),
+            ("en", "999999999999999.99", "EUR", "€999,999,999,999,999.99"),
+        ];
+        for (locale, amount, currency, want) in cases {
+            let got = Formats::new(locale).money(&money(amount, currency));
+            assert_eq!(nbsp(&got), want, "{locale} {amount} {currency}");
+        }
+    }
+
+    #[test]
+    fn dates_and_times_are_shown_in_the_customers_zone() {
+        let ts: Timestamp = "2026-11-23T15:47:00Z".parse().unwrap();
+        let lisbon = jiff::tz::db().get("Europe/Lisbon").unwrap();
+        let new_york = jiff::tz::db().get("America/New_York").unwrap();
+        let plain = |s: String| s.replace(['\u{a0}', '\u{202f}'], " ");
+        assert_eq!(plain(Formats::new("en").date_time(ts, &new_york)), "Nov 23, 10:47 AM");
+        assert_eq!(plain(Formats::new("en-GB").date_time(ts, &lisbon)), "23 Nov, 15:47");
+        assert_eq!(plain(Formats::new("pt-PT").date_time(ts, &lisbon)), "23 de nov., 15:47");
+        assert_eq!(Formats::new("en").date(ts, &lisbon), "November 23");
+        assert_eq!(Formats::new("pt-PT").date(ts, &lisbon), "23 de novembro");
+    }
+
+    #[test]
+    fn lists_and_numbers_follow_the_language() {
+        let items = ["ID", "payslip", "proof of address"];
+        assert_eq!(
+            Formats::new("en").list(items.iter().copied()),
+            "ID, payslip, and proof of address"
+        );
+        assert_eq!(
+            Formats::new("pt").list(items.iter().copied()),
+            "ID, payslip e proof of address"
+        );
+        assert_eq!(Formats::new("en").number(12345), "12,345");
+    }
+
+    #[test]
+    fn formatters_are_cached_per_locale() {
+        let cache = FormatCache::default();
+        assert!(Arc::ptr_eq(&cache.get("pt-PT"), &cache.get("pt-PT")));
+        assert_eq!(cache.get("xx-!!").lang, Lang::En);
+    }
+}

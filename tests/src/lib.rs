@@ -1,0 +1,284 @@
+//! End-to-end test support: the local stack (DynamoDB Local, moto server), SDK clients pointed
+//! at it, moto's record of what was sent, and the Lambda Runtime API harness.
+
+pub mod runtime;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// What `infra/stack.py start` reports.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Stack {
+    pub dynamodb: String,
+    pub moto: String,
+    pub table: String,
+    pub bus: String,
+    pub schedule_group: String,
+    pub outcomes_queue_url: String,
+    pub sender_email: String,
+}
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The local stack for this test process: the one named by `FOREWARN_STACK` (a state file
+/// written by `infra/stack.py start`), or one started now and stopped when the process exits.
+pub fn stack() -> &'static Stack {
+    static STACK: OnceLock<Stack> = OnceLock::new();
+    STACK.get_or_init(|| {
+        let state = match std::env::var_os("FOREWARN_STACK") {
+            Some(s) => PathBuf::from(s),
+            None => {
+                let state = std::env::temp_dir().join(format!("forewarn-stack-{}.json", std::process::id()));
+                let python = root().join(".tools/venv/bin/python");
+                assert!(
+                    python.exists(),
+                    "the local stack tools are not installed: run infra/install-tools (scripts/test does)"
+                );
+                let out = Command::new(&python)
+                    .arg(root().join("infra/stack.py"))
+                    .args(["start", "--state"])
+                    .arg(&state)
+                    .args(["--prefix", &format!("t{}", std::process::id())])
+                    .args(["--parent-pid", &std::process::id().to_string()])
+                    .output()
+                    .expect("run infra/stack.py");
+                assert!(out.status.success(), "the local stack did not start:\n{}", String::from_utf8_lossy(&out.stderr));
+                state
+            }
+        };
+        let text = std::fs::read_to_string(&state).unwrap_or_else(|e| panic!("{}: {e}", state.display()));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", state.display()))
+    })
+}
+
+impl Stack {
+    /// The environment a function process needs to run against the local stack.
+    pub fn function_env(&self) -> Vec<(String, String)> {
+        [
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_LC_SYS_NO_JITTER_ENTROPY", "1"),
+            ("AWS_ENDPOINT_URL", self.moto.as_str()),
+            ("AWS_ENDPOINT_URL_DYNAMODB", self.dynamodb.as_str()),
+            ("FOREWARN_TABLE", self.table.as_str()),
+            ("FOREWARN_BUS", self.bus.as_str()),
+            ("FOREWARN_SENDER_EMAIL", self.sender_email.as_str()),
+            ("FOREWARN_SCHEDULE_GROUP", self.schedule_group.as_str()),
+            ("FOREWARN_SCHEDULER_ROLE_ARN", "arn:aws:iam::123456789012:role/forewarn-scheduler"),
+            ("FOREWARN_DISPATCH_ARN", "arn:aws:lambda:eu-west-1:123456789012:function:forewarn-dispatch"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+
+    /// An SDK config pointed at the local stack (DynamoDB at DynamoDB Local, the rest at moto).
+    pub async fn sdk(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("eu-west-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "tests"))
+            .endpoint_url(&self.moto)
+            .load()
+            .await
+    }
+
+    pub async fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        let sdk = self.sdk().await;
+        aws_sdk_dynamodb::Client::from_conf(aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(&self.dynamodb).build())
+    }
+
+    /// moto's record of everything it was asked to do (`sns.SMS`, `ses.Message`, …).
+    pub async fn moto_data(&self) -> Value {
+        http_get_json(&format!("{}/moto-api/data.json", self.moto)).await
+    }
+}
+
+/// A plain HTTP/1.1 GET on loopback, returning the body as JSON.
+pub async fn http_get_json(url: &str) -> Value {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").expect("an http:// URL");
+    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
+    let mut conn = tokio::net::TcpStream::connect(host).await.unwrap_or_else(|e| panic!("{url}: {e}"));
+    conn.write_all(format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    conn.read_to_end(&mut raw).await.unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("an HTTP response");
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let body = &raw[split + 4..];
+    let body = if head.contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_vec() };
+    serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{url}: not JSON ({e})"))
+}
+
+fn dechunk(mut rest: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = rest.windows(2).position(|w| w == b"\r\n") {
+        let n = usize::from_str_radix(String::from_utf8_lossy(&rest[..eol]).trim(), 16).unwrap_or(0);
+        if n == 0 || rest.len() < eol + 2 + n {
+            break;
+        }
+        out.extend_from_slice(&rest[eol + 2..eol + 2 + n]);
+        rest = &rest[(eol + 4 + n).min(rest.len())..];
+    }
+    out
+}
+
+/// Helpers over the local stack's state, for assertions.
+impl Stack {
+    /// Writes a customer profile and its devices, as `forewarn customers import` does.
+    pub async fn seed(&self, profile: Value) {
+        let profile: forewarn_core::customer::CustomerProfile = serde_json::from_value(profile).expect("a valid profile");
+        let client = self.dynamodb().await;
+        let store = forewarn_aws::dynamo::DynamoStore::new(client.clone(), &self.table);
+        for item in store.profile_items(&profile) {
+            client.put_item().table_name(&self.table).set_item(Some(item)).send().await.expect("seed a profile");
+        }
+    }
+
+    /// Registers a push endpoint in moto's SNS and returns its ARN.
+    pub async fn push_endpoint(&self, token: &str) -> String {
+        let sns = aws_sdk_sns::Client::new(&self.sdk().await);
+        let app = sns
+            .create_platform_application()
+            .name("forewarn-test")
+            .platform("APNS")
+            .send()
+            .await
+            .expect("platform application")
+            .platform_application_arn
+            .unwrap();
+        sns.create_platform_endpoint().platform_application_arn(app).token(token).send().await.expect("endpoint").endpoint_arn.unwrap()
+    }
+
+    pub async fn disable_endpoint(&self, arn: &str) {
+        let sns = aws_sdk_sns::Client::new(&self.sdk().await);
+        sns.set_endpoint_attributes().endpoint_arn(arn).attributes("Enabled", "false").send().await.expect("disable endpoint");
+    }
+
+    /// SMS bodies moto recorded for `phone`.
+    pub async fn sms_to(&self, phone: &str) -> Vec<String> {
+        let data = self.moto_data().await;
+        data["sns"]["SMS"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| m["phone_number"] == phone)
+            .map(|m| m["message"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// Push payloads (the JSON message structure) moto recorded for an endpoint.
+    pub async fn pushes_to(&self, arn: &str) -> Vec<Value> {
+        let data = self.moto_data().await;
+        data["sns"]["PlatformEndpoint"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["arn"] == arn)
+            .flat_map(|e| e["messages"].as_object().cloned().unwrap_or_default().into_values())
+            .map(|m| serde_json::from_str(m.as_str().unwrap_or("null")).unwrap_or(m))
+            .collect()
+    }
+
+    /// (subject, body) of the emails moto recorded for `to`.
+    pub async fn emails_to(&self, to: &str) -> Vec<(String, String)> {
+        let data = self.moto_data().await;
+        data["ses"]["Message"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| m["destinations"]["ToAddresses"].as_array().is_some_and(|a| a.iter().any(|x| x == to)))
+            .map(|m| (m["subject"].as_str().unwrap_or_default().to_owned(), m["body"].as_str().unwrap_or_default().to_owned()))
+            .collect()
+    }
+
+    /// The schedules in the stack's group, asked through the Scheduler API (moto's data dump
+    /// keeps deleted ones): (name, expression, target input).
+    pub async fn schedules(&self) -> Vec<(String, String, String)> {
+        let client = aws_sdk_scheduler::Client::new(&self.sdk().await);
+        let list = client.list_schedules().group_name(&self.schedule_group).send().await.expect("list schedules");
+        let mut out = Vec::new();
+        for s in list.schedules {
+            let name = s.name.unwrap_or_default();
+            let got = client.get_schedule().group_name(&self.schedule_group).name(&name).send().await.expect("get schedule");
+            let input = got.target.and_then(|t| t.input).unwrap_or_default();
+            out.push((name, got.schedule_expression.unwrap_or_default(), input));
+        }
+        out
+    }
+
+    /// Every item in a customer's partition, as (SK, status).
+    pub async fn rows(&self, customer_id: &str) -> Vec<(String, Option<String>)> {
+        let client = self.dynamodb().await;
+        let out = client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("CUSTOMER#{customer_id}")))
+            .send()
+            .await
+            .expect("query the table");
+        out.items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| {
+                let get = |k: &str| i.get(k).and_then(|v| v.as_s().ok()).cloned();
+                (get("SK").unwrap_or_default(), get("status"))
+            })
+            .collect()
+    }
+}
+
+/// Outcome events that reached the stack's outcomes queue (a catch-all rule on the bus), for
+/// one customer. Messages are drained into a process-wide buffer, so parallel tests share it.
+pub async fn outcomes_for(customer_id: &str) -> Vec<Value> {
+    static SEEN: std::sync::Mutex<Vec<Value>> = std::sync::Mutex::new(Vec::new());
+    let stack = stack();
+    let sqs = aws_sdk_sqs::Client::new(&stack.sdk().await);
+    loop {
+        let out = sqs
+            .receive_message()
+            .queue_url(&stack.outcomes_queue_url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .expect("read the outcomes queue");
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            break;
+        }
+        for m in messages {
+            if let Some(body) = m.body.as_deref().and_then(|b| serde_json::from_str::<Value>(b).ok()) {
+                SEEN.lock().unwrap().push(body);
+            }
+            if let Some(handle) = m.receipt_handle {
+                let _ = sqs.delete_message().queue_url(&stack.outcomes_queue_url).receipt_handle(handle).send().await;
+            }
+        }
+    }
+    SEEN.lock().unwrap().iter().filter(|e| e["detail"]["customer_id"] == customer_id).cloned().collect()
+}
+
+/// A sample event from `events/`, re-addressed: a fresh id, `time` now, and `customer_id`.
+pub fn sample(file: &str, id: &str, customer_id: &str) -> Value {
+    let text = std::fs::read_to_string(root().join("events").join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    v["id"] = Value::String(id.to_owned());
+    v["time"] = Value::String(jiff::Timestamp::now().to_string());
+    v["detail"]["customer_id"] = Value::String(customer_id.to_owned());
+    v
+}
+
+/// A unique suffix for ids and phone numbers, so parallel tests never share a customer.
+pub fn unique() -> u32 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    (std::process::id() % 1000) * 100 + n
+}
