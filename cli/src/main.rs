@@ -69,12 +69,22 @@ pub enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Simulate { customers, events, format } => simulate::run(customers, events, format),
+        Command::Simulate {
+            customers,
+            events,
+            format,
+        } => simulate::run(customers, events, format),
         Command::Emit { paths, bus } => block_on(ops::emit(paths, bus)),
-        Command::Customers { command: CustomersCommand::Import { file, table } } => block_on(ops::import(file, table)),
+        Command::Customers {
+            command: CustomersCommand::Import { file, table },
+        } => block_on(ops::import(file, table)),
     }
 }
 
 fn block_on(f: impl Future<Output = ExitCode>) -> ExitCode {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime").block_on(f)
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+        .block_on(f)
 }

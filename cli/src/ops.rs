@@ -22,7 +22,9 @@ fn json_files(p: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(p)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
         entries.sort();
         for e in entries {
-            if e.file_name().is_some_and(|n| n != "schemas") && (e.is_dir() || e.extension().is_some_and(|x| x == "json")) {
+            if e.file_name().is_some_and(|n| n != "schemas")
+                && (e.is_dir() || e.extension().is_some_and(|x| x == "json"))
+            {
                 json_files(&e, out)?;
             }
         }
@@ -92,7 +94,10 @@ pub async fn emit(paths: Vec<PathBuf>, bus: String) -> ExitCode {
         }
     }
     let client = aws_sdk_eventbridge::Client::new(&sdk().await);
-    let put = EventBridgeBus { client, bus: bus.clone() };
+    let put = EventBridgeBus {
+        client,
+        bus: bus.clone(),
+    };
     let total = entries.len();
     match put.put_all(entries).await {
         Err(e) => {
@@ -103,8 +108,16 @@ pub async fn emit(paths: Vec<PathBuf>, bus: String) -> ExitCode {
             for (i, why) in &failed {
                 eprintln!("{}: not accepted: {why}", labels[*i]);
             }
-            println!("{} of {total} events put on {bus}; {} failed; {invalid} rejected before sending", total - failed.len(), failed.len());
-            if failed.is_empty() && invalid == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+            println!(
+                "{} of {total} events put on {bus}; {} failed; {invalid} rejected before sending",
+                total - failed.len(),
+                failed.len()
+            );
+            if failed.is_empty() && invalid == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -142,12 +155,22 @@ pub async fn import(file: PathBuf, table: String) -> ExitCode {
     let store = DynamoStore::new(client.clone(), &table);
     let items: Vec<HashMap<String, AttributeValue>> = profiles.iter().flat_map(|p| store.profile_items(p)).collect();
     let bar = ProgressBar::new(items.len() as u64).with_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} items {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template("{bar:40} {pos}/{len} items {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     for chunk in items.chunks(BATCH) {
         let mut requests: Vec<WriteRequest> = chunk
             .iter()
-            .map(|i| WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(i.clone())).build().expect("item set")).build())
+            .map(|i| {
+                WriteRequest::builder()
+                    .put_request(
+                        PutRequest::builder()
+                            .set_item(Some(i.clone()))
+                            .build()
+                            .expect("item set"),
+                    )
+                    .build()
+            })
             .collect();
         let mut attempt = 0u32;
         while !requests.is_empty() {
@@ -156,17 +179,26 @@ pub async fn import(file: PathBuf, table: String) -> ExitCode {
                 Ok(o) => o,
                 Err(e) => {
                     bar.abandon();
-                    eprintln!("forewarn customers import: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e));
+                    eprintln!(
+                        "forewarn customers import: {}",
+                        aws_sdk_dynamodb::error::DisplayErrorContext(e)
+                    );
                     return ExitCode::FAILURE;
                 }
             };
-            requests = out.unprocessed_items.and_then(|mut u| u.remove(&table)).unwrap_or_default();
+            requests = out
+                .unprocessed_items
+                .and_then(|mut u| u.remove(&table))
+                .unwrap_or_default();
             bar.inc((n - requests.len()) as u64);
             if !requests.is_empty() {
                 attempt += 1;
                 if attempt > 8 {
                     bar.abandon();
-                    eprintln!("forewarn customers import: {} items still unprocessed after 8 retries", requests.len());
+                    eprintln!(
+                        "forewarn customers import: {} items still unprocessed after 8 retries",
+                        requests.len()
+                    );
                     return ExitCode::FAILURE;
                 }
                 tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
@@ -175,5 +207,9 @@ pub async fn import(file: PathBuf, table: String) -> ExitCode {
     }
     bar.finish_with_message("written");
     println!("{} customers imported into {table}; {invalid} rejected", profiles.len());
-    if invalid == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if invalid == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

@@ -48,7 +48,11 @@ pub fn stack() -> &'static Stack {
                     .args(["--parent-pid", &std::process::id().to_string()])
                     .output()
                     .expect("run infra/stack.py");
-                assert!(out.status.success(), "the local stack did not start:\n{}", String::from_utf8_lossy(&out.stderr));
+                assert!(
+                    out.status.success(),
+                    "the local stack did not start:\n{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
                 state
             }
         };
@@ -71,8 +75,14 @@ impl Stack {
             ("FOREWARN_BUS", self.bus.as_str()),
             ("FOREWARN_SENDER_EMAIL", self.sender_email.as_str()),
             ("FOREWARN_SCHEDULE_GROUP", self.schedule_group.as_str()),
-            ("FOREWARN_SCHEDULER_ROLE_ARN", "arn:aws:iam::123456789012:role/forewarn-scheduler"),
-            ("FOREWARN_DISPATCH_ARN", "arn:aws:lambda:eu-west-1:123456789012:function:forewarn-dispatch"),
+            (
+                "FOREWARN_SCHEDULER_ROLE_ARN",
+                "arn:aws:iam::123456789012:role/forewarn-scheduler",
+            ),
+            (
+                "FOREWARN_DISPATCH_ARN",
+                "arn:aws:lambda:eu-west-1:123456789012:function:forewarn-dispatch",
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -83,7 +93,9 @@ impl Stack {
     pub async fn sdk(&self) -> aws_config::SdkConfig {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new("eu-west-1"))
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "tests"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "test", "test", None, None, "tests",
+            ))
             .endpoint_url(&self.moto)
             .load()
             .await
@@ -91,7 +103,11 @@ impl Stack {
 
     pub async fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
         let sdk = self.sdk().await;
-        aws_sdk_dynamodb::Client::from_conf(aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(&self.dynamodb).build())
+        aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(&sdk)
+                .endpoint_url(&self.dynamodb)
+                .build(),
+        )
     }
 
     /// moto's record of everything it was asked to do (`sns.SMS`, `ses.Message`, …).
@@ -104,15 +120,26 @@ impl Stack {
 pub async fn http_get_json(url: &str) -> Value {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let rest = url.strip_prefix("http://").expect("an http:// URL");
-    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
-    let mut conn = tokio::net::TcpStream::connect(host).await.unwrap_or_else(|e| panic!("{url}: {e}"));
-    conn.write_all(format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    let (host, path) = rest
+        .split_once('/')
+        .map(|(h, p)| (h, format!("/{p}")))
+        .unwrap_or((rest, "/".into()));
+    let mut conn = tokio::net::TcpStream::connect(host)
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"));
+    conn.write_all(format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
     let mut raw = Vec::new();
     conn.read_to_end(&mut raw).await.unwrap();
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("an HTTP response");
     let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
     let body = &raw[split + 4..];
-    let body = if head.contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_vec() };
+    let body = if head.contains("transfer-encoding: chunked") {
+        dechunk(body)
+    } else {
+        body.to_vec()
+    };
     serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{url}: not JSON ({e})"))
 }
 
@@ -133,11 +160,18 @@ fn dechunk(mut rest: &[u8]) -> Vec<u8> {
 impl Stack {
     /// Writes a customer profile and its devices, as `forewarn customers import` does.
     pub async fn seed(&self, profile: Value) {
-        let profile: forewarn_core::customer::CustomerProfile = serde_json::from_value(profile).expect("a valid profile");
+        let profile: forewarn_core::customer::CustomerProfile =
+            serde_json::from_value(profile).expect("a valid profile");
         let client = self.dynamodb().await;
         let store = forewarn_aws::dynamo::DynamoStore::new(client.clone(), &self.table);
         for item in store.profile_items(&profile) {
-            client.put_item().table_name(&self.table).set_item(Some(item)).send().await.expect("seed a profile");
+            client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .send()
+                .await
+                .expect("seed a profile");
         }
     }
 
@@ -153,12 +187,24 @@ impl Stack {
             .expect("platform application")
             .platform_application_arn
             .unwrap();
-        sns.create_platform_endpoint().platform_application_arn(app).token(token).send().await.expect("endpoint").endpoint_arn.unwrap()
+        sns.create_platform_endpoint()
+            .platform_application_arn(app)
+            .token(token)
+            .send()
+            .await
+            .expect("endpoint")
+            .endpoint_arn
+            .unwrap()
     }
 
     pub async fn disable_endpoint(&self, arn: &str) {
         let sns = aws_sdk_sns::Client::new(&self.sdk().await);
-        sns.set_endpoint_attributes().endpoint_arn(arn).attributes("Enabled", "false").send().await.expect("disable endpoint");
+        sns.set_endpoint_attributes()
+            .endpoint_arn(arn)
+            .attributes("Enabled", "false")
+            .send()
+            .await
+            .expect("disable endpoint");
     }
 
     /// SMS bodies moto recorded for `phone`.
@@ -193,8 +239,17 @@ impl Stack {
             .as_array()
             .into_iter()
             .flatten()
-            .filter(|m| m["destinations"]["ToAddresses"].as_array().is_some_and(|a| a.iter().any(|x| x == to)))
-            .map(|m| (m["subject"].as_str().unwrap_or_default().to_owned(), m["body"].as_str().unwrap_or_default().to_owned()))
+            .filter(|m| {
+                m["destinations"]["ToAddresses"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x == to))
+            })
+            .map(|m| {
+                (
+                    m["subject"].as_str().unwrap_or_default().to_owned(),
+                    m["body"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
             .collect()
     }
 
@@ -202,11 +257,22 @@ impl Stack {
     /// keeps deleted ones): (name, expression, target input).
     pub async fn schedules(&self) -> Vec<(String, String, String)> {
         let client = aws_sdk_scheduler::Client::new(&self.sdk().await);
-        let list = client.list_schedules().group_name(&self.schedule_group).send().await.expect("list schedules");
+        let list = client
+            .list_schedules()
+            .group_name(&self.schedule_group)
+            .send()
+            .await
+            .expect("list schedules");
         let mut out = Vec::new();
         for s in list.schedules {
             let name = s.name.unwrap_or_default();
-            let got = client.get_schedule().group_name(&self.schedule_group).name(&name).send().await.expect("get schedule");
+            let got = client
+                .get_schedule()
+                .group_name(&self.schedule_group)
+                .name(&name)
+                .send()
+                .await
+                .expect("get schedule");
             let input = got.target.and_then(|t| t.input).unwrap_or_default();
             out.push((name, got.schedule_expression.unwrap_or_default(), input));
         }
@@ -220,7 +286,10 @@ impl Stack {
             .query()
             .table_name(&self.table)
             .key_condition_expression("PK = :pk")
-            .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("CUSTOMER#{customer_id}")))
+            .expression_attribute_values(
+                ":pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("CUSTOMER#{customer_id}")),
+            )
             .send()
             .await
             .expect("query the table");
@@ -258,11 +327,21 @@ pub async fn outcomes_for(customer_id: &str) -> Vec<Value> {
                 SEEN.lock().unwrap().push(body);
             }
             if let Some(handle) = m.receipt_handle {
-                let _ = sqs.delete_message().queue_url(&stack.outcomes_queue_url).receipt_handle(handle).send().await;
+                let _ = sqs
+                    .delete_message()
+                    .queue_url(&stack.outcomes_queue_url)
+                    .receipt_handle(handle)
+                    .send()
+                    .await;
             }
         }
     }
-    SEEN.lock().unwrap().iter().filter(|e| e["detail"]["customer_id"] == customer_id).cloned().collect()
+    SEEN.lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e["detail"]["customer_id"] == customer_id)
+        .cloned()
+        .collect()
 }
 
 /// A sample event from `events/`, re-addressed: a fresh id, `time` now, and `customer_id`.

@@ -18,19 +18,28 @@ use tokio::sync::{Notify, oneshot};
 pub enum Invocation {
     Ok(Value),
     /// The function reported an error: Lambda's `errorType` and `errorMessage`.
-    Err { error_type: String, error_message: String },
+    Err {
+        error_type: String,
+        error_message: String,
+    },
 }
 
 impl Invocation {
     pub fn ok(self) -> Value {
         match self {
             Invocation::Ok(v) => v,
-            Invocation::Err { error_type, error_message } => panic!("invocation failed: {error_type}: {error_message}"),
+            Invocation::Err {
+                error_type,
+                error_message,
+            } => panic!("invocation failed: {error_type}: {error_message}"),
         }
     }
     pub fn err(self) -> (String, String) {
         match self {
-            Invocation::Err { error_type, error_message } => (error_type, error_message),
+            Invocation::Err {
+                error_type,
+                error_message,
+            } => (error_type, error_message),
             Invocation::Ok(v) => panic!("invocation succeeded unexpectedly: {v}"),
         }
     }
@@ -101,10 +110,18 @@ impl FunctionProcess {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot spawn {}: {e}", bin.display()));
         let logs = Arc::new(Mutex::new(String::new()));
-        for pipe in [child.stdout.take().map(|p| Box::new(p) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
-                     child.stderr.take().map(|p| Box::new(p) as Box<dyn tokio::io::AsyncRead + Unpin + Send>)]
-            .into_iter()
-            .flatten()
+        for pipe in [
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+        ]
+        .into_iter()
+        .flatten()
         {
             let logs = logs.clone();
             tokio::spawn(async move {
@@ -116,7 +133,15 @@ impl FunctionProcess {
                 }
             });
         }
-        FunctionProcess { name, state, ready, spawned_at, child, logs, next_id: Mutex::new(0) }
+        FunctionProcess {
+            name,
+            state,
+            ready,
+            spawned_at,
+            child,
+            logs,
+            next_id: Mutex::new(0),
+        }
     }
 
     /// Time from spawn to the first `GET .../invocation/next`, waiting up to `timeout`.
@@ -129,7 +154,12 @@ impl FunctionProcess {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("{} exited during init ({status}); logs:\n{}", self.name, self.logs());
             }
-            assert!(Instant::now() < deadline, "{} did not ask for an invocation within {timeout:?}; logs:\n{}", self.name, self.logs());
+            assert!(
+                Instant::now() < deadline,
+                "{} did not ask for an invocation within {timeout:?}; logs:\n{}",
+                self.name,
+                self.logs()
+            );
             let _ = tokio::time::timeout(Duration::from_millis(20), self.ready.notified()).await;
         }
     }
@@ -150,7 +180,12 @@ impl FunctionProcess {
         self.ready.notify_waiters();
         match tokio::time::timeout(Duration::from_secs(60), rx).await {
             Ok(Ok(result)) => result,
-            _ => panic!("{} gave no answer within 60 s; init error: {:?}; logs:\n{}", self.name, self.state.lock().unwrap().init_error, self.logs()),
+            _ => panic!(
+                "{} gave no answer within 60 s; init error: {:?}; logs:\n{}",
+                self.name,
+                self.state.lock().unwrap().init_error,
+                self.logs()
+            ),
         }
     }
 
@@ -168,7 +203,13 @@ impl FunctionProcess {
     pub fn peak_rss_kb(&self) -> Option<u64> {
         let pid = self.child.id()?;
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
+        status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
     }
 }
 
@@ -221,7 +262,11 @@ async fn serve(conn: TcpStream, state: Arc<Mutex<State>>, ready: Arc<Notify>) {
             let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
             let text = String::from_utf8_lossy(&body).into_owned();
             match segments.as_slice() {
-                [_, "runtime", "invocation", id, "response"] => finish(&state, id, Invocation::Ok(serde_json::from_str(&text).unwrap_or(Value::String(text)))),
+                [_, "runtime", "invocation", id, "response"] => finish(
+                    &state,
+                    id,
+                    Invocation::Ok(serde_json::from_str(&text).unwrap_or(Value::String(text))),
+                ),
                 [_, "runtime", "invocation", id, "error"] => {
                     let v: Value = serde_json::from_str(&text).unwrap_or_default();
                     let result = Invocation::Err {
@@ -249,7 +294,8 @@ fn finish(state: &Arc<Mutex<State>>, id: &str, result: Invocation) -> String {
     if let Some(tx) = state.lock().unwrap().waiting.remove(id) {
         let _ = tx.send(result);
     }
-    "HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{\"status\":\"OK\"}\n".to_owned()
+    "HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{\"status\":\"OK\"}\n"
+        .to_owned()
 }
 
 async fn next_invocation(state: &Arc<Mutex<State>>, ready: &Arc<Notify>) -> (String, Value) {

@@ -52,12 +52,23 @@ async fn each_sample_event_yields_exactly_the_expected_messages_and_rows() {
     let balance = function("low-balance").await;
     let application = function("incomplete-application").await;
 
-    let r = fraud.invoke(sample("suspicious-transaction.json", &format!("st-{}", c.id), &c.id)).await.ok();
+    let r = fraud
+        .invoke(sample("suspicious-transaction.json", &format!("st-{}", c.id), &c.id))
+        .await
+        .ok();
     assert_eq!(r["outcome"], "send_now", "{r}");
     let sms = stack().sms_to(&c.phone).await;
     assert_eq!(sms.len(), 1, "{sms:?}");
-    assert!(sms[0].contains("Electro Mundo") && sms[0].contains("Madrid") && sms[0].contains("YES"), "{}", sms[0]);
-    assert_eq!(stack().pushes_to(&c.endpoint).await.len(), 1, "critical also goes by push");
+    assert!(
+        sms[0].contains("Electro Mundo") && sms[0].contains("Madrid") && sms[0].contains("YES"),
+        "{}",
+        sms[0]
+    );
+    assert_eq!(
+        stack().pushes_to(&c.endpoint).await.len(),
+        1,
+        "critical also goes by push"
+    );
 
     let mut delayed = sample("flight-delayed.json", &format!("fd-{}", c.id), &c.id);
     let later = |h: i64| (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(h)).to_string();
@@ -71,7 +82,11 @@ async fn each_sample_event_yields_exactly_the_expected_messages_and_rows() {
     let mut low = sample("low-balance.json", &format!("lb-{}", c.id), &c.id);
     low["detail"]["upcoming_payment"]["due_at"] = json!(later(24 * 5));
     assert_eq!(balance.invoke(low).await.ok()["outcome"], "send_now");
-    assert_eq!(stack().pushes_to(&c.endpoint).await.len(), 3, "low balance goes by push first");
+    assert_eq!(
+        stack().pushes_to(&c.endpoint).await.len(),
+        3,
+        "low balance goes by push first"
+    );
 
     let mut app = sample("application-incomplete.json", &format!("ai-{}", c.id), &c.id);
     app["detail"]["expires_at"] = json!(later(24 * 10));
@@ -79,14 +94,27 @@ async fn each_sample_event_yields_exactly_the_expected_messages_and_rows() {
     let emails = stack().emails_to(&c.email).await;
     assert_eq!(emails.len(), 1, "{emails:?}");
     let html = emails[0].1.replace("&#x2f;", "/");
-    assert!(html.contains("https://bank.example/applications/app-3141/resume"), "{html}");
-    assert!(html.contains("comprovativo de rendimentos"), "the missing items: {html}");
+    assert!(
+        html.contains("https://bank.example/applications/app-3141/resume"),
+        "{html}"
+    );
+    assert!(
+        html.contains("comprovativo de rendimentos"),
+        "the missing items: {html}"
+    );
 
     let rows = stack().rows(&c.id).await;
     let deliveries: Vec<_> = rows.iter().filter(|(sk, _)| sk.starts_with("DELIVERY#")).collect();
     assert_eq!(deliveries.len(), 5, "sms + push, push, push, email: {rows:?}");
-    assert!(deliveries.iter().all(|(_, st)| st.as_deref() == Some("sent")), "{rows:?}");
-    assert_eq!(rows.iter().filter(|(sk, _)| sk.starts_with("EVENT#")).count(), 4, "one claim per event: {rows:?}");
+    assert!(
+        deliveries.iter().all(|(_, st)| st.as_deref() == Some("sent")),
+        "{rows:?}"
+    );
+    assert_eq!(
+        rows.iter().filter(|(sk, _)| sk.starts_with("EVENT#")).count(),
+        4,
+        "one claim per event: {rows:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -100,11 +128,17 @@ async fn the_same_event_twice_and_twice_concurrently_yields_one_message() {
     assert_eq!(stack().sms_to(&c.phone).await.len(), 1);
 
     let d = customer(json!({})).await;
-    let (a, b) = (function("suspicious-transaction").await, function("suspicious-transaction").await);
+    let (a, b) = (
+        function("suspicious-transaction").await,
+        function("suspicious-transaction").await,
+    );
     let event = sample("suspicious-transaction.json", &format!("race-{}", d.id), &d.id);
     let (ra, rb) = tokio::join!(a.invoke(event.clone()), b.invoke(event));
     let results = [ra, rb];
-    let sent = results.iter().filter(|r| matches!(r, forewarn_e2e::runtime::Invocation::Ok(v) if v["sent"] != 0)).count();
+    let sent = results
+        .iter()
+        .filter(|r| matches!(r, forewarn_e2e::runtime::Invocation::Ok(v) if v["sent"] != 0))
+        .count();
     assert_eq!(sent, 1, "exactly one invocation sends: {results:?}");
     assert_eq!(stack().sms_to(&d.phone).await.len(), 1);
 }
@@ -113,8 +147,12 @@ async fn the_same_event_twice_and_twice_concurrently_yields_one_message() {
 async fn a_deferred_delivery_is_scheduled_and_dispatch_sends_it_once() {
     // Quiet hours around now, so a low-balance notice waits for their end.
     let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Europe/Lisbon").unwrap());
-    let start = (now.clone() - jiff::SignedDuration::from_hours(1)).strftime("%H:00").to_string();
-    let end = (now + jiff::SignedDuration::from_hours(3)).strftime("%H:00").to_string();
+    let start = (now.clone() - jiff::SignedDuration::from_hours(1))
+        .strftime("%H:00")
+        .to_string();
+    let end = (now + jiff::SignedDuration::from_hours(3))
+        .strftime("%H:00")
+        .to_string();
     let c = customer(json!({"quiet_hours": {"start": start, "end": end}})).await;
     let f = function("low-balance").await;
     let event = sample("low-balance-restored-soon.json", &format!("lb-{}", c.id), &c.id);
@@ -126,32 +164,64 @@ async fn a_deferred_delivery_is_scheduled_and_dispatch_sends_it_once() {
         .iter()
         .find(|(_, _, input)| input.contains(&c.id))
         .unwrap_or_else(|| panic!("no schedule for {}: {schedules:?}", c.id));
-    assert!(expression.starts_with("at(") && expression.contains(&format!("T{end}:00")), "{expression}");
+    assert!(
+        expression.starts_with("at(") && expression.contains(&format!("T{end}:00")),
+        "{expression}"
+    );
 
     let dispatch = function("dispatch").await;
     let request: Value = serde_json::from_str(input).unwrap();
     assert_eq!(dispatch.invoke(request.clone()).await.ok()["sent"], 1);
-    assert_eq!(dispatch.invoke(request).await.ok()["sent"], 0, "a second dispatch sends nothing");
+    assert_eq!(
+        dispatch.invoke(request).await.ok()["sent"],
+        0,
+        "a second dispatch sends nothing"
+    );
     assert_eq!(stack().pushes_to(&c.endpoint).await.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resolving_event_cancels_the_pending_delivery_and_deletes_its_schedule() {
     let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Europe/Lisbon").unwrap());
-    let start = (now.clone() - jiff::SignedDuration::from_hours(1)).strftime("%H:00").to_string();
-    let end = (now + jiff::SignedDuration::from_hours(3)).strftime("%H:00").to_string();
+    let start = (now.clone() - jiff::SignedDuration::from_hours(1))
+        .strftime("%H:00")
+        .to_string();
+    let end = (now + jiff::SignedDuration::from_hours(3))
+        .strftime("%H:00")
+        .to_string();
     let c = customer(json!({"quiet_hours": {"start": start, "end": end}})).await;
     let low = function("low-balance").await;
     let resolve = function("resolve").await;
     let dispatch = function("dispatch").await;
-    assert_eq!(low.invoke(sample("low-balance-restored-soon.json", &format!("lb-{}", c.id), &c.id)).await.ok()["outcome"], "scheduled");
-    let input = stack().schedules().await.into_iter().find(|(_, _, i)| i.contains(&c.id)).expect("a schedule").2;
+    assert_eq!(
+        low.invoke(sample("low-balance-restored-soon.json", &format!("lb-{}", c.id), &c.id))
+            .await
+            .ok()["outcome"],
+        "scheduled"
+    );
+    let input = stack()
+        .schedules()
+        .await
+        .into_iter()
+        .find(|(_, _, i)| i.contains(&c.id))
+        .expect("a schedule")
+        .2;
 
-    let r = resolve.invoke(sample("balance-restored.json", &format!("br-{}", c.id), &c.id)).await.ok();
+    let r = resolve
+        .invoke(sample("balance-restored.json", &format!("br-{}", c.id), &c.id))
+        .await
+        .ok();
     assert_eq!(r["cancelled"], 1, "{r}");
-    assert!(!stack().schedules().await.iter().any(|(_, _, i)| i.contains(&c.id)), "the schedule is deleted");
+    assert!(
+        !stack().schedules().await.iter().any(|(_, _, i)| i.contains(&c.id)),
+        "the schedule is deleted"
+    );
     let rows = stack().rows(&c.id).await;
-    assert!(rows.iter().any(|(sk, st)| sk.starts_with("DELIVERY#") && st.as_deref() == Some("cancelled")), "{rows:?}");
+    assert!(
+        rows.iter()
+            .any(|(sk, st)| sk.starts_with("DELIVERY#") && st.as_deref() == Some("cancelled")),
+        "{rows:?}"
+    );
 
     let request: Value = serde_json::from_str(&input).unwrap();
     assert_eq!(dispatch.invoke(request).await.ok()["sent"], 0);
@@ -166,9 +236,16 @@ async fn a_malformed_event_is_a_non_retryable_error_naming_the_field() {
     event["detail"]["flight"]["estimated_departure"] = json!("soon");
     let (error_type, message) = f.invoke(event).await.err();
     assert_eq!(error_type, "forewarn.InvalidEvent.NonRetryable");
-    assert!(message.contains("detail.flight.estimated_departure: not an RFC 3339 time"), "{message}");
+    assert!(
+        message.contains("detail.flight.estimated_departure: not an RFC 3339 time"),
+        "{message}"
+    );
     let rows = stack().rows(&c.id).await;
-    assert!(rows.iter().all(|(sk, _)| !sk.starts_with("DELIVERY#") && !sk.starts_with("EVENT#")), "{rows:?}");
+    assert!(
+        rows.iter()
+            .all(|(sk, _)| !sk.starts_with("DELIVERY#") && !sk.starts_with("EVENT#")),
+        "{rows:?}"
+    );
     assert!(stack().pushes_to(&c.endpoint).await.is_empty() && stack().sms_to(&c.phone).await.is_empty());
 }
 
@@ -187,21 +264,40 @@ async fn a_push_to_a_disabled_endpoint_fails_over_to_the_next_channel() {
     assert_eq!(sms.len(), 1, "{sms:?}");
     assert!(sms[0].contains("TP1034"), "{}", sms[0]);
     let rows = stack().rows(&c.id).await;
-    assert!(rows.iter().any(|(sk, st)| sk.ends_with("#push") && st.as_deref() == Some("failed")), "{rows:?}");
-    assert!(rows.iter().any(|(sk, st)| sk.ends_with("#sms") && st.as_deref() == Some("sent")), "{rows:?}");
+    assert!(
+        rows.iter()
+            .any(|(sk, st)| sk.ends_with("#push") && st.as_deref() == Some("failed")),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .any(|(sk, st)| sk.ends_with("#sms") && st.as_deref() == Some("sent")),
+        "{rows:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_send_now_event_reads_dynamodb_once_and_writes_before_and_after_sending() {
     let c = customer(json!({"opted_out": ["push"]})).await;
     let f = function("suspicious-transaction").await;
-    let r = f.invoke(sample("suspicious-transaction.json", &format!("rt-{}", c.id), &c.id)).await.ok();
+    let r = f
+        .invoke(sample("suspicious-transaction.json", &format!("rt-{}", c.id), &c.id))
+        .await
+        .ok();
     let requests = &r["requests"];
     assert_eq!(requests["DynamoDB.Query"], 1, "{requests}");
-    assert_eq!(requests["DynamoDB.TransactWriteItems"], 2, "claim before the send, result after: {requests}");
+    assert_eq!(
+        requests["DynamoDB.TransactWriteItems"], 2,
+        "claim before the send, result after: {requests}"
+    );
     assert_eq!(requests["SNS.Publish"], 1, "{requests}");
     assert_eq!(requests["EventBridge.PutEvents"], 1, "{requests}");
-    let total: u64 = requests.as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    let total: u64 = requests
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
     assert_eq!(total, 5, "nothing else: {requests}");
 }
 
@@ -209,7 +305,10 @@ async fn a_send_now_event_reads_dynamodb_once_and_writes_before_and_after_sendin
 async fn an_unknown_customer_is_a_recorded_suppression_not_an_error() {
     let f = function("low-balance").await;
     let id = format!("nobody-{}", unique());
-    let r = f.invoke(sample("low-balance.json", &format!("lb-{id}"), &id)).await.ok();
+    let r = f
+        .invoke(sample("low-balance.json", &format!("lb-{id}"), &id))
+        .await
+        .ok();
     assert_eq!(r["outcome"], "suppressed", "{r}");
     let rows = stack().rows(&id).await;
     assert_eq!(rows.len(), 1, "the claim records the outcome: {rows:?}");
@@ -219,7 +318,9 @@ async fn an_unknown_customer_is_a_recorded_suppression_not_an_error() {
 async fn logs_never_hold_a_phone_number_an_address_or_a_message_body() {
     let c = customer(json!({})).await;
     let f = function("suspicious-transaction").await;
-    f.invoke(sample("suspicious-transaction.json", &format!("log-{}", c.id), &c.id)).await.ok();
+    f.invoke(sample("suspicious-transaction.json", &format!("log-{}", c.id), &c.id))
+        .await
+        .ok();
     let logs = f.logs();
     assert!(logs.contains("done"), "the function logged its outcome: {logs}");
     for secret in [c.phone.as_str(), c.email.as_str(), "Electro Mundo"] {
@@ -231,7 +332,10 @@ async fn logs_never_hold_a_phone_number_an_address_or_a_message_body() {
 async fn outcome_events_reach_the_bus_match_their_schemas_and_carry_no_personal_data() {
     let c = customer(json!({})).await;
     let fraud = function("suspicious-transaction").await;
-    fraud.invoke(sample("suspicious-transaction.json", &format!("oc-{}", c.id), &c.id)).await.ok();
+    fraud
+        .invoke(sample("suspicious-transaction.json", &format!("oc-{}", c.id), &c.id))
+        .await
+        .ok();
     let mut events = Vec::new();
     for _ in 0..20 {
         events = forewarn_e2e::outcomes_for(&c.id).await;
@@ -241,7 +345,11 @@ async fn outcome_events_reach_the_bus_match_their_schemas_and_carry_no_personal_
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let kinds: Vec<&str> = events.iter().map(|e| e["detail-type"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["NotificationSent", "NotificationSent"], "sms and push: {events:?}");
+    assert_eq!(
+        kinds,
+        ["NotificationSent", "NotificationSent"],
+        "sms and push: {events:?}"
+    );
     for e in &events {
         assert_eq!(e["source"], "forewarn");
         let schema: Value = serde_json::from_str(
@@ -260,15 +368,25 @@ async fn outcome_events_reach_the_bus_match_their_schemas_and_carry_no_personal_
         for secret in [c.phone.as_str(), c.email.as_str(), "Electro Mundo", "Reply YES"] {
             assert!(!text.contains(secret), "{secret} leaked into an outcome event: {text}");
         }
-        assert!(e["detail"]["provider_message_id"].as_str().is_some_and(|m| !m.is_empty()), "{e}");
+        assert!(
+            e["detail"]["provider_message_id"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{e}"
+        );
     }
-    let sms = events.iter().find(|e| e["detail"]["channel"] == "sms").expect("an sms outcome");
+    let sms = events
+        .iter()
+        .find(|e| e["detail"]["channel"] == "sms")
+        .expect("an sms outcome");
     assert!(sms["detail"]["to"].as_str().unwrap().contains("*****"), "{sms}");
 }
 
 fn forewarn_cli(args: &[&str]) -> std::process::Output {
     let mut cmd = std::process::Command::new(binary("forewarn"));
-    cmd.args(args).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
     for (k, v) in stack().function_env() {
         cmd.env(k, v);
     }
@@ -280,26 +398,50 @@ async fn operators_import_customers_and_emit_the_samples_with_the_cli() {
     let seed = forewarn_e2e::root().join("infra/seed/customers.json");
     let out = forewarn_cli(&["customers", "import", seed.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("10 customers imported"), "{stdout}");
     let rows = stack().rows("c-1001").await;
-    assert!(rows.iter().any(|(sk, _)| sk == "PROFILE") && rows.iter().any(|(sk, _)| sk == "DEVICE#d1"), "{rows:?}");
+    assert!(
+        rows.iter().any(|(sk, _)| sk == "PROFILE") && rows.iter().any(|(sk, _)| sk == "DEVICE#d1"),
+        "{rows:?}"
+    );
 
     let bad = std::env::temp_dir().join(format!("bad-customers-{}.json", unique()));
-    std::fs::write(&bad, r#"[{"customer_id": "ok-1"}, {"customer_id": "bad-1", "time_zone": "Mars/Base"}]"#).unwrap();
+    std::fs::write(
+        &bad,
+        r#"[{"customer_id": "ok-1"}, {"customer_id": "bad-1", "time_zone": "Mars/Base"}]"#,
+    )
+    .unwrap();
     let out = forewarn_cli(&["customers", "import", bad.to_str().unwrap()]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("(bad-1).time_zone") && stderr.contains("not an IANA time zone"), "{stderr}");
+    assert!(
+        stderr.contains("(bad-1).time_zone") && stderr.contains("not an IANA time zone"),
+        "{stderr}"
+    );
 
     let events = forewarn_e2e::root().join("events");
     let out = forewarn_cli(&["emit", events.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    let n = std::fs::read_dir(&events).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "json")).count();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let n = std::fs::read_dir(&events)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "json"))
+        .count();
     assert!(stdout.contains(&format!("{n} of {n} events put")), "{stdout}");
 
-    let out = forewarn_cli(&["emit", forewarn_e2e::root().join("tests/fixtures/bad").to_str().unwrap()]);
+    let out = forewarn_cli(&[
+        "emit",
+        forewarn_e2e::root().join("tests/fixtures/bad").to_str().unwrap(),
+    ]);
     assert!(!out.status.success(), "a rejected event fails the command");
     assert!(String::from_utf8_lossy(&out.stderr).contains("detail.flight.estimated_departure"));
 }

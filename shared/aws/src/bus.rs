@@ -76,7 +76,11 @@ impl Bus for EventBridgeBus {
             None => Ok(()),
             Some((_, why)) => Err(PortError::retryable(
                 "eventbridge",
-                format!("{} of {} outcome events were not accepted: {why}", failed.len(), outcomes.len()),
+                format!(
+                    "{} of {} outcome events were not accepted: {why}",
+                    failed.len(),
+                    outcomes.len()
+                ),
             )),
         }
     }

@@ -57,7 +57,10 @@ fn status_str(s: DeliveryStatus) -> &'static str {
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        DynamoStore { client, table: table.into() }
+        DynamoStore {
+            client,
+            table: table.into(),
+        }
     }
 
     /// Writes a profile and its devices (for `forewarn customers import` and tests).
@@ -68,13 +71,19 @@ impl DynamoStore {
         let mut items = vec![Item::from([
             ("PK".into(), s(&pk)),
             ("SK".into(), s("PROFILE")),
-            ("profile".into(), s(serde_json::to_string(&bare).expect("profiles serialize"))),
+            (
+                "profile".into(),
+                s(serde_json::to_string(&bare).expect("profiles serialize")),
+            ),
         ])];
         for d in devices {
             items.push(Item::from([
                 ("PK".into(), s(&pk)),
                 ("SK".into(), s(format!("DEVICE#{}", d.device_id))),
-                ("device".into(), s(serde_json::to_string(&d).expect("devices serialize"))),
+                (
+                    "device".into(),
+                    s(serde_json::to_string(&d).expect("devices serialize")),
+                ),
             ]));
         }
         items
@@ -109,8 +118,14 @@ impl DynamoStore {
             ("completed".into(), AttributeValue::Bool(claim.completed)),
             ("lease_until_ms".into(), n(claim.lease_until.as_millisecond())),
             ("outcome".into(), s(&claim.outcome)),
-            ("data".into(), s(serde_json::to_string(claim).expect("claims serialize"))),
-            ("expires_at".into(), n((claim.lease_until + (CLAIM_RETENTION_DAYS * 24).hours()).as_second())),
+            (
+                "data".into(),
+                s(serde_json::to_string(claim).expect("claims serialize")),
+            ),
+            (
+                "expires_at".into(),
+                n((claim.lease_until + (CLAIM_RETENTION_DAYS * 24).hours()).as_second()),
+            ),
         ])
     }
 
@@ -144,7 +159,8 @@ impl DynamoStore {
                 devices.push(serde_json::from_str(json).map_err(|e| corrupt("device", e))?);
             } else if sk.starts_with("DELIVERY#") {
                 let json = get_s(&item, "data").ok_or_else(|| corrupt("delivery", "no data attribute"))?;
-                part.deliveries.push(serde_json::from_str(json).map_err(|e| corrupt("delivery", e))?);
+                part.deliveries
+                    .push(serde_json::from_str(json).map_err(|e| corrupt("delivery", e))?);
             } else if sk == claim_sk {
                 let json = get_s(&item, "data").ok_or_else(|| corrupt("claim", "no data attribute"))?;
                 part.claim = Some(serde_json::from_str(json).map_err(|e| corrupt("claim", e))?);

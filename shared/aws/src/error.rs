@@ -32,7 +32,11 @@ where
         Some(code) => format!("{code}: {}", err.message().unwrap_or("no message")),
         None => format!("{}", aws_smithy_types::error::display::DisplayErrorContext(&err)),
     };
-    PortError { port, message, retryable }
+    PortError {
+        port,
+        message,
+        retryable,
+    }
 }
 
 /// The HTTP status of a raw response.

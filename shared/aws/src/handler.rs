@@ -51,7 +51,10 @@ impl From<HandlerError> for Diagnostic {
             HandlerError::Port(p) if p.retryable => format!("forewarn.{}.Retryable", p.port),
             HandlerError::Port(p) => format!("forewarn.{}.NonRetryable", p.port),
         };
-        Diagnostic { error_type, error_message: e.to_string() }
+        Diagnostic {
+            error_type,
+            error_message: e.to_string(),
+        }
     }
 }
 
@@ -77,19 +80,34 @@ impl App {
     pub fn new(function: Function, config: &Config, sdk: &SdkConfig) -> App {
         let counter = RequestCounter::default();
         let dynamodb = aws_sdk_dynamodb::Client::from_conf(
-            aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(counter.clone()).build(),
+            aws_sdk_dynamodb::config::Builder::from(sdk)
+                .interceptor(counter.clone())
+                .build(),
         );
-        let sns = aws_sdk_sns::Client::from_conf(aws_sdk_sns::config::Builder::from(sdk).interceptor(counter.clone()).build());
-        let ses =
-            aws_sdk_sesv2::Client::from_conf(aws_sdk_sesv2::config::Builder::from(sdk).interceptor(counter.clone()).build());
+        let sns = aws_sdk_sns::Client::from_conf(
+            aws_sdk_sns::config::Builder::from(sdk)
+                .interceptor(counter.clone())
+                .build(),
+        );
+        let ses = aws_sdk_sesv2::Client::from_conf(
+            aws_sdk_sesv2::config::Builder::from(sdk)
+                .interceptor(counter.clone())
+                .build(),
+        );
         let events = aws_sdk_eventbridge::Client::from_conf(
-            aws_sdk_eventbridge::config::Builder::from(sdk).interceptor(counter.clone()).build(),
+            aws_sdk_eventbridge::config::Builder::from(sdk)
+                .interceptor(counter.clone())
+                .build(),
         );
         let scheduler = aws_sdk_scheduler::Client::from_conf(
-            aws_sdk_scheduler::config::Builder::from(sdk).interceptor(counter.clone()).build(),
+            aws_sdk_scheduler::config::Builder::from(sdk)
+                .interceptor(counter.clone())
+                .build(),
         );
         let service = Service {
-            engine: Engine::new(Policy { daily_cap: config.daily_cap }),
+            engine: Engine::new(Policy {
+                daily_cap: config.daily_cap,
+            }),
             store: DynamoStore::new(dynamodb, &config.table),
             sender: AwsSender {
                 sns,
@@ -104,9 +122,16 @@ impl App {
                 dispatch_arn: config.dispatch_arn.clone(),
                 role_arn: config.scheduler_role_arn.clone(),
             },
-            bus: EventBridgeBus { client: events, bus: config.bus.clone() },
+            bus: EventBridgeBus {
+                client: events,
+                bus: config.bus.clone(),
+            },
         };
-        App { function, service, counter }
+        App {
+            function,
+            service,
+            counter,
+        }
     }
 
     /// Handles one invocation.

@@ -19,7 +19,12 @@ pub struct AwsScheduler {
 /// and the time rounded up, never early.
 pub fn at_expression(t: Timestamp) -> String {
     let secs = t.as_second();
-    let minute = secs.div_euclid(60) * 60 + if secs.rem_euclid(60) > 0 || t.subsec_nanosecond() > 0 { 60 } else { 0 };
+    let minute = secs.div_euclid(60) * 60
+        + if secs.rem_euclid(60) > 0 || t.subsec_nanosecond() > 0 {
+            60
+        } else {
+            0
+        };
     let t = Timestamp::from_second(minute).unwrap_or(t);
     format!("at({})", t.strftime("%Y-%m-%dT%H:%M:%S"))
 }
@@ -40,7 +45,12 @@ impl Scheduler for AwsScheduler {
             .group_name(&self.group)
             .schedule_expression(at_expression(at))
             .schedule_expression_timezone("UTC")
-            .flexible_time_window(FlexibleTimeWindow::builder().mode(FlexibleTimeWindowMode::Off).build().map_err(err)?)
+            .flexible_time_window(
+                FlexibleTimeWindow::builder()
+                    .mode(FlexibleTimeWindowMode::Off)
+                    .build()
+                    .map_err(err)?,
+            )
             .action_after_completion(ActionAfterCompletion::Delete)
             .target(target)
             .send()
@@ -53,7 +63,14 @@ impl Scheduler for AwsScheduler {
     }
 
     async fn delete(&self, name: &str) -> Result<(), PortError> {
-        match self.client.delete_schedule().name(name).group_name(&self.group).send().await {
+        match self
+            .client
+            .delete_schedule()
+            .name(name)
+            .group_name(&self.group)
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(()),
             Err(e) => Err(port_error("scheduler", e)),

@@ -31,7 +31,8 @@ fn attr(v: impl Into<String>) -> Result<MessageAttributeValue, PortError> {
 /// The SNS `MessageStructure = json` body: a default text plus APNS and FCM payloads.
 pub fn push_payload(m: &StoredMessage) -> String {
     let title = m.title.clone().unwrap_or_default();
-    let apns = json!({"aps": {"alert": {"title": title, "body": m.body}, "sound": "default"}, "deep_link": m.deep_link});
+    let apns =
+        json!({"aps": {"alert": {"title": title, "body": m.body}, "sound": "default"}, "deep_link": m.deep_link});
     let fcm = json!({"fcmV1Message": {"message": {
         "notification": {"title": title, "body": m.body},
         "data": {"deep_link": m.deep_link.clone().unwrap_or_default()}}}});
@@ -53,15 +54,26 @@ impl AwsSender {
             .message(&m.body)
             .message_attributes("AWS.SNS.SMS.SMSType", attr("Transactional")?);
         if let Some(o) = &self.sms_origination {
-            let key = if o.starts_with('+') { "AWS.MM.SMS.OriginationNumber" } else { "AWS.SNS.SMS.SenderID" };
+            let key = if o.starts_with('+') {
+                "AWS.MM.SMS.OriginationNumber"
+            } else {
+                "AWS.SNS.SMS.SenderID"
+            };
             req = req.message_attributes(key, attr(o)?);
         }
         let out = req.send().await.map_err(|e| port_error("sns", e))?;
-        Ok(SendResult::Sent { provider_message_id: out.message_id.unwrap_or_default() })
+        Ok(SendResult::Sent {
+            provider_message_id: out.message_id.unwrap_or_default(),
+        })
     }
 
     async fn push(&self, endpoint: &str, m: &StoredMessage) -> Result<SendResult, PortError> {
-        let mut req = self.sns.publish().target_arn(endpoint).message_structure("json").message(push_payload(m));
+        let mut req = self
+            .sns
+            .publish()
+            .target_arn(endpoint)
+            .message_structure("json")
+            .message(push_payload(m));
         if let Some(ttl) = m.ttl {
             let secs = ttl.duration_since(Timestamp::now()).as_secs().max(0).to_string();
             req = req
@@ -69,7 +81,9 @@ impl AwsSender {
                 .message_attributes("AWS.SNS.MOBILE.FCM.TTL", attr(&secs)?);
         }
         match req.send().await {
-            Ok(out) => Ok(SendResult::Sent { provider_message_id: out.message_id.unwrap_or_default() }),
+            Ok(out) => Ok(SendResult::Sent {
+                provider_message_id: out.message_id.unwrap_or_default(),
+            }),
             Err(e) if matches!(e.code(), Some("EndpointDisabled" | "EndpointDisabledException")) => {
                 Ok(SendResult::Unreachable("the push endpoint is disabled".into()))
             }
@@ -79,7 +93,11 @@ impl AwsSender {
 
     async fn email(&self, to: &str, m: &StoredMessage) -> Result<SendResult, PortError> {
         let content = |s: &str| {
-            Content::builder().data(s).charset("UTF-8").build().map_err(|e| PortError::permanent("ses", e.to_string()))
+            Content::builder()
+                .data(s)
+                .charset("UTF-8")
+                .build()
+                .map_err(|e| PortError::permanent("ses", e.to_string()))
         };
         let mut body = Body::builder().text(content(&m.body)?);
         if let Some(html) = &m.html {
@@ -99,7 +117,9 @@ impl AwsSender {
             .send()
             .await
             .map_err(|e| port_error("ses", e))?;
-        Ok(SendResult::Sent { provider_message_id: out.message_id.unwrap_or_default() })
+        Ok(SendResult::Sent {
+            provider_message_id: out.message_id.unwrap_or_default(),
+        })
     }
 }
 
@@ -133,6 +153,9 @@ mod tests {
         let apns: serde_json::Value = serde_json::from_str(v["APNS"].as_str().unwrap()).unwrap();
         assert_eq!(apns["aps"]["alert"]["title"], "Flight TP1 delayed");
         let fcm: serde_json::Value = serde_json::from_str(v["GCM"].as_str().unwrap()).unwrap();
-        assert_eq!(fcm["fcmV1Message"]["message"]["data"]["deep_link"], "https://airline.example/b/1");
+        assert_eq!(
+            fcm["fcmV1Message"]["message"]["data"]["deep_link"],
+            "https://airline.example/b/1"
+        );
     }
 }

@@ -654,7 +654,13 @@ mod tests {
         };
         assert_eq!(country, "US");
         assert!(zones.len() > 5, "the US spans many zones");
-        assert!(c.zone.explain().contains("time zones of US (America/New_York … Pacific/Honolulu) inferred from the phone's country"), "{}", c.zone.explain());
+        assert!(
+            c.zone
+                .explain()
+                .contains("time zones of US (America/New_York … Pacific/Honolulu) inferred from the phone's country"),
+            "{}",
+            c.zone.explain()
+        );
     }
 
     #[test]

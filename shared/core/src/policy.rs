@@ -539,6 +539,9 @@ fn choose_time(
                 ));
                 return None;
             };
+            if earliest > now {
+                reasons.push(format!("quiet hours {quiet}{quiet_src} until {}", clock.describe(earliest)));
+            }
             let usual = clock.first_where(earliest, add(earliest, 12.hours()), &[], |t| {
                 !clock.is_quiet(t) && clock.usual_device(t, &GLANCE).is_some()
             });
@@ -600,6 +603,9 @@ fn choose_time(
                 ));
                 return None;
             };
+            if earliest > now {
+                reasons.push(format!("quiet hours {quiet}{quiet_src} until {}", clock.describe(earliest)));
+            }
             let mut limit = add(now, 72.hours());
             if let Some(e) = expires {
                 limit = limit.min(sub(e, 24.hours()));

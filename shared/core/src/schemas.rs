@@ -4,11 +4,11 @@ use schemars::{JsonSchema, generate::SchemaSettings};
 use serde_json::{Value, json};
 
 use crate::customer::CustomerProfile;
-use crate::service::{DispatchRequest, OutcomeEvent, OutcomeType};
 use crate::events::{
     ApplicationCompleted, ApplicationIncomplete, BalanceRestored, DetailType, EnvelopeSchema, FlightDelayed,
     LowBalance, SuspiciousTransaction, TransactionAnswer,
 };
+use crate::service::{DispatchRequest, OutcomeEvent, OutcomeType};
 
 fn envelope<D: JsonSchema>(detail_type: DetailType, description: &str) -> Value {
     let generator = SchemaSettings::draft2020_12().into_generator();
@@ -80,16 +80,23 @@ pub fn all() -> Vec<(String, Value)> {
     ];
     for kind in OutcomeType::ALL {
         let generator = SchemaSettings::draft2020_12().into_generator();
-        let mut schema = generator.into_root_schema_for::<EnvelopeSchema<OutcomeEvent>>().to_value();
+        let mut schema = generator
+            .into_root_schema_for::<EnvelopeSchema<OutcomeEvent>>()
+            .to_value();
         schema["title"] = json!(kind.as_str());
-        schema["description"] = json!("An outcome forewarn puts on the bus (source `forewarn`): ids, channel, times and reasons; never an address or a message body.");
+        schema["description"] = json!(
+            "An outcome forewarn puts on the bus (source `forewarn`): ids, channel, times and reasons; never an address or a message body."
+        );
         schema["$id"] = json!(format!("https://forewarn.dev/schemas/{}.json", kind.as_str()));
         schema["properties"]["detail-type"] = json!({"const": kind.as_str()});
         schema["properties"]["source"] = json!({"const": "forewarn"});
         schema["properties"]["version"] = json!({"const": "0"});
         out.push((kind.as_str().to_owned(), schema));
     }
-    let mut dispatch = SchemaSettings::draft2020_12().into_generator().into_root_schema_for::<DispatchRequest>().to_value();
+    let mut dispatch = SchemaSettings::draft2020_12()
+        .into_generator()
+        .into_root_schema_for::<DispatchRequest>()
+        .to_value();
     dispatch["$id"] = json!("https://forewarn.dev/schemas/DispatchRequest.json");
     dispatch["description"] = json!("What an EventBridge Scheduler schedule hands to the dispatch function.");
     out.push(("DispatchRequest".into(), dispatch));

@@ -27,10 +27,18 @@ pub struct PortError {
 
 impl PortError {
     pub fn retryable(port: &'static str, message: impl Into<String>) -> Self {
-        PortError { port, message: message.into(), retryable: true }
+        PortError {
+            port,
+            message: message.into(),
+            retryable: true,
+        }
     }
     pub fn permanent(port: &'static str, message: impl Into<String>) -> Self {
-        PortError { port, message: message.into(), retryable: false }
+        PortError {
+            port,
+            message: message.into(),
+            retryable: false,
+        }
     }
 }
 
@@ -170,7 +178,9 @@ pub enum CommitResult {
 /// The result of sending one message.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SendResult {
-    Sent { provider_message_id: String },
+    Sent {
+        provider_message_id: String,
+    },
     /// The address can no longer receive (disabled endpoint, rejected number): try the next channel.
     Unreachable(String),
 }
@@ -181,9 +191,18 @@ pub trait Store {
     /// One write: the claim and the decision's rows, or `AlreadyClaimed`.
     fn commit(&self, commit: &Commit) -> impl Future<Output = Result<CommitResult, PortError>>;
     /// One write after the effects: sent rows to their final state and the claim completed.
-    fn finish(&self, customer_id: &Id, claim: &Claim, rows: &[StoredDelivery]) -> impl Future<Output = Result<(), PortError>>;
+    fn finish(
+        &self,
+        customer_id: &Id,
+        claim: &Claim,
+        rows: &[StoredDelivery],
+    ) -> impl Future<Output = Result<(), PortError>>;
     /// One row by key.
-    fn delivery(&self, customer_id: &Id, sort_key: &str) -> impl Future<Output = Result<Option<StoredDelivery>, PortError>>;
+    fn delivery(
+        &self,
+        customer_id: &Id,
+        sort_key: &str,
+    ) -> impl Future<Output = Result<Option<StoredDelivery>, PortError>>;
     /// Moves a row from `from` to `row.record.status` if it is still in `from`; false otherwise.
     fn transition(&self, row: &StoredDelivery, from: DeliveryStatus) -> impl Future<Output = Result<bool, PortError>>;
 }
@@ -195,7 +214,12 @@ pub trait Sender {
 pub trait Scheduler {
     /// Creates a one-time schedule that invokes dispatch with `request` at `at`; an existing
     /// schedule of the same name counts as created.
-    fn create(&self, name: &str, at: Timestamp, request: &DispatchRequest) -> impl Future<Output = Result<(), PortError>>;
+    fn create(
+        &self,
+        name: &str,
+        at: Timestamp,
+        request: &DispatchRequest,
+    ) -> impl Future<Output = Result<(), PortError>>;
     /// Deletes a schedule; a missing one counts as deleted.
     fn delete(&self, name: &str) -> impl Future<Output = Result<(), PortError>>;
 }
@@ -337,19 +361,28 @@ impl<St: Store, Se: Sender, Sc: Scheduler, B: Bus> Service<St, Se, Sc, B> {
             None => false,
         };
         let customer = match &part.profile {
-            Some(p) => Some(Customer::from_profile(p).map_err(|e| {
-                PortError::permanent("store", format!("stored profile of {cid} is invalid: {e}"))
-            })?),
+            Some(p) => Some(
+                Customer::from_profile(p)
+                    .map_err(|e| PortError::permanent("store", format!("stored profile of {cid} is invalid: {e}")))?,
+            ),
             None => None,
         };
         // A take-over resumes the rows a crashed invocation committed, without deciding again.
-        let resumed: Vec<StoredDelivery> =
-            part.deliveries.iter().filter(|d| take_over && d.record.event_id == event.id).cloned().collect();
+        let resumed: Vec<StoredDelivery> = part
+            .deliveries
+            .iter()
+            .filter(|d| take_over && d.record.event_id == event.id)
+            .cloned()
+            .collect();
         let resuming = !resumed.is_empty();
         let (outcome, reasons, rows, cancel) = if !resuming {
             self.decide(event, customer.as_ref(), &part, now)?
         } else {
-            let outcome = if resumed.iter().any(|r| r.record.send_at > now) { "scheduled" } else { "send_now" };
+            let outcome = if resumed.iter().any(|r| r.record.send_at > now) {
+                "scheduled"
+            } else {
+                "send_now"
+            };
             (outcome.to_owned(), resumed[0].reasons.clone(), resumed, vec![])
         };
         let claim = Claim {
@@ -360,12 +393,22 @@ impl<St: Store, Se: Sender, Sc: Scheduler, B: Bus> Service<St, Se, Sc, B> {
             reasons: reasons.clone(),
         };
         let new_rows = if resuming { vec![] } else { rows.clone() };
-        let commit = Commit { customer_id: cid.clone(), claim: claim.clone(), take_over, new_rows, cancel: cancel.clone() };
+        let commit = Commit {
+            customer_id: cid.clone(),
+            claim: claim.clone(),
+            take_over,
+            new_rows,
+            cancel: cancel.clone(),
+        };
         if self.store.commit(&commit).await? == CommitResult::AlreadyClaimed {
             return Ok(Report::duplicate());
         }
 
-        let mut report = Report { outcome, cancelled: cancel.len(), ..Report::default() };
+        let mut report = Report {
+            outcome,
+            cancelled: cancel.len(),
+            ..Report::default()
+        };
         let mut outcomes = Vec::new();
         for c in &cancel {
             self.scheduler.delete(&c.schedule_name()).await?;
@@ -376,8 +419,13 @@ impl<St: Store, Se: Sender, Sc: Scheduler, B: Bus> Service<St, Se, Sc, B> {
         let mut done = Vec::with_capacity(rows.len());
         let (due, later): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.record.send_at <= now);
         for row in later {
-            let request = DispatchRequest { customer_id: cid.to_string(), delivery_key: row.sort_key() };
-            self.scheduler.create(&row.schedule_name(), row.record.send_at, &request).await?;
+            let request = DispatchRequest {
+                customer_id: cid.to_string(),
+                delivery_key: row.sort_key(),
+            };
+            self.scheduler
+                .create(&row.schedule_name(), row.record.send_at, &request)
+                .await?;
             outcomes.push(row_outcome(OutcomeType::NotificationScheduled, &row, now));
             report.scheduled += 1;
         }
@@ -400,7 +448,10 @@ impl<St: Store, Se: Sender, Sc: Scheduler, B: Bus> Service<St, Se, Sc, B> {
             o.reasons = reasons;
             outcomes.push(o);
         }
-        let finished = Claim { completed: true, ..claim };
+        let finished = Claim {
+            completed: true,
+            ..claim
+        };
         self.store.finish(&cid, &finished, &done).await?;
         self.bus.publish(&outcomes).await?;
         Ok(report)
@@ -415,8 +466,15 @@ impl<St: Store, Se: Sender, Sc: Scheduler, B: Bus> Service<St, Se, Sc, B> {
         now: Timestamp,
     ) -> Result<Decided, PortError> {
         let history: Vec<DeliveryRecord> = part.deliveries.iter().map(|d| d.record.clone()).collect();
-        let ctx = Context { customer, history: &history, seen_before: false };
-        let decision = self.engine.decide(event, &ctx, now).map_err(|e| PortError::permanent("render", e.to_string()))?;
+        let ctx = Context {
+            customer,
+            history: &history,
+            seen_before: false,
+        };
+        let decision = self
+            .engine
+            .decide(event, &ctx, now)
+            .map_err(|e| PortError::permanent("render", e.to_string()))?;
         let plan = decision.plan;
         let send_at = plan.send_at.unwrap_or(now);
         let rows = decision
@@ -449,7 +507,10 @@ impl<St: Store, Se: Sender, Sc: Scheduler, B: Bus> Service<St, Se, Sc, B> {
             .deliveries
             .iter()
             .filter_map(|d| {
-                let c = plan.cancellations.iter().find(|c| c.event_id == d.record.event_id && d.record.is_pending())?;
+                let c = plan
+                    .cancellations
+                    .iter()
+                    .find(|c| c.event_id == d.record.event_id && d.record.is_pending())?;
                 let mut d = d.clone();
                 d.record.status = DeliveryStatus::Cancelled;
                 d.failure = Some(c.reason.clone());
@@ -472,21 +533,39 @@ impl<St: Store, Se: Sender, Sc: Scheduler, B: Bus> Service<St, Se, Sc, B> {
         for row in rows {
             done.push(self.send_row(row).await?);
         }
-        let failed: Vec<&StoredDelivery> = done.iter().filter(|r| r.record.status == DeliveryStatus::Failed).collect();
+        let failed: Vec<&StoredDelivery> = done
+            .iter()
+            .filter(|r| r.record.status == DeliveryStatus::Failed)
+            .collect();
         let (Some(customer), true) = (customer, !failed.is_empty() && failed.len() == done.len()) else {
             return Ok(done);
         };
         let mut fallback = customer.clone();
         for r in &failed {
             match &r.device_id {
-                Some(id) => fallback.devices.iter_mut().filter(|d| &d.id == id).for_each(|d| d.enabled = false),
+                Some(id) => fallback
+                    .devices
+                    .iter_mut()
+                    .filter(|d| &d.id == id)
+                    .for_each(|d| d.enabled = false),
                 None => fallback.opted_out.push(r.record.channel),
             }
         }
-        let from = failed.iter().map(|r| r.record.channel.as_str()).collect::<Vec<_>>().join(", ");
+        let from = failed
+            .iter()
+            .map(|r| r.record.channel.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         let template = failed[0].clone();
-        let ctx = Context { customer: Some(&fallback), history: &[], seen_before: false };
-        let retry = self.engine.decide(event, &ctx, now).map_err(|e| PortError::permanent("render", e.to_string()))?;
+        let ctx = Context {
+            customer: Some(&fallback),
+            history: &[],
+            seen_before: false,
+        };
+        let retry = self
+            .engine
+            .decide(event, &ctx, now)
+            .map_err(|e| PortError::permanent("render", e.to_string()))?;
         for d in retry.deliveries {
             let mut row = template.clone();
             row.record.channel = d.route.channel;
@@ -524,10 +603,17 @@ impl<St: Store, Se: Sender, Sc: Scheduler, B: Bus> Service<St, Se, Sc, B> {
         let cid = Id::parse(request.customer_id.as_str())
             .map_err(|e| PortError::permanent("input", format!("customer_id: {e}")))?;
         let Some(row) = self.store.delivery(&cid, &request.delivery_key).await? else {
-            return Ok(Report { outcome: "missing".into(), ..Report::default() });
+            return Ok(Report {
+                outcome: "missing".into(),
+                ..Report::default()
+            });
         };
         if row.record.status != DeliveryStatus::Scheduled {
-            return Ok(Report { outcome: "not_scheduled".into(), duplicate: true, ..Report::default() });
+            return Ok(Report {
+                outcome: "not_scheduled".into(),
+                duplicate: true,
+                ..Report::default()
+            });
         }
         let part = self.store.load(&cid, &row.record.event_id).await?;
         let customer = part.profile.as_ref().and_then(|p| Customer::from_profile(p).ok());
@@ -538,7 +624,10 @@ impl<St: Store, Se: Sender, Sc: Scheduler, B: Bus> Service<St, Se, Sc, B> {
             }
             Some(c)
                 if row.record.channel == Channel::Push
-                    && !c.devices.iter().any(|d| Some(&d.id) == row.device_id.as_ref() && d.pushable()) =>
+                    && !c
+                        .devices
+                        .iter()
+                        .any(|d| Some(&d.id) == row.device_id.as_ref() && d.pushable()) =>
             {
                 Some("the device can no longer receive push".to_owned())
             }
@@ -549,9 +638,15 @@ impl<St: Store, Se: Sender, Sc: Scheduler, B: Bus> Service<St, Se, Sc, B> {
             r.record.status = DeliveryStatus::Cancelled;
             r.failure = Some(format!("not sent: {why}"));
             if self.store.transition(&r, DeliveryStatus::Scheduled).await? {
-                self.bus.publish(&[row_outcome(OutcomeType::NotificationCancelled, &r, now)]).await?;
+                self.bus
+                    .publish(&[row_outcome(OutcomeType::NotificationCancelled, &r, now)])
+                    .await?;
             }
-            return Ok(Report { outcome: "cancelled".into(), cancelled: 1, ..Report::default() });
+            return Ok(Report {
+                outcome: "cancelled".into(),
+                cancelled: 1,
+                ..Report::default()
+            });
         }
         // Only one dispatch may move the row out of `scheduled`: that one sends.
         let mut sending = row.clone();
@@ -562,9 +657,17 @@ impl<St: Store, Se: Sender, Sc: Scheduler, B: Bus> Service<St, Se, Sc, B> {
         let done = self.send_row(row).await?;
         self.store.transition(&done, DeliveryStatus::Sent).await?;
         let sent = done.record.status == DeliveryStatus::Sent;
-        let kind = if sent { OutcomeType::NotificationSent } else { OutcomeType::NotificationFailed };
+        let kind = if sent {
+            OutcomeType::NotificationSent
+        } else {
+            OutcomeType::NotificationFailed
+        };
         self.bus.publish(&[row_outcome(kind, &done, now)]).await?;
-        Ok(Report { outcome: if sent { "sent" } else { "failed" }.into(), sent: usize::from(sent), ..Report::default() })
+        Ok(Report {
+            outcome: if sent { "sent" } else { "failed" }.into(),
+            sent: usize::from(sent),
+            ..Report::default()
+        })
     }
 
     /// A resolving event: cancel the pending rows of its subject and delete their schedules.
@@ -573,7 +676,11 @@ impl<St: Store, Se: Sender, Sc: Scheduler, B: Bus> Service<St, Se, Sc, B> {
         let part = self.store.load(&cid, &event.id).await?;
         let subject = event.detail.subject();
         let mut outcomes = Vec::new();
-        for row in part.deliveries.iter().filter(|d| d.record.subject == subject && d.record.is_pending()) {
+        for row in part
+            .deliveries
+            .iter()
+            .filter(|d| d.record.subject == subject && d.record.is_pending())
+        {
             let mut r = row.clone();
             r.record.status = DeliveryStatus::Cancelled;
             r.failure = Some(format!("{} ({}) before it was sent", event.detail_type(), event.id));
@@ -586,7 +693,11 @@ impl<St: Store, Se: Sender, Sc: Scheduler, B: Bus> Service<St, Se, Sc, B> {
         }
         let cancelled = outcomes.len();
         self.bus.publish(&outcomes).await?;
-        Ok(Report { outcome: "resolved".into(), cancelled, ..Report::default() })
+        Ok(Report {
+            outcome: "resolved".into(),
+            cancelled,
+            ..Report::default()
+        })
     }
 }
 
@@ -595,7 +706,11 @@ type Decided = (String, Vec<String>, Vec<StoredDelivery>, Vec<StoredDelivery>);
 
 impl Report {
     fn duplicate() -> Report {
-        Report { outcome: "duplicate".into(), duplicate: true, ..Report::default() }
+        Report {
+            outcome: "duplicate".into(),
+            duplicate: true,
+            ..Report::default()
+        }
     }
 }
 
@@ -666,7 +781,10 @@ mod tests {
         }
         async fn transition(&self, row: &StoredDelivery, from: DeliveryStatus) -> Result<bool, PortError> {
             let mut rows = self.rows.borrow_mut();
-            match rows.iter_mut().find(|r| r.sort_key() == row.sort_key() && r.record.status == from) {
+            match rows
+                .iter_mut()
+                .find(|r| r.sort_key() == row.sort_key() && r.record.status == from)
+            {
                 Some(r) => {
                     *r = row.clone();
                     Ok(true)
@@ -683,7 +801,9 @@ mod tests {
                 return Ok(SendResult::Unreachable("disabled".into()));
             }
             self.sent.borrow_mut().push((to, m.body.clone()));
-            Ok(SendResult::Sent { provider_message_id: format!("m-{}", self.sent.borrow().len()) })
+            Ok(SendResult::Sent {
+                provider_message_id: format!("m-{}", self.sent.borrow().len()),
+            })
         }
     }
 
@@ -713,11 +833,20 @@ mod tests {
         for (k, v) in patch.as_object().unwrap() {
             p[k] = v.clone();
         }
-        Memory { profile: Some(serde_json::from_value(p).unwrap()), ..Memory::default() }
+        Memory {
+            profile: Some(serde_json::from_value(p).unwrap()),
+            ..Memory::default()
+        }
     }
 
     fn service(m: &Memory) -> Service<&Memory, &Memory, &Memory, &Memory> {
-        Service { engine: Engine::default(), store: m, sender: m, scheduler: m, bus: m }
+        Service {
+            engine: Engine::default(),
+            store: m,
+            sender: m,
+            scheduler: m,
+            bus: m,
+        }
     }
 
     fn event(id: &str, detail_type: &str, detail: serde_json::Value, at: &str) -> Event {
@@ -730,12 +859,22 @@ mod tests {
     }
 
     fn flight(id: &str, at: &str) -> Event {
-        event(id, "FlightDelayed", json!({"customer_id": "c-1", "booking_ref": "B", "flight": {"number": "TP1", "origin": "LIS",
-            "destination": "LHR", "scheduled_departure": "2026-11-23T18:00:00Z", "estimated_departure": "2026-11-23T19:00:00Z"}}), at)
+        event(
+            id,
+            "FlightDelayed",
+            json!({"customer_id": "c-1", "booking_ref": "B", "flight": {"number": "TP1", "origin": "LIS",
+            "destination": "LHR", "scheduled_departure": "2026-11-23T18:00:00Z", "estimated_departure": "2026-11-23T19:00:00Z"}}),
+            at,
+        )
     }
 
     fn low_balance(id: &str, at: &str) -> Event {
-        event(id, "LowBalance", json!({"customer_id": "c-1", "account_id": "a", "balance": {"amount": "5.00", "currency": "EUR"}}), at)
+        event(
+            id,
+            "LowBalance",
+            json!({"customer_id": "c-1", "account_id": "a", "balance": {"amount": "5.00", "currency": "EUR"}}),
+            at,
+        )
     }
 
     fn ts(s: &str) -> Timestamp {
@@ -775,9 +914,29 @@ mod tests {
         let e = flight("f1", "2026-11-23T12:00:00Z");
         let now = ts("2026-11-23T12:00:00Z");
         // A first invocation claimed and wrote its row, then died before sending.
-        let decided = s.decide(&e, Customer::from_profile(m.profile.as_ref().unwrap()).ok().as_ref(), &Partition::default(), now).unwrap();
-        let claim = Claim { event_id: e.id.clone(), completed: false, lease_until: now + 60.seconds(), outcome: decided.0, reasons: decided.1 };
-        run((&m).commit(&Commit { customer_id: Id::parse("c-1").unwrap(), claim, take_over: false, new_rows: decided.2, cancel: vec![] })).unwrap();
+        let decided = s
+            .decide(
+                &e,
+                Customer::from_profile(m.profile.as_ref().unwrap()).ok().as_ref(),
+                &Partition::default(),
+                now,
+            )
+            .unwrap();
+        let claim = Claim {
+            event_id: e.id.clone(),
+            completed: false,
+            lease_until: now + 60.seconds(),
+            outcome: decided.0,
+            reasons: decided.1,
+        };
+        run((&m).commit(&Commit {
+            customer_id: Id::parse("c-1").unwrap(),
+            claim,
+            take_over: false,
+            new_rows: decided.2,
+            cancel: vec![],
+        }))
+        .unwrap();
 
         let busy = run(s.notify(&e, now + 10.seconds())).unwrap_err();
         assert!(busy.retryable, "{busy}");
@@ -785,7 +944,11 @@ mod tests {
 
         let r = run(s.notify(&e, now + 90.seconds())).unwrap();
         assert_eq!(r.sent, 1, "{r:?}");
-        assert_eq!(m.rows.borrow().len(), 1, "the committed row is resumed, not decided again");
+        assert_eq!(
+            m.rows.borrow().len(),
+            1,
+            "the committed row is resumed, not decided again"
+        );
         assert!(m.claims.borrow()[0].completed);
     }
 
@@ -798,7 +961,13 @@ mod tests {
         assert_eq!(m.sent.borrow()[0].0, "+35191*****78");
         let rows = m.rows.borrow();
         let statuses: Vec<_> = rows.iter().map(|r| (r.record.channel, r.record.status)).collect();
-        assert_eq!(statuses, [(Channel::Push, DeliveryStatus::Failed), (Channel::Sms, DeliveryStatus::Sent)]);
+        assert_eq!(
+            statuses,
+            [
+                (Channel::Push, DeliveryStatus::Failed),
+                (Channel::Sms, DeliveryStatus::Sent)
+            ]
+        );
         let kinds: Vec<_> = m.outcomes.borrow().iter().map(|o| o.detail_type).collect();
         assert_eq!(kinds, [OutcomeType::NotificationFailed, OutcomeType::NotificationSent]);
     }
@@ -811,7 +980,10 @@ mod tests {
         assert_eq!((r.outcome.as_str(), r.scheduled), ("scheduled", 1));
         assert_eq!(m.schedules.borrow().len(), 1);
         let row = m.rows.borrow()[0].clone();
-        let request = DispatchRequest { customer_id: "c-1".into(), delivery_key: row.sort_key() };
+        let request = DispatchRequest {
+            customer_id: "c-1".into(),
+            delivery_key: row.sort_key(),
+        };
         assert_eq!(run(s.dispatch(&request, ts("2026-11-23T08:00:00Z"))).unwrap().sent, 1);
         assert_eq!(run(s.dispatch(&request, ts("2026-11-23T08:00:01Z"))).unwrap().sent, 0);
         assert_eq!(m.sent.borrow().len(), 1);
@@ -820,11 +992,15 @@ mod tests {
     #[test]
     fn dispatch_rechecks_that_the_channel_is_still_allowed() {
         let mut m = memory(json!({}));
-        let r = run(service(&m).notify(&low_balance("lb", "2026-11-22T23:00:00Z"), ts("2026-11-22T23:00:00Z"))).unwrap();
+        let r =
+            run(service(&m).notify(&low_balance("lb", "2026-11-22T23:00:00Z"), ts("2026-11-22T23:00:00Z"))).unwrap();
         assert_eq!(r.scheduled, 1);
         m.profile.as_mut().unwrap().opted_out.push(Channel::Push);
         let row = m.rows.borrow()[0].clone();
-        let request = DispatchRequest { customer_id: "c-1".into(), delivery_key: row.sort_key() };
+        let request = DispatchRequest {
+            customer_id: "c-1".into(),
+            delivery_key: row.sort_key(),
+        };
         let r = run(service(&m).dispatch(&request, ts("2026-11-23T08:00:00Z"))).unwrap();
         assert_eq!((r.outcome.as_str(), r.sent), ("cancelled", 0));
         assert!(m.sent.borrow().is_empty());
@@ -836,19 +1012,28 @@ mod tests {
         let m = memory(json!({}));
         let s = service(&m);
         run(s.notify(&low_balance("lb", "2026-11-22T23:00:00Z"), ts("2026-11-22T23:00:00Z"))).unwrap();
-        let restored = event("br", "BalanceRestored", json!({"customer_id": "c-1", "account_id": "a"}), "2026-11-23T07:00:00Z");
+        let restored = event(
+            "br",
+            "BalanceRestored",
+            json!({"customer_id": "c-1", "account_id": "a"}),
+            "2026-11-23T07:00:00Z",
+        );
         let r = run(s.resolve(&restored, ts("2026-11-23T07:00:00Z"))).unwrap();
         assert_eq!(r.cancelled, 1);
         assert!(m.schedules.borrow().is_empty());
         assert_eq!(m.rows.borrow()[0].record.status, DeliveryStatus::Cancelled);
         let last = m.outcomes.borrow().last().cloned().unwrap();
-        assert_eq!((last.detail_type, last.by_event_id.as_deref()), (OutcomeType::NotificationCancelled, Some("br")));
+        assert_eq!(
+            (last.detail_type, last.by_event_id.as_deref()),
+            (OutcomeType::NotificationCancelled, Some("br"))
+        );
     }
 
     #[test]
     fn an_unknown_customer_is_recorded_as_suppressed() {
         let m = Memory::default();
-        let r = run(service(&m).notify(&low_balance("lb", "2026-11-23T12:00:00Z"), ts("2026-11-23T12:00:00Z"))).unwrap();
+        let r =
+            run(service(&m).notify(&low_balance("lb", "2026-11-23T12:00:00Z"), ts("2026-11-23T12:00:00Z"))).unwrap();
         assert_eq!(r.outcome, "suppressed");
         assert_eq!(m.claims.borrow()[0].outcome, "suppressed");
         assert!(m.claims.borrow()[0].reasons[0].contains("unknown customer"));
@@ -858,8 +1043,14 @@ mod tests {
     #[test]
     fn schedule_names_are_stable_and_valid() {
         let a = schedule_name(&Id::parse("c-1").unwrap(), "DELIVERY#account:a#lb#push");
-        assert_eq!(a, schedule_name(&Id::parse("c-1").unwrap(), "DELIVERY#account:a#lb#push"));
-        assert_ne!(a, schedule_name(&Id::parse("c-2").unwrap(), "DELIVERY#account:a#lb#push"));
+        assert_eq!(
+            a,
+            schedule_name(&Id::parse("c-1").unwrap(), "DELIVERY#account:a#lb#push")
+        );
+        assert_ne!(
+            a,
+            schedule_name(&Id::parse("c-2").unwrap(), "DELIVERY#account:a#lb#push")
+        );
         assert!(a.len() <= 64 && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
     }
 }

@@ -128,7 +128,15 @@ fn record(event_id: &str, subject: &str, urgency: Urgency, status: DeliveryStatu
 }
 
 /// (name, customer, event, now, expected send time, outcome, reason fragment)
-type TimingCase = (&'static str, Customer, Event, &'static str, Option<&'static str>, Outcome, &'static str);
+type TimingCase = (
+    &'static str,
+    Customer,
+    Event,
+    &'static str,
+    Option<&'static str>,
+    Outcome,
+    &'static str,
+);
 
 const MONDAY_NOON: &str = "2026-11-23T12:00:00Z";
 
