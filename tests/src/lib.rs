@@ -44,7 +44,7 @@ pub fn stack() -> &'static Stack {
                     .arg(root().join("infra/stack.py"))
                     .args(["start", "--state"])
                     .arg(&state)
-                    .args(["--prefix", &format!("t{}", std::process::id())])
+                    .args(["--prefix", &format!("forewarn-t{}", std::process::id())])
                     .args(["--parent-pid", &std::process::id().to_string()])
                     .output()
                     .expect("run infra/stack.py");

@@ -540,7 +540,10 @@ fn choose_time(
                 return None;
             };
             if earliest > now {
-                reasons.push(format!("quiet hours {quiet}{quiet_src} until {}", clock.describe(earliest)));
+                reasons.push(format!(
+                    "quiet hours {quiet}{quiet_src} until {}",
+                    clock.describe(earliest)
+                ));
             }
             let usual = clock.first_where(earliest, add(earliest, 12.hours()), &[], |t| {
                 !clock.is_quiet(t) && clock.usual_device(t, &GLANCE).is_some()
@@ -604,7 +607,10 @@ fn choose_time(
                 return None;
             };
             if earliest > now {
-                reasons.push(format!("quiet hours {quiet}{quiet_src} until {}", clock.describe(earliest)));
+                reasons.push(format!(
+                    "quiet hours {quiet}{quiet_src} until {}",
+                    clock.describe(earliest)
+                ));
             }
             let mut limit = add(now, 72.hours());
             if let Some(e) = expires {
