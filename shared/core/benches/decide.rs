@@ -53,6 +53,23 @@ fn decide_and_render(c: &mut Criterion) {
             }
         })
     });
+    group.bench_function("decide only (policy, no rendering)", |b| {
+        b.iter(|| {
+            for (event, i) in &work {
+                let ctx = Context {
+                    customer: Some(&customers[*i]),
+                    history: &[],
+                    seen_before: false,
+                };
+                black_box(forewarn_core::policy::decide(
+                    &engine.policy,
+                    black_box(event),
+                    &ctx,
+                    event.time.0,
+                ));
+            }
+        })
+    });
     group.finish();
 }
 

@@ -235,7 +235,7 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
         }
     };
     reasons.push(customer.zone.explain());
-    let clock = LocalClock::of(customer);
+    let clock = LocalClock::of(customer, now);
     let Some(send_at) = choose_time(event, customer, &clock, urgency, now, &mut reasons) else {
         plan.reasons = reasons;
         return plan;

@@ -16,9 +16,30 @@ pub struct LocalClock<'a> {
 }
 
 impl<'a> LocalClock<'a> {
-    pub fn of(customer: &'a Customer) -> Self {
+    /// The customer's clocks for decisions made around `now`. Zones that keep the same time
+    /// over the coming week (the US's 29 zones are 8 clocks) are checked once.
+    pub fn of(customer: &'a Customer, now: Timestamp) -> Self {
+        let mut zones = customer.zone.zones();
+        if zones.len() > 1 {
+            let (start, end) = (sub(now, 24.hours()), add(now, (7 * 24).hours()));
+            let mut seen: Vec<(jiff::tz::Offset, Vec<(Timestamp, jiff::tz::Offset)>)> = Vec::new();
+            zones.retain(|z| {
+                let key = (
+                    z.to_offset(start),
+                    z.following(start)
+                        .take_while(|t| t.timestamp() <= end)
+                        .map(|t| (t.timestamp(), t.offset()))
+                        .collect(),
+                );
+                let fresh = !seen.contains(&key);
+                if fresh {
+                    seen.push(key);
+                }
+                fresh
+            });
+        }
         LocalClock {
-            zones: customer.zone.zones(),
+            zones,
             primary: customer.zone.primary(),
             quiet: customer.quiet_hours,
             devices: &customer.devices,
@@ -167,7 +188,7 @@ mod tests {
     #[test]
     fn quiet_hours_are_read_in_local_time_across_a_dst_change() {
         let c = lisbon();
-        let clock = LocalClock::of(&c);
+        let clock = LocalClock::of(&c, ts("2026-11-23T00:00:00Z"));
         // 2026-10-25: Lisbon leaves summer time at 02:00 local.
         let cases = [
             ("2026-10-24T21:30:00Z", true),  // 22:30 WEST
@@ -184,7 +205,7 @@ mod tests {
     #[test]
     fn the_next_allowed_moment_is_the_end_of_quiet_hours_in_local_time() {
         let c = lisbon();
-        let clock = LocalClock::of(&c);
+        let clock = LocalClock::of(&c, ts("2026-11-23T00:00:00Z"));
         assert_eq!(
             clock.next_allowed(ts("2026-10-24T23:00:00Z")),
             Some(ts("2026-10-25T08:00:00Z"))
@@ -202,7 +223,7 @@ mod tests {
     #[test]
     fn the_first_usual_moment_on_a_desktop_is_found_at_its_window_start() {
         let c = lisbon();
-        let clock = LocalClock::of(&c);
+        let clock = LocalClock::of(&c, ts("2026-11-23T00:00:00Z"));
         let found = clock.first_where(ts("2026-11-23T09:00:00Z"), ts("2026-11-26T09:00:00Z"), &[], |t| {
             !clock.is_quiet(t) && clock.usual_device(t, &[DeviceKind::Desktop]).is_some()
         });
@@ -216,7 +237,7 @@ mod tests {
     #[test]
     fn a_country_spanning_zones_is_allowed_only_when_every_zone_is_awake() {
         let c = Customer::from_json(json!({"customer_id": "c", "contacts": {"phone": "+351912345678"}})).unwrap();
-        let clock = LocalClock::of(&c);
+        let clock = LocalClock::of(&c, ts("2026-11-23T00:00:00Z"));
         // 08:00 in Lisbon is 07:00 in the Azores (default quiet hours 21:00-08:00).
         assert!(clock.is_quiet(ts("2026-11-23T08:00:00Z")));
         assert_eq!(

@@ -100,3 +100,25 @@ proptest! {
         prop_assert_eq!(p.send_at, Some(at));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn with_a_zone_inferred_from_the_phone_no_zone_of_that_country_is_in_quiet_hours(
+        phone in prop::sample::select(vec!["+351912345678", "+12025550143", "+5511987654321", "+61412345678", "+79161234567"]),
+        at in instant(),
+        kind in 0u8..2,
+    ) {
+        let c = Customer::from_json(json!({"customer_id": "c-1", "contacts": {"phone": phone, "email": "a@example.com"},
+            "devices": [{"device_id": "d", "kind": "desktop", "active_hours": ["Mon-Fri 19:00-22:00"]}]})).unwrap();
+        let p = decide(&Policy::default(), &event(kind, at), &Context { customer: Some(&c), history: &[], seen_before: false }, at);
+        if let Some(send_at) = p.send_at {
+            prop_assert!(send_at >= at);
+            for zone in c.zone.zones() {
+                let local = send_at.to_zoned(zone.clone()).time();
+                prop_assert!(!c.quiet_hours.contains(local), "{:?}: {local} is quiet ({:?})", zone.iana_name(), p.reasons);
+            }
+        }
+    }
+}
