@@ -44,6 +44,22 @@ async fn customer(patch: Value) -> TestCustomer {
     c
 }
 
+/// A customer whose quiet hours run from an hour ago to three hours ahead, so normal and low
+/// messages wait for their end (`HH:00` Lisbon, returned too).
+async fn customer_in_quiet_hours() -> (TestCustomer, String) {
+    let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Europe/Lisbon").unwrap());
+    let start = (now.clone() - jiff::SignedDuration::from_hours(1))
+        .strftime("%H:00")
+        .to_string();
+    let end = (now + jiff::SignedDuration::from_hours(3))
+        .strftime("%H:00")
+        .to_string();
+    (
+        customer(json!({"quiet_hours": {"start": start, "end": end}})).await,
+        end,
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_sample_event_yields_exactly_the_expected_messages_and_rows() {
     let c = customer(json!({})).await;
@@ -145,15 +161,7 @@ async fn the_same_event_twice_and_twice_concurrently_yields_one_message() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deferred_delivery_is_scheduled_and_dispatch_sends_it_once() {
-    // Quiet hours around now, so a low-balance notice waits for their end.
-    let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Europe/Lisbon").unwrap());
-    let start = (now.clone() - jiff::SignedDuration::from_hours(1))
-        .strftime("%H:00")
-        .to_string();
-    let end = (now + jiff::SignedDuration::from_hours(3))
-        .strftime("%H:00")
-        .to_string();
-    let c = customer(json!({"quiet_hours": {"start": start, "end": end}})).await;
+    let (c, end) = customer_in_quiet_hours().await;
     let f = function("low-balance").await;
     let event = sample("low-balance-restored-soon.json", &format!("lb-{}", c.id), &c.id);
     let r = f.invoke(event).await.ok();
@@ -182,14 +190,7 @@ async fn a_deferred_delivery_is_scheduled_and_dispatch_sends_it_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resolving_event_cancels_the_pending_delivery_and_deletes_its_schedule() {
-    let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Europe/Lisbon").unwrap());
-    let start = (now.clone() - jiff::SignedDuration::from_hours(1))
-        .strftime("%H:00")
-        .to_string();
-    let end = (now + jiff::SignedDuration::from_hours(3))
-        .strftime("%H:00")
-        .to_string();
-    let c = customer(json!({"quiet_hours": {"start": start, "end": end}})).await;
+    let (c, _) = customer_in_quiet_hours().await;
     let low = function("low-balance").await;
     let resolve = function("resolve").await;
     let dispatch = function("dispatch").await;
