@@ -170,7 +170,6 @@ impl App {
                     )
                     .into());
                 }
-                tracing::Span::current().record("event_id", event.id.as_str());
                 info!(event_id = %event.id, customer_id = %event.detail.customer_id(), "deciding");
                 Ok(Box::pin(self.service.notify(&event, now)).await?)
             }

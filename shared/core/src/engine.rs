@@ -68,10 +68,6 @@ impl Engine {
         }
     }
 
-    pub fn renderer(&self) -> &Renderer {
-        &self.renderer
-    }
-
     /// Decides `event` at `now` and renders a message for each chosen route.
     pub fn decide(&self, event: &Event, ctx: &Context<'_>, now: Timestamp) -> Result<Decision, RenderError> {
         let plan = decide(&self.policy, event, ctx, now);

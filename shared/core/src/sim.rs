@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::customer::{Customer, ZoneChoice};
+use crate::customer::Customer;
 use crate::engine::{Delivery, Engine};
 use crate::events::{Event, EventError};
 use crate::messages::RenderError;
@@ -140,10 +140,6 @@ impl Simulator {
             pending: Vec::new(),
             out: Vec::new(),
         }
-    }
-
-    pub fn customer(&self, id: &str) -> Option<&Customer> {
-        self.customers.values().find(|c| c.id.as_str() == id)
     }
 
     /// Runs every input in order of envelope time (stable for equal times), then sends
@@ -300,16 +296,7 @@ impl Simulator {
 
 /// The zone a customer's timeline is shown in, and its name.
 pub fn display_zone(c: Option<&Customer>) -> (jiff::tz::TimeZone, String) {
-    match c {
-        Some(c) => (
-            c.zone.primary(),
-            match &c.zone {
-                ZoneChoice::Inferred { zones, .. } => {
-                    zones.first().and_then(|z| z.iana_name()).unwrap_or("UTC").to_owned()
-                }
-                _ => c.zone.name(),
-            },
-        ),
-        None => (jiff::tz::TimeZone::UTC, "UTC".into()),
-    }
+    let zone = c.map(|c| c.zone.primary()).unwrap_or(jiff::tz::TimeZone::UTC);
+    let name = zone.iana_name().unwrap_or("UTC").to_owned();
+    (zone, name)
 }
