@@ -22,7 +22,8 @@ fn json_files(p: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(p)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
         entries.sort();
         for e in entries {
-            if e.file_name().is_some_and(|n| n != "schemas")
+            // Inbound SMS samples stand for texts arriving through SNS, not bus events.
+            if e.file_name().is_some_and(|n| n != "schemas" && n != "inbound-sms")
                 && (e.is_dir() || e.extension().is_some_and(|x| x == "json"))
             {
                 json_files(&e, out)?;

@@ -14,7 +14,7 @@ pub fn write(out: &mut impl Write, records: &[Record], customers: &[Customer]) -
             order.push(r.customer_id());
         }
     }
-    let (mut sent, mut scheduled, mut suppressed, mut cancelled, mut rejected) = (0, 0, 0, 0, 0);
+    let (mut sent, mut scheduled, mut suppressed, mut cancelled, mut rejected, mut replies) = (0, 0, 0, 0, 0, 0);
     for who in order {
         let customer = who.and_then(|id| customers.iter().find(|c| c.id.as_str() == id));
         let (zone, zone_name) = display_zone(customer);
@@ -78,13 +78,15 @@ pub fn write(out: &mut impl Write, records: &[Record], customers: &[Customer]) -
                     subject,
                     body,
                     expects_reply,
+                    reminder,
                     ..
                 } => {
                     sent += 1;
                     let device = device_id.as_deref().map(|d| format!(" {d}")).unwrap_or_default();
+                    let what = if *reminder { "reminder " } else { "" };
                     writeln!(
                         out,
-                        "  {}  ✉ {channel}{device} to {to} ({event_id})",
+                        "  {}  ✉ {what}{channel}{device} to {to} ({event_id})",
                         local(*sent_at, &zone)
                     )?;
                     if let Some(s) = subject {
@@ -94,6 +96,27 @@ pub fn write(out: &mut impl Write, records: &[Record], customers: &[Customer]) -
                     if *expects_reply {
                         writeln!(out, "  {:18}    (waits for the customer's reply)", "")?;
                     }
+                }
+                Record::Reply {
+                    from,
+                    intent,
+                    outcome,
+                    answer,
+                    reasons,
+                    at,
+                    ..
+                } => {
+                    replies += 1;
+                    writeln!(
+                        out,
+                        "  {}  ↩ SMS from {from}: {} → {outcome}",
+                        local(*at, &zone),
+                        intent.to_uppercase()
+                    )?;
+                    for reason in reasons {
+                        writeln!(out, "  {:18}    · {reason}", "")?;
+                    }
+                    writeln!(out, "  {:18}    answered « {answer} »", "")?;
                 }
                 Record::Cancelled {
                     event_id,
@@ -115,7 +138,7 @@ pub fn write(out: &mut impl Write, records: &[Record], customers: &[Customer]) -
     }
     writeln!(
         out,
-        "{sent} messages sent, {scheduled} scheduled, {cancelled} cancelled, {suppressed} suppressed, {rejected} rejected"
+        "{sent} messages sent, {scheduled} scheduled, {cancelled} cancelled, {suppressed} suppressed, {rejected} rejected, {replies} replies"
     )
 }
 

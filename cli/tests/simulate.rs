@@ -57,11 +57,31 @@ fn the_bare_command_prints_a_readable_timeline_of_the_samples() {
 #[test]
 fn json_output_follows_the_contract_with_one_decision_per_input_event() {
     let lines = json_lines(&["simulate", "--format", "json"]);
-    let n_samples = std::fs::read_dir(samples_dir())
+    let n_events: usize = std::fs::read_dir(samples_dir())
         .unwrap()
-        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "json"))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(
+            |p| match serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap() {
+                Value::Array(items) => items.len(),
+                _ => 1,
+            },
+        )
+        .sum();
+    let n_replies = std::fs::read_dir(format!("{}/inbound-sms", samples_dir()))
+        .unwrap()
         .count();
-    assert_eq!(lines.iter().filter(|l| l["kind"] == "decision").count(), n_samples);
+    let replies: Vec<&Value> = lines.iter().filter(|l| l["kind"] == "reply").collect();
+    assert_eq!(replies.len(), n_replies, "one reply line per inbound SMS");
+    // An answer puts TransactionConfirmed or TransactionDisputed on the bus, which is decided too.
+    let answers = replies
+        .iter()
+        .filter(|r| ["confirmed", "disputed"].contains(&r["outcome"].as_str().unwrap()))
+        .count();
+    assert_eq!(
+        lines.iter().filter(|l| l["kind"] == "decision").count(),
+        n_events + answers
+    );
     for l in &lines {
         match l["kind"].as_str().unwrap() {
             "decision" => {
@@ -77,8 +97,15 @@ fn json_output_follows_the_contract_with_one_decision_per_input_event() {
                     assert!(l.get(k).is_some(), "decision without {k}: {l}");
                 }
                 assert!(
-                    ["send_now", "scheduled", "suppressed", "rejected", "resolved"]
-                        .contains(&l["outcome"].as_str().unwrap()),
+                    [
+                        "send_now",
+                        "scheduled",
+                        "suppressed",
+                        "rejected",
+                        "resolved",
+                        "recorded"
+                    ]
+                    .contains(&l["outcome"].as_str().unwrap()),
                     "{l}"
                 );
                 assert!(!l["reasons"].as_array().unwrap().is_empty(), "{l}");
@@ -118,6 +145,20 @@ fn json_output_follows_the_contract_with_one_decision_per_input_event() {
                 for k in ["event_id", "customer_id", "by_event_id", "reason"] {
                     assert!(l.get(k).is_some(), "cancelled without {k}: {l}");
                 }
+            }
+            "reply" => {
+                for k in [
+                    "reply_id",
+                    "customer_id",
+                    "from",
+                    "intent",
+                    "outcome",
+                    "answer",
+                    "reasons",
+                ] {
+                    assert!(l.get(k).is_some(), "reply without {k}: {l}");
+                }
+                assert!(l["from"].as_str().unwrap().contains("****"), "masked: {l}");
             }
             other => panic!("unknown kind {other}"),
         }
@@ -216,4 +257,42 @@ fn an_unreadable_file_exits_with_code_2() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/events.json"));
     let out = forewarn(&["simulate", "--customers", "/nonexistent/customers.json"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_samples_play_out_the_conversation_the_reminder_and_the_learned_habits() {
+    let lines = json_lines(&["simulate", "--format", "json"]);
+    let eve = lines
+        .iter()
+        .find(|l| l["kind"] == "reply" && l["reply_id"] == "in-0001")
+        .expect("Eve's answer");
+    assert_eq!(
+        (eve["intent"].as_str(), eve["outcome"].as_str()),
+        (Some("yes"), Some("confirmed"))
+    );
+    let reminders: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["kind"] == "delivery" && l["reminder"] == true)
+        .collect();
+    assert!(
+        reminders
+            .iter()
+            .any(|r| r["event_id"] == "st-0006" && r["channel"] == "push" && r["sent_at"] == "2026-11-23T16:15:00Z"),
+        "Greta's unanswered alert is followed by one push reminder 15 minutes later: {reminders:?}"
+    );
+    assert!(
+        !reminders
+            .iter()
+            .any(|r| r["event_id"] == "st-0005" || r["event_id"] == "st-0002"),
+        "answered alerts get no reminder: {reminders:?}"
+    );
+    let d = decisions(&lines);
+    let ben = &d["ai-0014"][0];
+    assert_eq!(ben["send_at"], "2026-11-23T20:00:00Z", "{ben}");
+    assert!(ben["reasons"].to_string().contains("learned from 15 sessions"), "{ben}");
+    let stop = lines
+        .iter()
+        .find(|l| l["kind"] == "reply" && l["intent"] == "stop")
+        .expect("a STOP");
+    assert_eq!(stop["outcome"], "opted_out");
 }

@@ -1,6 +1,7 @@
 //! End-to-end test support: the local stack (DynamoDB Local, moto server), SDK clients pointed
 //! at it, moto's record of what was sent, and the Lambda Runtime API harness.
 
+pub mod faults;
 pub mod runtime;
 
 use std::path::{Path, PathBuf};
@@ -360,4 +361,55 @@ pub fn unique() -> u32 {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     (std::process::id() % 1000) * 100 + n
+}
+
+/// Reading and planting the state the loops keep.
+impl Stack {
+    /// The delivery rows of a customer, as stored.
+    pub async fn deliveries(&self, customer_id: &str) -> Vec<forewarn_core::service::StoredDelivery> {
+        let client = self.dynamodb().await;
+        let out = client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :d)")
+            .expression_attribute_values(
+                ":pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("CUSTOMER#{customer_id}")),
+            )
+            .expression_attribute_values(":d", aws_sdk_dynamodb::types::AttributeValue::S("DELIVERY#".into()))
+            .send()
+            .await
+            .expect("query the table");
+        out.items
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|i| i.get("data").and_then(|v| v.as_s().ok()))
+            .map(|d| serde_json::from_str(d).expect("a stored delivery"))
+            .collect()
+    }
+
+    /// Writes an open question as an alert sent at `asked_at` would have left it.
+    pub async fn seed_question(&self, customer_id: &str, phone: &str, transaction_id: &str, asked_at: jiff::Timestamp) {
+        use forewarn_core::service::Store;
+        let id = |s: &str| forewarn_core::types::Id::parse(s).unwrap();
+        let question = forewarn_core::loops::Question {
+            phone: phone.to_owned(),
+            customer_id: id(customer_id),
+            event_id: id(&format!("st-seeded-{transaction_id}")),
+            subject: format!("transaction:{transaction_id}"),
+            transaction_id: transaction_id.to_owned(),
+            asked_at,
+            expires_at: asked_at + jiff::SignedDuration::from_hours(forewarn_core::loops::QUESTION_HOURS),
+            provider_message_id: Some(format!("seeded-{transaction_id}")),
+            answer: None,
+        };
+        let store = forewarn_aws::dynamo::DynamoStore::new(self.dynamodb().await, &self.table);
+        store
+            .finish(&forewarn_core::service::Finish {
+                questions: vec![question],
+                ..Default::default()
+            })
+            .await
+            .expect("seed a question");
+    }
 }

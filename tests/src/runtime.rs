@@ -199,6 +199,16 @@ impl FunctionProcess {
         let _ = self.child.kill().await;
     }
 
+    /// Kills the process with SIGKILL while an invocation may be in flight, as when a Lambda
+    /// environment dies mid-call.
+    pub fn kill_now(&self) {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status();
+        }
+    }
+
     /// Peak resident memory (VmHWM) of the process, in kB, from /proc.
     pub fn peak_rss_kb(&self) -> Option<u64> {
         let pid = self.child.id()?;

@@ -56,6 +56,22 @@ impl EventBridgeBus {
 }
 
 impl Bus for EventBridgeBus {
+    async fn emit(&self, detail_type: &str, detail: &serde_json::Value) -> Result<(), PortError> {
+        let entry = PutEventsRequestEntry::builder()
+            .event_bus_name(&self.bus)
+            .source("forewarn")
+            .detail_type(detail_type)
+            .detail(detail.to_string())
+            .build();
+        match self.put_all(vec![entry]).await?.first() {
+            None => Ok(()),
+            Some((_, why)) => Err(PortError::retryable(
+                "eventbridge",
+                format!("{detail_type} was not accepted: {why}"),
+            )),
+        }
+    }
+
     async fn publish(&self, outcomes: &[OutcomeEvent]) -> Result<(), PortError> {
         if outcomes.is_empty() {
             return Ok(());

@@ -14,6 +14,8 @@ pub struct Config {
     pub scheduler_role_arn: String,
     pub dispatch_arn: String,
     pub daily_cap: usize,
+    pub reminder_minutes: i64,
+    pub claim_lease_seconds: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +41,22 @@ impl Config {
                 .parse()
                 .map_err(|_| ConfigError(format!("FOREWARN_DAILY_CAP must be a whole number, not {v:?}")))?,
         };
+        let reminder_minutes = match optional("FOREWARN_REMINDER_MINUTES") {
+            None => 15,
+            Some(v) => v.parse().ok().filter(|m| (1..=1440).contains(m)).ok_or_else(|| {
+                ConfigError(format!(
+                    "FOREWARN_REMINDER_MINUTES must be a whole number of minutes from 1 to 1440, not {v:?}"
+                ))
+            })?,
+        };
+        let claim_lease_seconds = match optional("FOREWARN_CLAIM_LEASE_SECONDS") {
+            None => forewarn_core::service::CLAIM_LEASE_SECONDS,
+            Some(v) => v.parse().ok().filter(|s| (1..=900).contains(s)).ok_or_else(|| {
+                ConfigError(format!(
+                    "FOREWARN_CLAIM_LEASE_SECONDS must be a whole number of seconds from 1 to 900, not {v:?}"
+                ))
+            })?,
+        };
         Ok(Config {
             table: required("FOREWARN_TABLE")?,
             bus: required("FOREWARN_BUS")?,
@@ -49,6 +67,8 @@ impl Config {
             scheduler_role_arn: required("FOREWARN_SCHEDULER_ROLE_ARN")?,
             dispatch_arn: required("FOREWARN_DISPATCH_ARN")?,
             daily_cap,
+            reminder_minutes,
+            claim_lease_seconds,
         })
     }
 }
@@ -73,7 +93,7 @@ mod tests {
     fn a_complete_environment_gives_a_config_with_defaults() {
         let env = full();
         let c = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap();
-        assert_eq!(c.daily_cap, 2);
+        assert_eq!((c.daily_cap, c.reminder_minutes), (2, 15));
         assert_eq!(c.sms_origination, None);
     }
 
@@ -83,6 +103,14 @@ mod tests {
         env.remove("FOREWARN_TABLE");
         let err = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap_err();
         assert!(err.to_string().contains("FOREWARN_TABLE is not set"), "{err}");
+    }
+
+    #[test]
+    fn a_reminder_delay_out_of_range_is_named() {
+        let mut env = full();
+        env.insert("FOREWARN_REMINDER_MINUTES", "0");
+        let err = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap_err();
+        assert!(err.to_string().contains("FOREWARN_REMINDER_MINUTES"), "{err}");
     }
 
     #[test]

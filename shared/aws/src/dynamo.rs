@@ -7,9 +7,10 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
-use forewarn_core::customer::{CustomerProfile, DeviceProfile};
+use forewarn_core::customer::{Channel, CustomerProfile, DeviceProfile, PhoneNumber, UnusableContact};
+use forewarn_core::loops::{DeviceActivity, PhoneBook, Question};
 use forewarn_core::policy::DeliveryStatus;
-use forewarn_core::service::{Claim, Commit, CommitResult, Partition, PortError, Store, StoredDelivery};
+use forewarn_core::service::{Claim, Commit, CommitResult, Finish, Partition, PortError, Store, StoredDelivery};
 use forewarn_core::types::Id;
 use jiff::{Timestamp, ToSpan};
 
@@ -23,6 +24,15 @@ type Item = HashMap<String, AttributeValue>;
 pub fn customer_pk(id: &Id) -> String {
     format!("CUSTOMER#{id}")
 }
+
+/// The partition of everything kept under a phone number: which customers have it, and the
+/// questions sent to it.
+pub fn phone_pk(e164: &str) -> String {
+    format!("PHONE#{e164}")
+}
+
+/// How long an answered or expired question is kept.
+const QUESTION_RETENTION_DAYS: i64 = 30;
 
 #[derive(Clone, Debug)]
 pub struct DynamoStore {
@@ -76,6 +86,18 @@ impl DynamoStore {
                 s(serde_json::to_string(&bare).expect("profiles serialize")),
             ),
         ])];
+        if let Some(phone) = profile
+            .contacts
+            .phone
+            .as_deref()
+            .and_then(|p| PhoneNumber::parse(p).ok())
+        {
+            items.push(Item::from([
+                ("PK".into(), s(phone_pk(phone.e164()))),
+                ("SK".into(), s(&pk)),
+                ("customer_id".into(), s(profile.customer_id.as_str())),
+            ]));
+        }
         for d in devices {
             items.push(Item::from([
                 ("PK".into(), s(&pk)),
@@ -129,6 +151,37 @@ impl DynamoStore {
         ])
     }
 
+    fn question_item(q: &Question) -> Item {
+        Item::from([
+            ("PK".into(), s(phone_pk(&q.phone))),
+            ("SK".into(), s(q.sort_key())),
+            ("customer_id".into(), s(q.customer_id.as_str())),
+            ("data".into(), s(serde_json::to_string(q).expect("questions serialize"))),
+            (
+                "expires_at".into(),
+                n((q.expires_at + (QUESTION_RETENTION_DAYS * 24).hours()).as_second()),
+            ),
+        ])
+    }
+
+    /// A conditional single-item put; `Ok(false)` when the condition does not hold.
+    async fn put_if(&self, item: Item, condition: &str, values: Option<Item>) -> Result<bool, PortError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .set_expression_attribute_values(values)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(false),
+            Err(e) => Err(port_error("dynamodb", e)),
+        }
+    }
+
     fn put(&self, item: Item, condition: Option<&str>, values: Option<Item>) -> Result<TransactWriteItem, PortError> {
         // `status` is a reserved word in DynamoDB expressions: conditions say `#st`.
         let names = condition
@@ -148,6 +201,8 @@ impl DynamoStore {
     fn parse(&self, items: Vec<Item>, event_id: &Id) -> Result<Partition, PortError> {
         let mut part = Partition::default();
         let mut devices: Vec<DeviceProfile> = Vec::new();
+        let mut opted_out: Vec<Channel> = Vec::new();
+        let mut unusable: Vec<UnusableContact> = Vec::new();
         let claim_sk = format!("EVENT#{event_id}");
         for item in items {
             let sk = get_s(&item, "SK").unwrap_or_default();
@@ -155,8 +210,22 @@ impl DynamoStore {
                 let json = get_s(&item, "profile").ok_or_else(|| corrupt("profile", "no profile attribute"))?;
                 part.profile = Some(serde_json::from_str(json).map_err(|e| corrupt("profile", e))?);
             } else if sk.starts_with("DEVICE#") {
-                let json = get_s(&item, "device").ok_or_else(|| corrupt("device", "no device attribute"))?;
-                devices.push(serde_json::from_str(json).map_err(|e| corrupt("device", e))?);
+                // A device that was disabled before its profile row was written has no `device`.
+                let Some(json) = get_s(&item, "device") else { continue };
+                let mut d: DeviceProfile = serde_json::from_str(json).map_err(|e| corrupt("device", e))?;
+                d.disabled_reason = get_s(&item, "disabled_reason").map(str::to_owned).or(d.disabled_reason);
+                devices.push(d);
+            } else if let Some(channel) = sk.strip_prefix("OPTOUT#") {
+                let channel = serde_json::from_value(serde_json::Value::String(channel.into()))
+                    .map_err(|e| corrupt("opt-out", e))?;
+                opted_out.push(channel);
+            } else if sk.starts_with("UNUSABLE#") {
+                let json = get_s(&item, "data").ok_or_else(|| corrupt("unusable contact", "no data attribute"))?;
+                unusable.push(serde_json::from_str(json).map_err(|e| corrupt("unusable contact", e))?);
+            } else if sk.starts_with("ACTIVITY#") {
+                let json = get_s(&item, "data").ok_or_else(|| corrupt("activity", "no data attribute"))?;
+                part.activity
+                    .push(serde_json::from_str(json).map_err(|e| corrupt("activity", e))?);
             } else if sk.starts_with("DELIVERY#") {
                 let json = get_s(&item, "data").ok_or_else(|| corrupt("delivery", "no data attribute"))?;
                 part.deliveries
@@ -168,7 +237,34 @@ impl DynamoStore {
         }
         if let Some(p) = &mut part.profile {
             devices.sort_by(|a, b| a.device_id.cmp(&b.device_id));
+            for a in &part.activity {
+                match devices.iter_mut().find(|d| d.device_id == a.device_id) {
+                    Some(d) => {
+                        d.habits = Some(a.habits.clone());
+                        d.last_seen = Some(forewarn_core::types::Instant(
+                            d.last_seen.map_or(a.last_seen, |s| s.0.max(a.last_seen)),
+                        ));
+                    }
+                    None => devices.push(DeviceProfile {
+                        device_id: a.device_id.clone(),
+                        kind: a.kind,
+                        platform: a.platform.clone(),
+                        push_endpoint: None,
+                        enabled: true,
+                        last_seen: Some(forewarn_core::types::Instant(a.last_seen)),
+                        active_hours: vec![],
+                        habits: Some(a.habits.clone()),
+                        disabled_reason: None,
+                    }),
+                }
+            }
             p.devices = devices;
+            for c in opted_out {
+                if !p.opted_out.contains(&c) {
+                    p.opted_out.push(c);
+                }
+            }
+            p.unusable_contacts.extend(unusable);
         }
         Ok(part)
     }
@@ -254,21 +350,40 @@ impl Store for DynamoStore {
         }
     }
 
-    async fn finish(&self, customer_id: &Id, claim: &Claim, rows: &[StoredDelivery]) -> Result<(), PortError> {
-        let update = Update::builder()
-            .table_name(&self.table)
-            .key("PK", s(customer_pk(customer_id)))
-            .key("SK", s(format!("EVENT#{}", claim.event_id)))
-            .update_expression("SET completed = :yes, outcome = :outcome, #data = :data")
-            .expression_attribute_names("#data", "data")
-            .expression_attribute_values(":yes", AttributeValue::Bool(true))
-            .expression_attribute_values(":outcome", s(&claim.outcome))
-            .expression_attribute_values(":data", s(serde_json::to_string(claim).expect("claims serialize")))
-            .build()
-            .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
-        let mut writes = vec![TransactWriteItem::builder().update(update).build()];
-        for row in rows {
+    async fn finish(&self, f: &Finish) -> Result<(), PortError> {
+        let mut writes = Vec::new();
+        if let (Some(customer_id), Some(claim)) = (&f.customer_id, &f.claim) {
+            let update = Update::builder()
+                .table_name(&self.table)
+                .key("PK", s(customer_pk(customer_id)))
+                .key("SK", s(format!("EVENT#{}", claim.event_id)))
+                .update_expression("SET completed = :yes, outcome = :outcome, #data = :data")
+                .expression_attribute_names("#data", "data")
+                .expression_attribute_values(":yes", AttributeValue::Bool(true))
+                .expression_attribute_values(":outcome", s(&claim.outcome))
+                .expression_attribute_values(":data", s(serde_json::to_string(claim).expect("claims serialize")))
+                .build()
+                .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+            writes.push(TransactWriteItem::builder().update(update).build());
+        }
+        for row in &f.rows {
             writes.push(self.put(Self::delivery_item(row), None, None)?);
+        }
+        for q in &f.questions {
+            writes.push(self.put(Self::question_item(q), None, None)?);
+        }
+        if let Some(customer_id) = &f.customer_id {
+            for (device, why) in &f.disabled_devices {
+                let update = Update::builder()
+                    .table_name(&self.table)
+                    .key("PK", s(customer_pk(customer_id)))
+                    .key("SK", s(format!("DEVICE#{device}")))
+                    .update_expression("SET disabled_reason = :why")
+                    .expression_attribute_values(":why", s(why))
+                    .build()
+                    .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+                writes.push(TransactWriteItem::builder().update(update).build());
+            }
         }
         for chunk in writes.chunks(100) {
             self.client
@@ -321,6 +436,96 @@ impl Store for DynamoStore {
             Ok(_) => Ok(true),
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(false),
             Err(e) => Err(port_error("dynamodb", e)),
+        }
+    }
+
+    async fn phone_book(&self, phone: &PhoneNumber) -> Result<PhoneBook, PortError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", s(phone_pk(phone.e164())))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| port_error("dynamodb", e))?;
+        let mut book = PhoneBook::default();
+        for item in out.items.unwrap_or_default() {
+            let sk = get_s(&item, "SK").unwrap_or_default();
+            if sk.starts_with("CUSTOMER#") {
+                let id = get_s(&item, "customer_id").ok_or_else(|| corrupt("phone link", "no customer_id"))?;
+                book.customers
+                    .push(Id::parse(id).map_err(|e| corrupt("phone link", e))?);
+            } else if sk.starts_with("QUESTION#") {
+                let json = get_s(&item, "data").ok_or_else(|| corrupt("question", "no data attribute"))?;
+                book.questions
+                    .push(serde_json::from_str(json).map_err(|e| corrupt("question", e))?);
+            }
+        }
+        Ok(book)
+    }
+
+    async fn answer(&self, q: &Question) -> Result<bool, PortError> {
+        let Some(a) = &q.answer else {
+            return Err(PortError::permanent("dynamodb", "an answer to record is missing"));
+        };
+        let mut item = Self::question_item(q);
+        item.insert("answered_by".into(), s(&a.inbound_message_id));
+        self.put_if(item, "attribute_exists(PK) AND attribute_not_exists(answered_by)", None)
+            .await
+    }
+
+    async fn opt_out(&self, customer_id: &Id, channel: Channel, reason: &str) -> Result<bool, PortError> {
+        let item = Item::from([
+            ("PK".into(), s(customer_pk(customer_id))),
+            ("SK".into(), s(format!("OPTOUT#{channel}"))),
+            ("reason".into(), s(reason)),
+        ]);
+        self.put_if(item, "attribute_not_exists(PK)", None).await
+    }
+
+    async fn suppress_contact(&self, customer_id: &Id, c: &UnusableContact) -> Result<(), PortError> {
+        let item = Item::from([
+            ("PK".into(), s(customer_pk(customer_id))),
+            (
+                "SK".into(),
+                s(format!("UNUSABLE#{}#{}", c.channel, c.address.to_ascii_lowercase())),
+            ),
+            ("data".into(), s(serde_json::to_string(c).expect("contacts serialize"))),
+        ]);
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| port_error("dynamodb", e))?;
+        Ok(())
+    }
+
+    async fn save_activity(
+        &self,
+        customer_id: &Id,
+        a: &DeviceActivity,
+        previous_sessions: Option<u32>,
+    ) -> Result<bool, PortError> {
+        let item = Item::from([
+            ("PK".into(), s(customer_pk(customer_id))),
+            ("SK".into(), s(format!("ACTIVITY#{}", a.device_id))),
+            ("sessions".into(), n(i64::from(a.habits.sessions))),
+            ("data".into(), s(serde_json::to_string(a).expect("habits serialize"))),
+        ]);
+        match previous_sessions {
+            None => self.put_if(item, "attribute_not_exists(PK)", None).await,
+            Some(p) => {
+                self.put_if(
+                    item,
+                    "sessions = :previous",
+                    Some(Item::from([(":previous".into(), n(i64::from(p)))])),
+                )
+                .await
+            }
         }
     }
 }

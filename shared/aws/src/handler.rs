@@ -1,8 +1,11 @@
 //! The Lambda handlers: parse the input, run the core's flow on the AWS adapters, report.
 
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_lambda_events::sns::SnsEvent;
+use forewarn_core::conversation::parse_inbound_sms;
 use forewarn_core::engine::Engine;
 use forewarn_core::events::{DetailType, EventError, parse_event_value};
+use forewarn_core::loops::parse_email_feedback;
 use forewarn_core::policy::{Policy, classify};
 use forewarn_core::service::{DispatchRequest, PortError, Report, Service};
 use jiff::Timestamp;
@@ -27,6 +30,12 @@ pub enum Function {
     Dispatch,
     /// Cancels pending deliveries when a resolving event arrives.
     Resolve,
+    /// Two-way SMS: answers, STOP, HELP (inbound SMS through SNS).
+    Reply,
+    /// SES delivery, bounce and complaint events.
+    Feedback,
+    /// Learns device habits from `CustomerActivity` sessions.
+    Activity,
 }
 
 /// Why an invocation failed; the `error_type` tells Lambda's record what happened.
@@ -64,6 +73,9 @@ pub struct Response {
     #[serde(flatten)]
     pub report: Report,
     pub requests: std::collections::BTreeMap<String, u32>,
+    /// Time in the handler, and the part of it spent waiting on AWS services.
+    pub elapsed_us: u64,
+    pub service_us: u64,
 }
 
 pub type AwsService = Service<DynamoStore, AwsSender, AwsScheduler, EventBridgeBus>;
@@ -107,6 +119,8 @@ impl App {
         let service = Service {
             engine: Engine::new(Policy {
                 daily_cap: config.daily_cap,
+                reminder_minutes: config.reminder_minutes,
+                claim_lease_seconds: config.claim_lease_seconds,
             }),
             store: DynamoStore::new(dynamodb, &config.table),
             sender: AwsSender {
@@ -137,14 +151,21 @@ impl App {
     /// Handles one invocation.
     #[instrument(skip_all, fields(function = ?self.function, request_id = %event.context.request_id))]
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Response, HandlerError> {
-        self.counter.take();
+        self.counter.take_all();
+        let started = std::time::Instant::now();
         let result = self.run_flow(event.payload).await;
-        let requests = self.counter.take();
+        let elapsed = started.elapsed();
+        let (requests, waited) = self.counter.take_all();
         match result {
             Ok(report) => {
                 info!(outcome = %report.outcome, sent = report.sent, scheduled = report.scheduled,
                       cancelled = report.cancelled, requests = ?requests, "done");
-                Ok(Response { report, requests })
+                Ok(Response {
+                    report,
+                    requests,
+                    elapsed_us: u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+                    service_us: u64::try_from(waited.as_micros()).unwrap_or(u64::MAX),
+                })
             }
             Err(e) => {
                 error!(error = %e, retryable = e.retryable(), requests = ?requests, "failed");
@@ -184,6 +205,39 @@ impl App {
                 }
                 info!(event_id = %event.id, customer_id = %event.detail.customer_id(), "resolving");
                 Ok(Box::pin(self.service.resolve(&event, now)).await?)
+            }
+            Function::Reply => {
+                let sns: SnsEvent = serde_json::from_value(payload)
+                    .map_err(|e| EventError::new("Records", format!("not an SNS event: {e}")))?;
+                if sns.records.is_empty() {
+                    return Err(EventError::new("Records", "no inbound message").into());
+                }
+                let mut last = Report::default();
+                for (i, record) in sns.records.iter().enumerate() {
+                    let sms = parse_inbound_sms(&record.sns.message)
+                        .map_err(|e| EventError::new(format!("Records[{i}].Sns.Message.{}", e.path), e.reason))?;
+                    info!(inbound_message_id = %sms.inbound_message_id, intent = sms.intent.as_str(),
+                          from = %sms.from.masked(), "replying");
+                    last = Box::pin(self.service.reply(&sms, now)).await?;
+                }
+                Ok(last)
+            }
+            Function::Feedback => {
+                let feedback = parse_email_feedback(&payload)?;
+                info!(message_id = %feedback.message_id, kind = ?feedback.kind, "feedback");
+                Ok(Box::pin(self.service.feedback(&feedback, now)).await?)
+            }
+            Function::Activity => {
+                let event = parse_event_value(payload)?;
+                if event.detail_type() != DetailType::CustomerActivity {
+                    return Err(EventError::new(
+                        "detail-type",
+                        format!("this function handles CustomerActivity, not {}", event.detail_type()),
+                    )
+                    .into());
+                }
+                info!(event_id = %event.id, customer_id = %event.detail.customer_id(), "learning");
+                Ok(Box::pin(self.service.activity(&event, now)).await?)
             }
         }
     }

@@ -1,10 +1,14 @@
 //! Sends messages: SMS and mobile push through SNS, email through SES v2.
 
-use aws_sdk_sesv2::types::{Body, Content, Destination as EmailDestination, EmailContent, Message as EmailMessage};
+use aws_sdk_sesv2::types::{
+    Body, Content, Destination as EmailDestination, EmailContent, Message as EmailMessage, MessageTag,
+};
 use aws_sdk_sns::error::ProvideErrorMetadata;
 use aws_sdk_sns::types::MessageAttributeValue;
 use forewarn_core::engine::Destination;
+use forewarn_core::loops::customer_tag;
 use forewarn_core::service::{PortError, SendResult, Sender, StoredMessage};
+use forewarn_core::types::Id;
 use jiff::Timestamp;
 use serde_json::json;
 
@@ -91,7 +95,7 @@ impl AwsSender {
         }
     }
 
-    async fn email(&self, to: &str, m: &StoredMessage) -> Result<SendResult, PortError> {
+    async fn email(&self, to: &str, m: &StoredMessage, customer: Option<&Id>) -> Result<SendResult, PortError> {
         let content = |s: &str| {
             Content::builder()
                 .data(s)
@@ -114,6 +118,19 @@ impl AwsSender {
             .destination(EmailDestination::builder().to_addresses(to).build())
             .content(EmailContent::builder().simple(message).build())
             .set_configuration_set_name(self.configuration_set.clone())
+            .set_email_tags(match customer {
+                Some(id) => {
+                    let (name, value) = customer_tag(id);
+                    Some(vec![
+                        MessageTag::builder()
+                            .name(name)
+                            .value(value)
+                            .build()
+                            .map_err(|e| PortError::permanent("ses", e.to_string()))?,
+                    ])
+                }
+                None => None,
+            })
             .send()
             .await
             .map_err(|e| port_error("ses", e))?;
@@ -124,11 +141,16 @@ impl AwsSender {
 }
 
 impl Sender for AwsSender {
-    async fn send(&self, to: &Destination, message: &StoredMessage) -> Result<SendResult, PortError> {
+    async fn send(
+        &self,
+        to: &Destination,
+        message: &StoredMessage,
+        customer: Option<&Id>,
+    ) -> Result<SendResult, PortError> {
         match to {
             Destination::Phone(p) => self.sms(p.e164(), message).await,
             Destination::Endpoint(arn) => self.push(arn, message).await,
-            Destination::Email(e) => self.email(e.as_str(), message).await,
+            Destination::Email(e) => self.email(e.as_str(), message, customer).await,
         }
     }
 }

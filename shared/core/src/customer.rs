@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::events::{EventError, typed};
+use crate::habits::Habits;
 use crate::types::{Id, Instant, truncate};
 use crate::zones;
 
@@ -106,6 +107,20 @@ pub struct CustomerProfile {
     pub channel_preferences: BTreeMap<Category, Vec<Channel>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<DeviceProfile>,
+    /// Addresses forewarn learned it must not use (a hard bounce, a complaint). Kept by
+    /// forewarn from delivery feedback; a new address in `contacts` is usable again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unusable_contacts: Vec<UnusableContact>,
+}
+
+/// An address that bounced permanently or complained, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnusableContact {
+    pub channel: Channel,
+    pub address: String,
+    /// Plain words, e.g. `hard bounce (NoEmail) on 2026-11-23`.
+    pub reason: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -144,6 +159,13 @@ pub struct DeviceProfile {
     /// Local-time windows such as `Mon-Fri 07:00-09:00` or `Sun 10:00-12:00`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub active_hours: Vec<String>,
+    /// Usual hours learned from `CustomerActivity` sessions; once there are enough, they
+    /// take the place of `active_hours`. Kept by forewarn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub habits: Option<Habits>,
+    /// Why push can no longer reach this device (e.g. the endpoint was disabled). Kept by forewarn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled_reason: Option<String>,
 }
 
 fn yes() -> bool {
@@ -155,6 +177,18 @@ fn yes() -> bool {
 pub struct PhoneNumber {
     e164: String,
     country: Option<String>,
+}
+
+impl AsRef<str> for PhoneNumber {
+    fn as_ref(&self) -> &str {
+        self.e164()
+    }
+}
+
+impl AsRef<str> for EmailAddress {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
 }
 
 impl PhoneNumber {
@@ -273,6 +307,21 @@ impl<T> Contact<T> {
     }
 }
 
+impl<T: AsRef<str>> Contact<T> {
+    /// Unusable when forewarn learned this very address must not be used.
+    fn unless_listed(self, p: &CustomerProfile, channel: Channel) -> Self {
+        let Contact::Usable(v) = &self else { return self };
+        match p
+            .unusable_contacts
+            .iter()
+            .find(|u| u.channel == channel && u.address.eq_ignore_ascii_case(v.as_ref()))
+        {
+            Some(u) => Contact::Unusable(u.reason.clone()),
+            None => self,
+        }
+    }
+}
+
 /// A local time window on some weekdays, e.g. `Mon-Fri 19:00-22:00`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ActiveWindow {
@@ -382,6 +431,9 @@ pub struct Device {
     pub enabled: bool,
     pub last_seen: Option<Timestamp>,
     pub active_hours: Vec<ActiveWindow>,
+    /// The active hours were learned from sessions rather than read from the profile.
+    pub learned: bool,
+    pub disabled_reason: Option<String>,
 }
 
 impl Device {
@@ -484,8 +536,8 @@ impl Customer {
     }
 
     pub fn from_profile(p: &CustomerProfile) -> Result<Customer, ProfileError> {
-        let phone = Contact::parse(p.contacts.phone.as_deref(), PhoneNumber::parse);
-        let email = Contact::parse(p.contacts.email.as_deref(), EmailAddress::parse);
+        let phone = Contact::parse(p.contacts.phone.as_deref(), PhoneNumber::parse).unless_listed(p, Channel::Sms);
+        let email = Contact::parse(p.contacts.email.as_deref(), EmailAddress::parse).unless_listed(p, Channel::Email);
         let zone = match &p.time_zone {
             Some(name) => ZoneChoice::Profile(jiff::tz::db().get(name).map_err(|_| {
                 EventError::new(
@@ -520,14 +572,21 @@ impl Customer {
                         .map_err(|r| EventError::new(format!("devices[{i}].active_hours[{j}]"), r))?,
                 );
             }
+            if let Some(h) = &d.habits {
+                h.check()
+                    .map_err(|r| EventError::new(format!("devices[{i}].habits"), r))?;
+            }
+            let learned = d.habits.as_ref().and_then(Habits::windows);
             devices.push(Device {
                 id: d.device_id.clone(),
                 kind: d.kind,
                 platform: d.platform.clone(),
                 push_endpoint: d.push_endpoint.clone().filter(|e| !e.trim().is_empty()),
-                enabled: d.enabled,
+                enabled: d.enabled && d.disabled_reason.is_none(),
                 last_seen: d.last_seen.map(Instant::timestamp),
-                active_hours,
+                learned: learned.is_some(),
+                active_hours: learned.unwrap_or(active_hours),
+                disabled_reason: d.disabled_reason.clone(),
             });
         }
         Ok(Customer {

@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::customer::DeviceKind;
 use crate::types::{Id, Instant, Money, Text, Url};
 
 /// Largest event accepted, in bytes of JSON: EventBridge's own limit for an entry.
@@ -39,10 +40,11 @@ pub enum DetailType {
     ApplicationCompleted,
     TransactionConfirmed,
     TransactionDisputed,
+    CustomerActivity,
 }
 
 impl DetailType {
-    pub const ALL: [DetailType; 8] = [
+    pub const ALL: [DetailType; 9] = [
         DetailType::LowBalance,
         DetailType::FlightDelayed,
         DetailType::ApplicationIncomplete,
@@ -51,6 +53,7 @@ impl DetailType {
         DetailType::ApplicationCompleted,
         DetailType::TransactionConfirmed,
         DetailType::TransactionDisputed,
+        DetailType::CustomerActivity,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +66,7 @@ impl DetailType {
             DetailType::ApplicationCompleted => "ApplicationCompleted",
             DetailType::TransactionConfirmed => "TransactionConfirmed",
             DetailType::TransactionDisputed => "TransactionDisputed",
+            DetailType::CustomerActivity => "CustomerActivity",
         }
     }
 
@@ -192,6 +196,19 @@ pub struct TransactionAnswer {
     pub channel: Option<Id>,
 }
 
+/// `CustomerActivity`: an app or web session the bank's or airline's systems saw on one of
+/// the customer's devices; forewarn learns each device's usual hours from these.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CustomerActivity {
+    pub customer_id: Id,
+    pub device_id: Id,
+    pub device_kind: DeviceKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<Text>,
+    /// When the session was seen.
+    pub at: Instant,
+}
+
 /// A typed event detail.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Detail {
@@ -203,6 +220,7 @@ pub enum Detail {
     ApplicationCompleted(ApplicationCompleted),
     TransactionConfirmed(TransactionAnswer),
     TransactionDisputed(TransactionAnswer),
+    CustomerActivity(CustomerActivity),
 }
 
 impl Detail {
@@ -216,6 +234,7 @@ impl Detail {
             Detail::ApplicationCompleted(_) => DetailType::ApplicationCompleted,
             Detail::TransactionConfirmed(_) => DetailType::TransactionConfirmed,
             Detail::TransactionDisputed(_) => DetailType::TransactionDisputed,
+            Detail::CustomerActivity(_) => DetailType::CustomerActivity,
         }
     }
 
@@ -228,6 +247,7 @@ impl Detail {
             Detail::BalanceRestored(d) => &d.customer_id,
             Detail::ApplicationCompleted(d) => &d.customer_id,
             Detail::TransactionConfirmed(d) | Detail::TransactionDisputed(d) => &d.customer_id,
+            Detail::CustomerActivity(d) => &d.customer_id,
         }
     }
 
@@ -245,6 +265,7 @@ impl Detail {
             Detail::TransactionConfirmed(d) | Detail::TransactionDisputed(d) => {
                 format!("transaction:{}", d.transaction_id)
             }
+            Detail::CustomerActivity(d) => format!("device:{}", d.device_id),
         }
     }
 
@@ -400,8 +421,17 @@ pub fn parse_event_value(value: serde_json::Value) -> Result<Event, EventError> 
         DetailType::ApplicationCompleted => Detail::ApplicationCompleted(typed("detail", d)?),
         DetailType::TransactionConfirmed => Detail::TransactionConfirmed(typed("detail", d)?),
         DetailType::TransactionDisputed => Detail::TransactionDisputed(typed("detail", d)?),
+        DetailType::CustomerActivity => Detail::CustomerActivity(typed("detail", d)?),
     };
     detail.check()?;
+    if let Detail::CustomerActivity(a) = &detail
+        && a.at.0.duration_since(env.time.0).as_secs() > 24 * 3600
+    {
+        return Err(EventError::new(
+            "detail.at",
+            "more than a day after the event's time: a session cannot be seen in the future",
+        ));
+    }
     Ok(Event {
         id: env.id,
         source: env.source,

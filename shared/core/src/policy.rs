@@ -59,11 +59,19 @@ pub fn default_channels(c: Category) -> &'static [Channel] {
 pub struct Policy {
     /// Most normal/low deliveries per customer in any rolling 24 h.
     pub daily_cap: usize,
+    /// Minutes an unanswered fraud question waits before one reminder on the next channel.
+    pub reminder_minutes: i64,
+    /// How long an unfinished idempotency claim holds off a duplicate before a retry takes over.
+    pub claim_lease_seconds: i64,
 }
 
 impl Default for Policy {
     fn default() -> Self {
-        Policy { daily_cap: 2 }
+        Policy {
+            daily_cap: 2,
+            reminder_minutes: 15,
+            claim_lease_seconds: crate::service::CLAIM_LEASE_SECONDS,
+        }
     }
 }
 

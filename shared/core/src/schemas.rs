@@ -5,8 +5,8 @@ use serde_json::{Value, json};
 
 use crate::customer::CustomerProfile;
 use crate::events::{
-    ApplicationCompleted, ApplicationIncomplete, BalanceRestored, DetailType, EnvelopeSchema, FlightDelayed,
-    LowBalance, SuspiciousTransaction, TransactionAnswer,
+    ApplicationCompleted, ApplicationIncomplete, BalanceRestored, CustomerActivity, DetailType, EnvelopeSchema,
+    FlightDelayed, LowBalance, SuspiciousTransaction, TransactionAnswer,
 };
 use crate::service::{DispatchRequest, OutcomeEvent, OutcomeType};
 
@@ -75,6 +75,13 @@ pub fn all() -> Vec<(String, Value)> {
             envelope::<TransactionAnswer>(
                 DetailType::TransactionDisputed,
                 "The customer said a suspicious transaction was not theirs.",
+            ),
+        ),
+        (
+            "CustomerActivity".into(),
+            envelope::<CustomerActivity>(
+                DetailType::CustomerActivity,
+                "An app or web session seen on one of the customer's devices; forewarn learns the device's usual hours.",
             ),
         ),
     ];

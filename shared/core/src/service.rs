@@ -4,14 +4,15 @@
 use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
 
-use crate::customer::{Channel, Customer, CustomerProfile, EmailAddress, PhoneNumber};
+use crate::customer::{Channel, Customer, CustomerProfile, EmailAddress, PhoneNumber, UnusableContact};
 use crate::engine::{Destination, Engine};
 use crate::events::Event;
+use crate::loops::{DeviceActivity, PhoneBook, Question, disabled_of, questions_of};
 use crate::messages::Message;
 use crate::policy::{Context, DeliveryRecord, DeliveryStatus, Urgency};
 use crate::types::Id;
 
-/// How long an unfinished claim blocks a concurrent duplicate before a retry may take over.
+/// How long, by default, an unfinished claim blocks a concurrent duplicate before a retry may take over.
 pub const CLAIM_LEASE_SECONDS: i64 = 60;
 /// How long claims and delivery rows are kept (DynamoDB TTL).
 pub const RETENTION_DAYS: i64 = 30;
@@ -52,6 +53,18 @@ pub struct Claim {
     /// The recorded outcome (`send_now`, `scheduled`, `suppressed`, …) and its reasons.
     pub outcome: String,
     pub reasons: Vec<String>,
+    /// The outcome events of a completed claim: a redelivered event puts them on the bus
+    /// again, so a `PutEvents` that failed after the claim completed is not lost.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outcomes: Vec<StoredOutcome>,
+}
+
+/// An outcome event with its detail type, as kept in a claim.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredOutcome {
+    pub detail_type: OutcomeType,
+    #[serde(flatten)]
+    pub event: OutcomeEvent,
 }
 
 /// Where a stored delivery goes, in the clear: it lives only in the table, never in logs.
@@ -120,12 +133,20 @@ pub struct StoredDelivery {
     pub provider_message_id: Option<String>,
     pub failure: Option<String>,
     pub expires_at: Timestamp,
+    /// An escalation reminder for an unanswered question, not the first alert.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reminder: bool,
+    /// When the provider reported the message delivered (email delivery feedback).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_at: Option<Timestamp>,
 }
 
 impl StoredDelivery {
-    /// The row's sort key: `DELIVERY#<subject>#<event_id>#<channel>`.
+    /// The row's sort key: `DELIVERY#<subject>#<event_id>#<channel>`, `#reminder` appended
+    /// for a reminder.
     pub fn sort_key(&self) -> String {
-        delivery_sort_key(&self.record.subject, &self.record.event_id, self.record.channel)
+        let key = delivery_sort_key(&self.record.subject, &self.record.event_id, self.record.channel);
+        if self.reminder { key + "#reminder" } else { key }
     }
     /// The EventBridge Scheduler schedule name for this row (≤ 64 chars, `[0-9a-zA-Z-_.]`).
     pub fn schedule_name(&self) -> String {
@@ -151,9 +172,31 @@ pub fn schedule_name(customer_id: &Id, sort_key: &str) -> String {
 /// Everything in one customer's partition that the flows need: one read.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Partition {
+    /// The profile, with what forewarn learned merged in: opt-outs, unusable addresses,
+    /// disabled devices and learned habits.
     pub profile: Option<CustomerProfile>,
     pub deliveries: Vec<StoredDelivery>,
     pub claim: Option<Claim>,
+    /// Each device's learned habits, as stored (the activity flow updates them).
+    pub activity: Vec<DeviceActivity>,
+}
+
+/// The write after the effects: the claim completed, the rows in their final state, and
+/// what sending taught (questions asked, devices that can no longer receive push).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Finish {
+    pub customer_id: Option<Id>,
+    pub claim: Option<Claim>,
+    pub rows: Vec<StoredDelivery>,
+    pub questions: Vec<Question>,
+    /// `(device_id, reason)`.
+    pub disabled_devices: Vec<(Id, String)>,
+}
+
+impl Finish {
+    pub fn is_empty(&self) -> bool {
+        self.claim.is_none() && self.rows.is_empty() && self.questions.is_empty() && self.disabled_devices.is_empty()
+    }
 }
 
 /// The write that claims an event and records its decision, atomically.
@@ -190,13 +233,8 @@ pub trait Store {
     fn load(&self, customer_id: &Id, event_id: &Id) -> impl Future<Output = Result<Partition, PortError>>;
     /// One write: the claim and the decision's rows, or `AlreadyClaimed`.
     fn commit(&self, commit: &Commit) -> impl Future<Output = Result<CommitResult, PortError>>;
-    /// One write after the effects: sent rows to their final state and the claim completed.
-    fn finish(
-        &self,
-        customer_id: &Id,
-        claim: &Claim,
-        rows: &[StoredDelivery],
-    ) -> impl Future<Output = Result<(), PortError>>;
+    /// One write after the effects: the claim completed, rows final, questions and disabled devices.
+    fn finish(&self, finish: &Finish) -> impl Future<Output = Result<(), PortError>>;
     /// One row by key.
     fn delivery(
         &self,
@@ -205,10 +243,40 @@ pub trait Store {
     ) -> impl Future<Output = Result<Option<StoredDelivery>, PortError>>;
     /// Moves a row from `from` to `row.record.status` if it is still in `from`; false otherwise.
     fn transition(&self, row: &StoredDelivery, from: DeliveryStatus) -> impl Future<Output = Result<bool, PortError>>;
+    /// One read: the customers with this phone number and the questions sent to it.
+    fn phone_book(&self, phone: &PhoneNumber) -> impl Future<Output = Result<PhoneBook, PortError>>;
+    /// Records `question.answer` unless another answer is there already; true if this one counts.
+    fn answer(&self, question: &Question) -> impl Future<Output = Result<bool, PortError>>;
+    /// Records an opt-out; true if it is new.
+    fn opt_out(
+        &self,
+        customer_id: &Id,
+        channel: Channel,
+        reason: &str,
+    ) -> impl Future<Output = Result<bool, PortError>>;
+    /// Marks an address unusable for later decisions.
+    fn suppress_contact(
+        &self,
+        customer_id: &Id,
+        contact: &UnusableContact,
+    ) -> impl Future<Output = Result<(), PortError>>;
+    /// Saves a device's habits if nobody saved since `previous_sessions` was read; false otherwise.
+    fn save_activity(
+        &self,
+        customer_id: &Id,
+        activity: &DeviceActivity,
+        previous_sessions: Option<u32>,
+    ) -> impl Future<Output = Result<bool, PortError>>;
 }
 
 pub trait Sender {
-    fn send(&self, to: &Destination, message: &StoredMessage) -> impl Future<Output = Result<SendResult, PortError>>;
+    /// Sends one message; `customer` tags it so delivery feedback finds its way back.
+    fn send(
+        &self,
+        to: &Destination,
+        message: &StoredMessage,
+        customer: Option<&Id>,
+    ) -> impl Future<Output = Result<SendResult, PortError>>;
 }
 
 pub trait Scheduler {
@@ -227,6 +295,8 @@ pub trait Scheduler {
 pub trait Bus {
     /// Puts every outcome on the bus, retrying or failing on any entry that did not go.
     fn publish(&self, outcomes: &[OutcomeEvent]) -> impl Future<Output = Result<(), PortError>>;
+    /// Puts one business event (source `forewarn`), e.g. `TransactionConfirmed`.
+    fn emit(&self, detail_type: &str, detail: &serde_json::Value) -> impl Future<Output = Result<(), PortError>>;
 }
 
 /// What a schedule hands to dispatch: the delivery's key.
@@ -270,15 +340,25 @@ pub enum OutcomeType {
     NotificationSuppressed,
     NotificationCancelled,
     NotificationFailed,
+    NotificationDelivered,
+    NotificationBounced,
+    NotificationComplained,
+    DeviceDisabled,
+    ReplyReceived,
 }
 
 impl OutcomeType {
-    pub const ALL: [OutcomeType; 5] = [
+    pub const ALL: [OutcomeType; 10] = [
         OutcomeType::NotificationScheduled,
         OutcomeType::NotificationSent,
         OutcomeType::NotificationSuppressed,
         OutcomeType::NotificationCancelled,
         OutcomeType::NotificationFailed,
+        OutcomeType::NotificationDelivered,
+        OutcomeType::NotificationBounced,
+        OutcomeType::NotificationComplained,
+        OutcomeType::DeviceDisabled,
+        OutcomeType::ReplyReceived,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -287,6 +367,11 @@ impl OutcomeType {
             OutcomeType::NotificationSuppressed => "NotificationSuppressed",
             OutcomeType::NotificationCancelled => "NotificationCancelled",
             OutcomeType::NotificationFailed => "NotificationFailed",
+            OutcomeType::NotificationDelivered => "NotificationDelivered",
+            OutcomeType::NotificationBounced => "NotificationBounced",
+            OutcomeType::NotificationComplained => "NotificationComplained",
+            OutcomeType::DeviceDisabled => "DeviceDisabled",
+            OutcomeType::ReplyReceived => "ReplyReceived",
         }
     }
 }
@@ -310,7 +395,7 @@ pub struct Report {
     pub duplicate: bool,
 }
 
-fn outcome_of(kind: OutcomeType, event_id: &Id, customer_id: &Id, at: Timestamp) -> OutcomeEvent {
+pub(crate) fn outcome_of(kind: OutcomeType, event_id: &Id, customer_id: &Id, at: Timestamp) -> OutcomeEvent {
     OutcomeEvent {
         detail_type: kind,
         event_id: event_id.to_string(),
@@ -327,7 +412,7 @@ fn outcome_of(kind: OutcomeType, event_id: &Id, customer_id: &Id, at: Timestamp)
     }
 }
 
-fn row_outcome(kind: OutcomeType, row: &StoredDelivery, at: Timestamp) -> OutcomeEvent {
+pub(crate) fn row_outcome(kind: OutcomeType, row: &StoredDelivery, at: Timestamp) -> OutcomeEvent {
     let mut o = outcome_of(kind, &row.record.event_id, &row.customer_id, at);
     o.source_detail_type = Some(row.record.detail_type.to_string());
     o.channel = Some(row.record.channel);
@@ -350,7 +435,18 @@ impl<St: Store, Se: Sender, Sc: Scheduler, B: Bus> Service<St, Se, Sc, B> {
         let cid = event.detail.customer_id().clone();
         let part = self.store.load(&cid, &event.id).await?;
         let take_over = match &part.claim {
-            Some(c) if c.completed => return Ok(Report::duplicate()),
+            Some(c) if c.completed => {
+                let again: Vec<OutcomeEvent> = c
+                    .outcomes
+                    .iter()
+                    .map(|o| OutcomeEvent {
+                        detail_type: o.detail_type,
+                        ..o.event.clone()
+                    })
+                    .collect();
+                self.bus.publish(&again).await?;
+                return Ok(Report::duplicate());
+            }
             Some(c) if c.lease_until > now => {
                 return Err(PortError::retryable(
                     "idempotency",
@@ -388,9 +484,10 @@ impl<St: Store, Se: Sender, Sc: Scheduler, B: Bus> Service<St, Se, Sc, B> {
         let claim = Claim {
             event_id: event.id.clone(),
             completed: false,
-            lease_until: now + CLAIM_LEASE_SECONDS.seconds(),
+            lease_until: now + self.engine.policy.claim_lease_seconds.seconds(),
             outcome: outcome.clone(),
             reasons: reasons.clone(),
+            outcomes: vec![],
         };
         let new_rows = if resuming { vec![] } else { rows.clone() };
         let commit = Commit {
@@ -442,17 +539,50 @@ impl<St: Store, Se: Sender, Sc: Scheduler, B: Bus> Service<St, Se, Sc, B> {
             }
             done = sent;
         }
+        if let Some(c) = &customer
+            && let Some(reminder) = self.reminder_row(event, c, &done, now)?
+        {
+            let request = DispatchRequest {
+                customer_id: cid.to_string(),
+                delivery_key: reminder.sort_key(),
+            };
+            self.scheduler
+                .create(&reminder.schedule_name(), reminder.record.send_at, &request)
+                .await?;
+            outcomes.push(row_outcome(OutcomeType::NotificationScheduled, &reminder, now));
+            report.scheduled += 1;
+            done.push(reminder);
+        }
+        let disabled = disabled_of(&done);
+        outcomes.extend(
+            disabled
+                .iter()
+                .map(|(id, why)| device_disabled(&event.id, event.detail_type(), &cid, id, why, now)),
+        );
         if outcomes.is_empty() {
             let mut o = outcome_of(OutcomeType::NotificationSuppressed, &event.id, &cid, now);
             o.source_detail_type = Some(event.detail_type().to_string());
             o.reasons = reasons;
             outcomes.push(o);
         }
-        let finished = Claim {
-            completed: true,
-            ..claim
+        let finish = Finish {
+            customer_id: Some(cid.clone()),
+            claim: Some(Claim {
+                completed: true,
+                outcomes: outcomes
+                    .iter()
+                    .map(|o| StoredOutcome {
+                        detail_type: o.detail_type,
+                        event: o.clone(),
+                    })
+                    .collect(),
+                ..claim
+            }),
+            questions: questions_of(&done),
+            disabled_devices: disabled,
+            rows: done,
         };
-        self.store.finish(&cid, &finished, &done).await?;
+        self.store.finish(&finish).await?;
         self.bus.publish(&outcomes).await?;
         Ok(report)
     }
@@ -501,6 +631,8 @@ impl<St: Store, Se: Sender, Sc: Scheduler, B: Bus> Service<St, Se, Sc, B> {
                 provider_message_id: None,
                 failure: None,
                 expires_at: send_at + (RETENTION_DAYS * 24).hours(),
+                reminder: false,
+                delivered_at: None,
             })
             .collect();
         let cancel = part
@@ -582,7 +714,7 @@ impl<St: Store, Se: Sender, Sc: Scheduler, B: Bus> Service<St, Se, Sc, B> {
 
     async fn send_row(&self, mut row: StoredDelivery) -> Result<StoredDelivery, PortError> {
         let result = match row.address.to_destination() {
-            Ok(to) => self.sender.send(&to, &row.message).await?,
+            Ok(to) => self.sender.send(&to, &row.message, Some(&row.customer_id)).await?,
             Err(why) => SendResult::Unreachable(why),
         };
         match result {
@@ -662,7 +794,25 @@ impl<St: Store, Se: Sender, Sc: Scheduler, B: Bus> Service<St, Se, Sc, B> {
         } else {
             OutcomeType::NotificationFailed
         };
-        self.bus.publish(&[row_outcome(kind, &done, now)]).await?;
+        let done = [done];
+        let finish = Finish {
+            customer_id: Some(cid.clone()),
+            questions: questions_of(&done),
+            disabled_devices: disabled_of(&done),
+            ..Finish::default()
+        };
+        if !finish.is_empty() {
+            self.store.finish(&finish).await?;
+        }
+        let mut outcomes = vec![row_outcome(kind, &done[0], now)];
+        let r = &done[0].record;
+        outcomes.extend(
+            finish
+                .disabled_devices
+                .iter()
+                .map(|(id, why)| device_disabled(&r.event_id, r.detail_type, &cid, id, why, now)),
+        );
+        self.bus.publish(&outcomes).await?;
         Ok(Report {
             outcome: if sent { "sent" } else { "failed" }.into(),
             sent: usize::from(sent),
@@ -701,11 +851,27 @@ impl<St: Store, Se: Sender, Sc: Scheduler, B: Bus> Service<St, Se, Sc, B> {
     }
 }
 
+fn device_disabled(
+    event_id: &Id,
+    source: crate::events::DetailType,
+    cid: &Id,
+    device: &Id,
+    why: &str,
+    now: Timestamp,
+) -> OutcomeEvent {
+    let mut o = outcome_of(OutcomeType::DeviceDisabled, event_id, cid, now);
+    o.source_detail_type = Some(source.to_string());
+    o.device_id = Some(device.to_string());
+    o.channel = Some(Channel::Push);
+    o.reasons = vec![format!("push to this device stops: {why}")];
+    o
+}
+
 /// outcome, reasons, rows to write, rows to cancel.
 type Decided = (String, Vec<String>, Vec<StoredDelivery>, Vec<StoredDelivery>);
 
 impl Report {
-    fn duplicate() -> Report {
+    pub(crate) fn duplicate() -> Report {
         Report {
             outcome: "duplicate".into(),
             duplicate: true,
@@ -741,14 +907,24 @@ mod tests {
         unreachable: RefCell<Vec<String>>,
         schedules: RefCell<Vec<String>>,
         outcomes: RefCell<Vec<OutcomeEvent>>,
+        emitted: RefCell<Vec<(String, serde_json::Value)>>,
+        questions: RefCell<Vec<Question>>,
+        disabled: RefCell<Vec<String>>,
+        opted_out: RefCell<Vec<Channel>>,
+        suppressed: RefCell<Vec<String>>,
+        activity: RefCell<Vec<DeviceActivity>>,
     }
 
     impl Store for &Memory {
         async fn load(&self, _: &Id, event_id: &Id) -> Result<Partition, PortError> {
             Ok(Partition {
-                profile: self.profile.clone(),
+                profile: self.profile.clone().map(|mut p| {
+                    p.opted_out.extend(self.opted_out.borrow().iter().copied());
+                    p
+                }),
                 deliveries: self.rows.borrow().clone(),
                 claim: self.claims.borrow().iter().find(|c| &c.event_id == event_id).cloned(),
+                activity: self.activity.borrow().clone(),
             })
         }
         async fn commit(&self, c: &Commit) -> Result<CommitResult, PortError> {
@@ -766,15 +942,63 @@ mod tests {
             }
             Ok(CommitResult::Committed)
         }
-        async fn finish(&self, _: &Id, claim: &Claim, done: &[StoredDelivery]) -> Result<(), PortError> {
-            self.claims.borrow_mut().retain(|c| c.event_id != claim.event_id);
-            self.claims.borrow_mut().push(claim.clone());
+        async fn finish(&self, f: &Finish) -> Result<(), PortError> {
+            if let Some(claim) = &f.claim {
+                self.claims.borrow_mut().retain(|c| c.event_id != claim.event_id);
+                self.claims.borrow_mut().push(claim.clone());
+            }
             let mut rows = self.rows.borrow_mut();
-            for d in done {
+            for d in &f.rows {
                 rows.retain(|r| r.sort_key() != d.sort_key());
                 rows.push(d.clone());
             }
+            self.questions.borrow_mut().extend(f.questions.iter().cloned());
+            self.disabled
+                .borrow_mut()
+                .extend(f.disabled_devices.iter().map(|(id, _)| id.to_string()));
             Ok(())
+        }
+        async fn phone_book(&self, phone: &PhoneNumber) -> Result<PhoneBook, PortError> {
+            let mine = self
+                .profile
+                .as_ref()
+                .filter(|p| p.contacts.phone.as_deref() == Some(phone.e164()));
+            Ok(PhoneBook {
+                customers: mine.map(|p| p.customer_id.clone()).into_iter().collect(),
+                questions: self.questions.borrow().clone(),
+            })
+        }
+        async fn answer(&self, q: &Question) -> Result<bool, PortError> {
+            let mut qs = self.questions.borrow_mut();
+            match qs.iter_mut().find(|x| x.sort_key() == q.sort_key()) {
+                Some(x) if x.answer.is_none() => {
+                    *x = q.clone();
+                    Ok(true)
+                }
+                _ => Ok(false),
+            }
+        }
+        async fn opt_out(&self, _: &Id, channel: Channel, _: &str) -> Result<bool, PortError> {
+            let mut o = self.opted_out.borrow_mut();
+            let new = !o.contains(&channel);
+            o.push(channel);
+            Ok(new)
+        }
+        async fn suppress_contact(&self, _: &Id, c: &UnusableContact) -> Result<(), PortError> {
+            self.suppressed.borrow_mut().push(c.address.clone());
+            Ok(())
+        }
+        async fn save_activity(&self, _: &Id, a: &DeviceActivity, previous: Option<u32>) -> Result<bool, PortError> {
+            let mut all = self.activity.borrow_mut();
+            let current = all.iter().position(|d| d.device_id == a.device_id);
+            if current.map(|i| all[i].habits.sessions) != previous {
+                return Ok(false);
+            }
+            if let Some(i) = current {
+                all.remove(i);
+            }
+            all.push(a.clone());
+            Ok(true)
         }
         async fn delivery(&self, _: &Id, key: &str) -> Result<Option<StoredDelivery>, PortError> {
             Ok(self.rows.borrow().iter().find(|r| r.sort_key() == key).cloned())
@@ -795,7 +1019,7 @@ mod tests {
     }
 
     impl Sender for &Memory {
-        async fn send(&self, to: &Destination, m: &StoredMessage) -> Result<SendResult, PortError> {
+        async fn send(&self, to: &Destination, m: &StoredMessage, _: Option<&Id>) -> Result<SendResult, PortError> {
             let to = to.masked();
             if self.unreachable.borrow().iter().any(|u| to.contains(u.as_str())) {
                 return Ok(SendResult::Unreachable("disabled".into()));
@@ -821,6 +1045,10 @@ mod tests {
     impl Bus for &Memory {
         async fn publish(&self, o: &[OutcomeEvent]) -> Result<(), PortError> {
             self.outcomes.borrow_mut().extend(o.iter().cloned());
+            Ok(())
+        }
+        async fn emit(&self, detail_type: &str, detail: &serde_json::Value) -> Result<(), PortError> {
+            self.emitted.borrow_mut().push((detail_type.to_owned(), detail.clone()));
             Ok(())
         }
     }
@@ -897,14 +1125,20 @@ mod tests {
     }
 
     #[test]
-    fn a_completed_event_delivered_again_changes_nothing() {
+    fn a_completed_event_delivered_again_sends_nothing_and_puts_its_outcomes_again() {
         let m = memory(json!({}));
         let s = service(&m);
         run(s.notify(&flight("f1", "2026-11-23T12:00:00Z"), ts("2026-11-23T12:00:00Z"))).unwrap();
         let again = run(s.notify(&flight("f1", "2026-11-23T12:00:00Z"), ts("2026-11-23T12:00:05Z"))).unwrap();
         assert!(again.duplicate);
         assert_eq!(m.sent.borrow().len(), 1);
-        assert_eq!(m.outcomes.borrow().len(), 1);
+        let o = m.outcomes.borrow();
+        assert_eq!(
+            o.len(),
+            2,
+            "in case the first PutEvents failed after the claim completed"
+        );
+        assert_eq!(o[0], o[1]);
     }
 
     #[test]
@@ -928,6 +1162,7 @@ mod tests {
             lease_until: now + 60.seconds(),
             outcome: decided.0,
             reasons: decided.1,
+            outcomes: vec![],
         };
         run((&m).commit(&Commit {
             customer_id: Id::parse("c-1").unwrap(),
@@ -969,7 +1204,14 @@ mod tests {
             ]
         );
         let kinds: Vec<_> = m.outcomes.borrow().iter().map(|o| o.detail_type).collect();
-        assert_eq!(kinds, [OutcomeType::NotificationFailed, OutcomeType::NotificationSent]);
+        assert_eq!(
+            kinds,
+            [
+                OutcomeType::NotificationFailed,
+                OutcomeType::NotificationSent,
+                OutcomeType::DeviceDisabled
+            ]
+        );
     }
 
     #[test]
@@ -1038,6 +1280,120 @@ mod tests {
         assert_eq!(m.claims.borrow()[0].outcome, "suppressed");
         assert!(m.claims.borrow()[0].reasons[0].contains("unknown customer"));
         assert_eq!(m.outcomes.borrow()[0].detail_type, OutcomeType::NotificationSuppressed);
+    }
+
+    fn fraud(id: &str, at: &str) -> Event {
+        event(
+            id,
+            "SuspiciousTransaction",
+            json!({"customer_id": "c-1", "transaction_id": "tx-1", "account_id": "a", "amount": {"amount": "99.00", "currency": "EUR"},
+                "merchant": {"name": "Shop", "city": "Porto", "country": "PT"}, "occurred_at": at}),
+            at,
+        )
+    }
+
+    fn sms(body: &str, id: &str) -> crate::conversation::InboundSms {
+        crate::conversation::parse_inbound_sms(
+            &json!({"originationNumber": "+351912345678", "destinationNumber": "+18005550100",
+                "messageBody": body, "inboundMessageId": id})
+            .to_string(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_fraud_alert_asks_a_question_and_schedules_one_reminder_by_push() {
+        let m = memory(json!({}));
+        let r = run(service(&m).notify(&fraud("st", "2026-11-23T03:00:00Z"), ts("2026-11-23T03:00:00Z"))).unwrap();
+        assert_eq!((r.sent, r.scheduled), (2, 1), "sms + push now, one reminder: {r:?}");
+        let reminder = m.rows.borrow().iter().find(|r| r.reminder).cloned().unwrap();
+        assert_eq!(reminder.record.channel, Channel::Push);
+        assert_eq!(reminder.record.send_at, ts("2026-11-23T03:15:00Z"));
+        assert!(
+            reminder.message.body.starts_with("Reminder: "),
+            "{}",
+            reminder.message.body
+        );
+        assert_eq!(m.schedules.borrow().as_slice(), [reminder.schedule_name()]);
+        let q = m.questions.borrow();
+        assert_eq!((q.len(), q[0].transaction_id.as_str()), (1, "tx-1"));
+    }
+
+    #[test]
+    fn a_yes_confirms_once_cancels_the_reminder_and_is_acknowledged() {
+        let m = memory(json!({}));
+        let s = service(&m);
+        run(s.notify(&fraud("st", "2026-11-23T03:00:00Z"), ts("2026-11-23T03:00:00Z"))).unwrap();
+        let r = run(s.reply(&sms("yes", "in-1"), ts("2026-11-23T03:05:00Z"))).unwrap();
+        assert_eq!((r.outcome.as_str(), r.cancelled, r.sent), ("confirmed", 1, 1));
+        assert!(m.schedules.borrow().is_empty());
+        let emitted = m.emitted.borrow().clone();
+        assert_eq!(emitted.len(), 1);
+        assert_eq!(emitted[0].0, "TransactionConfirmed");
+        assert_eq!(emitted[0].1["transaction_id"], "tx-1");
+        let again = run(s.reply(&sms("YES", "in-2"), ts("2026-11-23T03:06:00Z"))).unwrap();
+        assert_eq!(again.outcome, "no_open_question");
+        assert_eq!(m.emitted.borrow().len(), 1, "a repeated answer changes nothing");
+    }
+
+    #[test]
+    fn a_redelivered_answer_finishes_its_effects_without_a_second_answer() {
+        let m = memory(json!({}));
+        let s = service(&m);
+        run(s.notify(&fraud("st", "2026-11-23T03:00:00Z"), ts("2026-11-23T03:00:00Z"))).unwrap();
+        run(s.reply(&sms("no", "in-1"), ts("2026-11-23T03:05:00Z"))).unwrap();
+        let r = run(s.reply(&sms("no", "in-1"), ts("2026-11-23T03:05:30Z"))).unwrap();
+        assert_eq!(r.outcome, "disputed");
+        assert!(m.emitted.borrow().iter().all(|(k, _)| k == "TransactionDisputed"));
+        assert_eq!(m.questions.borrow()[0].answer.as_ref().unwrap().intent, "no");
+    }
+
+    #[test]
+    fn an_answer_after_a_day_is_expired_and_emits_nothing() {
+        let m = memory(json!({}));
+        let s = service(&m);
+        run(s.notify(&fraud("st", "2026-11-23T03:00:00Z"), ts("2026-11-23T03:00:00Z"))).unwrap();
+        let r = run(s.reply(&sms("yes", "in-1"), ts("2026-11-24T03:00:01Z"))).unwrap();
+        assert_eq!(r.outcome, "expired");
+        assert!(m.emitted.borrow().is_empty());
+    }
+
+    #[test]
+    fn stop_opts_out_once_and_later_alerts_skip_sms() {
+        let m = memory(json!({}));
+        let s = service(&m);
+        assert_eq!(
+            run(s.reply(&sms("STOP", "in-1"), ts("2026-11-23T03:00:00Z")))
+                .unwrap()
+                .sent,
+            1
+        );
+        assert_eq!(
+            run(s.reply(&sms("stop", "in-2"), ts("2026-11-23T03:01:00Z")))
+                .unwrap()
+                .sent,
+            0
+        );
+        let r = run(s.notify(&fraud("st", "2026-11-23T04:00:00Z"), ts("2026-11-23T04:00:00Z"))).unwrap();
+        assert_eq!(r.sent, 1);
+        assert!(
+            m.sent.borrow().iter().filter(|(to, _)| to.starts_with('+')).count() == 1,
+            "only the STOP confirmation"
+        );
+    }
+
+    #[test]
+    fn a_push_to_a_disabled_device_marks_it_disabled() {
+        let m = memory(json!({}));
+        m.unreachable.borrow_mut().push("abcd".into());
+        run(service(&m).notify(&flight("f1", "2026-11-23T12:00:00Z"), ts("2026-11-23T12:00:00Z"))).unwrap();
+        assert_eq!(m.disabled.borrow().as_slice(), ["p"]);
+        assert!(
+            m.outcomes
+                .borrow()
+                .iter()
+                .any(|o| o.detail_type == OutcomeType::DeviceDisabled)
+        );
     }
 
     #[test]

@@ -19,10 +19,14 @@ fn samples() -> Vec<(PathBuf, serde_json::Value)> {
     files.sort();
     files
         .into_iter()
-        .map(|p| {
-            let v = serde_json::from_str(&fs::read_to_string(&p).unwrap())
+        .flat_map(|p| {
+            let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(&p).unwrap())
                 .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-            (p, v)
+            // A file may hold one event or an array of them.
+            match v {
+                serde_json::Value::Array(items) => items.into_iter().map(|v| (p.clone(), v)).collect(),
+                v => vec![(p, v)],
+            }
         })
         .collect()
 }

@@ -650,7 +650,10 @@ fn normal_and_low_messages_are_capped_at_two_per_rolling_day_but_urgent_ones_nev
         .outcome,
         Outcome::SendNow
     );
-    let loose = Policy { daily_cap: 3 };
+    let loose = Policy {
+        daily_cap: 3,
+        ..Policy::default()
+    };
     let p = decide(
         &loose,
         &low_balance(MONDAY_NOON),

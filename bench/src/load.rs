@@ -1,0 +1,347 @@
+//! The load run: many events over many customers through several processes per function,
+//! then an accounting from the table and moto's record: every event ended in exactly one
+//! recorded outcome, and no customer got a message twice.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+use forewarn_e2e::runtime::{FunctionProcess, Invocation, binary};
+use forewarn_e2e::stack;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::Value;
+
+use crate::report::{median, percentile};
+use crate::{event_for, profile};
+
+/// The mix of event kinds, by function, out of 20.
+const MIX: [(&str, usize); 5] = [
+    ("suspicious-transaction", 2),
+    ("flight-delay", 6),
+    ("low-balance", 6),
+    ("incomplete-application", 4),
+    ("resolve", 2),
+];
+
+/// One invocation's latency in ms, and its outcome or error.
+type Answered = (f64, Result<String, String>);
+
+pub struct Accounting {
+    events: usize,
+    redelivered: usize,
+    seconds: f64,
+    latencies: Vec<f64>,
+    outcomes: BTreeMap<String, usize>,
+    errors: Vec<String>,
+    claims_missing: usize,
+    rows_sent: usize,
+    provider_messages: usize,
+    duplicated_customers: Vec<String>,
+}
+
+impl Accounting {
+    pub fn balanced(&self) -> bool {
+        self.errors.is_empty()
+            && self.claims_missing == 0
+            && self.duplicated_customers.is_empty()
+            && self.rows_sent == self.provider_messages
+            && self.outcomes.values().sum::<usize>() == self.events + self.redelivered
+    }
+
+    pub fn print(&self) {
+        println!(
+            "load: {} events (+{} redelivered) in {:.1} s: {:.0} events/s; latency p50 {:.1} ms, p99 {:.1} ms",
+            self.events,
+            self.redelivered,
+            self.seconds,
+            (self.events + self.redelivered) as f64 / self.seconds,
+            median(&self.latencies),
+            percentile(&self.latencies, 99.0)
+        );
+        println!("outcomes: {:?}", self.outcomes);
+        println!(
+            "accounting: {} invocations answered of {}; {} errors; {} notifying events without a completed claim",
+            self.outcomes.values().sum::<usize>(),
+            self.events + self.redelivered,
+            self.errors.len(),
+            self.claims_missing
+        );
+        println!(
+            "messages: {} delivery rows sent, {} messages recorded by the providers (moto); customers with a duplicate: {}",
+            self.rows_sent,
+            self.provider_messages,
+            self.duplicated_customers.len()
+        );
+        for e in self.errors.iter().take(5) {
+            println!("  error: {e}");
+        }
+        println!(
+            "{}",
+            if self.balanced() {
+                "every event accounted for; no duplicate message"
+            } else {
+                "ACCOUNTING FAILED"
+            }
+        );
+    }
+}
+
+/// A small deterministic generator, so a run can be repeated.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) % n as u64) as usize
+    }
+}
+
+pub async fn run(events: usize, customers: usize, processes: usize) -> Accounting {
+    let stack = stack();
+    let run = format!("l{}", std::process::id());
+    eprintln!("forewarn-bench: load: seeding {customers} customers");
+    let ids: Vec<String> = (0..customers).map(|n| format!("load-{run}-{n}")).collect();
+    let mut endpoints = Vec::with_capacity(customers);
+    for n in 0..customers {
+        endpoints.push(stack.push_endpoint(&format!("load-{run}-{n}")).await);
+    }
+    seed(&ids, &endpoints).await;
+
+    let mut rng = Lcg(42);
+    let total: usize = MIX.iter().map(|(_, w)| w).sum();
+    let mut queue: VecDeque<(&'static str, Value)> = VecDeque::with_capacity(events + events / 50);
+    let mut redelivered = 0;
+    for n in 0..events {
+        let mut pick = rng.next(total);
+        let f = MIX
+            .iter()
+            .find(|(_, w)| {
+                let hit = pick < *w;
+                pick = pick.saturating_sub(*w);
+                hit
+            })
+            .map(|(f, _)| *f)
+            .unwrap_or("low-balance");
+        let c = rng.next(customers);
+        let e = event_for(f, &ids[c], n, &run);
+        if f != "resolve" && n % 50 == 7 {
+            queue.push_back((f, e.clone()));
+            redelivered += 1;
+        }
+        queue.push_back((f, e));
+    }
+
+    let mut procs: Vec<(&'static str, Arc<FunctionProcess>)> = Vec::new();
+    for (f, _) in MIX {
+        for _ in 0..processes {
+            let mut p = FunctionProcess::spawn(&binary(f), &stack.function_env()).await;
+            p.init_time(Duration::from_secs(30)).await;
+            procs.push((f, Arc::new(p)));
+        }
+    }
+    let queues: HashMap<&str, Arc<Mutex<VecDeque<Value>>>> = MIX
+        .iter()
+        .map(|(f, _)| {
+            let q: VecDeque<Value> = queue.iter().filter(|(g, _)| g == f).map(|(_, e)| e.clone()).collect();
+            (*f, Arc::new(Mutex::new(q)))
+        })
+        .collect();
+    let bar = ProgressBar::new(queue.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("load {bar:40} {pos}/{len} events {per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let results: Arc<Mutex<Vec<Answered>>> = Arc::default();
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for (f, p) in &procs {
+        let (q, p, results, bar) = (queues[f].clone(), p.clone(), results.clone(), bar.clone());
+        workers.push(tokio::spawn(async move {
+            loop {
+                let Some(e) = q.lock().unwrap().pop_front() else { break };
+                let t = Instant::now();
+                let r = match p.invoke(e).await {
+                    Invocation::Ok(v) => Ok(v["outcome"].as_str().unwrap_or("?").to_owned()),
+                    Invocation::Err {
+                        error_type,
+                        error_message,
+                    } => Err(format!("{error_type}: {error_message}")),
+                };
+                results.lock().unwrap().push((t.elapsed().as_secs_f64() * 1e3, r));
+                bar.inc(1);
+            }
+        }));
+    }
+    for w in workers {
+        let _ = w.await;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    for (_, p) in procs {
+        if let Ok(p) = Arc::try_unwrap(p) {
+            p.kill().await;
+        }
+    }
+
+    let results = std::mem::take(&mut *results.lock().unwrap());
+    let mut outcomes = BTreeMap::new();
+    let mut errors = Vec::new();
+    let mut latencies = Vec::with_capacity(results.len());
+    for (ms, r) in results {
+        latencies.push(ms);
+        match r {
+            Ok(o) => *outcomes.entry(o).or_insert(0) += 1,
+            Err(e) => errors.push(e),
+        }
+    }
+
+    eprintln!("forewarn-bench: load: accounting");
+    let notifying: HashMap<String, usize> = queue
+        .iter()
+        .filter(|(f, _)| *f != "resolve")
+        .map(|(_, e)| (e["id"].as_str().unwrap_or_default().to_owned(), 0))
+        .collect();
+    let mut claims_missing = notifying.len();
+    let mut rows_sent = 0;
+    let mut per_customer_rows: HashMap<String, usize> = HashMap::new();
+    let client = stack.dynamodb().await;
+    for id in &ids {
+        let mut start = None;
+        loop {
+            let out = client
+                .query()
+                .table_name(&stack.table)
+                .key_condition_expression("PK = :pk")
+                .expression_attribute_values(
+                    ":pk",
+                    aws_sdk_dynamodb::types::AttributeValue::S(format!("CUSTOMER#{id}")),
+                )
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .expect("query a customer");
+            for item in out.items.unwrap_or_default() {
+                let s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                let sk = s("SK");
+                if let Some(event) = sk.strip_prefix("EVENT#")
+                    && notifying.contains_key(event)
+                    && item.get("completed").and_then(|v| v.as_bool().ok()) == Some(&true)
+                {
+                    claims_missing -= 1;
+                }
+                if sk.starts_with("DELIVERY#") && s("status") == "sent" {
+                    rows_sent += 1;
+                    *per_customer_rows.entry(id.clone()).or_default() += 1;
+                }
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+    }
+    let (provider_messages, per_customer_messages) = provider_counts(&ids, &endpoints).await;
+    let duplicated_customers = ids
+        .iter()
+        .filter(|id| {
+            per_customer_messages.get(*id).copied().unwrap_or(0) > per_customer_rows.get(*id).copied().unwrap_or(0)
+        })
+        .cloned()
+        .collect();
+    Accounting {
+        events,
+        redelivered,
+        seconds,
+        latencies,
+        outcomes,
+        errors,
+        claims_missing,
+        rows_sent,
+        provider_messages,
+        duplicated_customers,
+    }
+}
+
+/// Profiles in batches of 25 items, as `forewarn customers import` writes them.
+async fn seed(ids: &[String], endpoints: &[String]) {
+    let stack = stack();
+    let client = stack.dynamodb().await;
+    let store = forewarn_aws::dynamo::DynamoStore::new(client.clone(), &stack.table);
+    let mut items = Vec::new();
+    for (n, (id, endpoint)) in ids.iter().zip(endpoints).enumerate() {
+        let mut p = profile(id, 500_000 + n, endpoint);
+        if n % 5 == 4 {
+            // Every fifth customer is in quiet hours all day: their normal and low messages wait.
+            p["quiet_hours"] = serde_json::json!({"start": "00:00", "end": "23:59"});
+        }
+        let profile = serde_json::from_value(p).expect("a valid profile");
+        items.extend(store.profile_items(&profile));
+    }
+    for chunk in items.chunks(25) {
+        let mut pending: Vec<WriteRequest> = chunk
+            .iter()
+            .map(|i| {
+                WriteRequest::builder()
+                    .put_request(
+                        PutRequest::builder()
+                            .set_item(Some(i.clone()))
+                            .build()
+                            .expect("an item"),
+                    )
+                    .build()
+            })
+            .collect();
+        while !pending.is_empty() {
+            let out = client
+                .batch_write_item()
+                .request_items(&stack.table, pending)
+                .send()
+                .await
+                .expect("seed customers");
+            pending = out
+                .unprocessed_items
+                .and_then(|mut u| u.remove(&stack.table))
+                .unwrap_or_default();
+        }
+    }
+}
+
+/// SMS, push and email moto recorded, in total and per customer.
+async fn provider_counts(ids: &[String], endpoints: &[String]) -> (usize, HashMap<String, usize>) {
+    let data = stack().moto_data().await;
+    let mut by_address: HashMap<String, usize> = HashMap::new();
+    for m in data["sns"]["SMS"].as_array().into_iter().flatten() {
+        *by_address
+            .entry(m["phone_number"].as_str().unwrap_or_default().to_owned())
+            .or_default() += 1;
+    }
+    for e in data["sns"]["PlatformEndpoint"].as_array().into_iter().flatten() {
+        let n = e["messages"].as_object().map_or(0, |m| m.len());
+        *by_address
+            .entry(e["arn"].as_str().unwrap_or_default().to_owned())
+            .or_default() += n;
+    }
+    for m in data["ses"]["Message"].as_array().into_iter().flatten() {
+        for to in m["destinations"]["ToAddresses"].as_array().into_iter().flatten() {
+            *by_address
+                .entry(to.as_str().unwrap_or_default().to_owned())
+                .or_default() += 1;
+        }
+    }
+    let mut total = 0;
+    let mut per = HashMap::new();
+    for (n, (id, endpoint)) in ids.iter().zip(endpoints).enumerate() {
+        let k = 500_000 + n;
+        let count = [format!("+35196{k:07}"), endpoint.clone(), format!("b{k}@example.com")]
+            .iter()
+            .map(|a| by_address.get(a).copied().unwrap_or(0))
+            .sum::<usize>();
+        total += count;
+        per.insert(id.clone(), count);
+    }
+    (total, per)
+}

@@ -1,0 +1,233 @@
+//! Faults, end to end: a function process killed mid-event and the event retried as Lambda
+//! would; services answering with throttling and 5xx; a `PutEvents` that partly fails. The
+//! functions reach the local stack through a fault-injecting proxy.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use forewarn_e2e::faults::{Fault, Proxy, Rule, aws_json_error};
+use forewarn_e2e::runtime::{FunctionProcess, Invocation, binary};
+use forewarn_e2e::{sample, stack, unique};
+use serde_json::{Value, json};
+
+/// A flight delay for a customer reachable by push only: one message per event.
+async fn push_customer() -> (String, String) {
+    let n = unique();
+    let id = format!("fault-{n}");
+    let endpoint = stack().push_endpoint(&format!("fault-token-{n}")).await;
+    stack()
+        .seed(
+            json!({"customer_id": id, "locale": "en-GB", "time_zone": "Europe/Lisbon",
+            "quiet_hours": {"start": "00:00", "end": "00:00"},
+            "devices": [{"device_id": "phone", "kind": "phone", "push_endpoint": endpoint}]}),
+        )
+        .await;
+    (id, endpoint)
+}
+
+fn flight(id: &str, customer: &str) -> Value {
+    let mut e = sample("flight-delayed.json", id, customer);
+    let later = |h: i64| (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(h)).to_string();
+    e["detail"]["flight"]["scheduled_departure"] = json!(later(3));
+    e["detail"]["flight"]["estimated_departure"] = json!(later(5));
+    e
+}
+
+/// A flight-delay process behind `proxy`, with a one-second claim lease so a retry can take
+/// over quickly.
+async fn behind(proxy: &Proxy) -> FunctionProcess {
+    let mut env = proxy.function_env(stack().function_env());
+    env.push(("FOREWARN_CLAIM_LEASE_SECONDS".into(), "1".into()));
+    let mut f = FunctionProcess::spawn(&binary("flight-delay"), &env).await;
+    f.init_time(Duration::from_secs(20)).await;
+    f
+}
+
+async fn proxy() -> Proxy {
+    Proxy::start(&stack().dynamodb, &stack().moto).await
+}
+
+fn hold(operation: &str, skip: usize) -> Rule {
+    Rule {
+        operation: operation.into(),
+        skip,
+        times: 1,
+        fault: Fault::Hold,
+    }
+}
+
+/// Starts an invocation, waits until the proxy holds the `nth` request of `operation`, and
+/// kills the process there.
+async fn kill_at(f: FunctionProcess, proxy: &Proxy, event: Value, operation: &str, nth: usize) {
+    let f = Arc::new(f);
+    let call = tokio::spawn({
+        let f = f.clone();
+        async move { f.invoke(event).await }
+    });
+    for _ in 0..200 {
+        if proxy.seen().iter().filter(|o| o.contains(operation)).count() >= nth {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(
+        proxy.seen().iter().filter(|o| o.contains(operation)).count() >= nth,
+        "the function never reached {operation}: {:?}",
+        proxy.seen()
+    );
+    f.kill_now();
+    call.abort();
+}
+
+fn claim_completed(rows: &[(String, Option<String>)]) -> bool {
+    rows.iter().any(|(sk, _)| sk.starts_with("EVENT#"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_killed_between_claim_and_send_sends_exactly_once_when_the_event_is_retried() {
+    let (c, endpoint) = push_customer().await;
+    let proxy = proxy().await;
+    proxy.add(hold("Publish", 0));
+    let event = flight(&format!("k1-{c}"), &c);
+    kill_at(behind(&proxy).await, &proxy, event.clone(), "Publish", 1).await;
+    assert!(stack().pushes_to(&endpoint).await.is_empty(), "nothing went out");
+    assert!(claim_completed(&stack().rows(&c).await), "the claim was taken");
+
+    proxy.clear();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let retry = behind(&proxy).await;
+    let r = retry.invoke(event).await.ok();
+    assert_eq!(r["sent"], 1, "the retry resumes the committed row: {r}");
+    assert_eq!(stack().pushes_to(&endpoint).await.len(), 1, "sent exactly once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_killed_between_send_and_record_may_send_again_but_never_loses_the_message() {
+    let (c, endpoint) = push_customer().await;
+    let proxy = proxy().await;
+    // The first TransactWriteItems claims; the second, after the send, records the result.
+    proxy.add(hold("TransactWriteItems", 1));
+    let event = flight(&format!("k2-{c}"), &c);
+    kill_at(behind(&proxy).await, &proxy, event.clone(), "TransactWriteItems", 2).await;
+    assert_eq!(stack().pushes_to(&endpoint).await.len(), 1, "the provider took it");
+
+    proxy.clear();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let r = behind(&proxy).await.invoke(event.clone()).await.ok();
+    assert_eq!(r["sent"], 1, "{r}");
+    assert_eq!(
+        stack().pushes_to(&endpoint).await.len(),
+        2,
+        "at least once: the message whose result was never recorded goes out again (README, Delivery guarantees)"
+    );
+    let again = behind(&proxy).await.invoke(event).await.ok();
+    assert_eq!(again["duplicate"], true, "and then the event is done: {again}");
+    let sent = stack().deliveries(&c).await;
+    assert_eq!(sent.len(), 1, "one delivery row: {sent:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_and_server_errors_are_retried_and_the_event_goes_through() {
+    let (c, endpoint) = push_customer().await;
+    let proxy = proxy().await;
+    for (operation, fault) in [
+        (
+            "DynamoDB_20120810.Query",
+            aws_json_error(400, "ProvisionedThroughputExceededException"),
+        ),
+        ("Publish", aws_json_error(500, "InternalError")),
+        ("AWSEvents.PutEvents", aws_json_error(400, "ThrottlingException")),
+    ] {
+        proxy.add(Rule {
+            operation: operation.into(),
+            skip: 0,
+            times: 1,
+            fault,
+        });
+    }
+    let r = behind(&proxy).await.invoke(flight(&format!("t-{c}"), &c)).await.ok();
+    assert_eq!(r["sent"], 1, "{r}");
+    assert_eq!(r["requests"]["DynamoDB.Query"], 2, "one retry: {r}");
+    assert_eq!(stack().pushes_to(&endpoint).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_that_keeps_failing_is_a_retryable_error_and_nothing_is_half_written() {
+    let (c, endpoint) = push_customer().await;
+    let proxy = proxy().await;
+    proxy.add(Rule {
+        operation: "TransactWriteItems".into(),
+        skip: 0,
+        times: usize::MAX,
+        fault: aws_json_error(500, "InternalServerError"),
+    });
+    let event = flight(&format!("f-{c}"), &c);
+    let f = behind(&proxy).await;
+    let (error_type, message) = f.invoke(event.clone()).await.err();
+    assert_eq!(error_type, "forewarn.dynamodb.Retryable", "{message}");
+    assert!(
+        stack()
+            .rows(&c)
+            .await
+            .iter()
+            .all(|(sk, _)| sk == "PROFILE" || sk.starts_with("DEVICE#"))
+    );
+    assert!(stack().pushes_to(&endpoint).await.is_empty());
+
+    proxy.clear();
+    proxy.add(Rule {
+        operation: "Publish".into(),
+        skip: 0,
+        times: usize::MAX,
+        fault: aws_json_error(500, "InternalError"),
+    });
+    let (error_type, _) = f.invoke(event.clone()).await.err();
+    assert_eq!(error_type, "forewarn.sns.Retryable");
+    assert!(stack().pushes_to(&endpoint).await.is_empty());
+
+    proxy.clear();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(f.invoke(event).await.ok()["sent"], 1, "Lambda's retry delivers it");
+    assert_eq!(stack().pushes_to(&endpoint).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_put_events_that_partly_fails_is_retried_and_one_that_keeps_failing_is_reported_then_replayed() {
+    let (c, _) = push_customer().await;
+    let proxy = proxy().await;
+    let partial = Fault::Rewrite {
+        body: r#"{"FailedEntryCount":1,"Entries":[{"ErrorCode":"InternalFailure","ErrorMessage":"injected"}]}"#.into(),
+    };
+    proxy.add(Rule {
+        operation: "AWSEvents.PutEvents".into(),
+        skip: 0,
+        times: 1,
+        fault: partial.clone(),
+    });
+    let f = behind(&proxy).await;
+    let r = f.invoke(flight(&format!("p1-{c}"), &c)).await.ok();
+    assert_eq!(
+        r["requests"]["EventBridge.PutEvents"], 2,
+        "the failed entry is sent again: {r}"
+    );
+
+    proxy.add(Rule {
+        operation: "AWSEvents.PutEvents".into(),
+        skip: 0,
+        times: usize::MAX,
+        fault: partial,
+    });
+    let event = flight(&format!("p2-{c}"), &c);
+    let result = f.invoke(event.clone()).await;
+    let Invocation::Err { error_type, .. } = result else {
+        panic!("a PutEvents that keeps failing must fail the invocation: {result:?}");
+    };
+    assert_eq!(error_type, "forewarn.eventbridge.Retryable");
+    proxy.clear();
+    let r = f.invoke(event).await.ok();
+    assert_eq!(r["duplicate"], true, "{r}");
+    assert_eq!(
+        r["requests"]["EventBridge.PutEvents"], 1,
+        "the retry puts the outcome events: {r}"
+    );
+}

@@ -1,0 +1,443 @@
+//! End to end, closing the loops: two-way SMS answers and STOP, escalation reminders, email
+//! and push delivery feedback, and habits learned from activity — the real binaries on the
+//! local stack, each test with customers of its own.
+
+use std::time::Duration;
+
+use forewarn_core::conversation::{ReplyText, reply_text};
+use forewarn_e2e::runtime::{FunctionProcess, binary};
+use forewarn_e2e::{outcomes_for, sample, stack, unique};
+use serde_json::{Value, json};
+
+async fn function(name: &str) -> FunctionProcess {
+    let mut f = FunctionProcess::spawn(&binary(name), &stack().function_env()).await;
+    f.init_time(Duration::from_secs(20)).await;
+    f
+}
+
+struct TestCustomer {
+    id: String,
+    phone: String,
+    email: String,
+    endpoint: String,
+}
+
+/// A customer reachable on every channel with no quiet hours, patched by `patch`.
+async fn customer(patch: Value) -> TestCustomer {
+    let n = unique();
+    let c = TestCustomer {
+        id: format!("loop-{n}"),
+        phone: format!("+35192{n:07}"),
+        email: format!("l{n}@example.com"),
+        endpoint: stack().push_endpoint(&format!("loop-token-{n}")).await,
+    };
+    let mut profile = json!({
+        "customer_id": c.id, "name": "Test", "locale": "en-GB", "time_zone": "Europe/Lisbon",
+        "contacts": {"email": c.email, "phone": c.phone},
+        "quiet_hours": {"start": "00:00", "end": "00:00"},
+        "devices": [{"device_id": "phone", "kind": "phone", "platform": "ios", "push_endpoint": c.endpoint,
+                     "last_seen": "2026-11-20T08:00:00Z"}]});
+    for (k, v) in patch.as_object().unwrap() {
+        profile[k] = v.clone();
+    }
+    stack().seed(profile).await;
+    c
+}
+
+/// The SNS event AWS End User Messaging delivers for an inbound SMS.
+fn inbound(from: &str, body: &str, id: &str) -> Value {
+    let message = json!({"originationNumber": from, "destinationNumber": "+18005550100",
+        "messageKeyword": "KEYWORD_123456789012", "messageBody": body, "inboundMessageId": id});
+    json!({"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0",
+        "EventSubscriptionArn": "arn:aws:sns:eu-west-1:123456789012:inbound-sms:1",
+        "Sns": {"Type": "Notification", "MessageId": format!("sns-{id}"),
+            "TopicArn": "arn:aws:sns:eu-west-1:123456789012:inbound-sms", "Subject": null,
+            "Message": message.to_string(), "Timestamp": "2026-11-23T10:00:00.000Z",
+            "SignatureVersion": "1", "Signature": "x", "SigningCertUrl": "https://sns.example/cert",
+            "UnsubscribeUrl": "https://sns.example/unsub", "MessageAttributes": {}}}]})
+}
+
+/// Outcome or business events of `detail_type` for a customer, waiting briefly for the queue.
+async fn events_of(customer_id: &str, detail_type: &str, at_least: usize) -> Vec<Value> {
+    let mut found = Vec::new();
+    for _ in 0..30 {
+        found = outcomes_for(customer_id)
+            .await
+            .into_iter()
+            .filter(|e| e["detail-type"] == detail_type)
+            .collect();
+        if found.len() >= at_least {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    found
+}
+
+/// The reminder schedule of a customer: (expression, dispatch request).
+async fn reminder_schedule(customer_id: &str) -> Option<(String, Value)> {
+    stack()
+        .schedules()
+        .await
+        .into_iter()
+        .find(|(_, _, input)| input.contains(customer_id) && input.contains("#reminder"))
+        .map(|(_, expression, input)| (expression, serde_json::from_str(&input).unwrap()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_yes_reply_confirms_the_transaction_once_acknowledges_it_and_cancels_the_reminder() {
+    let c = customer(json!({})).await;
+    let fraud = function("suspicious-transaction").await;
+    let reply = function("reply").await;
+    let dispatch = function("dispatch").await;
+    let r = fraud
+        .invoke(sample("suspicious-transaction.json", &format!("st-{}", c.id), &c.id))
+        .await
+        .ok();
+    assert_eq!(
+        (r["outcome"].as_str(), r["scheduled"].as_u64()),
+        (Some("send_now"), Some(1)),
+        "{r}"
+    );
+    let (_, request) = reminder_schedule(&c.id).await.expect("a reminder is scheduled");
+
+    let r = reply
+        .invoke(inbound(&c.phone, " Yes! ", &format!("in-{}", c.id)))
+        .await
+        .ok();
+    assert_eq!(r["outcome"], "confirmed", "{r}");
+    assert_eq!(r["cancelled"], 1, "the reminder is cancelled: {r}");
+    let confirmed = events_of(&c.id, "TransactionConfirmed", 1).await;
+    assert_eq!(confirmed.len(), 1, "{confirmed:?}");
+    let d = &confirmed[0]["detail"];
+    assert_eq!(
+        (d["transaction_id"].as_str(), d["channel"].as_str()),
+        (Some("tx-88231"), Some("sms"))
+    );
+    assert!(
+        d["answered_at"]
+            .as_str()
+            .is_some_and(|t| t.parse::<jiff::Timestamp>().is_ok()),
+        "{d}"
+    );
+    let sms = stack().sms_to(&c.phone).await;
+    assert_eq!(sms.len(), 2, "the alert and the acknowledgement: {sms:?}");
+    assert_eq!(sms[1], reply_text("en-GB", ReplyText::Confirmed));
+
+    let again = reply
+        .invoke(inbound(&c.phone, "YES", &format!("in2-{}", c.id)))
+        .await
+        .ok();
+    assert_eq!(
+        again["outcome"], "no_open_question",
+        "a repeated answer changes nothing: {again}"
+    );
+    assert_eq!(events_of(&c.id, "TransactionConfirmed", 2).await.len(), 1);
+
+    assert!(
+        reminder_schedule(&c.id).await.is_none(),
+        "the reminder's schedule is deleted"
+    );
+    assert_eq!(
+        dispatch.invoke(request).await.ok()["sent"],
+        0,
+        "a late firing sends nothing"
+    );
+    assert_eq!(stack().pushes_to(&c.endpoint).await.len(), 1, "only the alert's push");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_no_reply_disputes_the_transaction() {
+    let c = customer(json!({"locale": "pt-PT"})).await;
+    let fraud = function("suspicious-transaction").await;
+    let reply = function("reply").await;
+    fraud
+        .invoke(sample("suspicious-transaction.json", &format!("st-{}", c.id), &c.id))
+        .await
+        .ok();
+    let r = reply
+        .invoke(inbound(&c.phone, "não", &format!("in-{}", c.id)))
+        .await
+        .ok();
+    assert_eq!(r["outcome"], "disputed", "{r}");
+    let disputed = events_of(&c.id, "TransactionDisputed", 1).await;
+    assert_eq!(disputed.len(), 1, "{disputed:?}");
+    assert!(events_of(&c.id, "TransactionConfirmed", 0).await.is_empty());
+    assert_eq!(
+        stack().sms_to(&c.phone).await.last().map(String::as_str),
+        Some(reply_text("pt-PT", ReplyText::Disputed))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_from_another_number_or_after_expiry_gives_no_event() {
+    let c = customer(json!({})).await;
+    let fraud = function("suspicious-transaction").await;
+    let reply = function("reply").await;
+    fraud
+        .invoke(sample("suspicious-transaction.json", &format!("st-{}", c.id), &c.id))
+        .await
+        .ok();
+    let stranger = format!("+35193{:07}", unique());
+    let r = reply
+        .invoke(inbound(&stranger, "YES", &format!("in-s-{}", c.id)))
+        .await
+        .ok();
+    assert_eq!(r["outcome"], "unknown_sender", "{r}");
+    assert_eq!(
+        stack().sms_to(&stranger).await,
+        [reply_text("en", ReplyText::UnknownSender)]
+    );
+
+    // A question asked 25 hours ago, as an earlier alert would have left it.
+    let old = customer(json!({})).await;
+    let asked = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(25);
+    stack().seed_question(&old.id, &old.phone, "tx-old", asked).await;
+    let r = reply
+        .invoke(inbound(&old.phone, "yes", &format!("in-o-{}", old.id)))
+        .await
+        .ok();
+    assert_eq!(r["outcome"], "expired", "{r}");
+    assert_eq!(
+        stack().sms_to(&old.phone).await,
+        [reply_text("en-GB", ReplyText::Expired)]
+    );
+
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for id in [&c.id, &old.id] {
+        let answers: Vec<Value> = outcomes_for(id)
+            .await
+            .into_iter()
+            .filter(|e| e["detail-type"].as_str().is_some_and(|t| t.starts_with("Transaction")))
+            .collect();
+        assert!(answers.is_empty(), "{answers:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_is_confirmed_once_and_stops_later_sms() {
+    let c = customer(json!({})).await;
+    let reply = function("reply").await;
+    let fraud = function("suspicious-transaction").await;
+    let r = reply
+        .invoke(inbound(&c.phone, "STOP", &format!("in-{}", c.id)))
+        .await
+        .ok();
+    assert_eq!(r["outcome"], "opted_out", "{r}");
+    let r = reply
+        .invoke(inbound(&c.phone, "stop", &format!("in2-{}", c.id)))
+        .await
+        .ok();
+    assert_eq!(r["sent"], 0, "confirmed once: {r}");
+    assert_eq!(
+        stack().sms_to(&c.phone).await,
+        [reply_text("en-GB", ReplyText::OptedOut)]
+    );
+
+    let r = fraud
+        .invoke(sample("suspicious-transaction.json", &format!("st-{}", c.id), &c.id))
+        .await
+        .ok();
+    assert_eq!(r["sent"], 1, "push only: {r}");
+    assert_eq!(stack().sms_to(&c.phone).await.len(), 1, "no SMS after STOP");
+    let sent = events_of(&c.id, "NotificationSent", 1).await;
+    assert_eq!(sent.len(), 1);
+    let reasons = sent[0]["detail"]["reasons"].to_string();
+    assert!(reasons.contains("sms skipped: the customer opted out"), "{reasons}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unanswered_question_gets_exactly_one_reminder_on_the_next_channel() {
+    let c = customer(json!({})).await;
+    let fraud = function("suspicious-transaction").await;
+    let dispatch = function("dispatch").await;
+    let before = jiff::Timestamp::now();
+    fraud
+        .invoke(sample("suspicious-transaction.json", &format!("st-{}", c.id), &c.id))
+        .await
+        .ok();
+    let (expression, request) = reminder_schedule(&c.id).await.expect("a reminder is scheduled");
+    let at: jiff::civil::DateTime = expression
+        .trim_start_matches("at(")
+        .trim_end_matches(')')
+        .parse()
+        .unwrap();
+    let at = at.to_zoned(jiff::tz::TimeZone::UTC).unwrap().timestamp();
+    let wait = at.duration_since(before).as_secs();
+    assert!(
+        (15 * 60..=16 * 60 + 5).contains(&wait),
+        "15 minutes later: {expression}"
+    );
+
+    assert_eq!(dispatch.invoke(request.clone()).await.ok()["sent"], 1);
+    assert_eq!(dispatch.invoke(request).await.ok()["sent"], 0, "exactly one reminder");
+    let pushes = stack().pushes_to(&c.endpoint).await;
+    assert_eq!(
+        pushes.len(),
+        2,
+        "the alert and the reminder, by push since the SMS went out: {pushes:?}"
+    );
+    assert!(pushes[1].to_string().contains("Reminder"), "{}", pushes[1]);
+    assert_eq!(stack().sms_to(&c.phone).await.len(), 1, "no second SMS");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hard_bounce_stops_email_to_that_address() {
+    let c = customer(json!({"channel_preferences": {"applications": ["email", "sms"]},
+        "devices": [{"device_id": "desk", "kind": "desktop", "active_hours": ["Mon-Sun 00:00-12:00", "Mon-Sun 12:00-00:00"]}]}))
+    .await;
+    let application = function("incomplete-application").await;
+    let feedback = function("feedback").await;
+    let later = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(240)).to_string();
+    let mut first = sample("application-incomplete.json", &format!("ai1-{}", c.id), &c.id);
+    first["detail"]["expires_at"] = json!(later);
+    assert_eq!(application.invoke(first).await.ok()["outcome"], "send_now");
+    assert_eq!(stack().emails_to(&c.email).await.len(), 1);
+    let message_id = stack()
+        .deliveries(&c.id)
+        .await
+        .into_iter()
+        .find_map(|d| d.provider_message_id)
+        .expect("the email's message id");
+
+    let r = feedback
+        .invoke(ses_event("Email Delivered", "Delivery", &message_id, &c))
+        .await
+        .ok();
+    assert_eq!(r["outcome"], "delivered", "{r}");
+    let r = feedback
+        .invoke(ses_event("Email Bounced", "Bounce", &message_id, &c))
+        .await
+        .ok();
+    assert_eq!(r["outcome"], "bounced", "{r}");
+    assert_eq!(events_of(&c.id, "NotificationDelivered", 1).await.len(), 1);
+    let bounced = events_of(&c.id, "NotificationBounced", 1).await;
+    assert_eq!(bounced.len(), 1);
+    assert!(!bounced[0].to_string().contains(&c.email), "no address in the outcome");
+
+    let mut second = sample("application-incomplete.json", &format!("ai2-{}", c.id), &c.id);
+    second["detail"]["application_id"] = json!("app-2");
+    second["detail"]["expires_at"] = json!(later);
+    let r = application.invoke(second).await.ok();
+    assert_eq!(r["sent"], 1, "{r}");
+    assert_eq!(
+        stack().emails_to(&c.email).await.len(),
+        1,
+        "no email to the bounced address"
+    );
+    assert_eq!(stack().sms_to(&c.phone).await.len(), 1, "the next channel instead");
+}
+
+fn ses_event(detail_type: &str, event_type: &str, message_id: &str, c: &TestCustomer) -> Value {
+    let mut detail = json!({"eventType": event_type, "mail": {"timestamp": "2026-11-23T10:00:00.000Z",
+        "source": "alerts@bank.example", "messageId": message_id, "destination": [c.email],
+        "tags": {"ses:configuration-set": ["forewarn-email"], "fw-customer": [c.id]}}});
+    match event_type {
+        "Bounce" => {
+            detail["bounce"] = json!({"bounceType": "Permanent", "bounceSubType": "General",
+                "bouncedRecipients": [{"emailAddress": c.email, "action": "failed", "status": "5.1.1"}],
+                "timestamp": "2026-11-23T10:00:02.000Z", "feedbackId": "f-1"})
+        }
+        _ => {
+            detail["delivery"] = json!({"timestamp": "2026-11-23T10:00:01.000Z", "recipients": [c.email],
+                "processingTimeMillis": 900, "smtpResponse": "250 ok"})
+        }
+    }
+    json!({"version": "0", "id": format!("ses-{}-{event_type}", c.id), "detail-type": detail_type,
+        "source": "aws.ses", "account": "123456789012", "time": jiff::Timestamp::now().to_string(),
+        "region": "eu-west-1", "resources": [], "detail": detail})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_endpoint_stops_push_to_that_device() {
+    let c = customer(json!({"channel_preferences": {"travel": ["push", "sms"]}})).await;
+    stack().disable_endpoint(&c.endpoint).await;
+    let flight = function("flight-delay").await;
+    let later = |h: i64| (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(h)).to_string();
+    for (n, booking) in ["B1", "B2"].iter().enumerate() {
+        let mut event = sample("flight-delayed.json", &format!("fd{n}-{}", c.id), &c.id);
+        event["detail"]["booking_ref"] = json!(booking);
+        event["detail"]["flight"]["scheduled_departure"] = json!(later(3));
+        event["detail"]["flight"]["estimated_departure"] = json!(later(5));
+        assert_eq!(flight.invoke(event).await.ok()["sent"], 1);
+    }
+    assert_eq!(stack().sms_to(&c.phone).await.len(), 2, "both by SMS");
+    let disabled = events_of(&c.id, "DeviceDisabled", 1).await;
+    assert_eq!(disabled.len(), 1, "{disabled:?}");
+    assert_eq!(disabled[0]["detail"]["device_id"], "phone");
+    let rows = stack().rows(&c.id).await;
+    let failed_push: Vec<_> = rows
+        .iter()
+        .filter(|(sk, st)| sk.ends_with("#push") && st.as_deref() == Some("failed"))
+        .collect();
+    assert_eq!(
+        failed_push.len(),
+        1,
+        "the second alert does not try the device: {rows:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thirty_evening_sessions_on_a_desktop_move_a_low_urgency_message_to_that_evening_window() {
+    let quiet = json!({"quiet_hours": {"start": "23:00", "end": "07:00"}, "devices": []});
+    let learner = customer(quiet.clone()).await;
+    let control = customer(quiet).await;
+    let activity = function("activity").await;
+    let application = function("incomplete-application").await;
+
+    let lisbon = jiff::tz::TimeZone::get("Europe/Lisbon").unwrap();
+    let today = jiff::Timestamp::now().to_zoned(lisbon.clone()).date();
+    let mut n = 0;
+    for back in 1..=21 {
+        let day = today - jiff::Span::new().days(back);
+        if day.weekday().to_monday_zero_offset() > 4 {
+            continue;
+        }
+        for hour in [20, 21] {
+            let at = day.at(hour, 10, 0, 0).to_zoned(lisbon.clone()).unwrap().timestamp();
+            let event = json!({"version": "0", "id": format!("act-{n}-{}", learner.id), "detail-type": "CustomerActivity",
+                "source": "com.example.bank.web", "account": "123456789012", "time": jiff::Timestamp::now().to_string(),
+                "region": "eu-west-1", "resources": [],
+                "detail": {"customer_id": learner.id, "device_id": "laptop", "device_kind": "desktop",
+                           "platform": "web", "at": at.to_string()}});
+            let r = activity.invoke(event.clone()).await.ok();
+            assert!(matches!(r["outcome"].as_str(), Some("recorded" | "learned")), "{r}");
+            if n == 0 {
+                assert_eq!(activity.invoke(event).await.ok()["duplicate"], true, "counted once");
+            }
+            n += 1;
+        }
+    }
+    assert_eq!(n, 30);
+
+    let later = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(240)).to_string();
+    for c in [&learner, &control] {
+        let mut event = sample("application-incomplete.json", &format!("ai-{}", c.id), &c.id);
+        event["detail"]["expires_at"] = json!(later);
+        application.invoke(event).await.ok();
+    }
+    let reasons = |events: Vec<Value>| {
+        events
+            .iter()
+            .map(|e| e["detail"]["reasons"].to_string())
+            .collect::<String>()
+    };
+    let decided = |id: String| async move {
+        let mut all = Vec::new();
+        for _ in 0..30 {
+            all = outcomes_for(&id).await;
+            if !all.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        all
+    };
+    let learned = reasons(decided(learner.id.clone()).await);
+    assert!(
+        learned.contains("Mon-Fri 20:00-22:00, learned from 30 sessions"),
+        "the learned evening window decides: {learned}"
+    );
+    let plain = reasons(decided(control.id.clone()).await);
+    assert!(plain.contains("no desktop or tablet habits known"), "{plain}");
+}
