@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use forewarn_e2e::runtime::{FunctionProcess, Invocation, binary};
 use forewarn_e2e::stack;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -281,33 +280,7 @@ async fn seed(ids: &[String], endpoints: &[String]) {
         let profile = serde_json::from_value(p).expect("a valid profile");
         items.extend(store.profile_items(&profile));
     }
-    for chunk in items.chunks(25) {
-        let mut pending: Vec<WriteRequest> = chunk
-            .iter()
-            .map(|i| {
-                WriteRequest::builder()
-                    .put_request(
-                        PutRequest::builder()
-                            .set_item(Some(i.clone()))
-                            .build()
-                            .expect("an item"),
-                    )
-                    .build()
-            })
-            .collect();
-        while !pending.is_empty() {
-            let out = client
-                .batch_write_item()
-                .request_items(&stack.table, pending)
-                .send()
-                .await
-                .expect("seed customers");
-            pending = out
-                .unprocessed_items
-                .and_then(|mut u| u.remove(&stack.table))
-                .unwrap_or_default();
-        }
-    }
+    store.put_batch(&items, |_| {}).await.expect("seed customers");
 }
 
 /// SMS, push and email moto recorded, in total and per customer.

@@ -173,16 +173,6 @@ fn reminder_request(id: &str, n: usize, run: &str) -> Value {
         "delivery_key": format!("DELIVERY#transaction:tx-{run}-{n}#st-{run}-{n}#push#reminder")})
 }
 
-fn inbound_yes(phone: &str, n: usize, run: &str) -> Value {
-    let message = json!({"originationNumber": phone, "destinationNumber": "+18005550100",
-        "messageBody": "YES", "inboundMessageId": format!("in-{run}-{n}")});
-    json!({"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": "arn:aws:sns:eu-west-1:123456789012:in:1",
-        "Sns": {"Type": "Notification", "MessageId": format!("m-{n}"), "TopicArn": "arn:aws:sns:eu-west-1:123456789012:in",
-            "Message": message.to_string(), "Timestamp": "2026-11-23T10:00:00.000Z", "SignatureVersion": "1",
-            "Signature": "x", "SigningCertUrl": "https://sns.example/c", "UnsubscribeUrl": "https://sns.example/u",
-            "MessageAttributes": {}}}]})
-}
-
 fn ses_delivered(id: &str, message_id: &str, n: usize) -> Value {
     json!({"version": "0", "id": format!("ses-{n}"), "detail-type": "Email Delivered", "source": "aws.ses",
         "account": "123456789012", "time": jiff::Timestamp::now().to_string(), "region": "eu-west-1", "resources": [],
@@ -221,7 +211,7 @@ async fn warm(args: &Args, table: &mut Table) {
         for (n, id) in customers.iter().enumerate() {
             let payload = match f {
                 "dispatch" => reminder_request(id, n, &run),
-                "reply" => inbound_yes(&format!("+35196{n:07}"), n, &run),
+                "reply" => forewarn_e2e::inbound_sms(&format!("+35196{n:07}"), "YES", &format!("in-{run}-{n}")),
                 "feedback" => {
                     let d = stack.deliveries(id).await;
                     let Some(m) = d

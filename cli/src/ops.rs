@@ -3,9 +3,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_eventbridge::primitives::DateTime;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use forewarn_aws::bus::EventBridgeBus;
@@ -13,9 +12,6 @@ use forewarn_aws::dynamo::DynamoStore;
 use forewarn_core::customer::{CustomerProfile, parse_customers};
 use forewarn_core::events::parse_event;
 use indicatif::{ProgressBar, ProgressStyle};
-
-/// BatchWriteItem takes at most 25 items.
-const BATCH: usize = 25;
 
 fn json_files(p: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     if p.is_dir() {
@@ -159,52 +155,10 @@ pub async fn import(file: PathBuf, table: String) -> ExitCode {
         ProgressStyle::with_template("{bar:40} {pos}/{len} items {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    for chunk in items.chunks(BATCH) {
-        let mut requests: Vec<WriteRequest> = chunk
-            .iter()
-            .map(|i| {
-                WriteRequest::builder()
-                    .put_request(
-                        PutRequest::builder()
-                            .set_item(Some(i.clone()))
-                            .build()
-                            .expect("item set"),
-                    )
-                    .build()
-            })
-            .collect();
-        let mut attempt = 0u32;
-        while !requests.is_empty() {
-            let n = requests.len();
-            let out = match client.batch_write_item().request_items(&table, requests).send().await {
-                Ok(o) => o,
-                Err(e) => {
-                    bar.abandon();
-                    eprintln!(
-                        "forewarn customers import: {}",
-                        aws_sdk_dynamodb::error::DisplayErrorContext(e)
-                    );
-                    return ExitCode::FAILURE;
-                }
-            };
-            requests = out
-                .unprocessed_items
-                .and_then(|mut u| u.remove(&table))
-                .unwrap_or_default();
-            bar.inc((n - requests.len()) as u64);
-            if !requests.is_empty() {
-                attempt += 1;
-                if attempt > 8 {
-                    bar.abandon();
-                    eprintln!(
-                        "forewarn customers import: {} items still unprocessed after 8 retries",
-                        requests.len()
-                    );
-                    return ExitCode::FAILURE;
-                }
-                tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
-            }
-        }
+    if let Err(e) = store.put_batch(&items, |n| bar.inc(n as u64)).await {
+        bar.abandon();
+        eprintln!("forewarn customers import: {e}");
+        return ExitCode::FAILURE;
     }
     bar.finish_with_message("written");
     println!("{} customers imported into {table}; {invalid} rejected", profiles.len());

@@ -413,3 +413,60 @@ impl Stack {
             .expect("seed a question");
     }
 }
+
+/// The SNS event AWS End User Messaging delivers for an inbound SMS from `phone`.
+pub fn inbound_sms(phone: &str, body: &str, id: &str) -> Value {
+    let message = serde_json::json!({"originationNumber": phone, "destinationNumber": "+18005550100",
+        "messageKeyword": "KEYWORD_123456789012", "messageBody": body, "inboundMessageId": id});
+    serde_json::json!({"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0",
+        "EventSubscriptionArn": "arn:aws:sns:eu-west-1:123456789012:inbound-sms:1",
+        "Sns": {"Type": "Notification", "MessageId": format!("sns-{id}"),
+            "TopicArn": "arn:aws:sns:eu-west-1:123456789012:inbound-sms", "Subject": null,
+            "Message": message.to_string(), "Timestamp": "2026-11-23T10:00:00.000Z",
+            "SignatureVersion": "1", "Signature": "x", "SigningCertUrl": "https://sns.example/cert",
+            "UnsubscribeUrl": "https://sns.example/unsub", "MessageAttributes": {}}}]})
+}
+
+/// One function process on the local stack, past its init.
+pub async fn function(name: &str) -> runtime::FunctionProcess {
+    let mut f = runtime::FunctionProcess::spawn(&runtime::binary(name), &stack().function_env()).await;
+    f.init_time(std::time::Duration::from_secs(20)).await;
+    f
+}
+
+/// A customer of a test's own: reachable on every channel (a phone with a push endpoint, an
+/// SMS number, an email address), no quiet hours and a desktop in use all day, so what the
+/// functions decide does not depend on when the test runs.
+pub struct TestCustomer {
+    pub id: String,
+    pub phone: String,
+    pub email: String,
+    pub endpoint: String,
+}
+
+impl TestCustomer {
+    /// Seeds the customer, with `patch`'s top-level fields replacing the defaults.
+    pub async fn seed(prefix: &str, patch: Value) -> TestCustomer {
+        let n = unique();
+        let c = TestCustomer {
+            id: format!("{prefix}-{n}"),
+            phone: format!("+35191{n:07}"),
+            email: format!("{prefix}{n}@example.com"),
+            endpoint: stack().push_endpoint(&format!("{prefix}-token-{n}")).await,
+        };
+        let mut profile = serde_json::json!({
+            "customer_id": c.id, "name": "Test", "locale": "en-GB", "time_zone": "Europe/Lisbon",
+            "contacts": {"email": c.email, "phone": c.phone},
+            "quiet_hours": {"start": "00:00", "end": "00:00"},
+            "devices": [
+                {"device_id": "phone", "kind": "phone", "platform": "ios", "push_endpoint": c.endpoint,
+                 "last_seen": "2026-11-20T08:00:00Z"},
+                {"device_id": "desk", "kind": "desktop", "platform": "web",
+                 "active_hours": ["Mon-Sun 00:00-12:00", "Mon-Sun 12:00-00:00"]}]});
+        for (k, v) in patch.as_object().into_iter().flatten() {
+            profile[k] = v.clone();
+        }
+        stack().seed(profile).await;
+        c
+    }
+}

@@ -3,45 +3,12 @@
 
 use std::time::Duration;
 
-use forewarn_e2e::runtime::{FunctionProcess, binary};
-use forewarn_e2e::{sample, stack, unique};
+use forewarn_e2e::runtime::binary;
+use forewarn_e2e::{TestCustomer, function, sample, stack, unique};
 use serde_json::{Value, json};
 
-async fn function(name: &str) -> FunctionProcess {
-    let mut f = FunctionProcess::spawn(&binary(name), &stack().function_env()).await;
-    f.init_time(Duration::from_secs(20)).await;
-    f
-}
-
-struct TestCustomer {
-    id: String,
-    phone: String,
-    email: String,
-    endpoint: String,
-}
-
-/// A customer reachable on every channel, with no quiet hours and a desktop in use all day,
-/// so what the functions decide does not depend on when the test runs.
 async fn customer(patch: Value) -> TestCustomer {
-    let n = unique();
-    let c = TestCustomer {
-        id: format!("e2e-{n}"),
-        phone: format!("+35191{n:07}"),
-        email: format!("c{n}@example.com"),
-        endpoint: stack().push_endpoint(&format!("token-{n}")).await,
-    };
-    let mut profile = json!({
-        "customer_id": c.id, "name": "Test", "locale": "en-GB", "time_zone": "Europe/Lisbon",
-        "contacts": {"email": c.email, "phone": c.phone},
-        "quiet_hours": {"start": "00:00", "end": "00:00"},
-        "devices": [
-            {"device_id": "phone", "kind": "phone", "platform": "ios", "push_endpoint": c.endpoint, "last_seen": "2026-11-20T08:00:00Z"},
-            {"device_id": "desk", "kind": "desktop", "platform": "web", "active_hours": ["Mon-Sun 00:00-12:00", "Mon-Sun 12:00-00:00"]}]});
-    for (k, v) in patch.as_object().unwrap() {
-        profile[k] = v.clone();
-    }
-    stack().seed(profile).await;
-    c
+    TestCustomer::seed("e2e", patch).await
 }
 
 /// A customer whose quiet hours run from an hour ago to three hours ahead, so normal and low

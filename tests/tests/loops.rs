@@ -5,56 +5,11 @@
 use std::time::Duration;
 
 use forewarn_core::conversation::{ReplyText, reply_text};
-use forewarn_e2e::runtime::{FunctionProcess, binary};
-use forewarn_e2e::{outcomes_for, sample, stack, unique};
+use forewarn_e2e::{TestCustomer, function, inbound_sms, outcomes_for, sample, stack, unique};
 use serde_json::{Value, json};
 
-async fn function(name: &str) -> FunctionProcess {
-    let mut f = FunctionProcess::spawn(&binary(name), &stack().function_env()).await;
-    f.init_time(Duration::from_secs(20)).await;
-    f
-}
-
-struct TestCustomer {
-    id: String,
-    phone: String,
-    email: String,
-    endpoint: String,
-}
-
-/// A customer reachable on every channel with no quiet hours, patched by `patch`.
 async fn customer(patch: Value) -> TestCustomer {
-    let n = unique();
-    let c = TestCustomer {
-        id: format!("loop-{n}"),
-        phone: format!("+35192{n:07}"),
-        email: format!("l{n}@example.com"),
-        endpoint: stack().push_endpoint(&format!("loop-token-{n}")).await,
-    };
-    let mut profile = json!({
-        "customer_id": c.id, "name": "Test", "locale": "en-GB", "time_zone": "Europe/Lisbon",
-        "contacts": {"email": c.email, "phone": c.phone},
-        "quiet_hours": {"start": "00:00", "end": "00:00"},
-        "devices": [{"device_id": "phone", "kind": "phone", "platform": "ios", "push_endpoint": c.endpoint,
-                     "last_seen": "2026-11-20T08:00:00Z"}]});
-    for (k, v) in patch.as_object().unwrap() {
-        profile[k] = v.clone();
-    }
-    stack().seed(profile).await;
-    c
-}
-
-/// The SNS event AWS End User Messaging delivers for an inbound SMS.
-fn inbound(from: &str, body: &str, id: &str) -> Value {
-    let message = json!({"originationNumber": from, "destinationNumber": "+18005550100",
-        "messageKeyword": "KEYWORD_123456789012", "messageBody": body, "inboundMessageId": id});
-    json!({"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0",
-        "EventSubscriptionArn": "arn:aws:sns:eu-west-1:123456789012:inbound-sms:1",
-        "Sns": {"Type": "Notification", "MessageId": format!("sns-{id}"),
-            "TopicArn": "arn:aws:sns:eu-west-1:123456789012:inbound-sms", "Subject": null,
-            "Message": message.to_string(), "Timestamp": "2026-11-23T10:00:00.000Z",
-            "SignatureVersion": "1", "Signature": "x", "SigningCertUrl": "https://sns.example/cert",
-            "UnsubscribeUrl": "https://sns.example/unsub", "MessageAttributes": {}}}]})
+    TestCustomer::seed("loop", patch).await
 }
 
 /// Outcome or business events of `detail_type` for a customer, waiting briefly for the queue.
@@ -102,7 +57,7 @@ async fn a_yes_reply_confirms_the_transaction_once_acknowledges_it_and_cancels_t
     let (_, request) = reminder_schedule(&c.id).await.expect("a reminder is scheduled");
 
     let r = reply
-        .invoke(inbound(&c.phone, " Yes! ", &format!("in-{}", c.id)))
+        .invoke(inbound_sms(&c.phone, " Yes! ", &format!("in-{}", c.id)))
         .await
         .ok();
     assert_eq!(r["outcome"], "confirmed", "{r}");
@@ -125,7 +80,7 @@ async fn a_yes_reply_confirms_the_transaction_once_acknowledges_it_and_cancels_t
     assert_eq!(sms[1], reply_text("en-GB", ReplyText::Confirmed));
 
     let again = reply
-        .invoke(inbound(&c.phone, "YES", &format!("in2-{}", c.id)))
+        .invoke(inbound_sms(&c.phone, "YES", &format!("in2-{}", c.id)))
         .await
         .ok();
     assert_eq!(
@@ -156,7 +111,7 @@ async fn a_no_reply_disputes_the_transaction() {
         .await
         .ok();
     let r = reply
-        .invoke(inbound(&c.phone, "não", &format!("in-{}", c.id)))
+        .invoke(inbound_sms(&c.phone, "não", &format!("in-{}", c.id)))
         .await
         .ok();
     assert_eq!(r["outcome"], "disputed", "{r}");
@@ -180,7 +135,7 @@ async fn a_reply_from_another_number_or_after_expiry_gives_no_event() {
         .ok();
     let stranger = format!("+35193{:07}", unique());
     let r = reply
-        .invoke(inbound(&stranger, "YES", &format!("in-s-{}", c.id)))
+        .invoke(inbound_sms(&stranger, "YES", &format!("in-s-{}", c.id)))
         .await
         .ok();
     assert_eq!(r["outcome"], "unknown_sender", "{r}");
@@ -194,7 +149,7 @@ async fn a_reply_from_another_number_or_after_expiry_gives_no_event() {
     let asked = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(25);
     stack().seed_question(&old.id, &old.phone, "tx-old", asked).await;
     let r = reply
-        .invoke(inbound(&old.phone, "yes", &format!("in-o-{}", old.id)))
+        .invoke(inbound_sms(&old.phone, "yes", &format!("in-o-{}", old.id)))
         .await
         .ok();
     assert_eq!(r["outcome"], "expired", "{r}");
@@ -220,12 +175,12 @@ async fn stop_is_confirmed_once_and_stops_later_sms() {
     let reply = function("reply").await;
     let fraud = function("suspicious-transaction").await;
     let r = reply
-        .invoke(inbound(&c.phone, "STOP", &format!("in-{}", c.id)))
+        .invoke(inbound_sms(&c.phone, "STOP", &format!("in-{}", c.id)))
         .await
         .ok();
     assert_eq!(r["outcome"], "opted_out", "{r}");
     let r = reply
-        .invoke(inbound(&c.phone, "stop", &format!("in2-{}", c.id)))
+        .invoke(inbound_sms(&c.phone, "stop", &format!("in2-{}", c.id)))
         .await
         .ok();
     assert_eq!(r["sent"], 0, "confirmed once: {r}");

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, PutRequest, TransactWriteItem, Update, WriteRequest};
 use forewarn_core::customer::{Channel, CustomerProfile, DeviceProfile, PhoneNumber, UnusableContact};
 use forewarn_core::loops::{DeviceActivity, PhoneBook, Question};
 use forewarn_core::policy::DeliveryStatus;
@@ -109,6 +109,73 @@ impl DynamoStore {
             ]));
         }
         items
+    }
+
+    /// Writes items with `BatchWriteItem`, 25 a call, re-sending unprocessed items with backoff;
+    /// `progress` hears how many were written.
+    pub async fn put_batch(&self, items: &[Item], progress: impl Fn(usize)) -> Result<(), PortError> {
+        for chunk in items.chunks(25) {
+            let mut requests: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|i| {
+                    let put = PutRequest::builder()
+                        .set_item(Some(i.clone()))
+                        .build()
+                        .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+                    Ok(WriteRequest::builder().put_request(put).build())
+                })
+                .collect::<Result<_, PortError>>()?;
+            for attempt in 0..=8u32 {
+                let n = requests.len();
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, requests)
+                    .send()
+                    .await
+                    .map_err(|e| port_error("dynamodb", e))?;
+                requests = out
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&self.table))
+                    .unwrap_or_default();
+                progress(n - requests.len());
+                if requests.is_empty() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+            }
+            if !requests.is_empty() {
+                return Err(PortError::retryable(
+                    "dynamodb",
+                    format!("{} items still unprocessed after 8 retries", requests.len()),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every item of a partition, following pages.
+    async fn partition(&self, pk: String) -> Result<Vec<Item>, PortError> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk")
+                .expression_attribute_values(":pk", s(&pk))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| port_error("dynamodb", e))?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(items),
+            }
+        }
     }
 
     pub fn client(&self) -> &Client {
@@ -272,26 +339,7 @@ impl DynamoStore {
 
 impl Store for DynamoStore {
     async fn load(&self, customer_id: &Id, event_id: &Id) -> Result<Partition, PortError> {
-        let mut items = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk")
-                .expression_attribute_values(":pk", s(customer_pk(customer_id)))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| port_error("dynamodb", e))?;
-            items.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => break,
-            }
-        }
+        let items = self.partition(customer_pk(customer_id)).await?;
         self.parse(items, event_id)
     }
 
@@ -440,18 +488,8 @@ impl Store for DynamoStore {
     }
 
     async fn phone_book(&self, phone: &PhoneNumber) -> Result<PhoneBook, PortError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("PK = :pk")
-            .expression_attribute_values(":pk", s(phone_pk(phone.e164())))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| port_error("dynamodb", e))?;
         let mut book = PhoneBook::default();
-        for item in out.items.unwrap_or_default() {
+        for item in self.partition(phone_pk(phone.e164())).await? {
             let sk = get_s(&item, "SK").unwrap_or_default();
             if sk.starts_with("CUSTOMER#") {
                 let id = get_s(&item, "customer_id").ok_or_else(|| corrupt("phone link", "no customer_id"))?;

@@ -1,0 +1,144 @@
+//! Privacy, end to end: every sample event through its function, a reply, a reminder, email
+//! feedback and activity, then every log line and every event forewarn put on the bus is
+//! searched for the customer's phone number, email address, push endpoint and the text of
+//! every message the providers received.
+
+use std::time::Duration;
+
+use forewarn_e2e::runtime::{FunctionProcess, binary};
+use forewarn_e2e::{TestCustomer, inbound_sms, outcomes_for, root, sample, stack};
+use serde_json::{Value, json};
+
+/// The function that handles a sample, by its detail type.
+fn function_for(detail_type: &str) -> Option<&'static str> {
+    Some(match detail_type {
+        "LowBalance" => "low-balance",
+        "FlightDelayed" => "flight-delay",
+        "ApplicationIncomplete" => "incomplete-application",
+        "SuspiciousTransaction" => "suspicious-transaction",
+        "BalanceRestored" | "ApplicationCompleted" | "TransactionConfirmed" | "TransactionDisputed" => "resolve",
+        "CustomerActivity" => "activity",
+        _ => return None,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_log_line_or_bus_event_of_a_full_run_holds_an_address_or_a_message_body() {
+    let c = TestCustomer::seed("priv", json!({"name": "Zélia", "locale": "pt-PT"})).await;
+    let (id, phone, email, endpoint) = (c.id.clone(), c.phone.clone(), c.email.clone(), c.endpoint.clone());
+
+    let names = [
+        "low-balance",
+        "flight-delay",
+        "incomplete-application",
+        "suspicious-transaction",
+        "resolve",
+        "activity",
+        "dispatch",
+        "reply",
+        "feedback",
+    ];
+    let mut procs = Vec::new();
+    for name in names {
+        let mut f = FunctionProcess::spawn(&binary(name), &stack().function_env()).await;
+        f.init_time(Duration::from_secs(20)).await;
+        procs.push((name, f));
+    }
+    let call = |name: &str| &procs.iter().find(|(n, _)| *n == name).unwrap().1;
+
+    let later = |h: i64| (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(h)).to_string();
+    let mut files: Vec<_> = std::fs::read_dir(root().join("events"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    for (i, path) in files.iter().enumerate() {
+        let file = path.file_name().unwrap().to_str().unwrap();
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let Some(detail_type) = v.as_object().and_then(|o| o["detail-type"].as_str()) else {
+            continue; // arrays of activity are covered by customer-activity.json
+        };
+        let Some(function) = function_for(detail_type) else {
+            continue;
+        };
+        let mut e = sample(file, &format!("p{i}-{id}"), &id);
+        if let Some(f) = e["detail"].get_mut("flight") {
+            f["scheduled_departure"] = json!(later(3));
+            f["estimated_departure"] = json!(later(5));
+        }
+        if e["detail"].get("expires_at").is_some() {
+            e["detail"]["expires_at"] = json!(later(240));
+        }
+        if let Some(p) = e["detail"].get_mut("upcoming_payment") {
+            p["due_at"] = json!(later(120));
+        }
+        if e["detail"].get("at").is_some() {
+            e["detail"]["at"] = json!(jiff::Timestamp::now().to_string());
+        }
+        // Bad input is part of a full run too: every outcome, even an error, is checked.
+        let _ = call(function).invoke(e).await;
+    }
+    let reminder = stack()
+        .schedules()
+        .await
+        .into_iter()
+        .find(|(_, _, input)| input.contains(&id) && input.contains("#reminder"))
+        .map(|(_, _, input)| serde_json::from_str::<Value>(&input).unwrap())
+        .expect("a reminder schedule");
+    call("dispatch").invoke(reminder).await.ok();
+    // An answer in words is not understood; then a plain SIM answers the question.
+    for (body, n) in [("Sim, fui eu", 1), ("sim", 2)] {
+        call("reply")
+            .invoke(inbound_sms(&phone, body, &format!("in{n}-{id}")))
+            .await
+            .ok();
+    }
+    if let Some(m) = stack()
+        .deliveries(&id)
+        .await
+        .into_iter()
+        .find(|d| d.record.channel == forewarn_core::customer::Channel::Email)
+        .and_then(|d| d.provider_message_id)
+    {
+        let bounce = json!({"version": "0", "id": format!("ses-{id}"), "detail-type": "Email Bounced", "source": "aws.ses",
+            "account": "123456789012", "time": jiff::Timestamp::now().to_string(), "region": "eu-west-1", "resources": [],
+            "detail": {"eventType": "Bounce", "mail": {"messageId": m, "destination": [email], "tags": {"fw-customer": [id]}},
+                "bounce": {"bounceType": "Permanent", "bounceSubType": "General", "bouncedRecipients": [{"emailAddress": email}]}}});
+        call("feedback").invoke(bounce).await.ok();
+    }
+
+    let mut secrets = vec![phone.clone(), email.clone(), endpoint.clone(), phone[1..].to_owned()];
+    secrets.extend(stack().sms_to(&phone).await);
+    for p in stack().pushes_to(&endpoint).await {
+        secrets.push(p["default"].as_str().unwrap_or_default().to_owned());
+    }
+    for (subject, _) in stack().emails_to(&email).await {
+        secrets.push(subject);
+    }
+    secrets.retain(|s| s.chars().count() >= 8);
+    assert!(secrets.len() >= 8, "the run sent messages of every kind: {secrets:?}");
+
+    let mut events = Vec::new();
+    for _ in 0..30 {
+        events = outcomes_for(&id).await;
+        if events.len() >= 10 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        events.len() >= 10,
+        "the run put its outcome events on the bus: {events:?}"
+    );
+    let bus = serde_json::to_string(&events).unwrap();
+    let logs: String = procs.iter().map(|(_, f)| f.logs()).collect();
+    assert!(logs.lines().count() >= 20, "the functions logged: {logs}");
+    for secret in &secrets {
+        assert!(!logs.contains(secret.as_str()), "{secret:?} is in the logs:\n{logs}");
+        assert!(
+            !bus.contains(secret.as_str()),
+            "{secret:?} is in an event on the bus:\n{bus}"
+        );
+    }
+}
