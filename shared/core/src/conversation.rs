@@ -5,7 +5,6 @@ use serde::Serialize;
 
 use crate::customer::PhoneNumber;
 use crate::events::EventError;
-use crate::types::truncate;
 
 /// What an inbound SMS says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -30,10 +29,19 @@ impl Intent {
     }
 }
 
-/// Reads an answer in English, Portuguese or Spanish, in any case, ignoring surrounding
-/// whitespace, punctuation and symbols; anything else, extra words included, is `Other`.
+/// Longest accepted answer, in bytes, once trimmed ("unsubscribe"); longer bodies are not read further.
+const MAX_ANSWER_BYTES: usize = 16;
+
+/// Reads an answer: YES / Y / SIM / SÍ / SI, NO / N / NÃO / NAO, STOP / UNSUBSCRIBE / PARAR / PARE and
+/// HELP / AJUDA / AYUDA, in any case, ignoring surrounding whitespace, punctuation and symbols. Anything else, extra
+/// words included ("yes it was me"), is `Other`.
 pub fn parse_intent(body: &str) -> Intent {
-    let word = body.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    let word = body.trim_matches(|c: char| !c.is_alphanumeric());
+    if word.len() > MAX_ANSWER_BYTES {
+        return Intent::Other;
+    }
+    // Phones may send accents decomposed (NFD): "na\u{303}o".
+    let word = word.to_lowercase().replace("a\u{303}", "ã").replace("i\u{301}", "í");
     match word.as_str() {
         "yes" | "y" | "sim" | "sí" | "si" => Intent::Yes,
         "no" | "n" | "não" | "nao" => Intent::No,
@@ -43,21 +51,32 @@ pub fn parse_intent(body: &str) -> Intent {
     }
 }
 
-/// Longest body kept (ten concatenated segments).
+/// Longest body kept, in characters (ten concatenated segments).
 const MAX_BODY_CHARS: usize = 1600;
+/// Longest message id accepted, in characters.
+const MAX_ID_CHARS: usize = 200;
+
+/// The first `max` characters of `s`.
+fn first_chars(s: &str, max: usize) -> &str {
+    s.char_indices().nth(max).and_then(|(i, _)| s.get(..i)).unwrap_or(s)
+}
 
 /// An inbound SMS as AWS End User Messaging publishes it to SNS.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InboundSms {
+    /// `originationNumber`: the customer.
     pub from: PhoneNumber,
+    /// `destinationNumber`: our number, as given.
     pub to: String,
+    /// `messageBody`, at most 1,600 characters.
     pub body: String,
     pub inbound_message_id: String,
+    /// The id of our message this answers, when End User Messaging knows it.
     pub previous_published_message_id: Option<String>,
     pub intent: Intent,
 }
 
-/// Parses the SNS `Message` JSON of an inbound SMS, naming the field of the first fault.
+/// Parses the SNS `Message` JSON of an inbound SMS; an error names the faulty field (`$` for the whole message).
 pub fn parse_inbound_sms(json: &str) -> Result<InboundSms, EventError> {
     let v: serde_json::Value =
         serde_json::from_str(json).map_err(|e| EventError::new("$", format!("not valid JSON: {e}")))?;
@@ -81,13 +100,14 @@ pub fn parse_inbound_sms(json: &str) -> Result<InboundSms, EventError> {
     let to = required("destinationNumber")?.to_owned();
     let body = text("messageBody")?.ok_or_else(|| EventError::new("messageBody", "missing"))?;
     let id = required("inboundMessageId")?;
-    if id.chars().count() > 200 {
+    if id.chars().count() > MAX_ID_CHARS {
         return Err(EventError::new("inboundMessageId", "longer than 200 characters"));
     }
+    // An over-long thread id cannot be one of ours: the reply is then matched by its sender alone.
     let previous = text("previousPublishedMessageId")?
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| truncate(s, 200).into_owned());
-    let body = truncate(body, MAX_BODY_CHARS).into_owned();
+        .filter(|s| !s.trim().is_empty() && s.chars().count() <= MAX_ID_CHARS)
+        .map(str::to_owned);
+    let body = first_chars(body, MAX_BODY_CHARS).to_owned();
     Ok(InboundSms {
         from,
         to,
@@ -112,6 +132,7 @@ pub enum ReplyText {
 }
 
 impl ReplyText {
+    /// Every text, for tests and tools.
     pub const ALL: [ReplyText; 8] = [
         ReplyText::Confirmed,
         ReplyText::Disputed,
@@ -163,7 +184,7 @@ pub fn reply_text(locale: &str, text: ReplyText) -> &'static str {
     }
 }
 
-/// What starts an escalation reminder.
+/// What starts an escalation reminder: "Reminder: " or "Lembrete: ".
 pub fn reminder_prefix(locale: &str) -> &'static str {
     if locale.to_ascii_lowercase().starts_with("pt") {
         "Lembrete: "
@@ -176,7 +197,27 @@ pub fn reminder_prefix(locale: &str) -> &'static str {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
+
+    /// Every form `parse_intent` accepts, with its intent.
+    const ACCEPTED: [(&str, Intent); 16] = [
+        ("yes", Intent::Yes),
+        ("y", Intent::Yes),
+        ("sim", Intent::Yes),
+        ("sí", Intent::Yes),
+        ("si", Intent::Yes),
+        ("no", Intent::No),
+        ("n", Intent::No),
+        ("não", Intent::No),
+        ("nao", Intent::No),
+        ("stop", Intent::Stop),
+        ("unsubscribe", Intent::Stop),
+        ("parar", Intent::Stop),
+        ("pare", Intent::Stop),
+        ("help", Intent::Help),
+        ("ajuda", Intent::Help),
+        ("ayuda", Intent::Help),
+    ];
 
     #[test]
     fn every_accepted_form_is_read_in_any_case_with_punctuation_around() {
@@ -188,81 +229,229 @@ mod tests {
             ("Sí", Intent::Yes),
             ("SI", Intent::Yes),
             ("¡sí!", Intent::Yes),
+            ("\"yes\" 👍", Intent::Yes),
+            ("si\u{301}", Intent::Yes),
             ("não", Intent::No),
             ("NÃO", Intent::No),
             ("NAO", Intent::No),
+            ("na\u{303}o", Intent::No),
             ("n", Intent::No),
             ("no!!!", Intent::No),
             ("Stop", Intent::Stop),
             ("unsubscribe", Intent::Stop),
             ("PARAR", Intent::Stop),
+            ("Pare.", Intent::Stop),
             ("help?", Intent::Help),
             ("ajuda", Intent::Help),
-            ("AYUDA", Intent::Help),
-            ("yes it was me", Intent::Other),
-            ("", Intent::Other),
-            ("   ", Intent::Other),
-            ("yess", Intent::Other),
-            ("🙂", Intent::Other),
-            ("\"yes\" 👍", Intent::Yes),
+            ("¿AYUDA?", Intent::Help),
         ];
         for (body, want) in cases {
             assert_eq!(parse_intent(body), want, "{body:?}");
         }
     }
 
-    fn message(patch: serde_json::Value) -> String {
-        let mut m = json!({"originationNumber": "+351912345678", "destinationNumber": "+18005550100",
-            "messageKeyword": "KEYWORD_1", "messageBody": "Yes", "inboundMessageId": "in-1",
-            "previousPublishedMessageId": "out-1"});
-        for (k, v) in patch.as_object().unwrap() {
-            m[k] = v.clone();
+    #[test]
+    fn anything_but_a_lone_answer_is_other() {
+        for body in [
+            "yes it was me",
+            "",
+            "   ",
+            "yess",
+            "🙂",
+            "y.e.s",
+            "no way",
+            "yes1",
+            "stopall",
+            "cancel",
+            "start",
+            "sim não",
+        ] {
+            assert_eq!(parse_intent(body), Intent::Other, "{body:?}");
         }
+    }
+
+    #[test]
+    fn intents_are_named_in_snake_case() {
+        for (intent, name) in [
+            (Intent::Yes, "yes"),
+            (Intent::No, "no"),
+            (Intent::Stop, "stop"),
+            (Intent::Help, "help"),
+            (Intent::Other, "other"),
+        ] {
+            assert_eq!(intent.as_str(), name);
+            assert_eq!(serde_json::to_value(intent).unwrap(), json!(name));
+        }
+    }
+
+    fn message() -> Value {
+        json!({"originationNumber": "+351912345678", "destinationNumber": "+18005550100",
+            "messageKeyword": "KEYWORD_123456789012", "messageBody": "Yes",
+            "inboundMessageId": "cae173d2-66b9-564c-8309-21f858e9fb84",
+            "previousPublishedMessageId": "wJ0APMVa-8oa9fFl8XwNTpVVzCI"})
+    }
+
+    fn with(field: &str, value: Value) -> String {
+        let mut m = message();
+        m[field] = value;
+        m.to_string()
+    }
+
+    fn without(field: &str) -> String {
+        let mut m = message();
+        m.as_object_mut().map(|o| o.remove(field));
         m.to_string()
     }
 
     #[test]
     fn an_inbound_sms_is_read_with_its_thread_and_intent() {
-        let sms = parse_inbound_sms(&message(json!({}))).unwrap();
+        let sms = parse_inbound_sms(&message().to_string()).unwrap();
         assert_eq!(sms.from.e164(), "+351912345678");
+        assert_eq!(sms.to, "+18005550100");
+        assert_eq!(sms.body, "Yes");
         assert_eq!(sms.intent, Intent::Yes);
-        assert_eq!(sms.previous_published_message_id.as_deref(), Some("out-1"));
-        let sms = parse_inbound_sms(&message(json!({"previousPublishedMessageId": ""}))).unwrap();
-        assert_eq!(sms.previous_published_message_id, None);
+        assert_eq!(sms.inbound_message_id, "cae173d2-66b9-564c-8309-21f858e9fb84");
+        assert_eq!(
+            sms.previous_published_message_id.as_deref(),
+            Some("wJ0APMVa-8oa9fFl8XwNTpVVzCI")
+        );
+    }
+
+    #[test]
+    fn an_empty_or_absent_thread_id_is_none() {
+        for json in [
+            with("previousPublishedMessageId", json!("")),
+            with("previousPublishedMessageId", Value::Null),
+            without("previousPublishedMessageId"),
+        ] {
+            assert_eq!(
+                parse_inbound_sms(&json).unwrap().previous_published_message_id,
+                None,
+                "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_empty_body_is_other_and_a_long_one_is_cut_to_1600_characters() {
+        let sms = parse_inbound_sms(&with("messageBody", json!(""))).unwrap();
+        assert_eq!((sms.body.as_str(), sms.intent), ("", Intent::Other));
+        let sms = parse_inbound_sms(&with("messageBody", json!("é".repeat(2000)))).unwrap();
+        assert_eq!(sms.body, "é".repeat(1600));
     }
 
     #[test]
     fn a_faulty_inbound_sms_names_the_field() {
         let cases = [
-            (json!({"originationNumber": "12"}), "originationNumber"),
-            (json!({"originationNumber": null}), "originationNumber"),
-            (json!({"destinationNumber": ""}), "destinationNumber"),
-            (json!({"messageBody": null}), "messageBody"),
-            (json!({"messageBody": 5}), "messageBody"),
-            (json!({"inboundMessageId": "x".repeat(201)}), "inboundMessageId"),
+            (without("originationNumber"), "originationNumber", "missing"),
+            (
+                with("originationNumber", json!("912345678")),
+                "originationNumber",
+                "not a phone number in E.164 form",
+            ),
+            (
+                with("originationNumber", json!("+12")),
+                "originationNumber",
+                "not a phone number in E.164 form",
+            ),
+            (
+                with("originationNumber", json!(351912345678u64)),
+                "originationNumber",
+                "must be a string",
+            ),
+            (without("destinationNumber"), "destinationNumber", "missing"),
+            (with("destinationNumber", json!("")), "destinationNumber", "missing"),
+            (without("messageBody"), "messageBody", "missing"),
+            (with("messageBody", Value::Null), "messageBody", "missing"),
+            (with("messageBody", json!(5)), "messageBody", "must be a string"),
+            (without("inboundMessageId"), "inboundMessageId", "missing"),
+            (with("inboundMessageId", json!("")), "inboundMessageId", "missing"),
+            (
+                with("inboundMessageId", json!("x".repeat(201))),
+                "inboundMessageId",
+                "longer than 200 characters",
+            ),
+            ("[1]".to_owned(), "$", "an inbound SMS must be a JSON object"),
+            ("\"yes\"".to_owned(), "$", "an inbound SMS must be a JSON object"),
         ];
-        for (patch, field) in cases {
-            assert_eq!(
-                parse_inbound_sms(&message(patch.clone())).unwrap_err().path,
-                field,
-                "{patch}"
-            );
+        for (json, path, reason) in cases {
+            let err = parse_inbound_sms(&json).unwrap_err();
+            assert_eq!((err.path.as_str(), err.reason.as_str()), (path, reason), "{json}");
         }
-        assert_eq!(parse_inbound_sms("[1]").unwrap_err().path, "$");
-        assert_eq!(parse_inbound_sms("{").unwrap_err().path, "$");
+        let err = parse_inbound_sms("{").unwrap_err();
+        assert_eq!(err.path, "$");
+        assert!(err.reason.starts_with("not valid JSON"), "{}", err.reason);
+    }
+
+    /// GSM 03.38 basic character set: each counts as one of an SMS's 160.
+    const GSM7: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?\
+        ¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+
+    #[test]
+    fn every_text_is_one_short_sms_in_both_languages() {
+        for t in ReplyText::ALL {
+            let en = reply_text("en", t);
+            assert!(!en.is_empty() && en.chars().count() <= 160, "{t:?}: {en}");
+            assert!(en.chars().all(|c| GSM7.contains(c)), "{t:?} is not GSM-7: {en}");
+            let pt = reply_text("pt", t);
+            assert!(!pt.is_empty() && pt.chars().count() <= 160, "{t:?}: {pt}");
+        }
     }
 
     #[test]
-    fn every_answer_text_is_short_in_both_languages() {
+    fn any_pt_locale_is_portuguese_and_the_rest_english() {
         for t in ReplyText::ALL {
-            for locale in ["en", "en-GB", "pt-PT", "pt-BR"] {
-                let s = reply_text(locale, t);
-                assert!(!s.is_empty() && s.chars().count() <= 160, "{t:?} {locale}: {s}");
+            for locale in ["pt", "pt-PT", "pt-BR", "pt_BR", "PT-br"] {
+                assert_eq!(reply_text(locale, t), reply_text("pt", t), "{locale}");
             }
-            assert_eq!(reply_text("pt-BR", t), reply_text("pt-PT", t));
-            assert_ne!(reply_text("en", t), reply_text("pt", t));
+            for locale in ["en", "en-GB", "es", "", "fr-PT"] {
+                assert_eq!(reply_text(locale, t), reply_text("en", t), "{locale}");
+            }
+            assert_ne!(reply_text("pt-BR", t), reply_text("en", t));
+        }
+        assert_eq!(reminder_prefix("pt-BR"), "Lembrete: ");
+        assert_eq!(reminder_prefix("en-US"), "Reminder: ");
+        assert_eq!(reminder_prefix(""), "Reminder: ");
+    }
+
+    #[test]
+    fn every_keyword_a_text_mentions_is_understood() {
+        let asks_for = |text: &str| -> Vec<String> {
+            text.split(|c: char| !c.is_alphanumeric())
+                .filter(|w| w.chars().count() >= 2 && w.chars().all(char::is_uppercase) && *w != "SMS")
+                .map(str::to_owned)
+                .collect()
+        };
+        let mut seen = Vec::new();
+        for t in ReplyText::ALL {
+            for locale in ["en", "pt"] {
+                for word in asks_for(reply_text(locale, t)) {
+                    assert_ne!(parse_intent(&word), Intent::Other, "{t:?} {locale}: {word}");
+                    seen.push(word);
+                }
+            }
+        }
+        for word in ["YES", "NO", "STOP", "HELP", "SIM", "NÃO", "AJUDA"] {
+            assert!(seen.iter().any(|w| w == word), "no text asks for {word}");
         }
     }
+
+    /// Case changed character by character.
+    fn recase(word: &str, upper: &[bool]) -> String {
+        word.chars()
+            .zip(upper.iter().chain(std::iter::repeat(&false)))
+            .map(|(c, up)| {
+                if *up {
+                    c.to_uppercase().collect::<String>()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    }
+
+    /// Whitespace, punctuation and symbols, ASCII or not.
+    const NOISE: &str = "[\\s\\p{P}\\p{S}&&[^\\p{Alphabetic}\\p{N}]]{0,4}";
 
     proptest! {
         #[test]
@@ -272,14 +461,48 @@ mod tests {
         }
 
         #[test]
-        fn surrounding_noise_and_case_keep_an_answer(
-            word in prop::sample::select(vec!["yes", "y", "sim", "sí", "no", "não", "nao", "stop", "parar", "help"]),
-            before in "[ .!?¡¿,;:'\"\\t-]{0,4}", after in "[ .!?,;:'\"\\t-]{0,4}", upper in any::<bool>()
+        fn any_json_ish_message_is_parsed_without_panicking(
+            fields in prop::collection::vec(
+                (
+                    prop::sample::select(vec!["originationNumber", "destinationNumber", "messageBody",
+                        "inboundMessageId", "previousPublishedMessageId", "x"]),
+                    prop_oneof![
+                        any::<String>().prop_map(Value::from),
+                        "\\+[0-9]{0,16}".prop_map(Value::from),
+                        any::<i64>().prop_map(Value::from),
+                        Just(Value::Null),
+                        Just(json!([])),
+                        Just(json!({})),
+                    ],
+                ),
+                0..8,
+            ),
+            cut in any::<prop::sample::Index>(),
         ) {
-            let want = parse_intent(word);
-            let w = if upper { word.to_uppercase() } else { word.to_owned() };
-            prop_assert_eq!(parse_intent(&format!("{before}{w}{after}")), want);
-            prop_assert_ne!(want, Intent::Other);
+            let mut m = message();
+            for (k, v) in fields {
+                m[k] = v;
+            }
+            let json = m.to_string();
+            let _ = parse_inbound_sms(&json);
+            let at = cut.index(json.len() + 1);
+            if let Some(prefix) = json.get(..at) {
+                let _ = parse_inbound_sms(prefix);
+            }
+        }
+
+        #[test]
+        fn noise_around_an_accepted_form_keeps_its_intent(
+            (word, want) in prop::sample::select(ACCEPTED.to_vec()), before in NOISE, after in NOISE,
+        ) {
+            prop_assert_eq!(parse_intent(&format!("{before}{word}{after}")), want);
+        }
+
+        #[test]
+        fn case_changes_keep_an_accepted_forms_intent(
+            (word, want) in prop::sample::select(ACCEPTED.to_vec()), upper in prop::collection::vec(any::<bool>(), 11),
+        ) {
+            prop_assert_eq!(parse_intent(&recase(word, &upper)), want);
         }
     }
 }

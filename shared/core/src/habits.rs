@@ -23,14 +23,14 @@ const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Habits {
-    /// Decayed session counts per local hour of the week: index = weekday (Monday = 0) * 24 + hour.
+    /// Decayed session counts per local hour of the week: index = weekday (Monday = 0) * 24 + hour. 168 entries.
     pub weights: Vec<f64>,
-    /// Sessions ever recorded (not decayed).
+    /// Sessions ever recorded (not decayed), for the reasons text.
     pub sessions: u32,
     /// The instant `weights` are decayed to (the newest session recorded).
     #[schemars(with = "String")]
     pub updated_at: Timestamp,
-    /// Ids of the most recent events recorded, so a redelivered event counts once.
+    /// Ids of the newest events recorded (at most 32), so a redelivered event counts once.
     #[serde(default)]
     pub recent: Vec<String>,
 }
@@ -46,6 +46,7 @@ fn decay(from: Timestamp, to: Timestamp) -> f64 {
 }
 
 impl Habits {
+    /// No sessions yet, decayed to `at`.
     pub fn new(at: Timestamp) -> Habits {
         Habits {
             weights: vec![0.0; HOURS_PER_WEEK],
@@ -55,13 +56,15 @@ impl Habits {
         }
     }
 
-    /// Records one session at `at`, seen at `local` in the customer's zone; false (and no
-    /// change) when `event_id` was already recorded.
+    /// Records one session at `at`, whose local time in the customer's zone is `local`; false (and no change) when
+    /// `event_id` was already recorded. A newer session decays the existing weights to `at`; an older one is added
+    /// with the weight it has by `updated_at`.
     pub fn record(&mut self, event_id: &str, local: DateTime, at: Timestamp) -> bool {
         if self.recent.iter().any(|r| r == event_id) {
             return false;
         }
-        if self.weights.len() != HOURS_PER_WEEK {
+        if self.check().is_err() {
+            // A damaged histogram is no basis to learn from: start again.
             self.weights = vec![0.0; HOURS_PER_WEEK];
         }
         let weight = if at > self.updated_at {
@@ -72,21 +75,24 @@ impl Habits {
         } else {
             decay(at, self.updated_at)
         };
-        let slot = local.weekday().to_monday_zero_offset() as usize * 24 + local.hour() as usize;
-        self.weights[slot] += weight;
+        let slot = usize::from(local.weekday().to_monday_zero_offset().unsigned_abs()) * 24
+            + usize::from(local.hour().unsigned_abs());
+        if let Some(w) = self.weights.get_mut(slot) {
+            *w += weight;
+        }
         self.sessions = self.sessions.saturating_add(1);
         self.recent.push(event_id.to_owned());
-        if self.recent.len() > RECENT_EVENTS {
-            self.recent.remove(0);
-        }
+        let excess = self.recent.len().saturating_sub(RECENT_EVENTS);
+        self.recent.drain(..excess);
         true
     }
 
+    /// Total decayed weight.
     pub fn total(&self) -> f64 {
         self.weights.iter().sum()
     }
 
-    /// Checks a stored or imported value.
+    /// Checks a stored or imported value: 168 entries, every weight finite and >= 0.
     pub fn check(&self) -> Result<(), String> {
         if self.weights.len() != HOURS_PER_WEEK {
             return Err(format!(
@@ -100,14 +106,20 @@ impl Habits {
         }
     }
 
-    /// The usual windows, or `None` until there is the weight of `MIN_SESSIONS` sessions.
+    /// The weight from which an hour is usual.
+    fn usual_bar(&self) -> f64 {
+        let heaviest = self.weights.iter().copied().fold(0.0, f64::max);
+        USUAL_MIN_WEIGHT.max(USUAL_SHARE * heaviest)
+    }
+
+    /// The usual windows, or `None` until there is the weight of `MIN_SESSIONS` sessions (or `check` fails). Runs of
+    /// usual hours within a day become windows; the same run on several days becomes one window with a day mask.
     pub fn windows(&self) -> Option<Vec<ActiveWindow>> {
         if self.check().is_err() || self.total() < MIN_SESSIONS {
             return None;
         }
-        let heaviest = self.weights.iter().copied().fold(0.0, f64::max);
-        let bar = USUAL_MIN_WEIGHT.max(USUAL_SHARE * heaviest);
-        let usual = |day: usize, hour: usize| self.weights[day * 24 + hour] >= bar;
+        let bar = self.usual_bar();
+        let usual = |day: usize, hour: usize| self.weights.get(day * 24 + hour).is_some_and(|w| *w >= bar);
         // Runs of usual hours per day, as (start hour, end hour exclusive).
         let runs: Vec<Vec<(usize, usize)>> = (0..7)
             .map(|day| {
@@ -137,7 +149,13 @@ impl Habits {
             }
         }
         windows.sort_by_key(|&(mask, start, _)| (mask.trailing_zeros(), start));
-        let hour = |h: usize| Time::new((h % 24) as i8, 0, 0, 0).unwrap_or(Time::midnight());
+        // A run to midnight ends at 00:00, which `ActiveWindow::contains` reads as "until midnight".
+        let hour = |h: usize| {
+            i8::try_from(h % 24)
+                .ok()
+                .and_then(|h| Time::new(h, 0, 0, 0).ok())
+                .unwrap_or(Time::midnight())
+        };
         Some(
             windows
                 .into_iter()
@@ -160,7 +178,7 @@ impl Habits {
 
 /// `Mon-Fri`, `Sat`, or `Mon, Wed, Sat`.
 fn day_names(mask: u8) -> String {
-    let days: Vec<usize> = (0..7).filter(|d| mask & (1 << d) != 0).collect();
+    let days: Vec<usize> = (0..DAYS.len()).filter(|d| mask & (1 << d) != 0).collect();
     match days.as_slice() {
         [one] => DAYS[*one].to_owned(),
         [first, .., last] if last - first + 1 == days.len() => format!("{}-{}", DAYS[*first], DAYS[*last]),
@@ -172,12 +190,21 @@ fn day_names(mask: u8) -> String {
 mod tests {
     use super::*;
     use jiff::ToSpan;
-    use jiff::civil::date;
+    use jiff::civil::{Date, date};
     use proptest::prelude::*;
 
-    /// Records a session at a UTC civil time (the customer's zone is UTC here).
+    fn time(h: i8, m: i8) -> Time {
+        Time::new(h, m, 0, 0).unwrap()
+    }
+
+    /// Records a session at a civil time, the customer's zone being UTC.
     fn at(h: &mut Habits, id: &str, dt: DateTime) -> bool {
         h.record(id, dt, dt.to_zoned(jiff::tz::TimeZone::UTC).unwrap().timestamp())
+    }
+
+    /// Monday 2 November 2026.
+    fn monday() -> Date {
+        date(2026, 11, 2)
     }
 
     /// 30 sessions Mon–Fri at 19:xx, 20:xx and 21:xx over two weeks.
@@ -187,7 +214,7 @@ mod tests {
         for week in 0..2 {
             for day in 0..5 {
                 for hour in [19, 20, 21] {
-                    let d = date(2026, 11, 2) + (week * 7 + day).days();
+                    let d = monday() + (week * 7 + day).days();
                     assert!(at(&mut h, &format!("e{n}"), d.at(hour, 15, 0, 0)));
                     n += 1;
                 }
@@ -196,118 +223,235 @@ mod tests {
         h
     }
 
+    fn texts(h: &Habits) -> Vec<String> {
+        h.windows().unwrap_or_default().into_iter().map(|w| w.text).collect()
+    }
+
     #[test]
     fn thirty_weekday_evening_sessions_learn_one_evening_window() {
         let w = evenings().windows().expect("enough sessions");
         assert_eq!(w.len(), 1, "{w:?}");
         assert_eq!(w[0].text, "Mon-Fri 19:00-22:00, learned from 30 sessions");
-        let t = |h, m| Time::new(h, m, 0, 0).unwrap();
-        assert!(w[0].contains(1, t(20, 30)));
-        assert!(!w[0].contains(1, t(22, 0)));
-        assert!(!w[0].contains(5, t(20, 0)));
+        assert_eq!(w[0].days, 0b0001_1111);
+        assert!(w[0].contains(1, time(20, 30)));
+        assert!(!w[0].contains(1, time(22, 0)));
+        assert!(!w[0].contains(5, time(20, 0)));
     }
 
     #[test]
-    fn too_few_sessions_learn_nothing() {
+    fn fewer_than_ten_sessions_learn_nothing() {
         let mut h = Habits::new(Timestamp::UNIX_EPOCH);
         for n in 0..9 {
-            at(&mut h, &format!("e{n}"), date(2026, 11, 2).at(20, n, 0, 0));
+            at(&mut h, &format!("e{n}"), monday().at(20, n, 0, 0));
         }
+        assert_eq!(h.sessions, 9);
         assert_eq!(h.windows(), None);
     }
 
     #[test]
-    fn a_redelivered_event_counts_once() {
+    fn a_redelivered_event_changes_nothing() {
         let mut h = evenings();
         let before = h.clone();
-        assert!(!at(&mut h, "e3", date(2026, 11, 20).at(9, 0, 0, 0)));
+        assert!(!at(&mut h, "e29", date(2026, 11, 20).at(9, 0, 0, 0)));
         assert_eq!(h, before);
+    }
+
+    #[test]
+    fn only_the_most_recent_event_ids_are_kept() {
+        let h = evenings();
+        assert_eq!(h.recent.len(), 30);
+        let mut h = Habits::new(Timestamp::UNIX_EPOCH);
+        for n in 0..40 {
+            at(&mut h, &format!("e{n}"), monday().at(9, n, 0, 0));
+        }
+        assert_eq!(h.recent.len(), RECENT_EVENTS);
+        assert_eq!(h.recent.first().map(String::as_str), Some("e8"));
+        assert_eq!(h.recent.last().map(String::as_str), Some("e39"));
     }
 
     #[test]
     fn a_session_a_half_life_later_halves_the_older_weight() {
         let mut h = Habits::new(Timestamp::UNIX_EPOCH);
-        // Two Mondays 28 days apart, both at 09:00: the older counts half.
-        at(&mut h, "a", date(2026, 11, 2).at(9, 0, 0, 0));
-        at(&mut h, "b", date(2026, 11, 30).at(9, 0, 0, 0));
+        at(&mut h, "a", monday().at(9, 0, 0, 0));
+        let later = (monday() + 28.days()).at(9, 0, 0, 0);
+        at(&mut h, "b", later);
         assert!((h.weights[9] - 1.5).abs() < 1e-9, "{}", h.weights[9]);
-        // An older session arriving late weighs what it would have by now.
-        at(&mut h, "c", date(2026, 11, 2).at(9, 0, 0, 0));
-        assert!((h.weights[9] - 2.0).abs() < 1e-9, "{}", h.weights[9]);
+        assert_eq!(h.updated_at, later.in_tz("UTC").unwrap().timestamp());
     }
 
     #[test]
-    fn a_stray_night_session_is_not_a_habit() {
+    fn an_old_session_arriving_late_is_added_with_its_decayed_weight() {
+        let mut h = Habits::new(Timestamp::UNIX_EPOCH);
+        at(&mut h, "new", (monday() + 56.days()).at(9, 0, 0, 0));
+        let updated = h.updated_at;
+        at(&mut h, "old", monday().at(9, 0, 0, 0));
+        assert!((h.weights[9] - 1.25).abs() < 1e-9, "{}", h.weights[9]);
+        assert_eq!(h.updated_at, updated);
+        assert_eq!(h.sessions, 2);
+    }
+
+    #[test]
+    fn a_stray_night_session_among_evenings_is_not_usual() {
         let mut h = evenings();
         at(&mut h, "night", date(2026, 11, 11).at(3, 0, 0, 0));
-        let w = h.windows().unwrap();
-        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(h.weights[2 * 24 + 3] > 0.0);
+        assert_eq!(texts(&h), ["Mon-Fri 19:00-22:00, learned from 31 sessions"]);
+        assert!(!h.windows().unwrap().iter().any(|w| w.contains(2, time(3, 0))));
     }
 
     #[test]
-    fn habits_follow_the_customer() {
+    fn habits_follow_the_customer_to_mornings() {
         let mut h = evenings();
+        // Three months later, 40 sessions Mon–Fri at 07:30 over eight weeks.
         for n in 0..40 {
             let d = date(2027, 2, 1) + (n % 5 + (n / 5) * 7).days();
             at(&mut h, &format!("m{n}"), d.at(7, 30, 0, 0));
         }
-        let w = h.windows().unwrap();
-        let text: Vec<&str> = w.iter().map(|w| w.text.as_str()).collect();
-        assert_eq!(text, ["Mon-Fri 07:00-08:00, learned from 70 sessions"]);
+        assert_eq!(texts(&h), ["Mon-Fri 07:00-08:00, learned from 70 sessions"]);
     }
 
     #[test]
-    fn a_run_to_midnight_ends_at_00_00_and_scattered_days_are_listed() {
+    fn windows_name_their_days_and_runs_as_written() {
+        /// Sessions as (weekday, hour), and the expected texts.
+        type Case = (&'static [(i64, i8)], &'static [&'static str]);
+        let cases: [Case; 4] = [
+            (&[(5, 22), (5, 23)], &["Sat 22:00-00:00, learned from 12 sessions"]),
+            (
+                &[(0, 8), (2, 8), (5, 8)],
+                &["Mon, Wed, Sat 08:00-09:00, learned from 12 sessions"],
+            ),
+            (&[(5, 9), (6, 9)], &["Sat-Sun 09:00-10:00, learned from 12 sessions"]),
+            (
+                &[(0, 7), (0, 19), (1, 19)],
+                &[
+                    "Mon 07:00-08:00, learned from 12 sessions",
+                    "Mon-Tue 19:00-20:00, learned from 12 sessions",
+                ],
+            ),
+        ];
+        for (slots, want) in cases {
+            let mut h = Habits::new(Timestamp::UNIX_EPOCH);
+            for n in 0..12 {
+                let (day, hour) = slots[n % slots.len()];
+                let minute = i8::try_from(n).unwrap();
+                at(&mut h, &format!("s{n}"), (monday() + day.days()).at(hour, minute, 0, 0));
+            }
+            assert_eq!(texts(&h), want, "{slots:?}");
+        }
+    }
+
+    #[test]
+    fn a_run_to_midnight_ends_at_00_00_and_stops_there() {
         let mut h = Habits::new(Timestamp::UNIX_EPOCH);
         for n in 0..12 {
-            let d = date(2026, 11, 7) + ((n % 2) * 7).days(); // Saturdays
-            at(&mut h, &format!("s{n}"), d.at(23, n as i8, 0, 0));
+            at(&mut h, &format!("s{n}"), (monday() + 5.days()).at(23, n, 0, 0));
         }
         let w = h.windows().unwrap();
         assert_eq!(w[0].text, "Sat 23:00-00:00, learned from 12 sessions");
-        assert!(w[0].contains(5, Time::new(23, 30, 0, 0).unwrap()));
-        assert_eq!(day_names(0b0010101), "Mon, Wed, Fri");
+        assert_eq!((w[0].start, w[0].end), (time(23, 0), Time::midnight()));
+        assert!(w[0].contains(5, time(23, 30)));
+        assert!(!w[0].contains(6, time(0, 30)));
+        assert!(!w[0].contains(5, time(22, 59)));
     }
 
     #[test]
-    fn stored_habits_round_trip_and_bad_ones_are_named() {
+    fn stored_habits_round_trip_through_json() {
         let h = evenings();
-        let back: Habits = serde_json::from_str(&serde_json::to_string(&h).unwrap()).unwrap();
+        let json = serde_json::to_value(&h).unwrap();
+        assert!(json["updated_at"].is_string(), "{json}");
+        let back: Habits = serde_json::from_value(json).unwrap();
         assert_eq!(back, h);
-        let mut bad = h.clone();
-        bad.weights.truncate(3);
-        assert_eq!(bad.check().unwrap_err(), "weights: expected 168 entries, found 3");
-        let mut bad = h;
-        bad.weights[5] = f64::NAN;
-        assert_eq!(bad.check().unwrap_err(), "weights[5]: must be a finite number >= 0");
-        assert_eq!(bad.windows(), None);
+        let mut old = serde_json::to_value(&h).unwrap();
+        old.as_object_mut().unwrap().remove("recent");
+        assert_eq!(
+            serde_json::from_value::<Habits>(old).unwrap().recent,
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn check_names_a_wrong_length_or_a_bad_weight() {
+        type Damage = fn(&mut Habits);
+        let cases: [(Damage, &str); 4] = [
+            (|h| h.weights.truncate(3), "weights: expected 168 entries, found 3"),
+            (|h| h.weights[5] = f64::NAN, "weights[5]: must be a finite number >= 0"),
+            (|h| h.weights[7] = -1.0, "weights[7]: must be a finite number >= 0"),
+            (
+                |h| h.weights[0] = f64::INFINITY,
+                "weights[0]: must be a finite number >= 0",
+            ),
+        ];
+        assert_eq!(evenings().check(), Ok(()));
+        for (damage, want) in cases {
+            let mut h = evenings();
+            damage(&mut h);
+            assert_eq!(h.check().unwrap_err(), want);
+            assert_eq!(h.windows(), None);
+            assert!(at(&mut h, "after", date(2026, 12, 1).at(9, 0, 0, 0)));
+            assert_eq!(h.check(), Ok(()));
+        }
+    }
+
+    /// Any civil date-time jiff can represent.
+    fn any_local() -> impl Strategy<Value = DateTime> {
+        (
+            -9999i16..=9999,
+            1i8..=12,
+            1i8..=28,
+            0i8..24,
+            0i8..60,
+            0i8..60,
+            0i32..1_000_000_000,
+        )
+            .prop_map(|(y, mo, d, h, mi, s, ns)| date(y, mo, d).at(h, mi, s, ns))
+    }
+
+    /// Any instant jiff can represent.
+    fn any_instant() -> impl Strategy<Value = Timestamp> {
+        (
+            Timestamp::MIN.as_second()..=Timestamp::MAX.as_second(),
+            0i32..1_000_000_000,
+        )
+            .prop_map(|(s, ns)| Timestamp::new(s, ns).unwrap_or(if s < 0 { Timestamp::MIN } else { Timestamp::MAX }))
+    }
+
+    fn hours_inside(w: &ActiveWindow) -> impl Iterator<Item = (u8, i8)> + '_ {
+        (0..7u8)
+            .flat_map(move |d| (0..24i8).map(move |h| (d, h)))
+            .filter(|&(d, h)| w.contains(d, time(h, 0)))
     }
 
     proptest! {
         #[test]
-        fn any_sessions_keep_weights_finite_and_windows_usual(
-            sessions in prop::collection::vec((-377_705_116_800i64..253_402_207_200, 0u8..7, 0u8..24), 0..60)
+        fn recording_any_session_keeps_weights_finite_and_bounded(
+            start in any_instant(),
+            sessions in prop::collection::vec((any_instant(), any_local(), 0u8..40), 0..40),
+        ) {
+            let mut h = Habits::new(start);
+            for (t, local, id) in sessions {
+                h.record(&format!("e{id}"), local, t);
+                prop_assert!(h.weights.iter().all(|w| w.is_finite() && *w >= 0.0));
+                prop_assert!(h.total() <= f64::from(h.sessions) + 1e-9);
+                prop_assert!(h.recent.len() <= RECENT_EVENTS);
+            }
+            let _ = h.windows();
+        }
+
+        #[test]
+        fn every_hour_inside_a_learned_window_is_usual(
+            sessions in prop::collection::vec((0i64..90 * 86_400, 0i64..7, 0i8..24), 10..80),
         ) {
             let mut h = Habits::new(Timestamp::UNIX_EPOCH);
             for (i, (secs, day, hour)) in sessions.iter().enumerate() {
-                let t = Timestamp::from_second(*secs).unwrap();
-                let local = (date(2026, 11, 2) + i64::from(*day).days()).at(*hour as i8, 0, 0, 0);
-                h.record(&format!("e{i}"), local, t);
+                let t = monday().at(0, 0, 0, 0).in_tz("UTC").unwrap().timestamp() + secs.seconds();
+                h.record(&format!("e{i}"), (monday() + day.days()).at(*hour, 0, 0, 0), t);
             }
-            prop_assert!(h.weights.iter().all(|w| w.is_finite() && *w >= 0.0));
-            prop_assert!(h.total() <= f64::from(h.sessions) + 1e-6);
-            if let Some(w) = h.windows() {
-                let heaviest = h.weights.iter().copied().fold(0.0, f64::max);
-                let bar = USUAL_MIN_WEIGHT.max(USUAL_SHARE * heaviest);
-                for win in w {
-                    prop_assert!(win.days != 0);
-                    for day in 0..7u8 {
-                        for hour in 0..24i8 {
-                            if win.contains(day, Time::new(hour, 0, 0, 0).unwrap()) && win.start < win.end {
-                                prop_assert!(h.weights[day as usize * 24 + hour as usize] >= bar);
-                            }
-                        }
-                    }
+            let bar = h.usual_bar();
+            for w in h.windows().unwrap_or_default() {
+                prop_assert!(w.days != 0 && w.days < 0x80, "{w:?}");
+                prop_assert!(hours_inside(&w).count() > 0, "{w:?}");
+                for (d, hour) in hours_inside(&w) {
+                    prop_assert!(h.weights[usize::from(d) * 24 + usize::from(hour.unsigned_abs())] >= bar, "{w:?}");
                 }
             }
         }

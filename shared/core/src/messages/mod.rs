@@ -1111,39 +1111,4 @@ mod tests {
             }
         }
     }
-
-    /// Run with `cargo test --release -p forewarn-core --lib render_speed -- --ignored --nocapture`.
-    #[test]
-    #[ignore = "a measurement, not a check"]
-    fn render_speed() {
-        fn time(what: &str, n: u32, mut f: impl FnMut(usize)) {
-            for i in 0..1000 {
-                f(i);
-            }
-            let start = std::time::Instant::now();
-            for i in 0..n as usize {
-                f(i);
-            }
-            println!("{what}: {:?}", start.elapsed() / n);
-        }
-        let r = Renderer::new();
-        let tz = lisbon();
-        let event_time: Timestamp = EVENT_TIME.parse().unwrap();
-        let details: Vec<Detail> = NOTIFYING.into_iter().map(typical).collect();
-        for channel in CHANNELS {
-            for locale in ["en", "pt-PT"] {
-                time(&format!("{channel} {locale} per render"), 20_000, |i| {
-                    let input = MessageInput {
-                        detail: &details[i % 4],
-                        channel,
-                        locale,
-                        time_zone: &tz,
-                        customer_name: Some("Ana"),
-                        event_time,
-                    };
-                    std::hint::black_box(r.render(&input).unwrap());
-                });
-            }
-        }
-    }
 }
