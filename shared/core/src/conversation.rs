@@ -40,8 +40,10 @@ pub fn parse_intent(body: &str) -> Intent {
     if word.len() > MAX_ANSWER_BYTES {
         return Intent::Other;
     }
-    // Phones may send accents decomposed (NFD): "na\u{303}o".
-    let word = word.to_lowercase().replace("a\u{303}", "ã").replace("i\u{301}", "í");
+    // Phones may send accents decomposed (NFD): "na\u{303}o" composes to "não".
+    let word = icu::normalizer::ComposingNormalizerBorrowed::new_nfc()
+        .normalize(word)
+        .to_lowercase();
     match word.as_str() {
         "yes" | "y" | "sim" | "sí" | "si" => Intent::Yes,
         "no" | "n" | "não" | "nao" => Intent::No,
