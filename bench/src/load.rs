@@ -1,8 +1,11 @@
 //! The load run: many events over many customers through several processes per function,
 //! then an accounting from the table and moto's record: every event ended in exactly one
-//! recorded outcome, and no customer got a message twice.
+//! recorded outcome, and no customer got a message twice. A refusal marked retryable (a
+//! redelivered copy arriving while its original still holds the claim) is invoked again after
+//! a pause, as Lambda retries it, and counts by its final answer.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -23,8 +26,15 @@ const MIX: [(&str, usize); 5] = [
     ("resolve", 2),
 ];
 
-/// One invocation's latency in ms, and its outcome or error.
+/// One delivery's latency in ms (its last attempt), and its final outcome or error.
 type Answered = (f64, Result<String, String>);
+
+/// How often a retryable refusal is invoked again, and the pause before each attempt.
+const RETRIES: u32 = 20;
+const RETRY_PAUSE: Duration = Duration::from_millis(250);
+
+/// Readers of the outcomes queue: moto's SQS slows with every message left in a queue.
+const DRAINERS: usize = 3;
 
 pub struct Accounting {
     events: usize,
@@ -33,7 +43,9 @@ pub struct Accounting {
     latencies: Vec<f64>,
     outcomes: BTreeMap<String, usize>,
     errors: Vec<String>,
+    retried: usize,
     claims_missing: usize,
+    without_outcome_event: usize,
     rows_sent: usize,
     provider_messages: usize,
     duplicated_customers: Vec<String>,
@@ -43,6 +55,7 @@ impl Accounting {
     pub fn balanced(&self) -> bool {
         self.errors.is_empty()
             && self.claims_missing == 0
+            && self.without_outcome_event == 0
             && self.duplicated_customers.is_empty()
             && self.rows_sent == self.provider_messages
             && self.outcomes.values().sum::<usize>() == self.events + self.redelivered
@@ -60,11 +73,13 @@ impl Accounting {
         );
         println!("outcomes: {:?}", self.outcomes);
         println!(
-            "accounting: {} invocations answered of {}; {} errors; {} notifying events without a completed claim",
+            "accounting: {} deliveries answered of {}; {} errors; {} retried after a retryable refusal; {} notifying events without a completed claim; {} without an outcome event on the bus",
             self.outcomes.values().sum::<usize>(),
             self.events + self.redelivered,
             self.errors.len(),
-            self.claims_missing
+            self.retried,
+            self.claims_missing,
+            self.without_outcome_event
         );
         println!(
             "messages: {} delivery rows sent, {} messages recorded by the providers (moto); customers with a duplicate: {}",
@@ -155,22 +170,46 @@ pub async fn run(events: usize, customers: usize, processes: usize) -> Accountin
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let results: Arc<Mutex<Vec<Answered>>> = Arc::default();
+    let retried = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+    let outcome_events: Arc<Mutex<HashSet<String>>> = Arc::default();
+    let drains: Vec<_> = (0..DRAINERS)
+        .map(|_| tokio::spawn(drain_outcomes(done.clone(), outcome_events.clone())))
+        .collect();
     let started = Instant::now();
     let mut workers = Vec::new();
     for (f, p) in &procs {
-        let (q, p, results, bar) = (queues[f].clone(), p.clone(), results.clone(), bar.clone());
+        let (q, p, results, bar, retried) = (
+            queues[f].clone(),
+            p.clone(),
+            results.clone(),
+            bar.clone(),
+            retried.clone(),
+        );
         workers.push(tokio::spawn(async move {
             loop {
                 let Some(e) = q.lock().unwrap().pop_front() else { break };
-                let t = Instant::now();
-                let r = match p.invoke(e).await {
-                    Invocation::Ok(v) => Ok(v["outcome"].as_str().unwrap_or("?").to_owned()),
-                    Invocation::Err {
-                        error_type,
-                        error_message,
-                    } => Err(format!("{error_type}: {error_message}")),
+                let mut attempt = 0;
+                let answered = loop {
+                    let t = Instant::now();
+                    let r = match p.invoke(e.clone()).await {
+                        Invocation::Ok(v) => Ok(v["outcome"].as_str().unwrap_or("?").to_owned()),
+                        Invocation::Err {
+                            error_type,
+                            error_message,
+                        } => Err((error_type, error_message)),
+                    };
+                    let ms = t.elapsed().as_secs_f64() * 1e3;
+                    match r {
+                        Err((kind, _)) if kind.ends_with(".Retryable") && attempt < RETRIES => {
+                            attempt += 1;
+                            retried.fetch_add(1, Ordering::Relaxed);
+                            tokio::time::sleep(RETRY_PAUSE).await;
+                        }
+                        r => break (ms, r.map_err(|(kind, why)| format!("{kind}: {why}"))),
+                    }
                 };
-                results.lock().unwrap().push((t.elapsed().as_secs_f64() * 1e3, r));
+                results.lock().unwrap().push(answered);
                 bar.inc(1);
             }
         }));
@@ -243,6 +282,12 @@ pub async fn run(events: usize, customers: usize, processes: usize) -> Accountin
             }
         }
     }
+    done.store(true, Ordering::Relaxed);
+    for d in drains {
+        d.await.expect("drain the outcomes queue");
+    }
+    let outcome_events = std::mem::take(&mut *outcome_events.lock().unwrap());
+    let without_outcome_event = notifying.keys().filter(|id| !outcome_events.contains(*id)).count();
     let (provider_messages, per_customer_messages) = provider_counts(&ids, &endpoints).await;
     let duplicated_customers = ids
         .iter()
@@ -258,10 +303,61 @@ pub async fn run(events: usize, customers: usize, processes: usize) -> Accountin
         latencies,
         outcomes,
         errors,
+        retried: retried.load(Ordering::Relaxed),
         claims_missing,
+        without_outcome_event,
         rows_sent,
         provider_messages,
         duplicated_customers,
+    }
+}
+
+/// Reads and deletes what reaches the stack's outcomes queue while the load runs, as a
+/// consumer of outcome events would, and adds the event ids the outcome events name to `seen`.
+/// Draining also keeps moto fast: it recounts a queue's messages on every send.
+async fn drain_outcomes(done: Arc<AtomicBool>, seen: Arc<Mutex<HashSet<String>>>) {
+    let stack = stack();
+    let sqs = aws_sdk_sqs::Client::new(&stack.sdk().await);
+    loop {
+        let finishing = done.load(Ordering::Relaxed);
+        let out = sqs
+            .receive_message()
+            .queue_url(&stack.outcomes_queue_url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .expect("read the outcomes queue");
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            if finishing {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        }
+        let mut entries = Vec::new();
+        for (n, m) in messages.into_iter().enumerate() {
+            if let Some(body) = m.body.as_deref().and_then(|b| serde_json::from_str::<Value>(b).ok())
+                && let Some(id) = body["detail"]["event_id"].as_str()
+            {
+                seen.lock().unwrap().insert(id.to_owned());
+            }
+            if let Some(handle) = m.receipt_handle {
+                entries.push(
+                    aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
+                        .id(n.to_string())
+                        .receipt_handle(handle)
+                        .build()
+                        .expect("id and receipt handle are set"),
+                );
+            }
+        }
+        sqs.delete_message_batch()
+            .queue_url(&stack.outcomes_queue_url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .expect("delete read outcome events");
     }
 }
 
