@@ -3,12 +3,13 @@
 
 Spawns a release function binary as Lambda does (AWS_LAMBDA_RUNTIME_API pointing at a
 loopback socket) and times spawn-to-first-connect, the same span `forewarn-bench` calls
-init, under three trust-store set-ups, beside the hello-world binary:
+init, under four trust-store set-ups, beside the hello-world binary:
 
-- default: rustls-native-certs asks openssl-probe, which on Debian finds the bundle file
-  *and* /etc/ssl/certs (about 290 files) and reads both;
-- SSL_CERT_FILE only: the bundle file alone;
-- none: no readable root (SSL_CERT_DIR at a missing folder), the floor without certificates.
+- built-in (the default, FOREWARN_TLS_ROOTS=aws): the five Amazon Trust Services roots;
+- system (FOREWARN_TLS_ROOTS=system): rustls-native-certs asks openssl-probe, which on
+  Debian finds the bundle file *and* /etc/ssl/certs (about 290 files) and reads both;
+- system with SSL_CERT_FILE: the bundle file alone;
+- system with no readable root (SSL_CERT_DIR at a missing folder): the floor.
 
 Needs no local stack: init opens no connection but the Runtime API's.
 Usage: bench/trust_store_probe.py [--runs 21] [--target target/release]
@@ -66,10 +67,15 @@ def main() -> None:
         (f for f in ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt") if os.path.exists(f)),
         None,
     )
-    cases = [("hello-world lambda_runtime", "hello-lambda", {}), (f"{a.function}, default trust store", a.function, {})]
+    system = {"FOREWARN_TLS_ROOTS": "system"}
+    cases = [
+        ("hello-world lambda_runtime", "hello-lambda", {}),
+        (f"{a.function}, built-in AWS roots (default)", a.function, {}),
+        (f"{a.function}, system store", a.function, system),
+    ]
     if bundle:
-        cases.append((f"{a.function}, SSL_CERT_FILE={bundle} only", a.function, {"SSL_CERT_FILE": bundle}))
-    cases.append((f"{a.function}, no root certificates (floor)", a.function, {"SSL_CERT_DIR": "/nonexistent"}))
+        cases.append((f"{a.function}, system store, SSL_CERT_FILE={bundle} only", a.function, dict(system, SSL_CERT_FILE=bundle)))
+    cases.append((f"{a.function}, system store, no root certificates (floor)", a.function, dict(system, SSL_CERT_DIR="/nonexistent")))
     # Interleaved rounds, so drift on a noisy machine hits every case alike.
     times = {label: [] for label, _, _ in cases}
     for _ in range(a.runs):

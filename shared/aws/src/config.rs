@@ -2,6 +2,8 @@
 
 use std::env;
 
+use crate::tls::TrustedRoots;
+
 /// Everything the functions need to know about their deployment.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -16,6 +18,7 @@ pub struct Config {
     pub daily_cap: usize,
     pub reminder_minutes: i64,
     pub claim_lease_seconds: i64,
+    pub tls_roots: TrustedRoots,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +60,10 @@ impl Config {
                 ))
             })?,
         };
+        let tls_roots = match optional("FOREWARN_TLS_ROOTS") {
+            None => TrustedRoots::default(),
+            Some(v) => TrustedRoots::parse(&v).map_err(ConfigError)?,
+        };
         Ok(Config {
             table: required("FOREWARN_TABLE")?,
             bus: required("FOREWARN_BUS")?,
@@ -69,6 +76,7 @@ impl Config {
             daily_cap,
             reminder_minutes,
             claim_lease_seconds,
+            tls_roots,
         })
     }
 }
@@ -95,6 +103,18 @@ mod tests {
         let c = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap();
         assert_eq!((c.daily_cap, c.reminder_minutes), (2, 15));
         assert_eq!(c.sms_origination, None);
+        assert_eq!(c.tls_roots, TrustedRoots::Aws);
+    }
+
+    #[test]
+    fn the_system_trust_store_can_be_chosen_and_a_bad_choice_is_named() {
+        let mut env = full();
+        env.insert("FOREWARN_TLS_ROOTS", "system");
+        let c = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(c.tls_roots, TrustedRoots::System);
+        env.insert("FOREWARN_TLS_ROOTS", "amazon");
+        let err = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap_err();
+        assert!(err.to_string().contains("FOREWARN_TLS_ROOTS"), "{err}");
     }
 
     #[test]

@@ -245,7 +245,10 @@ impl App {
 
 /// Runs the function until Lambda stops it: config and clients once, then the event loop.
 pub async fn run(function: Function, config: Config) -> Result<(), lambda_runtime::Error> {
-    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(crate::tls::http_client(config.tls_roots))
+        .load()
+        .await;
     let app = App::new(function, &config, &sdk);
     lambda_runtime::run(service_fn(|event| app.handle(event))).await
 }

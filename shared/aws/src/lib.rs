@@ -9,6 +9,7 @@ pub mod error;
 pub mod handler;
 pub mod scheduler;
 pub mod sender;
+pub mod tls;
 
 pub use config::Config;
 pub use handler::{Function, run};
