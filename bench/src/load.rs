@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use forewarn_e2e::runtime::{FunctionProcess, Invocation, binary};
-use forewarn_e2e::stack;
+use forewarn_e2e::{stack, take_outcome_events};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 
@@ -316,48 +316,23 @@ pub async fn run(events: usize, customers: usize, processes: usize) -> Accountin
 /// consumer of outcome events would, and adds the event ids the outcome events name to `seen`.
 /// Draining also keeps moto fast: it recounts a queue's messages on every send.
 async fn drain_outcomes(done: Arc<AtomicBool>, seen: Arc<Mutex<HashSet<String>>>) {
-    let stack = stack();
-    let sqs = aws_sdk_sqs::Client::new(&stack.sdk().await);
+    let sqs = aws_sdk_sqs::Client::new(&stack().sdk().await);
     loop {
         let finishing = done.load(Ordering::Relaxed);
-        let out = sqs
-            .receive_message()
-            .queue_url(&stack.outcomes_queue_url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .expect("read the outcomes queue");
-        let messages = out.messages.unwrap_or_default();
-        if messages.is_empty() {
+        let batch = take_outcome_events(&sqs).await;
+        if batch.is_empty() {
             if finishing {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
             continue;
         }
-        let mut entries = Vec::new();
-        for (n, m) in messages.into_iter().enumerate() {
-            if let Some(body) = m.body.as_deref().and_then(|b| serde_json::from_str::<Value>(b).ok())
-                && let Some(id) = body["detail"]["event_id"].as_str()
-            {
-                seen.lock().unwrap().insert(id.to_owned());
-            }
-            if let Some(handle) = m.receipt_handle {
-                entries.push(
-                    aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
-                        .id(n.to_string())
-                        .receipt_handle(handle)
-                        .build()
-                        .expect("id and receipt handle are set"),
-                );
-            }
-        }
-        sqs.delete_message_batch()
-            .queue_url(&stack.outcomes_queue_url)
-            .set_entries(Some(entries))
-            .send()
-            .await
-            .expect("delete read outcome events");
+        let mut seen = seen.lock().unwrap();
+        seen.extend(
+            batch
+                .iter()
+                .filter_map(|e| e["detail"]["event_id"].as_str().map(str::to_owned)),
+        );
     }
 }
 

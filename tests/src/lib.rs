@@ -305,37 +305,53 @@ impl Stack {
     }
 }
 
-/// Outcome events that reached the stack's outcomes queue (a catch-all rule on the bus), for
-/// one customer. Messages are drained into a process-wide buffer, so parallel tests share it.
-pub async fn outcomes_for(customer_id: &str) -> Vec<Value> {
-    static SEEN: std::sync::Mutex<Vec<Value>> = std::sync::Mutex::new(Vec::new());
-    let stack = stack();
-    let sqs = aws_sdk_sqs::Client::new(&stack.sdk().await);
-    loop {
-        let out = sqs
-            .receive_message()
-            .queue_url(&stack.outcomes_queue_url)
-            .max_number_of_messages(10)
+/// Up to ten outcome events taken off the stack's outcomes queue (a catch-all rule on the
+/// bus): read, then deleted in one batch. Empty when the queue is.
+pub async fn take_outcome_events(sqs: &aws_sdk_sqs::Client) -> Vec<Value> {
+    let queue = &stack().outcomes_queue_url;
+    let out = sqs
+        .receive_message()
+        .queue_url(queue)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .expect("read the outcomes queue");
+    let mut bodies = Vec::new();
+    let mut handles = Vec::new();
+    for (n, m) in out.messages.unwrap_or_default().into_iter().enumerate() {
+        bodies.extend(m.body.as_deref().and_then(|b| serde_json::from_str::<Value>(b).ok()));
+        if let Some(handle) = m.receipt_handle {
+            handles.push(
+                aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
+                    .id(n.to_string())
+                    .receipt_handle(handle)
+                    .build()
+                    .expect("id and receipt handle are set"),
+            );
+        }
+    }
+    if !handles.is_empty() {
+        sqs.delete_message_batch()
+            .queue_url(queue)
+            .set_entries(Some(handles))
             .send()
             .await
-            .expect("read the outcomes queue");
-        let messages = out.messages.unwrap_or_default();
-        if messages.is_empty() {
+            .expect("delete the outcome events read");
+    }
+    bodies
+}
+
+/// Outcome events that reached the stack's outcomes queue, for one customer. Messages are
+/// drained into a process-wide buffer, so parallel tests share it.
+pub async fn outcomes_for(customer_id: &str) -> Vec<Value> {
+    static SEEN: std::sync::Mutex<Vec<Value>> = std::sync::Mutex::new(Vec::new());
+    let sqs = aws_sdk_sqs::Client::new(&stack().sdk().await);
+    loop {
+        let batch = take_outcome_events(&sqs).await;
+        if batch.is_empty() {
             break;
         }
-        for m in messages {
-            if let Some(body) = m.body.as_deref().and_then(|b| serde_json::from_str::<Value>(b).ok()) {
-                SEEN.lock().unwrap().push(body);
-            }
-            if let Some(handle) = m.receipt_handle {
-                let _ = sqs
-                    .delete_message()
-                    .queue_url(&stack.outcomes_queue_url)
-                    .receipt_handle(handle)
-                    .send()
-                    .await;
-            }
-        }
+        SEEN.lock().unwrap().extend(batch);
     }
     SEEN.lock()
         .unwrap()
