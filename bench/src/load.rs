@@ -192,21 +192,21 @@ pub async fn run(events: usize, customers: usize, processes: usize) -> Accountin
                 let mut attempt = 0;
                 let answered = loop {
                     let t = Instant::now();
-                    let r = match p.invoke(e.clone()).await {
-                        Invocation::Ok(v) => Ok(v["outcome"].as_str().unwrap_or("?").to_owned()),
-                        Invocation::Err {
-                            error_type,
-                            error_message,
-                        } => Err((error_type, error_message)),
-                    };
+                    let r = p.invoke(e.clone()).await;
                     let ms = t.elapsed().as_secs_f64() * 1e3;
                     match r {
-                        Err((kind, _)) if kind.ends_with(".Retryable") && attempt < RETRIES => {
+                        Invocation::Err { error_type, .. }
+                            if error_type.ends_with(".Retryable") && attempt < RETRIES =>
+                        {
                             attempt += 1;
                             retried.fetch_add(1, Ordering::Relaxed);
                             tokio::time::sleep(RETRY_PAUSE).await;
                         }
-                        r => break (ms, r.map_err(|(kind, why)| format!("{kind}: {why}"))),
+                        Invocation::Ok(v) => break (ms, Ok(v["outcome"].as_str().unwrap_or("?").to_owned())),
+                        Invocation::Err {
+                            error_type,
+                            error_message,
+                        } => break (ms, Err(format!("{error_type}: {error_message}"))),
                     }
                 };
                 results.lock().unwrap().push(answered);

@@ -7,7 +7,7 @@ use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
 /// Amazon Trust Services roots, as published at https://www.amazontrust.com/repository/.
-pub const AWS_ROOTS_PEM: &str = include_str!("../certs/aws-roots.pem");
+const AWS_ROOTS_PEM: &str = include_str!("../certs/aws-roots.pem");
 
 /// Which certificate authorities the functions trust.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
