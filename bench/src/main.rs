@@ -179,8 +179,8 @@ fn event_for(function: &str, id: &str, n: usize, run: &str) -> Value {
 
 /// The reminder a fraud alert scheduled, as EventBridge Scheduler hands it to dispatch.
 fn reminder_request(id: &str, n: usize, run: &str) -> Value {
-    json!({"customer_id": id,
-        "delivery_key": format!("DELIVERY#transaction:tx-{run}-{n}#st-{run}-{n}#push#reminder")})
+    json!({"customer_id": id, "subject": format!("transaction:tx-{run}-{n}"), "event_id": format!("st-{run}-{n}"),
+        "channel": "push", "reminder": true})
 }
 
 fn ses_delivered(id: &str, message_id: &str, n: usize) -> Value {

@@ -1,5 +1,6 @@
 //! `forewarn`: the command-line tool. `simulate` runs the decision engine on sample data.
 
+#[cfg(feature = "aws")]
 mod ops;
 mod simulate;
 mod timeline;
@@ -74,17 +75,32 @@ fn main() -> ExitCode {
             events,
             format,
         } => simulate::run(customers, events, format),
+        #[cfg(feature = "aws")]
         Command::Emit { paths, bus } => block_on(ops::emit(paths, bus)),
+        #[cfg(feature = "aws")]
         Command::Customers {
             command: CustomersCommand::Import { file, table },
         } => block_on(ops::import(file, table)),
+        #[cfg(not(feature = "aws"))]
+        Command::Emit { .. } | Command::Customers { .. } => without_aws(),
     }
 }
 
+#[cfg(feature = "aws")]
 fn block_on(f: impl Future<Output = ExitCode>) -> ExitCode {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a tokio runtime")
         .block_on(f)
+}
+
+/// The AWS commands in a build without them: say how to get them.
+#[cfg(not(feature = "aws"))]
+fn without_aws() -> ExitCode {
+    eprintln!(
+        "forewarn: this build has no AWS commands; build it with `--features aws` \
+         (e.g. `cargo run --features aws --bin forewarn -- emit events/`)"
+    );
+    ExitCode::from(2)
 }

@@ -136,16 +136,15 @@ pub async fn import(file: PathBuf, table: String) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let raw: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap_or_default();
-    let mut profiles = Vec::new();
+    let mut profiles: Vec<CustomerProfile> = Vec::new();
     let mut invalid = 0;
-    for (result, value) in parsed.into_iter().zip(raw) {
+    for result in parsed {
         match result {
             Err(e) => {
                 eprintln!("{}: customer {e}", file.display());
                 invalid += 1;
             }
-            Ok(_) => profiles.push(serde_json::from_value::<CustomerProfile>(value).expect("parsed above")),
+            Ok((profile, _)) => profiles.push(profile),
         }
     }
     let client = aws_sdk_dynamodb::Client::new(&sdk().await);

@@ -5,9 +5,9 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use forewarn_core::customer::{Customer, parse_customers};
+use forewarn_core::customer::{Customer, CustomerProfile, parse_customers};
 use forewarn_core::engine::Engine;
-use forewarn_core::sim::{Input, Simulator};
+use forewarn_flows::sim::{Input, Simulator};
 
 use crate::Format;
 
@@ -49,11 +49,9 @@ fn simulate(customers: Option<PathBuf>, events: Vec<PathBuf>, format: Format) ->
     for p in &paths {
         read_events(p, &mut inputs)?;
     }
-    let sim = Simulator::new(Engine::default(), customers.clone());
-    let records = sim.run(inputs).map_err(|e| SimError::Customers {
-        path: "templates".into(),
-        reason: e.to_string(),
-    })?;
+    let profiles = customers.iter().map(|(p, _)| p.clone()).collect();
+    let customers: Vec<Customer> = customers.into_iter().map(|(_, c)| c).collect();
+    let records = Simulator::new(Engine::default(), profiles).run(inputs);
     let mut out = io::stdout().lock();
     let written = match format {
         Format::Json => records.iter().try_for_each(|r| {
@@ -78,7 +76,8 @@ fn read(p: &Path) -> Result<String, SimError> {
     })
 }
 
-fn load_customers(label: &str, text: &str) -> Result<Vec<Customer>, SimError> {
+/// The valid profiles of `text`, each with its parsed customer; a faulty one is reported and skipped.
+fn load_customers(label: &str, text: &str) -> Result<Vec<(CustomerProfile, Customer)>, SimError> {
     let parsed = parse_customers(text).map_err(|e| SimError::Customers {
         path: label.into(),
         reason: e.to_string(),

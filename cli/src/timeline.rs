@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use forewarn_core::customer::Customer;
-use forewarn_core::sim::{Record, display_zone};
+use forewarn_flows::sim::{Record, display_zone};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
@@ -116,7 +116,10 @@ pub fn write(out: &mut impl Write, records: &[Record], customers: &[Customer]) -
                     for reason in reasons {
                         writeln!(out, "  {:18}    · {reason}", "")?;
                     }
-                    writeln!(out, "  {:18}    answered « {answer} »", "")?;
+                    match answer {
+                        Some(answer) => writeln!(out, "  {:18}    answered « {answer} »", "")?,
+                        None => writeln!(out, "  {:18}    no answer sent", "")?,
+                    }
                 }
                 Record::Cancelled {
                     event_id,
@@ -126,11 +129,8 @@ pub fn write(out: &mut impl Write, records: &[Record], customers: &[Customer]) -
                     ..
                 } => {
                     cancelled += 1;
-                    writeln!(
-                        out,
-                        "  {}  ✗ cancelled {event_id} (by {by_event_id}): {reason}",
-                        local(*at, &zone)
-                    )?;
+                    let by = by_event_id.as_deref().map(|b| format!(" (by {b})")).unwrap_or_default();
+                    writeln!(out, "  {}  ✗ cancelled {event_id}{by}: {reason}", local(*at, &zone))?;
                 }
             }
         }

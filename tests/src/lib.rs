@@ -382,7 +382,7 @@ pub fn unique() -> u32 {
 /// Reading and planting the state the loops keep.
 impl Stack {
     /// The delivery rows of a customer, as stored.
-    pub async fn deliveries(&self, customer_id: &str) -> Vec<forewarn_core::service::StoredDelivery> {
+    pub async fn deliveries(&self, customer_id: &str) -> Vec<forewarn_flows::records::StoredDelivery> {
         let client = self.dynamodb().await;
         let out = client
             .query()
@@ -406,22 +406,22 @@ impl Stack {
 
     /// Writes an open question as an alert sent at `asked_at` would have left it.
     pub async fn seed_question(&self, customer_id: &str, phone: &str, transaction_id: &str, asked_at: jiff::Timestamp) {
-        use forewarn_core::service::Store;
+        use forewarn_flows::ports::Claims;
         let id = |s: &str| forewarn_core::types::Id::parse(s).unwrap();
-        let question = forewarn_core::loops::Question {
+        let question = forewarn_flows::records::Question {
             phone: phone.to_owned(),
             customer_id: id(customer_id),
             event_id: id(&format!("st-seeded-{transaction_id}")),
             subject: format!("transaction:{transaction_id}"),
             transaction_id: transaction_id.to_owned(),
             asked_at,
-            expires_at: asked_at + jiff::SignedDuration::from_hours(forewarn_core::loops::QUESTION_HOURS),
+            expires_at: asked_at + jiff::SignedDuration::from_hours(forewarn_flows::records::QUESTION_HOURS),
             provider_message_id: Some(format!("seeded-{transaction_id}")),
             answer: None,
         };
         let store = forewarn_aws::dynamo::DynamoStore::new(self.dynamodb().await, &self.table);
         store
-            .finish(&forewarn_core::service::Finish {
+            .finish(&forewarn_flows::records::Finish {
                 questions: vec![question],
                 ..Default::default()
             })

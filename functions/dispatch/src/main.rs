@@ -1,10 +1,7 @@
 //! `dispatch`: invoked by an EventBridge Scheduler schedule to send one scheduled delivery.
 
-use forewarn_aws::{Config, Function, handler::init_logging, run};
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    init_logging();
-    let config = Config::from_env()?;
-    run(Function::Dispatch, config).await
+    forewarn_aws::init_logging();
+    forewarn_aws::functions::dispatch().await
 }

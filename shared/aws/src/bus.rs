@@ -1,7 +1,10 @@
 //! Puts outcome events on the EventBridge bus, checking every entry's result.
 
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
-use forewarn_core::service::{Bus, OutcomeEvent, PortError};
+use forewarn_core::events::Detail;
+use forewarn_core::outcomes::OutcomeEvent;
+use forewarn_flows::PortError;
+use forewarn_flows::ports::Bus;
 
 use crate::error::port_error;
 
@@ -56,7 +59,9 @@ impl EventBridgeBus {
 }
 
 impl Bus for EventBridgeBus {
-    async fn emit(&self, detail_type: &str, detail: &serde_json::Value) -> Result<(), PortError> {
+    async fn emit(&self, detail: &Detail) -> Result<(), PortError> {
+        let detail_type = detail.detail_type().as_str();
+        let detail = detail.to_json();
         let entry = PutEventsRequestEntry::builder()
             .event_bus_name(&self.bus)
             .source("forewarn")

@@ -8,10 +8,14 @@ use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, PutRequest, TransactWriteItem, Update, WriteRequest};
 use forewarn_core::customer::{Channel, CustomerProfile, DeviceProfile, PhoneNumber, UnusableContact};
-use forewarn_core::loops::{DeviceActivity, PhoneBook, Question};
+use forewarn_core::outcomes::DispatchRequest;
 use forewarn_core::policy::DeliveryStatus;
-use forewarn_core::service::{Claim, Commit, CommitResult, Finish, Partition, PortError, Store, StoredDelivery};
 use forewarn_core::types::Id;
+use forewarn_flows::PortError;
+use forewarn_flows::ports::{Activities, Claims, Contacts, Deliveries, Partitions, Phones};
+use forewarn_flows::records::{
+    Claim, Commit, CommitResult, DeviceActivity, Finish, Partition, PartitionParts, PhoneBook, Question, StoredDelivery,
+};
 use jiff::{Timestamp, ToSpan};
 
 use crate::error::port_error;
@@ -29,6 +33,18 @@ pub fn customer_pk(id: &Id) -> String {
 /// questions sent to it.
 pub fn phone_pk(e164: &str) -> String {
     format!("PHONE#{e164}")
+}
+
+/// A delivery row's sort key: `DELIVERY#<subject>#<event_id>#<channel>`, `#reminder`
+/// appended for a reminder.
+pub fn delivery_sk(key: &DispatchRequest) -> String {
+    let sk = format!("DELIVERY#{}#{}#{}", key.subject, key.event_id, key.channel);
+    if key.reminder { sk + "#reminder" } else { sk }
+}
+
+/// A question's sort key under `PHONE#<e164>`: newest sorts last.
+pub fn question_sk(q: &Question) -> String {
+    format!("QUESTION#{:015}#{}", q.asked_at.as_millisecond().max(0), q.event_id)
 }
 
 /// How long an answered or expired question is kept.
@@ -189,7 +205,7 @@ impl DynamoStore {
     fn delivery_item(row: &StoredDelivery) -> Item {
         Item::from([
             ("PK".into(), s(customer_pk(&row.customer_id))),
-            ("SK".into(), s(row.sort_key())),
+            ("SK".into(), s(delivery_sk(&row.key()))),
             ("status".into(), s(status_str(row.record.status))),
             ("event_id".into(), s(row.record.event_id.as_str())),
             ("subject".into(), s(&row.record.subject)),
@@ -206,7 +222,7 @@ impl DynamoStore {
             ("SK".into(), s(format!("EVENT#{}", claim.event_id))),
             ("completed".into(), AttributeValue::Bool(claim.completed)),
             ("lease_until_ms".into(), n(claim.lease_until.as_millisecond())),
-            ("outcome".into(), s(&claim.outcome)),
+            ("outcome".into(), s(claim.outcome.as_str())),
             (
                 "data".into(),
                 s(serde_json::to_string(claim).expect("claims serialize")),
@@ -221,7 +237,7 @@ impl DynamoStore {
     fn question_item(q: &Question) -> Item {
         Item::from([
             ("PK".into(), s(phone_pk(&q.phone))),
-            ("SK".into(), s(q.sort_key())),
+            ("SK".into(), s(question_sk(q))),
             ("customer_id".into(), s(q.customer_id.as_str())),
             ("data".into(), s(serde_json::to_string(q).expect("questions serialize"))),
             (
@@ -265,84 +281,56 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    fn parse(&self, items: Vec<Item>, event_id: &Id) -> Result<Partition, PortError> {
-        let mut part = Partition::default();
-        let mut devices: Vec<DeviceProfile> = Vec::new();
-        let mut opted_out: Vec<Channel> = Vec::new();
-        let mut unusable: Vec<UnusableContact> = Vec::new();
-        let claim_sk = format!("EVENT#{event_id}");
+    fn parse(&self, items: Vec<Item>, event_id: Option<&Id>) -> Result<Partition, PortError> {
+        let mut part = PartitionParts::default();
+        let claim_sk = event_id.map(|e| format!("EVENT#{e}"));
         for item in items {
             let sk = get_s(&item, "SK").unwrap_or_default();
+            let data = |what: &str, attr: &str| {
+                get_s(&item, attr).ok_or_else(|| corrupt(what, format!("no {attr} attribute")))
+            };
             if sk == "PROFILE" {
-                let json = get_s(&item, "profile").ok_or_else(|| corrupt("profile", "no profile attribute"))?;
-                part.profile = Some(serde_json::from_str(json).map_err(|e| corrupt("profile", e))?);
+                part.profile =
+                    Some(serde_json::from_str(data("profile", "profile")?).map_err(|e| corrupt("profile", e))?);
             } else if sk.starts_with("DEVICE#") {
                 // A device that was disabled before its profile row was written has no `device`.
                 let Some(json) = get_s(&item, "device") else { continue };
                 let mut d: DeviceProfile = serde_json::from_str(json).map_err(|e| corrupt("device", e))?;
                 d.disabled_reason = get_s(&item, "disabled_reason").map(str::to_owned).or(d.disabled_reason);
-                devices.push(d);
+                part.devices.push(d);
             } else if let Some(channel) = sk.strip_prefix("OPTOUT#") {
                 let channel = serde_json::from_value(serde_json::Value::String(channel.into()))
                     .map_err(|e| corrupt("opt-out", e))?;
-                opted_out.push(channel);
+                part.opted_out.push(channel);
             } else if sk.starts_with("UNUSABLE#") {
-                let json = get_s(&item, "data").ok_or_else(|| corrupt("unusable contact", "no data attribute"))?;
-                unusable.push(serde_json::from_str(json).map_err(|e| corrupt("unusable contact", e))?);
+                let json = data("unusable contact", "data")?;
+                part.unusable
+                    .push(serde_json::from_str(json).map_err(|e| corrupt("unusable contact", e))?);
             } else if sk.starts_with("ACTIVITY#") {
-                let json = get_s(&item, "data").ok_or_else(|| corrupt("activity", "no data attribute"))?;
+                let json = data("activity", "data")?;
                 part.activity
                     .push(serde_json::from_str(json).map_err(|e| corrupt("activity", e))?);
             } else if sk.starts_with("DELIVERY#") {
-                let json = get_s(&item, "data").ok_or_else(|| corrupt("delivery", "no data attribute"))?;
+                let json = data("delivery", "data")?;
                 part.deliveries
                     .push(serde_json::from_str(json).map_err(|e| corrupt("delivery", e))?);
-            } else if sk == claim_sk {
-                let json = get_s(&item, "data").ok_or_else(|| corrupt("claim", "no data attribute"))?;
+            } else if claim_sk.as_deref() == Some(sk) {
+                let json = data("claim", "data")?;
                 part.claim = Some(serde_json::from_str(json).map_err(|e| corrupt("claim", e))?);
             }
         }
-        if let Some(p) = &mut part.profile {
-            devices.sort_by(|a, b| a.device_id.cmp(&b.device_id));
-            for a in &part.activity {
-                match devices.iter_mut().find(|d| d.device_id == a.device_id) {
-                    Some(d) => {
-                        d.habits = Some(a.habits.clone());
-                        d.last_seen = Some(forewarn_core::types::Instant(
-                            d.last_seen.map_or(a.last_seen, |s| s.0.max(a.last_seen)),
-                        ));
-                    }
-                    None => devices.push(DeviceProfile {
-                        device_id: a.device_id.clone(),
-                        kind: a.kind,
-                        platform: a.platform.clone(),
-                        push_endpoint: None,
-                        enabled: true,
-                        last_seen: Some(forewarn_core::types::Instant(a.last_seen)),
-                        active_hours: vec![],
-                        habits: Some(a.habits.clone()),
-                        disabled_reason: None,
-                    }),
-                }
-            }
-            p.devices = devices;
-            for c in opted_out {
-                if !p.opted_out.contains(&c) {
-                    p.opted_out.push(c);
-                }
-            }
-            p.unusable_contacts.extend(unusable);
-        }
-        Ok(part)
+        Ok(part.assemble())
     }
 }
 
-impl Store for DynamoStore {
-    async fn load(&self, customer_id: &Id, event_id: &Id) -> Result<Partition, PortError> {
+impl Partitions for DynamoStore {
+    async fn load(&self, customer_id: &Id, event_id: Option<&Id>) -> Result<Partition, PortError> {
         let items = self.partition(customer_pk(customer_id)).await?;
         self.parse(items, event_id)
     }
+}
 
+impl Claims for DynamoStore {
     async fn commit(&self, commit: &Commit) -> Result<CommitResult, PortError> {
         let claim = Self::claim_item(&commit.customer_id, &commit.claim);
         let mut writes = vec![if commit.take_over {
@@ -408,7 +396,7 @@ impl Store for DynamoStore {
                 .update_expression("SET completed = :yes, outcome = :outcome, #data = :data")
                 .expression_attribute_names("#data", "data")
                 .expression_attribute_values(":yes", AttributeValue::Bool(true))
-                .expression_attribute_values(":outcome", s(&claim.outcome))
+                .expression_attribute_values(":outcome", s(claim.outcome.as_str()))
                 .expression_attribute_values(":data", s(serde_json::to_string(claim).expect("claims serialize")))
                 .build()
                 .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
@@ -443,14 +431,16 @@ impl Store for DynamoStore {
         }
         Ok(())
     }
+}
 
-    async fn delivery(&self, customer_id: &Id, sort_key: &str) -> Result<Option<StoredDelivery>, PortError> {
+impl Deliveries for DynamoStore {
+    async fn delivery(&self, key: &DispatchRequest) -> Result<Option<StoredDelivery>, PortError> {
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
-            .key("PK", s(customer_pk(customer_id)))
-            .key("SK", s(sort_key))
+            .key("PK", s(customer_pk(&key.customer_id)))
+            .key("SK", s(delivery_sk(key)))
             .consistent_read(true)
             .send()
             .await
@@ -470,7 +460,7 @@ impl Store for DynamoStore {
             .update_item()
             .table_name(&self.table)
             .key("PK", s(customer_pk(&row.customer_id)))
-            .key("SK", s(row.sort_key()))
+            .key("SK", s(delivery_sk(&row.key())))
             .update_expression("SET #st = :to, #data = :data")
             .condition_expression("#st = :from")
             .expression_attribute_names("#st", "status")
@@ -486,7 +476,9 @@ impl Store for DynamoStore {
             Err(e) => Err(port_error("dynamodb", e)),
         }
     }
+}
 
+impl Phones for DynamoStore {
     async fn phone_book(&self, phone: &PhoneNumber) -> Result<PhoneBook, PortError> {
         let mut book = PhoneBook::default();
         for item in self.partition(phone_pk(phone.e164())).await? {
@@ -513,7 +505,9 @@ impl Store for DynamoStore {
         self.put_if(item, "attribute_exists(PK) AND attribute_not_exists(answered_by)", None)
             .await
     }
+}
 
+impl Contacts for DynamoStore {
     async fn opt_out(&self, customer_id: &Id, channel: Channel, reason: &str) -> Result<bool, PortError> {
         let item = Item::from([
             ("PK".into(), s(customer_pk(customer_id))),
@@ -541,7 +535,9 @@ impl Store for DynamoStore {
             .map_err(|e| port_error("dynamodb", e))?;
         Ok(())
     }
+}
 
+impl Activities for DynamoStore {
     async fn save_activity(
         &self,
         customer_id: &Id,

@@ -2,7 +2,7 @@
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::result::SdkError;
-use forewarn_core::service::PortError;
+use forewarn_flows::PortError;
 
 const RETRYABLE_CODES: [&str; 8] = [
     "ThrottlingException",

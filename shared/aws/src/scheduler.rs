@@ -2,7 +2,9 @@
 
 use aws_sdk_scheduler::error::ProvideErrorMetadata;
 use aws_sdk_scheduler::types::{ActionAfterCompletion, FlexibleTimeWindow, FlexibleTimeWindowMode, Target};
-use forewarn_core::service::{DispatchRequest, PortError, Scheduler};
+use forewarn_core::outcomes::DispatchRequest;
+use forewarn_flows::PortError;
+use forewarn_flows::ports::Scheduler;
 use jiff::Timestamp;
 
 use crate::error::port_error;
@@ -11,8 +13,27 @@ use crate::error::port_error;
 pub struct AwsScheduler {
     pub client: aws_sdk_scheduler::Client,
     pub group: String,
+    /// What a schedule invokes, and as whom; a function that only deletes schedules has none.
+    pub target: Option<ScheduleTarget>,
+}
+
+/// The dispatch function and the role Scheduler assumes to invoke it.
+#[derive(Clone, Debug)]
+pub struct ScheduleTarget {
     pub dispatch_arn: String,
     pub role_arn: String,
+}
+
+/// A stable, valid schedule name for a delivery (≤ 64 chars, `[0-9a-zA-Z-_.]`).
+pub fn schedule_name(request: &DispatchRequest) -> String {
+    // FNV-1a over the row's key: stable across builds and platforms, unlike std's hasher.
+    let key = crate::dynamo::delivery_sk(request);
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in request.customer_id.as_str().bytes().chain([0]).chain(key.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("fw-{h:016x}")
 }
 
 /// `at(2026-11-23T08:00:00)` in UTC; Scheduler has one-minute precision, so seconds are dropped
@@ -30,18 +51,21 @@ pub fn at_expression(t: Timestamp) -> String {
 }
 
 impl Scheduler for AwsScheduler {
-    async fn create(&self, name: &str, at: Timestamp, request: &DispatchRequest) -> Result<(), PortError> {
+    async fn create(&self, at: Timestamp, request: &DispatchRequest) -> Result<(), PortError> {
         let err = |e: aws_sdk_scheduler::error::BuildError| PortError::permanent("scheduler", e.to_string());
+        let Some(t) = &self.target else {
+            return Err(PortError::permanent("scheduler", "this function creates no schedules"));
+        };
         let target = Target::builder()
-            .arn(&self.dispatch_arn)
-            .role_arn(&self.role_arn)
+            .arn(&t.dispatch_arn)
+            .role_arn(&t.role_arn)
             .input(serde_json::to_string(request).expect("requests serialize"))
             .build()
             .map_err(err)?;
         let result = self
             .client
             .create_schedule()
-            .name(name)
+            .name(schedule_name(request))
             .group_name(&self.group)
             .schedule_expression(at_expression(at))
             .schedule_expression_timezone("UTC")
@@ -62,11 +86,11 @@ impl Scheduler for AwsScheduler {
         }
     }
 
-    async fn delete(&self, name: &str) -> Result<(), PortError> {
+    async fn delete(&self, request: &DispatchRequest) -> Result<(), PortError> {
         match self
             .client
             .delete_schedule()
-            .name(name)
+            .name(schedule_name(request))
             .group_name(&self.group)
             .send()
             .await
@@ -92,5 +116,19 @@ mod tests {
         for (t, want) in cases {
             assert_eq!(at_expression(t.parse().unwrap()), want);
         }
+    }
+
+    fn request(customer: &str) -> DispatchRequest {
+        serde_json::from_value(serde_json::json!({"customer_id": customer, "subject": "account:a",
+            "event_id": "lb", "channel": "push"}))
+        .unwrap()
+    }
+
+    #[test]
+    fn schedule_names_are_stable_and_valid() {
+        let a = schedule_name(&request("c-1"));
+        assert_eq!(a, schedule_name(&request("c-1")));
+        assert_ne!(a, schedule_name(&request("c-2")));
+        assert!(a.len() <= 64 && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
     }
 }

@@ -23,7 +23,7 @@ fn workload() -> (Vec<Customer>, Vec<(Event, usize)>) {
     let customers: Vec<Customer> = parse_customers(CUSTOMERS)
         .unwrap()
         .into_iter()
-        .map(Result::unwrap)
+        .map(|c| c.unwrap().1)
         .collect();
     let mut work = Vec::new();
     for sample in SAMPLES {

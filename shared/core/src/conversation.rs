@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::customer::PhoneNumber;
-use crate::events::EventError;
+use crate::error::EventError;
 
 /// What an inbound SMS says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -9,80 +9,12 @@ use jiff::tz::TimeZone;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::events::{EventError, typed};
+use crate::error::{EventError, typed};
 use crate::habits::Habits;
+pub use crate::kinds::{Category, Channel, DeviceKind};
 use crate::types::{Id, Instant, truncate};
+pub use crate::windows::{ActiveWindow, parse_hhmm};
 use crate::zones;
-
-/// A way to reach the customer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Channel {
-    Sms,
-    Push,
-    Email,
-}
-
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Sms => "sms",
-            Channel::Push => "push",
-            Channel::Email => "email",
-        }
-    }
-}
-
-impl fmt::Display for Channel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// What an event is about, which decides default channels and the customer's preferences.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Category {
-    Security,
-    Travel,
-    Account,
-    Applications,
-}
-
-impl Category {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Security => "security",
-            Category::Travel => "travel",
-            Category::Account => "account",
-            Category::Applications => "applications",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum DeviceKind {
-    Phone,
-    Tablet,
-    Desktop,
-    Watch,
-}
-
-impl DeviceKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeviceKind::Phone => "phone",
-            DeviceKind::Tablet => "tablet",
-            DeviceKind::Desktop => "desktop",
-            DeviceKind::Watch => "watch",
-        }
-    }
-    /// Phones and watches suit glanceable alerts; tablets and desktops suit tasks.
-    pub fn is_glanceable(self) -> bool {
-        matches!(self, DeviceKind::Phone | DeviceKind::Watch)
-    }
-}
 
 /// The stored profile, as the simulator reads it and the DynamoDB store holds it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -322,78 +254,6 @@ impl<T: AsRef<str>> Contact<T> {
     }
 }
 
-/// A local time window on some weekdays, e.g. `Mon-Fri 19:00-22:00`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ActiveWindow {
-    /// Bit `n` set for weekday `n` (Monday = 0).
-    pub days: u8,
-    pub start: Time,
-    pub end: Time,
-    pub text: String,
-}
-
-const DAY_NAMES: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-
-impl ActiveWindow {
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let err = || format!("{:?} is not a window like \"Mon-Fri 07:00-09:00\"", truncate(s, 40));
-        let (days, times) = s.trim().split_once(' ').ok_or_else(err)?;
-        let day = |d: &str| DAY_NAMES.iter().position(|n| n.eq_ignore_ascii_case(d.trim()));
-        let mask = match days.split_once('-') {
-            Some((a, b)) => {
-                let (a, b) = (day(a).ok_or_else(err)?, day(b).ok_or_else(err)?);
-                let mut m = 0u8;
-                let mut d = a;
-                loop {
-                    m |= 1 << d;
-                    if d == b {
-                        break;
-                    }
-                    d = (d + 1) % 7;
-                }
-                m
-            }
-            None => 1 << day(days).ok_or_else(err)?,
-        };
-        let (start, end) = times.trim().split_once('-').ok_or_else(err)?;
-        let start = parse_hhmm(start).map_err(|_| err())?;
-        let end = parse_hhmm(end).map_err(|_| err())?;
-        if start == end {
-            return Err(format!("{:?} is an empty window", truncate(s, 40)));
-        }
-        Ok(ActiveWindow {
-            days: mask,
-            start,
-            end,
-            text: s.trim().to_owned(),
-        })
-    }
-
-    /// Whether local `weekday` (Monday = 0) and `time` fall inside; a window whose end is
-    /// before its start runs past midnight into the next day.
-    pub fn contains(&self, weekday: u8, time: Time) -> bool {
-        if self.start < self.end {
-            self.days & (1 << weekday) != 0 && time >= self.start && time < self.end
-        } else {
-            let prev = (weekday + 6) % 7;
-            (self.days & (1 << weekday) != 0 && time >= self.start) || (self.days & (1 << prev) != 0 && time < self.end)
-        }
-    }
-}
-
-/// Parses `HH:MM` (24 h).
-pub fn parse_hhmm(s: &str) -> Result<Time, String> {
-    let s = s.trim();
-    let err = || format!("{:?} is not a time like \"22:00\"", truncate(s, 20));
-    let (h, m) = s.split_once(':').ok_or_else(err)?;
-    if h.is_empty() || h.len() > 2 || m.len() != 2 {
-        return Err(err());
-    }
-    let h: i8 = h.parse().map_err(|_| err())?;
-    let m: i8 = m.parse().map_err(|_| err())?;
-    Time::new(h, m, 0, 0).map_err(|_| err())
-}
-
 /// The local hours when nothing but critical or urgent messages may go out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct QuietHours {
@@ -610,7 +470,9 @@ impl Customer {
 }
 
 /// Parses a JSON array of profiles, keeping each one's fault beside its position.
-pub fn parse_customers(json: &str) -> Result<Vec<Result<Customer, ProfileError>>, EventError> {
+/// Parses a JSON array of profiles, keeping each one's fault beside its position: each valid
+/// profile comes with the customer parsed from it.
+pub fn parse_customers(json: &str) -> Result<Vec<Result<(CustomerProfile, Customer), ProfileError>>, EventError> {
     let value: serde_json::Value =
         serde_json::from_str(json).map_err(|e| EventError::new("$", format!("not valid JSON: {e}")))?;
     let serde_json::Value::Array(items) = value else {
@@ -621,7 +483,8 @@ pub fn parse_customers(json: &str) -> Result<Vec<Result<Customer, ProfileError>>
         .enumerate()
         .map(|(i, v)| {
             let id = v.get("customer_id").and_then(|x| x.as_str()).map(str::to_owned);
-            Customer::from_json(v).map_err(|e| {
+            let parsed = typed::<CustomerProfile>("", v).and_then(|p| Customer::from_profile(&p).map(|c| (p, c)));
+            parsed.map_err(|e| {
                 let who = id.map(|id| format!("[{i}] ({id})")).unwrap_or_else(|| format!("[{i}]"));
                 EventError::new(format!("{who}.{}", e.path), e.reason)
             })

@@ -3,31 +3,15 @@
 use std::fmt;
 
 use schemars::JsonSchema;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::customer::DeviceKind;
+pub use crate::error::EventError;
+use crate::error::typed;
+use crate::kinds::DeviceKind;
 use crate::types::{Id, Instant, Money, Text, Url};
 
 /// Largest event accepted, in bytes of JSON: EventBridge's own limit for an entry.
 pub const MAX_EVENT_BYTES: usize = 256 * 1024;
-
-/// A rejected event: where in the JSON and why.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{path}: {reason}")]
-pub struct EventError {
-    pub path: String,
-    pub reason: String,
-}
-
-impl EventError {
-    pub fn new(path: impl Into<String>, reason: impl Into<String>) -> Self {
-        EventError {
-            path: path.into(),
-            reason: reason.into(),
-        }
-    }
-}
 
 /// The business events forewarn understands, by their EventBridge `detail-type`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
@@ -194,6 +178,12 @@ pub struct TransactionAnswer {
     /// The channel the answer came through, e.g. `sms`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Id>,
+    /// The alert whose question was answered, when forewarn asked it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<Id>,
+    /// The inbound message that carried the answer, when it came by SMS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_id: Option<Text>,
 }
 
 /// `CustomerActivity`: an app or web session the bank's or airline's systems saw on one of
@@ -224,6 +214,21 @@ pub enum Detail {
 }
 
 impl Detail {
+    /// The detail as producers write it, for events forewarn itself puts on the bus.
+    pub fn to_json(&self) -> serde_json::Value {
+        let v = match self {
+            Detail::LowBalance(d) => serde_json::to_value(d),
+            Detail::FlightDelayed(d) => serde_json::to_value(d),
+            Detail::ApplicationIncomplete(d) => serde_json::to_value(d),
+            Detail::SuspiciousTransaction(d) => serde_json::to_value(d),
+            Detail::BalanceRestored(d) => serde_json::to_value(d),
+            Detail::ApplicationCompleted(d) => serde_json::to_value(d),
+            Detail::TransactionConfirmed(d) | Detail::TransactionDisputed(d) => serde_json::to_value(d),
+            Detail::CustomerActivity(d) => serde_json::to_value(d),
+        };
+        v.expect("event details serialize")
+    }
+
     pub fn detail_type(&self) -> DetailType {
         match self {
             Detail::LowBalance(_) => DetailType::LowBalance,
@@ -441,29 +446,6 @@ pub fn parse_event_value(value: serde_json::Value) -> Result<Event, EventError> 
         resources: env.resources,
         detail,
     })
-}
-
-/// Deserializes `value` into `T`, reporting the failing path below `prefix`.
-pub(crate) fn typed<T: DeserializeOwned>(prefix: &str, value: serde_json::Value) -> Result<T, EventError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let inner = e.path().to_string();
-        let path = match (prefix.is_empty(), inner.as_str()) {
-            (true, ".") => "$".to_owned(),
-            (true, _) => inner,
-            (false, ".") => prefix.to_owned(),
-            (false, _) => format!("{prefix}.{inner}"),
-        };
-        EventError::new(path, tidy_serde_message(&e.into_inner().to_string()))
-    })
-}
-
-/// Turns serde's wording into a short reason (`missing field` → `required field is missing`).
-fn tidy_serde_message(msg: &str) -> String {
-    let msg = msg.split(" at line ").next().unwrap_or(msg);
-    if let Some(field) = msg.strip_prefix("missing field `").and_then(|m| m.strip_suffix('`')) {
-        return format!("required field `{field}` is missing");
-    }
-    msg.to_owned()
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use jiff::civil::{DateTime, Time};
 use serde::{Deserialize, Serialize};
 
-use crate::customer::ActiveWindow;
+use crate::windows::ActiveWindow;
 
 pub const HOURS_PER_WEEK: usize = 168;
 /// Half-life of a session's weight.

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::customer::{Category, Channel, Contact, Customer, Device, DeviceKind};
 use crate::events::{Detail, DetailType, Event};
+pub use crate::outcomes::Outcome;
 use crate::timing::{LocalClock, add, sub};
 use crate::types::Id;
 
@@ -61,8 +62,6 @@ pub struct Policy {
     pub daily_cap: usize,
     /// Minutes an unanswered fraud question waits before one reminder on the next channel.
     pub reminder_minutes: i64,
-    /// How long an unfinished idempotency claim holds off a duplicate before a retry takes over.
-    pub claim_lease_seconds: i64,
 }
 
 impl Default for Policy {
@@ -70,7 +69,6 @@ impl Default for Policy {
         Policy {
             daily_cap: 2,
             reminder_minutes: 15,
-            claim_lease_seconds: crate::service::CLAIM_LEASE_SECONDS,
         }
     }
 }
@@ -113,29 +111,6 @@ pub struct Context<'a> {
     pub history: &'a [DeliveryRecord],
     /// The event id was already processed (at-least-once delivery).
     pub seen_before: bool,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    SendNow,
-    Scheduled,
-    Suppressed,
-    /// A resolving event: it cancels or closes earlier deliveries and sends nothing.
-    Resolved,
-    Rejected,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::SendNow => "send_now",
-            Outcome::Scheduled => "scheduled",
-            Outcome::Suppressed => "suppressed",
-            Outcome::Resolved => "resolved",
-            Outcome::Rejected => "rejected",
-        }
-    }
 }
 
 /// Where one delivery goes.

@@ -8,7 +8,7 @@ use crate::events::{
     ApplicationCompleted, ApplicationIncomplete, BalanceRestored, CustomerActivity, DetailType, EnvelopeSchema,
     FlightDelayed, LowBalance, SuspiciousTransaction, TransactionAnswer,
 };
-use crate::service::{DispatchRequest, OutcomeEvent, OutcomeType};
+use crate::outcomes::{DispatchRequest, OutcomeEvent, OutcomeType};
 
 fn envelope<D: JsonSchema>(detail_type: DetailType, description: &str) -> Value {
     let generator = SchemaSettings::draft2020_12().into_generator();

@@ -1,0 +1,211 @@
+//! One entry point per Lambda function: read only the settings its flow needs, build only
+//! the clients it uses (once, from one `SdkConfig`, with the request counter), and serve.
+//! A function that never sends links no SNS or SES code.
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use forewarn_core::engine::Engine;
+use forewarn_core::events::DetailType;
+use forewarn_flows::Service;
+
+use crate::bus::EventBridgeBus;
+use crate::config::{ConfigError, Env};
+use crate::counter::RequestCounter;
+use crate::dynamo::DynamoStore;
+use crate::handler::{
+    activity_event, dispatch_request, email_feedback, inbound_sms, notifying_event, resolving_event, serve,
+};
+use crate::scheduler::{AwsScheduler, ScheduleTarget};
+use crate::sender::AwsSender;
+use crate::ses::SesSender;
+use crate::sns::SnsSender;
+
+type Env0 = Env<fn(&str) -> Option<String>>;
+
+/// The SDK configuration and the request counter every client of the process shares.
+struct Clients {
+    sdk: SdkConfig,
+    counter: RequestCounter,
+}
+
+macro_rules! client {
+    ($krate:ident, $c:expr) => {
+        $krate::Client::from_conf(
+            $krate::config::Builder::from(&$c.sdk)
+                .interceptor($c.counter.clone())
+                .build(),
+        )
+    };
+}
+
+impl Clients {
+    async fn load(env: &Env0) -> Result<Clients, ConfigError> {
+        let sdk = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(crate::tls::http_client(env.tls_roots()?))
+            .load()
+            .await;
+        Ok(Clients {
+            sdk,
+            counter: RequestCounter::default(),
+        })
+    }
+    fn store(&self, env: &Env0) -> Result<DynamoStore, ConfigError> {
+        Ok(DynamoStore::new(
+            client!(aws_sdk_dynamodb, self),
+            env.required("FOREWARN_TABLE")?,
+        ))
+    }
+    fn bus(&self, env: &Env0) -> Result<EventBridgeBus, ConfigError> {
+        Ok(EventBridgeBus {
+            client: client!(aws_sdk_eventbridge, self),
+            bus: env.required("FOREWARN_BUS")?,
+        })
+    }
+    fn sns(&self, env: &Env0) -> SnsSender {
+        SnsSender {
+            client: client!(aws_sdk_sns, self),
+            origination: env.optional("FOREWARN_SMS_ORIGINATION"),
+        }
+    }
+    fn sender(&self, env: &Env0) -> Result<AwsSender, ConfigError> {
+        Ok(AwsSender {
+            sns: self.sns(env),
+            ses: SesSender {
+                client: client!(aws_sdk_sesv2, self),
+                from_email: env.required("FOREWARN_SENDER_EMAIL")?,
+                configuration_set: env.optional("FOREWARN_SES_CONFIGURATION_SET"),
+            },
+        })
+    }
+    /// A scheduler that creates schedules when `creates`, else only deletes them.
+    fn scheduler(&self, env: &Env0, creates: bool) -> Result<AwsScheduler, ConfigError> {
+        let target = match creates {
+            true => Some(ScheduleTarget {
+                dispatch_arn: env.required("FOREWARN_DISPATCH_ARN")?,
+                role_arn: env.required("FOREWARN_SCHEDULER_ROLE_ARN")?,
+            }),
+            false => None,
+        };
+        Ok(AwsScheduler {
+            client: client!(aws_sdk_scheduler, self),
+            group: env.required("FOREWARN_SCHEDULE_GROUP")?,
+            target,
+        })
+    }
+}
+
+/// The engine with the deployment's policy.
+fn engine(env: &Env0) -> Result<Engine, ConfigError> {
+    Ok(Engine::new(env.policy()?))
+}
+
+/// `low-balance`, `flight-delay`, `incomplete-application`, `suspicious-transaction`.
+pub async fn notify(detail_type: DetailType) -> Result<(), lambda_runtime::Error> {
+    let env = Env::process();
+    let c = Clients::load(&env).await?;
+    let mut service = Service::new(
+        engine(&env)?,
+        c.store(&env)?,
+        c.sender(&env)?,
+        c.scheduler(&env, true)?,
+        c.bus(&env)?,
+    );
+    service.lease_seconds = env.lease_seconds()?;
+    serve("notify", c.counter, |payload, now| {
+        let service = &service;
+        async move {
+            let event = notifying_event(payload, detail_type)?;
+            Ok(Box::pin(service.notify(&event, now)).await?)
+        }
+    })
+    .await
+}
+
+/// `dispatch`: invoked by a schedule.
+pub async fn dispatch() -> Result<(), lambda_runtime::Error> {
+    let env = Env::process();
+    let c = Clients::load(&env).await?;
+    let service = Service::new(engine(&env)?, c.store(&env)?, c.sender(&env)?, (), c.bus(&env)?);
+    serve("dispatch", c.counter, |payload, now| {
+        let service = &service;
+        async move {
+            let request = dispatch_request(payload)?;
+            Ok(Box::pin(service.dispatch(&request, now)).await?)
+        }
+    })
+    .await
+}
+
+/// `resolve`: cancels what a resolving event makes moot. Sends nothing.
+pub async fn resolve() -> Result<(), lambda_runtime::Error> {
+    let env = Env::process();
+    let c = Clients::load(&env).await?;
+    let service = Service::new(
+        engine(&env)?,
+        c.store(&env)?,
+        (),
+        c.scheduler(&env, false)?,
+        c.bus(&env)?,
+    );
+    serve("resolve", c.counter, |payload, now| {
+        let service = &service;
+        async move {
+            let event = resolving_event(payload)?;
+            Ok(Box::pin(service.resolve(&event, now)).await?)
+        }
+    })
+    .await
+}
+
+/// `reply`: inbound SMS. Answers by SMS only.
+pub async fn reply() -> Result<(), lambda_runtime::Error> {
+    let env = Env::process();
+    let c = Clients::load(&env).await?;
+    let service = Service::new(
+        engine(&env)?,
+        c.store(&env)?,
+        c.sns(&env),
+        c.scheduler(&env, false)?,
+        c.bus(&env)?,
+    );
+    serve("reply", c.counter, |payload, now| {
+        let service = &service;
+        async move {
+            let mut last = forewarn_flows::Report::default();
+            for sms in inbound_sms(payload)? {
+                last = Box::pin(service.reply(&sms, now)).await?;
+            }
+            Ok(last)
+        }
+    })
+    .await
+}
+
+/// `feedback`: SES delivery, bounce and complaint events. Sends nothing.
+pub async fn feedback() -> Result<(), lambda_runtime::Error> {
+    let env = Env::process();
+    let c = Clients::load(&env).await?;
+    let service = Service::new(engine(&env)?, c.store(&env)?, (), (), c.bus(&env)?);
+    serve("feedback", c.counter, |payload, now| {
+        let service = &service;
+        async move {
+            let feedback = email_feedback(payload)?;
+            Ok(Box::pin(service.feedback(&feedback, now)).await?)
+        }
+    })
+    .await
+}
+
+/// `activity`: learns device habits. Touches only the table.
+pub async fn activity() -> Result<(), lambda_runtime::Error> {
+    let env = Env::process();
+    let c = Clients::load(&env).await?;
+    let service = Service::new(engine(&env)?, c.store(&env)?, (), (), ());
+    serve("activity", c.counter, |payload, now| {
+        let service = &service;
+        async move {
+            let event = activity_event(payload)?;
+            Ok(Box::pin(service.activity(&event, now)).await?)
+        }
+    })
+    .await
+}

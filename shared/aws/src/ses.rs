@@ -1,0 +1,274 @@
+//! Email through SES v2, and the SES events that come back about it (delivery, bounce,
+//! complaint), found again by the customer tag every email carries.
+
+use aws_sdk_sesv2::types::{
+    Body, Content, Destination as EmailDestination, EmailContent, Message as EmailMessage, MessageTag,
+};
+use forewarn_core::events::EventError;
+use forewarn_core::types::{Id, truncate};
+use forewarn_flows::PortError;
+use forewarn_flows::feedback::{EmailFeedback, FeedbackKind};
+use forewarn_flows::records::{SendResult, StoredMessage};
+use jiff::Timestamp;
+
+use crate::error::port_error;
+
+/// Sends email from the stack's verified identity, through its configuration set.
+#[derive(Clone, Debug)]
+pub struct SesSender {
+    pub client: aws_sdk_sesv2::Client,
+    pub from_email: String,
+    pub configuration_set: Option<String>,
+}
+
+impl SesSender {
+    pub async fn email(&self, to: &str, m: &StoredMessage, customer: Option<&Id>) -> Result<SendResult, PortError> {
+        let content = |s: &str| {
+            Content::builder()
+                .data(s)
+                .charset("UTF-8")
+                .build()
+                .map_err(|e| PortError::permanent("ses", e.to_string()))
+        };
+        let mut body = Body::builder().text(content(&m.body)?);
+        if let Some(html) = &m.html {
+            body = body.html(content(html)?);
+        }
+        let message = EmailMessage::builder()
+            .subject(content(m.subject.as_deref().unwrap_or_default())?)
+            .body(body.build())
+            .build();
+        let out = self
+            .client
+            .send_email()
+            .from_email_address(&self.from_email)
+            .destination(EmailDestination::builder().to_addresses(to).build())
+            .content(EmailContent::builder().simple(message).build())
+            .set_configuration_set_name(self.configuration_set.clone())
+            .set_email_tags(match customer {
+                Some(id) => {
+                    let (name, value) = customer_tag(id);
+                    Some(vec![
+                        MessageTag::builder()
+                            .name(name)
+                            .value(value)
+                            .build()
+                            .map_err(|e| PortError::permanent("ses", e.to_string()))?,
+                    ])
+                }
+                None => None,
+            })
+            .send()
+            .await
+            .map_err(|e| port_error("ses", e))?;
+        Ok(SendResult::Sent {
+            provider_message_id: out.message_id.unwrap_or_default(),
+        })
+    }
+}
+
+/// The SES message tag that carries the customer id (`fw-customer`, or hex in `fw-customer-hex`
+/// when the id has characters SES does not allow in tags).
+pub fn customer_tag(id: &Id) -> (&'static str, String) {
+    let s = id.as_str();
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        ("fw-customer", s.to_owned())
+    } else {
+        ("fw-customer-hex", s.bytes().map(|b| format!("{b:02x}")).collect())
+    }
+}
+
+fn customer_from_tags(tags: &serde_json::Value) -> Option<Id> {
+    let first = |k: &str| tags.get(k)?.get(0)?.as_str().map(str::to_owned);
+    if let Some(v) = first("fw-customer") {
+        return Id::parse(v.as_str()).ok();
+    }
+    let hex = first("fw-customer-hex")?;
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect();
+    Id::parse(String::from_utf8(bytes?).ok()?.as_str()).ok()
+}
+
+/// Parses an SES event as EventBridge delivers it (`source: aws.ses`), naming the field at fault.
+pub fn parse_email_feedback(value: &serde_json::Value) -> Result<EmailFeedback, EventError> {
+    let str_at = |path: &str| -> Result<&str, EventError> {
+        let mut v = value;
+        for part in path.split('.') {
+            v = v.get(part).ok_or_else(|| EventError::new(path, "missing"))?;
+        }
+        v.as_str().ok_or_else(|| EventError::new(path, "must be a string"))
+    };
+    let detail_type = str_at("detail-type")?;
+    let event_type = str_at("detail.eventType")?;
+    let message_id = str_at("detail.mail.messageId")?;
+    if message_id.is_empty() || message_id.len() > 200 {
+        return Err(EventError::new("detail.mail.messageId", "must be 1 to 200 characters"));
+    }
+    let at = str_at("time")?
+        .parse::<Timestamp>()
+        .map_err(|_| EventError::new("time", "not an RFC 3339 time"))?;
+    let emails = |list: Option<&serde_json::Value>, path: &str| -> Result<Vec<String>, EventError> {
+        let Some(items) = list.and_then(|l| l.as_array()) else {
+            return Err(EventError::new(path, "missing or not a list"));
+        };
+        Ok(items
+            .iter()
+            .filter_map(|r| r.get("emailAddress").and_then(|e| e.as_str()).or_else(|| r.as_str()))
+            .map(str::to_owned)
+            .collect())
+    };
+    let detail = &value["detail"];
+    let (kind, recipients) = match (detail_type, event_type) {
+        ("Email Delivered", "Delivery") => (
+            FeedbackKind::Delivered,
+            emails(
+                detail.get("delivery").and_then(|d| d.get("recipients")),
+                "detail.delivery.recipients",
+            )?,
+        ),
+        ("Email Bounced", "Bounce") => {
+            let bounce_type = str_at("detail.bounce.bounceType")?;
+            (
+                FeedbackKind::Bounced {
+                    permanent: bounce_type == "Permanent",
+                    sub_type: truncate(str_at("detail.bounce.bounceSubType").unwrap_or("Undetermined"), 40).into(),
+                },
+                emails(
+                    detail.get("bounce").and_then(|b| b.get("bouncedRecipients")),
+                    "detail.bounce.bouncedRecipients",
+                )?,
+            )
+        }
+        ("Email Complaint Received", "Complaint") => (
+            FeedbackKind::Complained {
+                feedback_type: truncate(
+                    str_at("detail.complaint.complaintFeedbackType").unwrap_or("unspecified"),
+                    40,
+                )
+                .into(),
+            },
+            emails(
+                detail.get("complaint").and_then(|c| c.get("complainedRecipients")),
+                "detail.complaint.complainedRecipients",
+            )?,
+        ),
+        (dt, et) => {
+            return Err(EventError::new(
+                "detail-type",
+                format!(
+                    "{:?} with eventType {:?} is not an email delivery, bounce or complaint",
+                    truncate(dt, 40),
+                    truncate(et, 40)
+                ),
+            ));
+        }
+    };
+    Ok(EmailFeedback {
+        kind,
+        message_id: message_id.to_owned(),
+        customer_id: detail
+            .get("mail")
+            .and_then(|m| m.get("tags"))
+            .and_then(customer_from_tags),
+        recipients,
+        at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ses(detail_type: &str, detail: serde_json::Value) -> serde_json::Value {
+        json!({"version": "0", "id": "e", "detail-type": detail_type, "source": "aws.ses",
+            "time": "2026-11-23T10:00:00Z", "detail": detail})
+    }
+
+    #[test]
+    fn a_permanent_bounce_names_the_customer_from_its_tag() {
+        let fb = parse_email_feedback(&ses(
+            "Email Bounced",
+            json!({"eventType": "Bounce", "mail": {"messageId": "m-1", "tags": {"fw-customer": ["c-1"]}},
+                "bounce": {"bounceType": "Permanent", "bounceSubType": "NoEmail",
+                           "bouncedRecipients": [{"emailAddress": "a@example.com"}]}}),
+        ))
+        .unwrap();
+        assert_eq!(fb.customer_id.as_ref().map(Id::as_str), Some("c-1"));
+        assert_eq!(
+            fb.kind,
+            FeedbackKind::Bounced {
+                permanent: true,
+                sub_type: "NoEmail".into()
+            }
+        );
+        assert_eq!(fb.recipients, ["a@example.com"]);
+    }
+
+    #[test]
+    fn feedback_without_a_message_id_names_the_field() {
+        let err = parse_email_feedback(&ses(
+            "Email Delivered",
+            json!({"eventType": "Delivery", "mail": {}, "delivery": {"recipients": []}}),
+        ))
+        .unwrap_err();
+        assert_eq!(err.path, "detail.mail.messageId");
+    }
+
+    #[test]
+    fn customer_ids_survive_the_tag_round_trip_even_with_characters_ses_refuses() {
+        for raw in ["c-1001", "cust:42/ä", "a_b"] {
+            let id = Id::parse(raw).unwrap();
+            let (name, value) = customer_tag(&id);
+            assert!(
+                value
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+                "{value}"
+            );
+            let tags = json!({ name: [value] });
+            assert_eq!(customer_from_tags(&tags), Some(id));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_json_is_parsed_as_ses_feedback_or_rejected_with_a_field(v in any_json()) {
+            if let Err(e) = parse_email_feedback(&v) {
+                proptest::prop_assert!(!e.path.is_empty(), "{e:?}");
+            }
+        }
+    }
+
+    fn any_json() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            ".{0,12}".prop_map(serde_json::Value::from),
+            Just(json!("Email Bounced")),
+            Just(json!("Bounce")),
+        ];
+        leaf.prop_recursive(4, 40, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+                proptest::collection::btree_map(
+                    prop_oneof![
+                        Just("detail".to_owned()),
+                        Just("detail-type".to_owned()),
+                        Just("mail".to_owned()),
+                        Just("eventType".to_owned()),
+                        Just("time".to_owned()),
+                        ".{0,6}".prop_map(String::from)
+                    ],
+                    inner,
+                    0..5
+                )
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+}

@@ -1,0 +1,130 @@
+//! SMS and mobile push through SNS.
+
+use aws_sdk_sns::error::ProvideErrorMetadata;
+use aws_sdk_sns::types::MessageAttributeValue;
+use forewarn_core::engine::Destination;
+use forewarn_core::types::Id;
+use forewarn_flows::PortError;
+use forewarn_flows::ports::Sender;
+use forewarn_flows::records::{SendResult, StoredMessage};
+use jiff::Timestamp;
+use serde_json::json;
+
+use crate::error::port_error;
+
+/// Sends SMS and push; a function that answers texts needs nothing else.
+#[derive(Clone, Debug)]
+pub struct SnsSender {
+    pub client: aws_sdk_sns::Client,
+    /// An origination number (`+1…`) or an alphanumeric sender id.
+    pub origination: Option<String>,
+}
+
+fn attr(v: impl Into<String>) -> Result<MessageAttributeValue, PortError> {
+    MessageAttributeValue::builder()
+        .data_type("String")
+        .string_value(v)
+        .build()
+        .map_err(|e| PortError::permanent("sns", e.to_string()))
+}
+
+/// The SNS `MessageStructure = json` body: a default text plus APNS and FCM payloads.
+pub fn push_payload(m: &StoredMessage) -> String {
+    let title = m.title.clone().unwrap_or_default();
+    let apns =
+        json!({"aps": {"alert": {"title": title, "body": m.body}, "sound": "default"}, "deep_link": m.deep_link});
+    let fcm = json!({"fcmV1Message": {"message": {
+        "notification": {"title": title, "body": m.body},
+        "data": {"deep_link": m.deep_link.clone().unwrap_or_default()}}}});
+    json!({
+        "default": m.body,
+        "APNS": apns.to_string(),
+        "APNS_SANDBOX": apns.to_string(),
+        "GCM": fcm.to_string(),
+    })
+    .to_string()
+}
+
+impl SnsSender {
+    pub async fn sms(&self, phone: &str, m: &StoredMessage) -> Result<SendResult, PortError> {
+        let mut req = self
+            .client
+            .publish()
+            .phone_number(phone)
+            .message(&m.body)
+            .message_attributes("AWS.SNS.SMS.SMSType", attr("Transactional")?);
+        if let Some(o) = &self.origination {
+            let key = if o.starts_with('+') {
+                "AWS.MM.SMS.OriginationNumber"
+            } else {
+                "AWS.SNS.SMS.SenderID"
+            };
+            req = req.message_attributes(key, attr(o)?);
+        }
+        let out = req.send().await.map_err(|e| port_error("sns", e))?;
+        Ok(SendResult::Sent {
+            provider_message_id: out.message_id.unwrap_or_default(),
+        })
+    }
+
+    pub async fn push(&self, endpoint: &str, m: &StoredMessage) -> Result<SendResult, PortError> {
+        let mut req = self
+            .client
+            .publish()
+            .target_arn(endpoint)
+            .message_structure("json")
+            .message(push_payload(m));
+        if let Some(ttl) = m.ttl {
+            let secs = ttl.duration_since(Timestamp::now()).as_secs().max(0).to_string();
+            req = req
+                .message_attributes("AWS.SNS.MOBILE.APNS.TTL", attr(&secs)?)
+                .message_attributes("AWS.SNS.MOBILE.FCM.TTL", attr(&secs)?);
+        }
+        match req.send().await {
+            Ok(out) => Ok(SendResult::Sent {
+                provider_message_id: out.message_id.unwrap_or_default(),
+            }),
+            Err(e) if matches!(e.code(), Some("EndpointDisabled" | "EndpointDisabledException")) => {
+                Ok(SendResult::Unreachable("the push endpoint is disabled".into()))
+            }
+            Err(e) => Err(port_error("sns", e)),
+        }
+    }
+}
+
+impl Sender for SnsSender {
+    async fn send(&self, to: &Destination, message: &StoredMessage, _: Option<&Id>) -> Result<SendResult, PortError> {
+        match to {
+            Destination::Phone(p) => self.sms(p.e164(), message).await,
+            Destination::Endpoint(arn) => self.push(arn, message).await,
+            Destination::Email(_) => Err(PortError::permanent("ses", "this function sends no email")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_push_payload_carries_apns_and_fcm_with_the_deep_link() {
+        let m = StoredMessage {
+            subject: None,
+            title: Some("Flight TP1 delayed".into()),
+            body: "Now leaving 14:30".into(),
+            html: None,
+            deep_link: Some("https://airline.example/b/1".into()),
+            ttl: None,
+            expects_reply: false,
+        };
+        let v: serde_json::Value = serde_json::from_str(&push_payload(&m)).unwrap();
+        assert_eq!(v["default"], "Now leaving 14:30");
+        let apns: serde_json::Value = serde_json::from_str(v["APNS"].as_str().unwrap()).unwrap();
+        assert_eq!(apns["aps"]["alert"]["title"], "Flight TP1 delayed");
+        let fcm: serde_json::Value = serde_json::from_str(v["GCM"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            fcm["fcmV1Message"]["message"]["data"]["deep_link"],
+            "https://airline.example/b/1"
+        );
+    }
+}

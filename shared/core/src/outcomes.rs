@@ -1,0 +1,201 @@
+//! The outcome contracts: one vocabulary for what happened to an input, the outcome events
+//! forewarn puts on the bus, and the request a schedule hands to dispatch.
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::kinds::Channel;
+use crate::types::Id;
+
+/// What happened to one input, in every flow: decisions, function responses, idempotency
+/// claims and the simulator's lines all use these words.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    // Decisions on a business event.
+    /// The message goes out now.
+    SendNow,
+    /// The message waits for a better moment.
+    Scheduled,
+    /// Nothing is sent (unknown customer, repeat, cap, no reachable channel, duplicate…).
+    #[default]
+    Suppressed,
+    /// A resolving event: it cancels or closes earlier deliveries and sends nothing.
+    Resolved,
+    /// The input could not be read; the reasons name the field.
+    Rejected,
+    /// A `CustomerActivity` session was added to the device's habits.
+    Recorded,
+    // A schedule firing (dispatch).
+    /// The scheduled message went out.
+    Sent,
+    /// The provider refused every channel.
+    Failed,
+    /// The scheduled message is no longer allowed or wanted.
+    Cancelled,
+    /// The schedule names a delivery that does not exist.
+    Missing,
+    // An inbound SMS (reply).
+    Confirmed,
+    Disputed,
+    Expired,
+    NoOpenQuestion,
+    UnknownSender,
+    OptedOut,
+    Help,
+    Unrecognised,
+    // Email feedback.
+    Delivered,
+    Bounced,
+    SoftBounce,
+    Complained,
+    Unmatched,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::SendNow => "send_now",
+            Outcome::Scheduled => "scheduled",
+            Outcome::Suppressed => "suppressed",
+            Outcome::Resolved => "resolved",
+            Outcome::Rejected => "rejected",
+            Outcome::Recorded => "recorded",
+            Outcome::Sent => "sent",
+            Outcome::Failed => "failed",
+            Outcome::Cancelled => "cancelled",
+            Outcome::Missing => "missing",
+            Outcome::Confirmed => "confirmed",
+            Outcome::Disputed => "disputed",
+            Outcome::Expired => "expired",
+            Outcome::NoOpenQuestion => "no_open_question",
+            Outcome::UnknownSender => "unknown_sender",
+            Outcome::OptedOut => "opted_out",
+            Outcome::Help => "help",
+            Outcome::Unrecognised => "unrecognised",
+            Outcome::Delivered => "delivered",
+            Outcome::Bounced => "bounced",
+            Outcome::SoftBounce => "soft_bounce",
+            Outcome::Complained => "complained",
+            Outcome::Unmatched => "unmatched",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The detail types of the outcome events forewarn puts on the bus (source `forewarn`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum OutcomeType {
+    NotificationScheduled,
+    #[default]
+    NotificationSent,
+    NotificationSuppressed,
+    NotificationCancelled,
+    NotificationFailed,
+    NotificationDelivered,
+    NotificationBounced,
+    NotificationComplained,
+    DeviceDisabled,
+    ReplyReceived,
+}
+
+impl OutcomeType {
+    pub const ALL: [OutcomeType; 10] = [
+        OutcomeType::NotificationScheduled,
+        OutcomeType::NotificationSent,
+        OutcomeType::NotificationSuppressed,
+        OutcomeType::NotificationCancelled,
+        OutcomeType::NotificationFailed,
+        OutcomeType::NotificationDelivered,
+        OutcomeType::NotificationBounced,
+        OutcomeType::NotificationComplained,
+        OutcomeType::DeviceDisabled,
+        OutcomeType::ReplyReceived,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutcomeType::NotificationScheduled => "NotificationScheduled",
+            OutcomeType::NotificationSent => "NotificationSent",
+            OutcomeType::NotificationSuppressed => "NotificationSuppressed",
+            OutcomeType::NotificationCancelled => "NotificationCancelled",
+            OutcomeType::NotificationFailed => "NotificationFailed",
+            OutcomeType::NotificationDelivered => "NotificationDelivered",
+            OutcomeType::NotificationBounced => "NotificationBounced",
+            OutcomeType::NotificationComplained => "NotificationComplained",
+            OutcomeType::DeviceDisabled => "DeviceDisabled",
+            OutcomeType::ReplyReceived => "ReplyReceived",
+        }
+    }
+}
+
+/// An outcome event's detail: ids, channel, times and reasons; never an address or a
+/// message body.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct OutcomeEvent {
+    #[serde(skip)]
+    pub detail_type: OutcomeType,
+    pub event_id: String,
+    pub customer_id: String,
+    pub source_detail_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    /// Masked destination, e.g. `+35191*****78`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub send_at: Option<String>,
+    pub at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider_message_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_event_id: Option<String>,
+    /// An escalation reminder of an unanswered question, not the first alert.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reminder: bool,
+    pub reasons: Vec<String>,
+}
+
+impl OutcomeEvent {
+    /// An outcome of `kind` about `event_id` for `customer_id`, at `at`; the rest empty.
+    pub fn new(kind: OutcomeType, event_id: &str, customer_id: &str, at: jiff::Timestamp) -> OutcomeEvent {
+        OutcomeEvent {
+            detail_type: kind,
+            event_id: event_id.to_owned(),
+            customer_id: customer_id.to_owned(),
+            source_detail_type: None,
+            channel: None,
+            device_id: None,
+            to: None,
+            send_at: None,
+            at: at.to_string(),
+            provider_message_id: None,
+            by_event_id: None,
+            reminder: false,
+            reasons: vec![],
+        }
+    }
+}
+
+/// Which delivery a schedule fires: the identity of one delivery row. The store decides how
+/// it is keyed; the scheduler decides how the schedule is named.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DispatchRequest {
+    pub customer_id: Id,
+    /// What the notice is about, e.g. `account:PT50-0001`.
+    pub subject: String,
+    pub event_id: Id,
+    pub channel: Channel,
+    /// The escalation reminder of the event, not its first alert.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reminder: bool,
+}

@@ -1,0 +1,57 @@
+//! Withdrawing a pending row: one conditional move from `scheduled` to `cancelled`, its
+//! schedule deleted, and the `NotificationCancelled` event. Every flow that cancels uses this.
+
+use forewarn_core::outcomes::{OutcomeEvent, OutcomeType};
+use forewarn_core::policy::DeliveryStatus;
+use forewarn_core::types::Id;
+use jiff::Timestamp;
+
+use crate::error::PortError;
+use crate::ports::{Deliveries, Scheduler};
+use crate::records::StoredDelivery;
+use crate::report::row_outcome;
+use crate::service::Service;
+
+/// The `NotificationCancelled` event of a row, cancelled because of `by_event_id` if another event did it.
+pub(crate) fn cancelled_outcome(row: &StoredDelivery, by_event_id: Option<&Id>, now: Timestamp) -> OutcomeEvent {
+    let mut o = row_outcome(OutcomeType::NotificationCancelled, row, now);
+    o.by_event_id = by_event_id.map(Id::to_string);
+    o
+}
+
+impl<St: Deliveries, Se, Sc, B> Service<St, Se, Sc, B> {
+    /// Cancels `row` if it is still scheduled: the cancellation's event, or `None` when
+    /// another step (a dispatch, another cancellation) got there first.
+    pub(crate) async fn cancel_row(
+        &self,
+        row: &StoredDelivery,
+        reason: String,
+        by_event_id: Option<&Id>,
+        now: Timestamp,
+    ) -> Result<Option<OutcomeEvent>, PortError> {
+        let mut r = row.clone();
+        r.record.status = DeliveryStatus::Cancelled;
+        r.failure = Some(reason);
+        if !self.store.transition(&r, DeliveryStatus::Scheduled).await? {
+            return Ok(None);
+        }
+        Ok(Some(cancelled_outcome(&r, by_event_id, now)))
+    }
+}
+
+impl<St: Deliveries, Se, Sc: Scheduler, B> Service<St, Se, Sc, B> {
+    /// Cancels `row` if it is still scheduled and deletes its schedule.
+    pub(crate) async fn cancel_pending(
+        &self,
+        row: &StoredDelivery,
+        reason: String,
+        by_event_id: Option<&Id>,
+        now: Timestamp,
+    ) -> Result<Option<OutcomeEvent>, PortError> {
+        let cancelled = self.cancel_row(row, reason, by_event_id, now).await?;
+        if cancelled.is_some() {
+            self.scheduler.delete(&row.key()).await?;
+        }
+        Ok(cancelled)
+    }
+}

@@ -1,0 +1,110 @@
+//! feedback: what the email provider said about one email (delivered, bounced, complained).
+//! A hard bounce or a complaint makes the address unusable for later decisions.
+
+use forewarn_core::customer::{Channel, UnusableContact};
+use forewarn_core::outcomes::{Outcome, OutcomeType};
+use forewarn_core::policy::DeliveryStatus;
+use forewarn_core::types::Id;
+use jiff::Timestamp;
+
+use crate::error::PortError;
+use crate::ports::{Bus, Contacts, Deliveries, Partitions};
+use crate::records::{Address, StoredDelivery};
+use crate::report::{Report, row_outcome};
+use crate::service::Service;
+
+/// What the provider says about one email, already parsed from its own format.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EmailFeedback {
+    pub kind: FeedbackKind,
+    pub message_id: String,
+    /// The customer, from the tag forewarn set when sending.
+    pub customer_id: Option<Id>,
+    pub recipients: Vec<String>,
+    pub at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum FeedbackKind {
+    Delivered,
+    Bounced { permanent: bool, sub_type: String },
+    Complained { feedback_type: String },
+}
+
+/// What a piece of feedback means for the row: its outcome, event, reason and whether the
+/// address must not be used again.
+fn meaning(fb: &EmailFeedback, row: &mut StoredDelivery) -> (OutcomeType, Outcome, String, bool) {
+    let day = fb.at.strftime("%Y-%m-%d");
+    match &fb.kind {
+        FeedbackKind::Delivered => {
+            row.delivered_at = Some(fb.at);
+            let why = "delivered to the mailbox".to_owned();
+            (OutcomeType::NotificationDelivered, Outcome::Delivered, why, false)
+        }
+        FeedbackKind::Bounced {
+            permanent: true,
+            sub_type,
+        } => {
+            row.record.status = DeliveryStatus::Failed;
+            let why = format!("hard bounce ({sub_type}) on {day}: email to this address will not be tried again");
+            (OutcomeType::NotificationBounced, Outcome::Bounced, why, true)
+        }
+        FeedbackKind::Bounced {
+            permanent: false,
+            sub_type,
+        } => {
+            let why = format!("soft bounce ({sub_type}): the address stays usable");
+            (OutcomeType::NotificationBounced, Outcome::SoftBounce, why, false)
+        }
+        FeedbackKind::Complained { feedback_type } => {
+            let why = format!("complaint ({feedback_type}) on {day}: email to this address will not be tried again");
+            (OutcomeType::NotificationComplained, Outcome::Complained, why, true)
+        }
+    }
+}
+
+impl<St, Se, Sc, B> Service<St, Se, Sc, B>
+where
+    St: Partitions + Deliveries + Contacts,
+    B: Bus,
+{
+    /// Records the feedback on the email's row and, for a hard bounce or a complaint, marks
+    /// the address unusable.
+    pub async fn feedback(&self, fb: &EmailFeedback, now: Timestamp) -> Result<Report, PortError> {
+        let unmatched = |why: &str| Ok(Report::of(Outcome::Unmatched, vec![why.to_owned()]));
+        let Some(cid) = &fb.customer_id else {
+            return unmatched("the email carries no customer tag");
+        };
+        let part = self.store.load(cid, None).await?;
+        let Some(row) = part
+            .deliveries
+            .iter()
+            .find(|r| r.provider_message_id.as_deref() == Some(fb.message_id.as_str()))
+        else {
+            return unmatched("no delivery of this customer has that message id");
+        };
+        let Address::Email(address) = &row.address else {
+            return unmatched("the delivery with that message id is not an email");
+        };
+        let mut updated = row.clone();
+        let (kind, outcome, reason, suppress) = meaning(fb, &mut updated);
+        if suppress {
+            let contact = UnusableContact {
+                channel: Channel::Email,
+                address: address.clone(),
+                reason: reason.clone(),
+            };
+            self.store.suppress_contact(cid, &contact).await?;
+        }
+        updated.failure = (kind != OutcomeType::NotificationDelivered).then(|| reason.clone());
+        let changed = updated != *row && self.store.transition(&updated, row.record.status).await?;
+        if changed {
+            let mut o = row_outcome(kind, &updated, now);
+            o.reasons = vec![reason.clone()];
+            self.bus.publish(&[o]).await?;
+        }
+        let mut report = Report::of(outcome, vec![reason]);
+        report.customer_id = Some(cid.clone());
+        Ok(report)
+    }
+}

@@ -1,0 +1,351 @@
+//! In-memory adapters for every port: a store with the same conditional writes as the
+//! table, a sender that records what it sent, a scheduler whose due schedules the caller
+//! fires, and a bus that keeps what was put on it. The simulator and the flows' tests run on
+//! these; they are single-threaded and never wait.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use forewarn_core::customer::{Channel, CustomerProfile, PhoneNumber, UnusableContact};
+use forewarn_core::engine::{Destination, Engine};
+use forewarn_core::events::Detail;
+use forewarn_core::outcomes::{DispatchRequest, OutcomeEvent};
+use forewarn_core::policy::DeliveryStatus;
+use forewarn_core::types::Id;
+use jiff::Timestamp;
+
+use crate::error::PortError;
+use crate::ports::{Activities, Bus, Claims, Contacts, Deliveries, Partitions, Phones, Scheduler, Sender};
+use crate::records::{
+    Claim, Commit, CommitResult, DeviceActivity, Finish, Partition, PartitionParts, PhoneBook, Question, SendResult,
+    StoredDelivery, StoredMessage,
+};
+use crate::service::Service;
+
+/// Runs a flow on in-memory ports, which never wait.
+pub fn run_ready<F: Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(v) => v,
+        Poll::Pending => panic!("in-memory ports never wait"),
+    }
+}
+
+/// One message the in-memory sender accepted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SentMessage {
+    pub provider_message_id: String,
+    pub to: Destination,
+    pub message: StoredMessage,
+    pub customer_id: Option<Id>,
+}
+
+/// Everything the in-memory adapters hold.
+#[derive(Default)]
+pub struct Memory {
+    pub profiles: RefCell<Vec<CustomerProfile>>,
+    pub opt_outs: RefCell<Vec<(Id, Channel)>>,
+    pub unusable: RefCell<Vec<(Id, UnusableContact)>>,
+    /// `(customer, device, reason)`.
+    pub disabled: RefCell<Vec<(Id, Id, String)>>,
+    pub activity: RefCell<Vec<(Id, DeviceActivity)>>,
+    pub rows: RefCell<Vec<StoredDelivery>>,
+    pub claims: RefCell<Vec<(Id, Claim)>>,
+    pub questions: RefCell<Vec<Question>>,
+    pub sent: RefCell<Vec<SentMessage>>,
+    /// Masked destinations (or parts of them) the sender treats as unreachable.
+    pub unreachable: RefCell<Vec<String>>,
+    pub schedules: RefCell<Vec<(Timestamp, DispatchRequest)>>,
+    pub outcomes: RefCell<Vec<OutcomeEvent>>,
+    pub emitted: RefCell<Vec<Detail>>,
+}
+
+/// The flows wired to one shared in-memory state.
+pub type MemoryService = Service<Rc<Memory>, Rc<Memory>, Rc<Memory>, Rc<Memory>>;
+
+impl Memory {
+    /// A state holding `profiles`, and the flows wired to it.
+    pub fn service(engine: Engine, profiles: Vec<CustomerProfile>) -> (Rc<Memory>, MemoryService) {
+        let memory = Rc::new(Memory {
+            profiles: RefCell::new(profiles),
+            ..Memory::default()
+        });
+        let service = Service::new(engine, memory.clone(), memory.clone(), memory.clone(), memory.clone());
+        (memory, service)
+    }
+
+    /// Takes the earliest schedule due by `until`, if any.
+    pub fn next_due(&self, until: Timestamp) -> Option<(Timestamp, DispatchRequest)> {
+        let mut schedules = self.schedules.borrow_mut();
+        let i = (0..schedules.len())
+            .filter(|&i| schedules[i].0 <= until)
+            .min_by_key(|&i| schedules[i].0)?;
+        Some(schedules.remove(i))
+    }
+
+    fn parts(&self, customer_id: &Id) -> PartitionParts {
+        let mut profile = self
+            .profiles
+            .borrow()
+            .iter()
+            .find(|p| &p.customer_id == customer_id)
+            .cloned();
+        let mut devices = profile
+            .as_mut()
+            .map(|p| std::mem::take(&mut p.devices))
+            .unwrap_or_default();
+        for (_, device, why) in self.disabled.borrow().iter().filter(|(c, ..)| c == customer_id) {
+            for d in devices.iter_mut().filter(|d| &d.device_id == device) {
+                d.disabled_reason = Some(why.clone());
+            }
+        }
+        let mine = |c: &Id| c == customer_id;
+        PartitionParts {
+            profile,
+            devices,
+            opted_out: self
+                .opt_outs
+                .borrow()
+                .iter()
+                .filter(|(c, _)| mine(c))
+                .map(|(_, ch)| *ch)
+                .collect(),
+            unusable: self
+                .unusable
+                .borrow()
+                .iter()
+                .filter(|(c, _)| mine(c))
+                .map(|(_, u)| u.clone())
+                .collect(),
+            activity: self
+                .activity
+                .borrow()
+                .iter()
+                .filter(|(c, _)| mine(c))
+                .map(|(_, a)| a.clone())
+                .collect(),
+            deliveries: self
+                .rows
+                .borrow()
+                .iter()
+                .filter(|r| mine(&r.customer_id))
+                .cloned()
+                .collect(),
+            claim: None,
+        }
+    }
+
+    fn put_row(&self, row: &StoredDelivery) {
+        let mut rows = self.rows.borrow_mut();
+        rows.retain(|r| !r.is(&row.key()));
+        rows.push(row.clone());
+    }
+}
+
+impl Partitions for Rc<Memory> {
+    async fn load(&self, customer_id: &Id, event_id: Option<&Id>) -> Result<Partition, PortError> {
+        let mut parts = self.parts(customer_id);
+        parts.claim = event_id.and_then(|e| {
+            self.claims
+                .borrow()
+                .iter()
+                .find(|(c, claim)| c == customer_id && &claim.event_id == e)
+                .map(|(_, claim)| claim.clone())
+        });
+        Ok(parts.assemble())
+    }
+}
+
+impl Claims for Rc<Memory> {
+    async fn commit(&self, c: &Commit) -> Result<CommitResult, PortError> {
+        let still_scheduled = |x: &StoredDelivery| {
+            self.rows
+                .borrow()
+                .iter()
+                .any(|r| r.is(&x.key()) && r.record.status == DeliveryStatus::Scheduled)
+        };
+        if !c.cancel.iter().all(still_scheduled) {
+            return Err(PortError::retryable(
+                "memory",
+                "a delivery to cancel changed meanwhile; retrying decides again",
+            ));
+        }
+        {
+            let mut claims = self.claims.borrow_mut();
+            let same = |(cid, x): &(Id, Claim)| cid == &c.customer_id && x.event_id == c.claim.event_id;
+            match claims.iter().position(same) {
+                Some(i) if c.take_over && !claims[i].1.completed => claims[i].1 = c.claim.clone(),
+                Some(_) => return Ok(CommitResult::AlreadyClaimed),
+                None => claims.push((c.customer_id.clone(), c.claim.clone())),
+            }
+        }
+        for row in c.new_rows.iter().chain(&c.cancel) {
+            self.put_row(row);
+        }
+        Ok(CommitResult::Committed)
+    }
+
+    async fn finish(&self, f: &Finish) -> Result<(), PortError> {
+        if let (Some(cid), Some(claim)) = (&f.customer_id, &f.claim) {
+            let mut claims = self.claims.borrow_mut();
+            claims.retain(|(c, x)| !(c == cid && x.event_id == claim.event_id));
+            claims.push((cid.clone(), claim.clone()));
+        }
+        for row in &f.rows {
+            self.put_row(row);
+        }
+        let mut questions = self.questions.borrow_mut();
+        for q in &f.questions {
+            questions.retain(|x| !x.same(q));
+            questions.push(q.clone());
+        }
+        if let Some(cid) = &f.customer_id {
+            let mut disabled = self.disabled.borrow_mut();
+            disabled.extend(
+                f.disabled_devices
+                    .iter()
+                    .map(|(d, why)| (cid.clone(), d.clone(), why.clone())),
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Deliveries for Rc<Memory> {
+    async fn delivery(&self, key: &DispatchRequest) -> Result<Option<StoredDelivery>, PortError> {
+        Ok(self.rows.borrow().iter().find(|r| r.is(key)).cloned())
+    }
+
+    async fn transition(&self, row: &StoredDelivery, from: DeliveryStatus) -> Result<bool, PortError> {
+        let mut rows = self.rows.borrow_mut();
+        match rows.iter_mut().find(|r| r.is(&row.key()) && r.record.status == from) {
+            Some(r) => {
+                *r = row.clone();
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+}
+
+impl Phones for Rc<Memory> {
+    async fn phone_book(&self, phone: &PhoneNumber) -> Result<PhoneBook, PortError> {
+        let customers = self
+            .profiles
+            .borrow()
+            .iter()
+            .filter(|p| {
+                p.contacts
+                    .phone
+                    .as_deref()
+                    .and_then(|x| PhoneNumber::parse(x).ok())
+                    .is_some_and(|x| x.e164() == phone.e164())
+            })
+            .map(|p| p.customer_id.clone())
+            .collect();
+        let questions = self
+            .questions
+            .borrow()
+            .iter()
+            .filter(|q| q.phone == phone.e164())
+            .cloned()
+            .collect();
+        Ok(PhoneBook { customers, questions })
+    }
+
+    async fn answer(&self, q: &Question) -> Result<bool, PortError> {
+        let mut questions = self.questions.borrow_mut();
+        match questions.iter_mut().find(|x| x.same(q)) {
+            Some(x) if x.answer.is_none() => {
+                *x = q.clone();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+}
+
+impl Contacts for Rc<Memory> {
+    async fn opt_out(&self, customer_id: &Id, channel: Channel, _reason: &str) -> Result<bool, PortError> {
+        let mut o = self.opt_outs.borrow_mut();
+        let new = !o.iter().any(|(c, ch)| c == customer_id && *ch == channel);
+        if new {
+            o.push((customer_id.clone(), channel));
+        }
+        Ok(new)
+    }
+
+    async fn suppress_contact(&self, customer_id: &Id, c: &UnusableContact) -> Result<(), PortError> {
+        self.unusable.borrow_mut().push((customer_id.clone(), c.clone()));
+        Ok(())
+    }
+}
+
+impl Activities for Rc<Memory> {
+    async fn save_activity(
+        &self,
+        customer_id: &Id,
+        a: &DeviceActivity,
+        previous: Option<u32>,
+    ) -> Result<bool, PortError> {
+        let mut all = self.activity.borrow_mut();
+        let current = all
+            .iter()
+            .position(|(c, d)| c == customer_id && d.device_id == a.device_id);
+        if current.map(|i| all[i].1.habits.sessions) != previous {
+            return Ok(false);
+        }
+        if let Some(i) = current {
+            all.remove(i);
+        }
+        all.push((customer_id.clone(), a.clone()));
+        Ok(true)
+    }
+}
+
+impl Sender for Rc<Memory> {
+    async fn send(&self, to: &Destination, m: &StoredMessage, customer: Option<&Id>) -> Result<SendResult, PortError> {
+        let masked = to.masked();
+        if self.unreachable.borrow().iter().any(|u| masked.contains(u.as_str())) {
+            return Ok(SendResult::Unreachable("disabled".into()));
+        }
+        let mut sent = self.sent.borrow_mut();
+        let provider_message_id = format!("m-{}", sent.len() + 1);
+        sent.push(SentMessage {
+            provider_message_id: provider_message_id.clone(),
+            to: to.clone(),
+            message: m.clone(),
+            customer_id: customer.cloned(),
+        });
+        Ok(SendResult::Sent { provider_message_id })
+    }
+}
+
+impl Scheduler for Rc<Memory> {
+    async fn create(&self, at: Timestamp, request: &DispatchRequest) -> Result<(), PortError> {
+        let mut schedules = self.schedules.borrow_mut();
+        if !schedules.iter().any(|(_, r)| r == request) {
+            schedules.push((at, request.clone()));
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, request: &DispatchRequest) -> Result<(), PortError> {
+        self.schedules.borrow_mut().retain(|(_, r)| r != request);
+        Ok(())
+    }
+}
+
+impl Bus for Rc<Memory> {
+    async fn publish(&self, outcomes: &[OutcomeEvent]) -> Result<(), PortError> {
+        self.outcomes.borrow_mut().extend(outcomes.iter().cloned());
+        Ok(())
+    }
+
+    async fn emit(&self, detail: &Detail) -> Result<(), PortError> {
+        self.emitted.borrow_mut().push(detail.clone());
+        Ok(())
+    }
+}

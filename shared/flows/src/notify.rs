@@ -1,0 +1,292 @@
+//! notify: a business event (`LowBalance`, `FlightDelayed`, …) decided at `now`. One read,
+//! one write claiming the event with its rows, the sends or schedules, one write recording
+//! the results, then the outcome events.
+
+use forewarn_core::customer::Customer;
+use forewarn_core::events::Event;
+use forewarn_core::outcomes::{Outcome, OutcomeEvent, OutcomeType};
+use forewarn_core::policy::{Context, DeliveryRecord, DeliveryStatus, Urgency};
+use jiff::{Timestamp, ToSpan};
+
+use crate::cancel::cancelled_outcome;
+use crate::error::PortError;
+use crate::ports::{Bus, Claims, Partitions, Scheduler, Sender};
+use crate::records::{
+    Address, Claim, Commit, CommitResult, Finish, Partition, RETENTION_DAYS, StoredDelivery, StoredMessage,
+    StoredOutcome,
+};
+use crate::reminder::{disabled_of, questions_of};
+use crate::report::{Report, device_disabled, row_outcome};
+use crate::service::Service;
+
+/// What the policy decided, as rows: outcome, reasons, rows to write, rows to cancel.
+pub(crate) struct Decided {
+    pub outcome: Outcome,
+    pub send_at: Option<Timestamp>,
+    pub reasons: Vec<String>,
+    pub rows: Vec<StoredDelivery>,
+    pub cancel: Vec<StoredDelivery>,
+}
+
+impl<St, Se, Sc, B> Service<St, Se, Sc, B>
+where
+    St: Partitions + Claims,
+    Se: Sender,
+    Sc: Scheduler,
+    B: Bus,
+{
+    /// Decides `event` at `now`, claims it with its rows, sends or schedules them, records
+    /// the results and puts the outcome events on the bus.
+    pub async fn notify(&self, event: &Event, now: Timestamp) -> Result<Report, PortError> {
+        let cid = event.detail.customer_id().clone();
+        let part = self.store.load(&cid, Some(&event.id)).await?;
+        let take_over = match &part.claim {
+            Some(c) if c.completed => {
+                let again: Vec<OutcomeEvent> = c.outcomes.iter().map(StoredOutcome::event).collect();
+                self.bus.publish(&again).await?;
+                let mut r = Report::duplicate(format!("duplicate: event {} was already processed", event.id));
+                r.customer_id = Some(cid);
+                return Ok(r);
+            }
+            Some(c) if c.lease_until > now => {
+                return Err(PortError::retryable(
+                    "idempotency",
+                    format!("event {} is being processed by another invocation", event.id),
+                ));
+            }
+            Some(_) => true,
+            None => false,
+        };
+        let customer = customer_of(&part)?;
+        let decided = self.decide_or_resume(event, customer.as_ref(), &part, take_over, now)?;
+        let claim = Claim {
+            event_id: event.id.clone(),
+            completed: false,
+            lease_until: now + self.lease_seconds.seconds(),
+            outcome: decided.outcome,
+            reasons: decided.reasons.clone(),
+            outcomes: vec![],
+        };
+        let resuming = take_over && part.deliveries.iter().any(|d| d.record.event_id == event.id);
+        let commit = Commit {
+            customer_id: cid.clone(),
+            claim: claim.clone(),
+            take_over,
+            new_rows: if resuming { vec![] } else { decided.rows.clone() },
+            cancel: decided.cancel.clone(),
+        };
+        if self.store.commit(&commit).await? == CommitResult::AlreadyClaimed {
+            let mut r = Report::duplicate(format!(
+                "duplicate: event {} is claimed by another invocation",
+                event.id
+            ));
+            r.customer_id = Some(cid);
+            return Ok(r);
+        }
+        let mut report = Report {
+            outcome: decided.outcome,
+            customer_id: Some(cid.clone()),
+            send_at: decided.send_at,
+            channels: decided.rows.iter().map(|r| r.record.channel).collect(),
+            reasons: decided.reasons.clone(),
+            cancelled: decided.cancel.len(),
+            ..Report::default()
+        };
+        let mut outcomes = Vec::new();
+        for c in &decided.cancel {
+            self.scheduler.delete(&c.key()).await?;
+            outcomes.push(cancelled_outcome(c, Some(&event.id), now));
+        }
+        let done = self
+            .effects(event, customer.as_ref(), decided.rows, now, &mut report, &mut outcomes)
+            .await?;
+        let disabled = disabled_of(&done);
+        outcomes.extend(
+            disabled
+                .iter()
+                .map(|(id, why)| device_disabled(&event.id, event.detail_type(), &cid, id, why, now)),
+        );
+        if outcomes.is_empty() {
+            let mut o = OutcomeEvent::new(
+                OutcomeType::NotificationSuppressed,
+                event.id.as_str(),
+                cid.as_str(),
+                now,
+            );
+            o.source_detail_type = Some(event.detail_type().to_string());
+            o.reasons = decided.reasons;
+            outcomes.push(o);
+        }
+        let finish = Finish {
+            customer_id: Some(cid.clone()),
+            claim: Some(Claim {
+                completed: true,
+                outcomes: outcomes
+                    .iter()
+                    .map(|o| StoredOutcome {
+                        detail_type: o.detail_type,
+                        event: o.clone(),
+                    })
+                    .collect(),
+                ..claim
+            }),
+            questions: questions_of(&done),
+            disabled_devices: disabled,
+            rows: done,
+        };
+        self.store.finish(&finish).await?;
+        self.bus.publish(&outcomes).await?;
+        Ok(report)
+    }
+
+    /// Schedules the later rows, sends the due ones (with failover) and schedules a reminder
+    /// when the alert asks a question; returns every row in its new state.
+    async fn effects(
+        &self,
+        event: &Event,
+        customer: Option<&Customer>,
+        rows: Vec<StoredDelivery>,
+        now: Timestamp,
+        report: &mut Report,
+        outcomes: &mut Vec<OutcomeEvent>,
+    ) -> Result<Vec<StoredDelivery>, PortError> {
+        let (due, later): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.record.send_at <= now);
+        for row in later {
+            self.scheduler.create(row.record.send_at, &row.key()).await?;
+            outcomes.push(row_outcome(OutcomeType::NotificationScheduled, &row, now));
+            report.scheduled += 1;
+        }
+        let mut done = Vec::new();
+        if !due.is_empty() {
+            done = self.send_with_failover(event, customer, due, now).await?;
+            for row in &done {
+                let kind = if row.record.status == DeliveryStatus::Sent {
+                    report.sent += 1;
+                    OutcomeType::NotificationSent
+                } else {
+                    OutcomeType::NotificationFailed
+                };
+                outcomes.push(row_outcome(kind, row, now));
+            }
+        }
+        if let Some(c) = customer
+            && let Some(reminder) = self.reminder_row(event, c, &done, now)?
+        {
+            self.scheduler.create(reminder.record.send_at, &reminder.key()).await?;
+            outcomes.push(row_outcome(OutcomeType::NotificationScheduled, &reminder, now));
+            report.scheduled += 1;
+            done.push(reminder);
+        }
+        Ok(done)
+    }
+
+    /// A fresh decision, or, when a retry takes over a crashed invocation's claim, the rows
+    /// it committed, resumed without deciding again.
+    fn decide_or_resume(
+        &self,
+        event: &Event,
+        customer: Option<&Customer>,
+        part: &Partition,
+        take_over: bool,
+        now: Timestamp,
+    ) -> Result<Decided, PortError> {
+        let resumed: Vec<StoredDelivery> = part
+            .deliveries
+            .iter()
+            .filter(|d| take_over && d.record.event_id == event.id && !d.reminder)
+            .cloned()
+            .collect();
+        if resumed.is_empty() {
+            return self.decide(event, customer, part, now);
+        }
+        let later = resumed.iter().any(|r| r.record.send_at > now);
+        Ok(Decided {
+            outcome: if later { Outcome::Scheduled } else { Outcome::SendNow },
+            send_at: resumed.iter().map(|r| r.record.send_at).max(),
+            reasons: resumed[0].reasons.clone(),
+            rows: resumed,
+            cancel: vec![],
+        })
+    }
+
+    /// Runs the policy and turns its plan into rows to write and rows to cancel.
+    pub(crate) fn decide(
+        &self,
+        event: &Event,
+        customer: Option<&Customer>,
+        part: &Partition,
+        now: Timestamp,
+    ) -> Result<Decided, PortError> {
+        let history: Vec<DeliveryRecord> = part.deliveries.iter().map(|d| d.record.clone()).collect();
+        let ctx = Context {
+            customer,
+            history: &history,
+            seen_before: false,
+        };
+        let decision = self
+            .engine
+            .decide(event, &ctx, now)
+            .map_err(|e| PortError::permanent("render", e.to_string()))?;
+        let plan = decision.plan;
+        let send_at = plan.send_at.unwrap_or(now);
+        let rows = decision
+            .deliveries
+            .iter()
+            .map(|d| StoredDelivery {
+                customer_id: event.detail.customer_id().clone(),
+                record: DeliveryRecord {
+                    event_id: event.id.clone(),
+                    event_time: event.time.0,
+                    detail_type: event.detail_type(),
+                    subject: plan.subject.clone(),
+                    channel: d.route.channel,
+                    urgency: plan.urgency.unwrap_or(Urgency::Normal),
+                    // Every row starts scheduled; a send-now row becomes sent once the provider took it.
+                    status: DeliveryStatus::Scheduled,
+                    send_at,
+                    expects_reply: d.message.expects_reply,
+                },
+                device_id: d.route.device_id.clone(),
+                address: Address::from_destination(&d.to),
+                message: StoredMessage::from(&d.message),
+                reasons: plan.reasons.clone(),
+                provider_message_id: None,
+                failure: None,
+                expires_at: send_at + (RETENTION_DAYS * 24).hours(),
+                reminder: false,
+                delivered_at: None,
+            })
+            .collect();
+        let cancel = part
+            .deliveries
+            .iter()
+            .filter_map(|d| {
+                let c = plan
+                    .cancellations
+                    .iter()
+                    .find(|c| c.event_id == d.record.event_id && d.record.is_pending())?;
+                let mut d = d.clone();
+                d.record.status = DeliveryStatus::Cancelled;
+                d.failure = Some(c.reason.clone());
+                Some(d)
+            })
+            .collect();
+        Ok(Decided {
+            outcome: plan.outcome,
+            send_at: plan.send_at,
+            reasons: plan.reasons,
+            rows,
+            cancel,
+        })
+    }
+}
+
+/// The stored profile, parsed; a profile the store holds but cannot parse is a permanent fault.
+pub(crate) fn customer_of(part: &Partition) -> Result<Option<Customer>, PortError> {
+    match &part.profile {
+        Some(p) => Customer::from_profile(p)
+            .map(Some)
+            .map_err(|e| PortError::permanent("store", format!("stored profile of {} is invalid: {e}", p.customer_id))),
+        None => Ok(None),
+    }
+}

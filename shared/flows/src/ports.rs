@@ -1,0 +1,101 @@
+//! The narrow ports the flows run on, one per capability, so each flow (and each Lambda
+//! function) needs only the adapters it uses. Implemented by the AWS adapters and by `memory`.
+
+use forewarn_core::customer::{Channel, PhoneNumber, UnusableContact};
+use forewarn_core::engine::Destination;
+use forewarn_core::events::Detail;
+use forewarn_core::outcomes::{DispatchRequest, OutcomeEvent};
+use forewarn_core::policy::DeliveryStatus;
+use forewarn_core::types::Id;
+use jiff::Timestamp;
+
+use crate::error::PortError;
+use crate::records::{
+    Commit, CommitResult, DeviceActivity, Finish, Partition, PhoneBook, Question, SendResult, StoredDelivery,
+    StoredMessage,
+};
+
+/// Reads a customer's partition.
+pub trait Partitions {
+    /// One read: profile, devices, deliveries, learned habits and, if asked, this event's claim.
+    fn load(&self, customer_id: &Id, event_id: Option<&Id>) -> impl Future<Output = Result<Partition, PortError>>;
+}
+
+/// Idempotency claims, written together with the rows they decide.
+pub trait Claims {
+    /// One write: the claim and the decision's rows, or `AlreadyClaimed`.
+    fn commit(&self, commit: &Commit) -> impl Future<Output = Result<CommitResult, PortError>>;
+    /// One write after the effects: the claim completed, rows final, questions and disabled devices.
+    fn finish(&self, finish: &Finish) -> impl Future<Output = Result<(), PortError>>;
+}
+
+/// Delivery rows one at a time, with conditional state changes.
+pub trait Deliveries {
+    /// The row a schedule names.
+    fn delivery(&self, key: &DispatchRequest) -> impl Future<Output = Result<Option<StoredDelivery>, PortError>>;
+    /// Moves a row from `from` to `row.record.status` if it is still in `from`; false otherwise.
+    fn transition(&self, row: &StoredDelivery, from: DeliveryStatus) -> impl Future<Output = Result<bool, PortError>>;
+}
+
+/// What is kept under a phone number: who has it, and the questions sent to it.
+pub trait Phones {
+    /// One read: the customers with this phone number and the questions sent to it.
+    fn phone_book(&self, phone: &PhoneNumber) -> impl Future<Output = Result<PhoneBook, PortError>>;
+    /// Records `question.answer` unless another answer is there already; true if this one counts.
+    fn answer(&self, question: &Question) -> impl Future<Output = Result<bool, PortError>>;
+}
+
+/// What the customer or the providers said about the customer's contacts.
+pub trait Contacts {
+    /// Records an opt-out; true if it is new.
+    fn opt_out(
+        &self,
+        customer_id: &Id,
+        channel: Channel,
+        reason: &str,
+    ) -> impl Future<Output = Result<bool, PortError>>;
+    /// Marks an address unusable for later decisions.
+    fn suppress_contact(
+        &self,
+        customer_id: &Id,
+        contact: &UnusableContact,
+    ) -> impl Future<Output = Result<(), PortError>>;
+}
+
+/// Each device's learned habits.
+pub trait Activities {
+    /// Saves a device's habits if nobody saved since `previous_sessions` was read; false otherwise.
+    fn save_activity(
+        &self,
+        customer_id: &Id,
+        activity: &DeviceActivity,
+        previous_sessions: Option<u32>,
+    ) -> impl Future<Output = Result<bool, PortError>>;
+}
+
+/// SMS, push and email providers.
+pub trait Sender {
+    /// Sends one message; `customer` tags it so delivery feedback finds its way back.
+    fn send(
+        &self,
+        to: &Destination,
+        message: &StoredMessage,
+        customer: Option<&Id>,
+    ) -> impl Future<Output = Result<SendResult, PortError>>;
+}
+
+/// One-time schedules that invoke dispatch.
+pub trait Scheduler {
+    /// Invokes dispatch with `request` at `at`; an existing schedule for it counts as created.
+    fn create(&self, at: Timestamp, request: &DispatchRequest) -> impl Future<Output = Result<(), PortError>>;
+    /// Deletes the schedule of `request`; a missing one counts as deleted.
+    fn delete(&self, request: &DispatchRequest) -> impl Future<Output = Result<(), PortError>>;
+}
+
+/// The event bus.
+pub trait Bus {
+    /// Puts every outcome on the bus, retrying or failing on any entry that did not go.
+    fn publish(&self, outcomes: &[OutcomeEvent]) -> impl Future<Output = Result<(), PortError>>;
+    /// Puts one business event of forewarn's own (source `forewarn`), e.g. `TransactionConfirmed`.
+    fn emit(&self, detail: &Detail) -> impl Future<Output = Result<(), PortError>>;
+}

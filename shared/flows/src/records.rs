@@ -1,0 +1,346 @@
+//! What the flows keep between invocations: claims, delivery rows, questions, device habits,
+//! and the one read (a customer's partition) that every decision starts from. How these are
+//! keyed and encoded is the adapters' business.
+
+use forewarn_core::customer::{Channel, CustomerProfile, DeviceProfile, EmailAddress, PhoneNumber, UnusableContact};
+use forewarn_core::engine::Destination;
+use forewarn_core::habits::Habits;
+use forewarn_core::kinds::DeviceKind;
+use forewarn_core::messages::Message;
+use forewarn_core::outcomes::{DispatchRequest, Outcome, OutcomeEvent, OutcomeType};
+use forewarn_core::policy::DeliveryRecord;
+use forewarn_core::types::{Id, Instant};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// How long claims and delivery rows are kept (the table's time to live).
+pub const RETENTION_DAYS: i64 = 30;
+/// How long a question sent by SMS can be answered.
+pub const QUESTION_HOURS: i64 = 24;
+
+/// The idempotency claim of one event, kept in the customer's partition.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Claim {
+    pub event_id: Id,
+    pub completed: bool,
+    /// While not completed, a duplicate before this instant waits; after it, it takes over.
+    pub lease_until: Timestamp,
+    /// The recorded outcome and its reasons.
+    pub outcome: Outcome,
+    pub reasons: Vec<String>,
+    /// The outcome events of a completed claim: a redelivered event puts them on the bus
+    /// again, so a `PutEvents` that failed after the claim completed is not lost.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outcomes: Vec<StoredOutcome>,
+}
+
+/// An outcome event with its detail type, as kept in a claim.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredOutcome {
+    pub detail_type: OutcomeType,
+    #[serde(flatten)]
+    pub event: OutcomeEvent,
+}
+
+impl StoredOutcome {
+    pub fn event(&self) -> OutcomeEvent {
+        OutcomeEvent {
+            detail_type: self.detail_type,
+            ..self.event.clone()
+        }
+    }
+}
+
+/// Where a stored delivery goes, in the clear: it lives only in the store, never in logs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "lowercase")]
+pub enum Address {
+    Phone(String),
+    Email(String),
+    Endpoint(String),
+}
+
+impl Address {
+    pub fn from_destination(d: &Destination) -> Address {
+        match d {
+            Destination::Phone(p) => Address::Phone(p.e164().to_owned()),
+            Destination::Email(e) => Address::Email(e.as_str().to_owned()),
+            Destination::Endpoint(a) => Address::Endpoint(a.clone()),
+        }
+    }
+    /// Parses back into a checked destination (the store is outside input too).
+    pub fn to_destination(&self) -> Result<Destination, String> {
+        Ok(match self {
+            Address::Phone(p) => Destination::Phone(PhoneNumber::parse(p)?),
+            Address::Email(e) => Destination::Email(EmailAddress::parse(e)?),
+            Address::Endpoint(a) => Destination::Endpoint(a.clone()),
+        })
+    }
+}
+
+/// The message as stored with its delivery, so `dispatch` sends exactly what was decided.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredMessage {
+    pub subject: Option<String>,
+    pub title: Option<String>,
+    pub body: String,
+    pub html: Option<String>,
+    pub deep_link: Option<String>,
+    pub ttl: Option<Timestamp>,
+    pub expects_reply: bool,
+}
+
+impl StoredMessage {
+    /// A short text message with nothing else: an acknowledgement or a help text.
+    pub fn text(body: &str) -> StoredMessage {
+        StoredMessage {
+            subject: None,
+            title: None,
+            body: body.to_owned(),
+            html: None,
+            deep_link: None,
+            ttl: None,
+            expects_reply: false,
+        }
+    }
+}
+
+impl From<&Message> for StoredMessage {
+    fn from(m: &Message) -> Self {
+        StoredMessage {
+            subject: m.subject.clone(),
+            title: m.title.clone(),
+            body: m.body.clone(),
+            html: m.html.clone(),
+            deep_link: m.deep_link.clone(),
+            ttl: m.ttl,
+            expects_reply: m.expects_reply,
+        }
+    }
+}
+
+/// One delivery row: the policy's record plus what sending needs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredDelivery {
+    pub customer_id: Id,
+    #[serde(flatten)]
+    pub record: DeliveryRecord,
+    pub device_id: Option<Id>,
+    pub address: Address,
+    pub message: StoredMessage,
+    pub reasons: Vec<String>,
+    pub provider_message_id: Option<String>,
+    pub failure: Option<String>,
+    pub expires_at: Timestamp,
+    /// An escalation reminder for an unanswered question, not the first alert.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reminder: bool,
+    /// When the provider reported the message delivered (email delivery feedback).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_at: Option<Timestamp>,
+}
+
+impl StoredDelivery {
+    /// The row's identity, which is also what its schedule hands to dispatch.
+    pub fn key(&self) -> DispatchRequest {
+        DispatchRequest {
+            customer_id: self.customer_id.clone(),
+            subject: self.record.subject.clone(),
+            event_id: self.record.event_id.clone(),
+            channel: self.record.channel,
+            reminder: self.reminder,
+        }
+    }
+    /// Whether this row is the one `key` names.
+    pub fn is(&self, key: &DispatchRequest) -> bool {
+        self.customer_id == key.customer_id
+            && self.record.subject == key.subject
+            && self.record.event_id == key.event_id
+            && self.record.channel == key.channel
+            && self.reminder == key.reminder
+    }
+}
+
+/// What an answer said.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnswerKind {
+    Yes,
+    No,
+    /// The bank resolved the transaction (`TransactionConfirmed` / `TransactionDisputed`).
+    Closed,
+}
+
+/// A YES/NO question sent by SMS, kept under the phone number it was sent to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Question {
+    /// E.164 number the question went to; only this number can answer it.
+    pub phone: String,
+    pub customer_id: Id,
+    pub event_id: Id,
+    pub subject: String,
+    pub transaction_id: String,
+    pub asked_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub provider_message_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<Answer>,
+}
+
+impl Question {
+    /// Still waiting for an answer at `now`.
+    pub fn open(&self, now: Timestamp) -> bool {
+        self.answer.is_none() && now < self.expires_at
+    }
+    /// The same question (phone, time asked, event), whatever its answer.
+    pub fn same(&self, other: &Question) -> bool {
+        self.phone == other.phone && self.asked_at == other.asked_at && self.event_id == other.event_id
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Answer {
+    pub intent: AnswerKind,
+    pub at: Timestamp,
+    /// The inbound SMS, or the resolving event, that answered.
+    pub inbound_message_id: String,
+}
+
+/// Everything kept under one phone number.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PhoneBook {
+    pub customers: Vec<Id>,
+    pub questions: Vec<Question>,
+}
+
+/// A device's learned habits as stored, with what the session said about the device.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeviceActivity {
+    pub device_id: Id,
+    pub kind: DeviceKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    pub last_seen: Timestamp,
+    pub habits: Habits,
+}
+
+/// Everything in one customer's partition that the flows need: one read.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Partition {
+    /// The profile, with what forewarn learned merged in: opt-outs, unusable addresses,
+    /// disabled devices and learned habits.
+    pub profile: Option<CustomerProfile>,
+    pub deliveries: Vec<StoredDelivery>,
+    pub claim: Option<Claim>,
+    /// Each device's learned habits, as stored (the activity flow updates them).
+    pub activity: Vec<DeviceActivity>,
+}
+
+/// A partition's items as an adapter reads them, before what forewarn learned is merged in.
+#[derive(Clone, Debug, Default)]
+pub struct PartitionParts {
+    pub profile: Option<CustomerProfile>,
+    pub devices: Vec<DeviceProfile>,
+    pub opted_out: Vec<Channel>,
+    pub unusable: Vec<UnusableContact>,
+    pub activity: Vec<DeviceActivity>,
+    pub deliveries: Vec<StoredDelivery>,
+    pub claim: Option<Claim>,
+}
+
+impl PartitionParts {
+    /// Merges devices, learned habits, opt-outs and unusable contacts into the profile.
+    pub fn assemble(self) -> Partition {
+        let PartitionParts {
+            mut profile,
+            mut devices,
+            opted_out,
+            unusable,
+            activity,
+            deliveries,
+            claim,
+        } = self;
+        if let Some(p) = &mut profile {
+            devices.sort_by(|a, b| a.device_id.cmp(&b.device_id));
+            for a in &activity {
+                match devices.iter_mut().find(|d| d.device_id == a.device_id) {
+                    Some(d) => {
+                        d.habits = Some(a.habits.clone());
+                        d.last_seen = Some(Instant(d.last_seen.map_or(a.last_seen, |s| s.0.max(a.last_seen))));
+                    }
+                    None => devices.push(DeviceProfile {
+                        device_id: a.device_id.clone(),
+                        kind: a.kind,
+                        platform: a.platform.clone(),
+                        push_endpoint: None,
+                        enabled: true,
+                        last_seen: Some(Instant(a.last_seen)),
+                        active_hours: vec![],
+                        habits: Some(a.habits.clone()),
+                        disabled_reason: None,
+                    }),
+                }
+            }
+            p.devices = devices;
+            for c in opted_out {
+                if !p.opted_out.contains(&c) {
+                    p.opted_out.push(c);
+                }
+            }
+            p.unusable_contacts.extend(unusable);
+        }
+        Partition {
+            profile,
+            deliveries,
+            claim,
+            activity,
+        }
+    }
+}
+
+/// The write that claims an event and records its decision, atomically.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Commit {
+    pub customer_id: Id,
+    pub claim: Claim,
+    /// A claim whose lease ran out is taken over instead of created.
+    pub take_over: bool,
+    pub new_rows: Vec<StoredDelivery>,
+    /// Scheduled rows to cancel (only if still scheduled).
+    pub cancel: Vec<StoredDelivery>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommitResult {
+    Committed,
+    /// Another invocation holds or completed the claim.
+    AlreadyClaimed,
+}
+
+/// The write after the effects: the claim completed, the rows in their final state, and
+/// what sending taught (questions asked, devices that can no longer receive push).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Finish {
+    pub customer_id: Option<Id>,
+    pub claim: Option<Claim>,
+    pub rows: Vec<StoredDelivery>,
+    pub questions: Vec<Question>,
+    /// `(device_id, reason)`.
+    pub disabled_devices: Vec<(Id, String)>,
+}
+
+impl Finish {
+    pub fn is_empty(&self) -> bool {
+        self.claim.is_none() && self.rows.is_empty() && self.questions.is_empty() && self.disabled_devices.is_empty()
+    }
+}
+
+/// The result of sending one message.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SendResult {
+    Sent {
+        provider_message_id: String,
+    },
+    /// The address can no longer receive (disabled endpoint, rejected number): try the next channel.
+    Unreachable(String),
+}

@@ -1,0 +1,147 @@
+//! What sending teaches and what a question leads to: the escalation reminder of an
+//! unanswered fraud alert, the questions sent rows asked, and devices that stopped receiving.
+
+use forewarn_core::conversation::reminder_prefix;
+use forewarn_core::customer::{Channel, Customer};
+use forewarn_core::engine::{Destination, Engine};
+use forewarn_core::events::{Detail, Event};
+use forewarn_core::messages::{Message, RenderError};
+use forewarn_core::policy::DeliveryStatus;
+use forewarn_core::types::Id;
+use jiff::{Timestamp, ToSpan};
+
+use crate::error::PortError;
+use crate::records::{Address, QUESTION_HOURS, Question, StoredDelivery, StoredMessage};
+use crate::service::Service;
+
+/// Where a reminder goes: push if the SMS went out, otherwise SMS, then email.
+pub fn reminder_channel(customer: &Customer, sms_sent: bool) -> Option<(Channel, Option<Id>, Destination)> {
+    let order: &[Channel] = if sms_sent {
+        &[Channel::Push, Channel::Email]
+    } else {
+        &[Channel::Sms, Channel::Email]
+    };
+    order.iter().find_map(|&ch| {
+        if customer.has_opted_out(ch) {
+            return None;
+        }
+        match ch {
+            Channel::Sms => customer
+                .phone
+                .usable()
+                .map(|p| (ch, None, Destination::Phone(p.clone()))),
+            Channel::Email => customer
+                .email
+                .usable()
+                .map(|e| (ch, None, Destination::Email(e.clone()))),
+            Channel::Push => customer
+                .devices
+                .iter()
+                .filter(|d| d.pushable())
+                .max_by_key(|d| (d.kind.is_glanceable(), d.last_seen))
+                .and_then(|d| {
+                    let arn = d.push_endpoint.clone()?;
+                    Some((ch, Some(d.id.clone()), Destination::Endpoint(arn)))
+                }),
+        }
+    })
+}
+
+/// The alert worded again for `channel`, marked as a reminder.
+pub fn reminder_message(
+    engine: &Engine,
+    event: &Event,
+    customer: &Customer,
+    channel: Channel,
+) -> Result<Message, RenderError> {
+    let mut message = engine.render(event, customer, channel)?;
+    let prefix = reminder_prefix(&customer.locale);
+    message.body = format!("{prefix}{}", message.body);
+    message.subject = message.subject.map(|s| format!("{prefix}{s}"));
+    message.title = message.title.map(|s| format!("{prefix}{s}"));
+    Ok(message)
+}
+
+impl<St, Se, Sc, B> Service<St, Se, Sc, B> {
+    /// The reminder row for a critical alert that asks for an answer, if one is due.
+    pub(crate) fn reminder_row(
+        &self,
+        event: &Event,
+        customer: &Customer,
+        done: &[StoredDelivery],
+        now: Timestamp,
+    ) -> Result<Option<StoredDelivery>, PortError> {
+        if !matches!(event.detail, Detail::SuspiciousTransaction(_)) {
+            return Ok(None);
+        }
+        let sent: Vec<&StoredDelivery> = done
+            .iter()
+            .filter(|r| r.record.status == DeliveryStatus::Sent)
+            .collect();
+        let Some(first) = sent.first() else { return Ok(None) };
+        let sms_sent = sent.iter().any(|r| r.record.channel == Channel::Sms);
+        let Some((channel, device_id, to)) = reminder_channel(customer, sms_sent) else {
+            return Ok(None);
+        };
+        let message = reminder_message(&self.engine, event, customer, channel)
+            .map_err(|e| PortError::permanent("render", e.to_string()))?;
+        let minutes = self.engine.policy.reminder_minutes;
+        let mut row = (*first).clone();
+        row.record.channel = channel;
+        row.record.status = DeliveryStatus::Scheduled;
+        row.record.send_at = now + minutes.minutes();
+        row.record.expects_reply = message.expects_reply;
+        row.device_id = device_id;
+        row.address = Address::from_destination(&to);
+        row.message = StoredMessage::from(&message);
+        row.provider_message_id = None;
+        row.failure = None;
+        row.reminder = true;
+        row.reasons = vec![format!(
+            "reminder on {channel} in {minutes} min unless the customer answers first (push if the SMS went out, otherwise SMS, then email)"
+        )];
+        Ok(Some(row))
+    }
+}
+
+/// The transaction a question is about, from the subject `transaction:<id>`.
+pub fn transaction_of(subject: &str) -> Option<&str> {
+    subject.strip_prefix("transaction:")
+}
+
+/// The question a sent SMS row asked, if it asked one.
+pub fn question_of(r: &StoredDelivery) -> Option<Question> {
+    if r.record.status != DeliveryStatus::Sent || r.record.channel != Channel::Sms || !r.message.expects_reply {
+        return None;
+    }
+    let Address::Phone(phone) = &r.address else { return None };
+    Some(Question {
+        phone: phone.clone(),
+        customer_id: r.customer_id.clone(),
+        event_id: r.record.event_id.clone(),
+        subject: r.record.subject.clone(),
+        transaction_id: transaction_of(&r.record.subject)?.to_owned(),
+        asked_at: r.record.send_at,
+        expires_at: r.record.send_at + QUESTION_HOURS.hours(),
+        provider_message_id: r.provider_message_id.clone(),
+        answer: None,
+    })
+}
+
+/// The questions sent rows asked, for the reply flow to match answers to.
+pub fn questions_of(rows: &[StoredDelivery]) -> Vec<Question> {
+    rows.iter().filter_map(question_of).collect()
+}
+
+/// Push devices that turned out unable to receive, with why: `(device_id, reason)`.
+pub fn disabled_of(rows: &[StoredDelivery]) -> Vec<(Id, String)> {
+    rows.iter()
+        .filter(|r| r.record.channel == Channel::Push && r.record.status == DeliveryStatus::Failed)
+        .filter_map(|r| {
+            Some((
+                r.device_id.clone()?,
+                r.failure.clone().unwrap_or_else(|| "push unreachable".into()),
+            ))
+        })
+        .collect()
+}

@@ -1,0 +1,72 @@
+//! resolve: a resolving event (`BalanceRestored`, `ApplicationCompleted`,
+//! `TransactionConfirmed`, `TransactionDisputed`). The policy says which pending notices it
+//! cancels and which open questions it closes; this flow does it.
+
+use forewarn_core::events::Event;
+use forewarn_core::policy::{Context, DeliveryRecord};
+use jiff::Timestamp;
+
+use crate::error::PortError;
+use crate::notify::customer_of;
+use crate::ports::{Bus, Deliveries, Partitions, Phones, Scheduler};
+use crate::records::{Answer, AnswerKind};
+use crate::reminder::question_of;
+use crate::report::Report;
+use crate::service::Service;
+
+impl<St, Se, Sc, B> Service<St, Se, Sc, B>
+where
+    St: Partitions + Deliveries + Phones,
+    Sc: Scheduler,
+    B: Bus,
+{
+    /// Cancels the pending rows of the resolved subject (deleting their schedules) and
+    /// closes the questions it answers.
+    pub async fn resolve(&self, event: &Event, now: Timestamp) -> Result<Report, PortError> {
+        let cid = event.detail.customer_id().clone();
+        let part = self.store.load(&cid, None).await?;
+        let customer = customer_of(&part)?;
+        let history: Vec<DeliveryRecord> = part.deliveries.iter().map(|d| d.record.clone()).collect();
+        let ctx = Context {
+            customer: customer.as_ref(),
+            history: &history,
+            seen_before: false,
+        };
+        let plan = forewarn_core::policy::decide(&self.engine.policy, event, &ctx, now);
+        let mut outcomes = Vec::new();
+        for c in &plan.cancellations {
+            for row in part
+                .deliveries
+                .iter()
+                .filter(|d| d.record.event_id == c.event_id && d.record.subject == c.subject && d.record.is_pending())
+            {
+                if let Some(o) = self.cancel_pending(row, c.reason.clone(), Some(&event.id), now).await? {
+                    outcomes.push(o);
+                }
+            }
+        }
+        for closed in &plan.closes {
+            for mut q in part
+                .deliveries
+                .iter()
+                .filter(|d| &d.record.event_id == closed)
+                .filter_map(question_of)
+            {
+                q.answer = Some(Answer {
+                    intent: AnswerKind::Closed,
+                    at: now,
+                    inbound_message_id: event.id.to_string(),
+                });
+                self.store.answer(&q).await?;
+            }
+        }
+        self.bus.publish(&outcomes).await?;
+        Ok(Report {
+            outcome: plan.outcome,
+            customer_id: Some(cid),
+            reasons: plan.reasons,
+            cancelled: outcomes.len(),
+            ..Report::default()
+        })
+    }
+}

@@ -1,0 +1,92 @@
+//! Sending due rows, with failover to the next reachable channel when none got through.
+
+use forewarn_core::customer::Customer;
+use forewarn_core::events::Event;
+use forewarn_core::policy::{Context, DeliveryStatus};
+use jiff::Timestamp;
+
+use crate::error::PortError;
+use crate::ports::Sender;
+use crate::records::{Address, SendResult, StoredDelivery, StoredMessage};
+use crate::service::Service;
+
+impl<St, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
+    /// Sends due rows. When none got through, the channels that failed are taken out and the
+    /// policy picks the next reachable one (e.g. push to a disabled endpoint → SMS).
+    pub(crate) async fn send_with_failover(
+        &self,
+        event: &Event,
+        customer: Option<&Customer>,
+        rows: Vec<StoredDelivery>,
+        now: Timestamp,
+    ) -> Result<Vec<StoredDelivery>, PortError> {
+        let mut done = Vec::with_capacity(rows.len());
+        for row in rows {
+            done.push(self.send_row(row).await?);
+        }
+        let failed: Vec<&StoredDelivery> = done
+            .iter()
+            .filter(|r| r.record.status == DeliveryStatus::Failed)
+            .collect();
+        let (Some(customer), true) = (customer, !failed.is_empty() && failed.len() == done.len()) else {
+            return Ok(done);
+        };
+        let mut fallback = customer.clone();
+        for r in &failed {
+            match &r.device_id {
+                Some(id) => fallback
+                    .devices
+                    .iter_mut()
+                    .filter(|d| &d.id == id)
+                    .for_each(|d| d.enabled = false),
+                None => fallback.opted_out.push(r.record.channel),
+            }
+        }
+        let from = failed
+            .iter()
+            .map(|r| r.record.channel.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let template = failed[0].clone();
+        let ctx = Context {
+            customer: Some(&fallback),
+            history: &[],
+            seen_before: false,
+        };
+        let retry = self
+            .engine
+            .decide(event, &ctx, now)
+            .map_err(|e| PortError::permanent("render", e.to_string()))?;
+        for d in retry.deliveries {
+            let mut row = template.clone();
+            row.record.channel = d.route.channel;
+            row.record.status = DeliveryStatus::Scheduled;
+            row.device_id = d.route.device_id.clone();
+            row.address = Address::from_destination(&d.to);
+            row.message = StoredMessage::from(&d.message);
+            row.failure = None;
+            row.reasons.push(format!("failed over from {from}"));
+            done.push(self.send_row(row).await?);
+        }
+        Ok(done)
+    }
+
+    /// Sends one row and returns it `sent` (with the provider's id) or `failed` (with why).
+    pub(crate) async fn send_row(&self, mut row: StoredDelivery) -> Result<StoredDelivery, PortError> {
+        let result = match row.address.to_destination() {
+            Ok(to) => self.sender.send(&to, &row.message, Some(&row.customer_id)).await?,
+            Err(why) => SendResult::Unreachable(why),
+        };
+        match result {
+            SendResult::Sent { provider_message_id } => {
+                row.record.status = DeliveryStatus::Sent;
+                row.provider_message_id = Some(provider_message_id);
+            }
+            SendResult::Unreachable(why) => {
+                row.record.status = DeliveryStatus::Failed;
+                row.failure = Some(format!("{} unreachable: {why}", row.record.channel));
+            }
+        }
+        Ok(row)
+    }
+}
