@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use forewarn_e2e::runtime::{FunctionProcess, binary};
-use forewarn_e2e::{DEADLINE, TestCustomer, inbound_sms, root, sample, stack, wait_outcomes, wait_until};
+use forewarn_e2e::{DEADLINE, TestCustomer, inbound_sms, root, sample, stack, wait_for, wait_outcomes, wait_until};
 use serde_json::{Value, json};
 
 /// The function that handles a sample, by its detail type.
@@ -93,17 +93,15 @@ async fn no_log_line_or_bus_event_of_a_full_run_holds_an_address_or_a_message_bo
             .await
             .ok();
     }
-    let is_sent_email = |d: &forewarn_core::service::StoredDelivery| {
-        d.record.channel == forewarn_core::customer::Channel::Email && d.provider_message_id.is_some()
-    };
     // The email the run sent bounces.
-    let m = stack()
-        .wait_deliveries(&id, "a sent email", |all| all.iter().any(is_sent_email))
-        .await
-        .into_iter()
-        .find(is_sent_email)
-        .and_then(|d| d.provider_message_id)
-        .expect("a sent email has a message id");
+    let m = wait_for("the message id of an email the run sent", DEADLINE, async || {
+        let all = stack().deliveries(&id).await;
+        all.iter()
+            .filter(|d| d.record.channel == forewarn_core::customer::Channel::Email)
+            .find_map(|d| d.provider_message_id.clone())
+            .ok_or(all)
+    })
+    .await;
     let bounce = json!({"version": "0", "id": format!("ses-{id}"), "detail-type": "Email Bounced", "source": "aws.ses",
         "account": "123456789012", "time": jiff::Timestamp::now().to_string(), "region": "eu-west-1", "resources": [],
         "detail": {"eventType": "Bounce", "mail": {"messageId": m, "destination": [email], "tags": {"fw-customer": [id]}},
