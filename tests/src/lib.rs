@@ -3,6 +3,9 @@
 
 pub mod faults;
 pub mod runtime;
+pub mod wait;
+
+pub use wait::{DEADLINE, wait_for, wait_until};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -254,26 +257,88 @@ impl Stack {
             .collect()
     }
 
+    /// Waits until moto has recorded at least `n` SMS to `phone`, and returns them all.
+    pub async fn wait_sms_to(&self, phone: &str, n: usize) -> Vec<String> {
+        let what = format!("{n} SMS to {phone}");
+        wait_until(&what, DEADLINE, async || self.sms_to(phone).await, |sms| sms.len() >= n).await
+    }
+
+    /// Waits until moto has recorded at least `n` pushes to the endpoint `arn`, and returns them all.
+    pub async fn wait_pushes_to(&self, arn: &str, n: usize) -> Vec<Value> {
+        let what = format!("{n} pushes to {arn}");
+        wait_until(&what, DEADLINE, async || self.pushes_to(arn).await, |p| p.len() >= n).await
+    }
+
+    /// Waits until moto has recorded at least `n` emails to `to`, and returns them all.
+    pub async fn wait_emails_to(&self, to: &str, n: usize) -> Vec<(String, String)> {
+        let what = format!("{n} emails to {to}");
+        wait_until(&what, DEADLINE, async || self.emails_to(to).await, |e| e.len() >= n).await
+    }
+
+    /// Waits until a schedule `pick` chooses exists, and returns it.
+    pub async fn wait_schedule(
+        &self,
+        what: &str,
+        mut pick: impl FnMut(&(String, String, String)) -> bool,
+    ) -> (String, String, String) {
+        wait_for(what, DEADLINE, async || {
+            let all = self.schedules().await;
+            all.iter().find(|s| pick(s)).cloned().ok_or(all)
+        })
+        .await
+    }
+
+    /// Waits until no schedule `pick` chooses is left (it was deleted).
+    pub async fn wait_no_schedule(&self, what: &str, mut pick: impl FnMut(&(String, String, String)) -> bool) {
+        wait_until(
+            what,
+            DEADLINE,
+            async || self.schedules().await,
+            |all| !all.iter().any(&mut pick),
+        )
+        .await;
+    }
+
     /// The schedules in the stack's group, asked through the Scheduler API (moto's data dump
-    /// keeps deleted ones): (name, expression, target input).
+    /// keeps deleted ones): (name, expression, target input). Every page of the listing (moto
+    /// pages by 50); a schedule deleted between the listing and its read (other tests share the
+    /// group) is left out, as it is gone.
     pub async fn schedules(&self) -> Vec<(String, String, String)> {
         let client = aws_sdk_scheduler::Client::new(&self.sdk().await);
-        let list = client
-            .list_schedules()
-            .group_name(&self.schedule_group)
-            .send()
-            .await
-            .expect("list schedules");
+        let mut names = Vec::new();
+        let mut next_token = None;
+        loop {
+            let page = client
+                .list_schedules()
+                .group_name(&self.schedule_group)
+                .set_next_token(next_token)
+                .send()
+                .await
+                .expect("list schedules");
+            names.extend(page.schedules.into_iter().map(|s| s.name.unwrap_or_default()));
+            next_token = page.next_token;
+            if next_token.is_none() {
+                break;
+            }
+        }
         let mut out = Vec::new();
-        for s in list.schedules {
-            let name = s.name.unwrap_or_default();
-            let got = client
+        for name in names {
+            let got = match client
                 .get_schedule()
                 .group_name(&self.schedule_group)
                 .name(&name)
                 .send()
                 .await
-                .expect("get schedule");
+            {
+                Ok(got) => got,
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|e| e.is_resource_not_found_exception()) =>
+                {
+                    continue;
+                }
+                Err(e) => panic!("get schedule {name}: {e:?}"),
+            };
             let input = got.target.and_then(|t| t.input).unwrap_or_default();
             out.push((name, got.schedule_expression.unwrap_or_default(), input));
         }
@@ -302,6 +367,31 @@ impl Stack {
                 (get("SK").unwrap_or_default(), get("status"))
             })
             .collect()
+    }
+}
+
+impl Stack {
+    /// Waits until a customer's items (as [`Stack::rows`] reads them) satisfy `done`, and
+    /// returns them.
+    pub async fn wait_rows(
+        &self,
+        customer_id: &str,
+        what: &str,
+        done: impl FnMut(&Vec<(String, Option<String>)>) -> bool,
+    ) -> Vec<(String, Option<String>)> {
+        let what = format!("{what} (the items of {customer_id})");
+        wait_until(&what, DEADLINE, async || self.rows(customer_id).await, done).await
+    }
+
+    /// Waits until a customer's delivery rows satisfy `done`, and returns them.
+    pub async fn wait_deliveries(
+        &self,
+        customer_id: &str,
+        what: &str,
+        done: impl FnMut(&Vec<forewarn_core::service::StoredDelivery>) -> bool,
+    ) -> Vec<forewarn_core::service::StoredDelivery> {
+        let what = format!("{what} (the deliveries of {customer_id})");
+        wait_until(&what, DEADLINE, async || self.deliveries(customer_id).await, done).await
     }
 }
 
@@ -341,10 +431,18 @@ pub async fn take_outcome_events(sqs: &aws_sdk_sqs::Client) -> Vec<Value> {
     bodies
 }
 
-/// Outcome events that reached the stack's outcomes queue, for one customer. Messages are
-/// drained into a process-wide buffer, so parallel tests share it.
-pub async fn outcomes_for(customer_id: &str) -> Vec<Value> {
-    static SEEN: std::sync::Mutex<Vec<Value>> = std::sync::Mutex::new(Vec::new());
+/// Outcome events drained off the outcomes queue so far, kept for every test of the process.
+static SEEN: std::sync::Mutex<Vec<Value>> = std::sync::Mutex::new(Vec::new());
+
+/// The detail type of the events [`outcomes_settled`] puts on the bus to know the queue caught up.
+const MARKER: &str = "TestQueueMarker";
+
+/// Drains the outcomes queue into [`SEEN`] until it is empty. One drain at a time, so that
+/// once a drain ends, every event that was on the queue when it began is in [`SEEN`] (no
+/// other test holds some of them, read but not yet recorded).
+async fn drain_outcomes() {
+    static DRAIN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _one_at_a_time = DRAIN.lock().await;
     let sqs = aws_sdk_sqs::Client::new(&stack().sdk().await);
     loop {
         let batch = take_outcome_events(&sqs).await;
@@ -353,12 +451,65 @@ pub async fn outcomes_for(customer_id: &str) -> Vec<Value> {
         }
         SEEN.lock().unwrap().extend(batch);
     }
+}
+
+fn seen_for(customer_id: &str) -> Vec<Value> {
     SEEN.lock()
         .unwrap()
         .iter()
-        .filter(|e| e["detail"]["customer_id"] == customer_id)
+        .filter(|e| e["detail"]["customer_id"] == customer_id && e["detail-type"] != MARKER)
         .cloned()
         .collect()
+}
+
+/// Outcome events that reached the stack's outcomes queue, for one customer, as of now: a
+/// snapshot that may lack events still on their way. Messages are drained into a process-wide
+/// buffer, so parallel tests share it.
+pub async fn outcomes_for(customer_id: &str) -> Vec<Value> {
+    drain_outcomes().await;
+    seen_for(customer_id)
+}
+
+/// Every outcome event of a customer put on the bus before this call: puts a marker event
+/// for the customer on the bus and waits until the marker comes off the queue (moto delivers
+/// a bus's events to the queue in order), so an event that is not here was never put. For
+/// asserting that something did not happen, or happened exactly so often.
+pub async fn outcomes_settled(customer_id: &str) -> Vec<Value> {
+    let token = format!("{customer_id}-{}", unique());
+    let bus = aws_sdk_eventbridge::Client::new(&stack().sdk().await);
+    let entry = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
+        .event_bus_name(&stack().bus)
+        .source("forewarn")
+        .detail_type(MARKER)
+        .detail(serde_json::json!({"customer_id": customer_id, "marker": token}).to_string())
+        .build();
+    let put = bus
+        .put_events()
+        .entries(entry)
+        .send()
+        .await
+        .expect("put a marker event");
+    assert_eq!(put.failed_entry_count, 0, "the marker event was not put: {put:?}");
+    let what = format!("the marker event {token} to come off the outcomes queue");
+    wait_for(&what, DEADLINE, async || {
+        drain_outcomes().await;
+        let seen = SEEN.lock().unwrap();
+        if seen.iter().any(|e| e["detail"]["marker"] == token) {
+            Ok(())
+        } else {
+            Err(format!("{} events drained, none of them the marker", seen.len()))
+        }
+    })
+    .await;
+    seen_for(customer_id)
+}
+
+/// Waits until a customer's outcome events satisfy `done`, then returns every one of them put
+/// so far (see [`outcomes_settled`]): what was awaited, and nothing still on its way.
+pub async fn wait_outcomes(customer_id: &str, what: &str, done: impl FnMut(&Vec<Value>) -> bool) -> Vec<Value> {
+    let what = format!("{what} (outcome events of {customer_id})");
+    wait_until(&what, DEADLINE, async || outcomes_for(customer_id).await, done).await;
+    outcomes_settled(customer_id).await
 }
 
 /// A sample event from `events/`, re-addressed: a fresh id, `time` now, and `customer_id`.

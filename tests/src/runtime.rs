@@ -51,6 +51,8 @@ struct State {
     waiting: HashMap<String, oneshot::Sender<Invocation>>,
     first_next: Option<Instant>,
     init_error: Option<String>,
+    /// Request ids of the invocations the function answered (response or error), in order.
+    answered: Vec<String>,
 }
 
 /// One function process, like one Lambda execution environment.
@@ -62,6 +64,8 @@ pub struct FunctionProcess {
     child: Child,
     logs: Arc<Mutex<String>>,
     next_id: Mutex<u64>,
+    /// Set by [`FunctionProcess::kill_now`]: invocations it cut short never log a final line.
+    killed: std::sync::atomic::AtomicBool,
 }
 
 /// Where cargo put the workspace's binaries.
@@ -141,6 +145,7 @@ impl FunctionProcess {
             child,
             logs,
             next_id: Mutex::new(0),
+            killed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -189,9 +194,49 @@ impl FunctionProcess {
         }
     }
 
-    /// Everything the process wrote to stdout and stderr so far.
+    /// Everything the process wrote to stdout and stderr so far: a snapshot, which may lack
+    /// the last lines of an invocation that just returned (the pipes are read concurrently).
+    /// Tests inspect logs through [`FunctionProcess::settled_logs`] instead.
     pub fn logs(&self) -> String {
         self.logs.lock().unwrap().clone()
+    }
+
+    /// The request ids of the invocations made so far, or, once the process was killed with
+    /// [`FunctionProcess::kill_now`], of those it answered.
+    pub fn invocations(&self) -> Vec<String> {
+        if self.killed.load(std::sync::atomic::Ordering::SeqCst) {
+            return self.state.lock().unwrap().answered.clone();
+        }
+        let n = *self.next_id.lock().unwrap();
+        (1..=n).map(|i| format!("{}-{i}", self.name)).collect()
+    }
+
+    /// The logs once every invocation made so far has written its final line (`done` or
+    /// `failed`, one per invocation), so a test reading them sees all each invocation logged.
+    /// Waits up to [`crate::wait::DEADLINE`].
+    pub async fn settled_logs(&self) -> String {
+        let ids = self.invocations();
+        let what = format!(
+            "{}'s final log line (\"done\" or \"failed\") of invocations {ids:?}",
+            self.name
+        );
+        crate::wait::wait_for(&what, crate::wait::DEADLINE, async || {
+            let logs = self.logs();
+            let finished = finished_invocations(&logs);
+            let missing: Vec<&String> = ids.iter().filter(|id| !finished.contains(id.as_str())).collect();
+            if missing.is_empty() {
+                Ok(logs)
+            } else {
+                Err(format!("no final line yet for {missing:?}; logs:\n{logs}"))
+            }
+        })
+        .await
+    }
+
+    /// Waits until the logs hold `needle`, and returns them.
+    pub async fn wait_for_log(&self, needle: &str, deadline: Duration) -> String {
+        let what = format!("{:?} in {}'s logs", needle, self.name);
+        crate::wait::wait_until(&what, deadline, async || self.logs(), |logs| logs.contains(needle)).await
     }
 
     /// Kills the process, as Lambda does when an environment dies.
@@ -202,6 +247,7 @@ impl FunctionProcess {
     /// Kills the process with SIGKILL while an invocation may be in flight, as when a Lambda
     /// environment dies mid-call.
     pub fn kill_now(&self) {
+        self.killed.store(true, std::sync::atomic::Ordering::SeqCst);
         if let Some(pid) = self.child.id() {
             let _ = std::process::Command::new("kill")
                 .args(["-9", &pid.to_string()])
@@ -301,11 +347,39 @@ async fn serve(conn: TcpStream, state: Arc<Mutex<State>>, ready: Arc<Notify>) {
 }
 
 fn finish(state: &Arc<Mutex<State>>, id: &str, result: Invocation) -> String {
-    if let Some(tx) = state.lock().unwrap().waiting.remove(id) {
+    let mut s = state.lock().unwrap();
+    if let Some(tx) = s.waiting.remove(id) {
+        s.answered.push(id.to_owned());
         let _ = tx.send(result);
     }
+    drop(s);
     "HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{\"status\":\"OK\"}\n"
         .to_owned()
+}
+
+/// The request ids whose final line (`done` on success, `failed` on error) is in `logs`. The
+/// harness sets `AWS_LAMBDA_LOG_FORMAT=JSON`, so each line is a JSON object: the message in
+/// `fields.message`, the request id in the handler's span (`request_id`) and in the runtime's
+/// (`requestId`).
+fn finished_invocations(logs: &str) -> std::collections::HashSet<String> {
+    let mut ids = std::collections::HashSet::new();
+    for line in logs.lines() {
+        let Ok(v) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        if !matches!(v["fields"]["message"].as_str(), Some("done" | "failed")) {
+            continue;
+        }
+        let spans = std::iter::once(&v["span"]).chain(v["spans"].as_array().into_iter().flatten());
+        for span in spans {
+            for key in ["request_id", "requestId"] {
+                if let Some(id) = span[key].as_str() {
+                    ids.insert(id.to_owned());
+                }
+            }
+        }
+    }
+    ids
 }
 
 async fn next_invocation(state: &Arc<Mutex<State>>, ready: &Arc<Notify>) -> (String, Value) {

@@ -1,10 +1,8 @@
 //! End to end: the real function binaries, through the Runtime API harness, against DynamoDB
 //! Local and moto. Each test uses customers of its own, so tests run side by side.
 
-use std::time::Duration;
-
 use forewarn_e2e::runtime::binary;
-use forewarn_e2e::{TestCustomer, function, sample, stack, unique};
+use forewarn_e2e::{TestCustomer, function, sample, stack, unique, wait_outcomes};
 use serde_json::{Value, json};
 
 async fn customer(patch: Value) -> TestCustomer {
@@ -40,7 +38,7 @@ async fn each_sample_event_yields_exactly_the_expected_messages_and_rows() {
         .await
         .ok();
     assert_eq!(r["outcome"], "send_now", "{r}");
-    let sms = stack().sms_to(&c.phone).await;
+    let sms = stack().wait_sms_to(&c.phone, 1).await;
     assert_eq!(sms.len(), 1, "{sms:?}");
     assert!(
         sms[0].contains("Electro Mundo") && sms[0].contains("Madrid") && sms[0].contains("YES"),
@@ -48,7 +46,7 @@ async fn each_sample_event_yields_exactly_the_expected_messages_and_rows() {
         sms[0]
     );
     assert_eq!(
-        stack().pushes_to(&c.endpoint).await.len(),
+        stack().wait_pushes_to(&c.endpoint, 1).await.len(),
         1,
         "critical also goes by push"
     );
@@ -58,7 +56,7 @@ async fn each_sample_event_yields_exactly_the_expected_messages_and_rows() {
     delayed["detail"]["flight"]["scheduled_departure"] = json!(later(3));
     delayed["detail"]["flight"]["estimated_departure"] = json!(later(5));
     assert_eq!(flight.invoke(delayed).await.ok()["outcome"], "send_now");
-    let pushes = stack().pushes_to(&c.endpoint).await;
+    let pushes = stack().wait_pushes_to(&c.endpoint, 2).await;
     assert_eq!(pushes.len(), 2, "{pushes:?}");
     assert!(pushes.iter().any(|p| p.to_string().contains("TP1034")), "{pushes:?}");
 
@@ -66,7 +64,7 @@ async fn each_sample_event_yields_exactly_the_expected_messages_and_rows() {
     low["detail"]["upcoming_payment"]["due_at"] = json!(later(24 * 5));
     assert_eq!(balance.invoke(low).await.ok()["outcome"], "send_now");
     assert_eq!(
-        stack().pushes_to(&c.endpoint).await.len(),
+        stack().wait_pushes_to(&c.endpoint, 3).await.len(),
         3,
         "low balance goes by push first"
     );
@@ -74,7 +72,7 @@ async fn each_sample_event_yields_exactly_the_expected_messages_and_rows() {
     let mut app = sample("application-incomplete.json", &format!("ai-{}", c.id), &c.id);
     app["detail"]["expires_at"] = json!(later(24 * 10));
     assert_eq!(application.invoke(app).await.ok()["outcome"], "send_now");
-    let emails = stack().emails_to(&c.email).await;
+    let emails = stack().wait_emails_to(&c.email, 1).await;
     assert_eq!(emails.len(), 1, "{emails:?}");
     let html = emails[0].1.replace("&#x2f;", "/");
     assert!(
@@ -86,7 +84,20 @@ async fn each_sample_event_yields_exactly_the_expected_messages_and_rows() {
         "the missing items: {html}"
     );
 
-    let rows = stack().rows(&c.id).await;
+    // Every invocation has returned; its final log line says it wrote all it was going to.
+    for f in [&fraud, &flight, &balance, &application] {
+        f.settled_logs().await;
+    }
+    let rows = stack()
+        .wait_rows(
+            &c.id,
+            "5 deliveries and a reminder (6 DELIVERY# items), 4 claims",
+            |rows| {
+                let items = |prefix: &str| rows.iter().filter(|(sk, _)| sk.starts_with(prefix)).count();
+                items("DELIVERY#") >= 6 && items("EVENT#") >= 4
+            },
+        )
+        .await;
     let (reminders, deliveries): (Vec<_>, Vec<_>) = rows
         .iter()
         .filter(|(sk, _)| sk.starts_with("DELIVERY#"))
@@ -116,7 +127,8 @@ async fn the_same_event_twice_and_twice_concurrently_yields_one_message() {
     assert_eq!(f.invoke(event.clone()).await.ok()["outcome"], "send_now");
     let again = f.invoke(event).await.ok();
     assert_eq!(again["duplicate"], true, "{again}");
-    assert_eq!(stack().sms_to(&c.phone).await.len(), 1);
+    f.settled_logs().await;
+    assert_eq!(stack().wait_sms_to(&c.phone, 1).await.len(), 1);
 
     let d = customer(json!({})).await;
     let (a, b) = (
@@ -131,7 +143,9 @@ async fn the_same_event_twice_and_twice_concurrently_yields_one_message() {
         .filter(|r| matches!(r, forewarn_e2e::runtime::Invocation::Ok(v) if v["sent"] != 0))
         .count();
     assert_eq!(sent, 1, "exactly one invocation sends: {results:?}");
-    assert_eq!(stack().sms_to(&d.phone).await.len(), 1);
+    a.settled_logs().await;
+    b.settled_logs().await;
+    assert_eq!(stack().wait_sms_to(&d.phone, 1).await.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -141,12 +155,13 @@ async fn a_deferred_delivery_is_scheduled_and_dispatch_sends_it_once() {
     let event = sample("low-balance-restored-soon.json", &format!("lb-{}", c.id), &c.id);
     let r = f.invoke(event).await.ok();
     assert_eq!(r["outcome"], "scheduled", "{r}");
+    f.settled_logs().await;
     assert!(stack().pushes_to(&c.endpoint).await.is_empty());
-    let schedules = stack().schedules().await;
-    let (_, expression, input) = schedules
-        .iter()
-        .find(|(_, _, input)| input.contains(&c.id))
-        .unwrap_or_else(|| panic!("no schedule for {}: {schedules:?}", c.id));
+    let (_, expression, input) = &stack()
+        .wait_schedule(&format!("a schedule for {}", c.id), |(_, _, input)| {
+            input.contains(&c.id)
+        })
+        .await;
     assert!(
         expression.starts_with("at(") && expression.contains(&format!("T{end}:00")),
         "{expression}"
@@ -160,7 +175,8 @@ async fn a_deferred_delivery_is_scheduled_and_dispatch_sends_it_once() {
         0,
         "a second dispatch sends nothing"
     );
-    assert_eq!(stack().pushes_to(&c.endpoint).await.len(), 1);
+    dispatch.settled_logs().await;
+    assert_eq!(stack().wait_pushes_to(&c.endpoint, 1).await.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -176,11 +192,8 @@ async fn a_resolving_event_cancels_the_pending_delivery_and_deletes_its_schedule
         "scheduled"
     );
     let input = stack()
-        .schedules()
+        .wait_schedule(&format!("a schedule for {}", c.id), |(_, _, i)| i.contains(&c.id))
         .await
-        .into_iter()
-        .find(|(_, _, i)| i.contains(&c.id))
-        .expect("a schedule")
         .2;
 
     let r = resolve
@@ -188,19 +201,19 @@ async fn a_resolving_event_cancels_the_pending_delivery_and_deletes_its_schedule
         .await
         .ok();
     assert_eq!(r["cancelled"], 1, "{r}");
-    assert!(
-        !stack().schedules().await.iter().any(|(_, _, i)| i.contains(&c.id)),
-        "the schedule is deleted"
-    );
-    let rows = stack().rows(&c.id).await;
-    assert!(
+    stack()
+        .wait_no_schedule("the schedule is deleted", |(_, _, i)| i.contains(&c.id))
+        .await;
+    let cancelled = |rows: &Vec<(String, Option<String>)>| {
         rows.iter()
-            .any(|(sk, st)| sk.starts_with("DELIVERY#") && st.as_deref() == Some("cancelled")),
-        "{rows:?}"
-    );
+            .any(|(sk, st)| sk.starts_with("DELIVERY#") && st.as_deref() == Some("cancelled"))
+    };
+    let rows = stack().wait_rows(&c.id, "a cancelled delivery", cancelled).await;
+    assert!(cancelled(&rows), "{rows:?}");
 
     let request: Value = serde_json::from_str(&input).unwrap();
     assert_eq!(dispatch.invoke(request).await.ok()["sent"], 0);
+    dispatch.settled_logs().await;
     assert!(stack().pushes_to(&c.endpoint).await.is_empty(), "nothing was sent");
 }
 
@@ -216,6 +229,8 @@ async fn a_malformed_event_is_a_non_retryable_error_naming_the_field() {
         message.contains("detail.flight.estimated_departure: not an RFC 3339 time"),
         "{message}"
     );
+    // The invocation's final line ("failed") says it is over: nothing more will be written.
+    f.settled_logs().await;
     let rows = stack().rows(&c.id).await;
     assert!(
         rows.iter()
@@ -236,20 +251,21 @@ async fn a_push_to_a_disabled_endpoint_fails_over_to_the_next_channel() {
     event["detail"]["flight"]["estimated_departure"] = json!(later(5));
     let r = f.invoke(event).await.ok();
     assert_eq!(r["sent"], 1, "{r}");
-    let sms = stack().sms_to(&c.phone).await;
+    f.settled_logs().await;
+    let sms = stack().wait_sms_to(&c.phone, 1).await;
     assert_eq!(sms.len(), 1, "{sms:?}");
     assert!(sms[0].contains("TP1034"), "{}", sms[0]);
-    let rows = stack().rows(&c.id).await;
-    assert!(
+    let has = |rows: &Vec<(String, Option<String>)>, channel: &str, status: &str| {
         rows.iter()
-            .any(|(sk, st)| sk.ends_with("#push") && st.as_deref() == Some("failed")),
-        "{rows:?}"
-    );
-    assert!(
-        rows.iter()
-            .any(|(sk, st)| sk.ends_with("#sms") && st.as_deref() == Some("sent")),
-        "{rows:?}"
-    );
+            .any(|(sk, st)| sk.ends_with(channel) && st.as_deref() == Some(status))
+    };
+    let rows = stack()
+        .wait_rows(&c.id, "a failed push and a sent SMS", |rows| {
+            has(rows, "#push", "failed") && has(rows, "#sms", "sent")
+        })
+        .await;
+    assert!(has(&rows, "#push", "failed"), "{rows:?}");
+    assert!(has(&rows, "#sms", "sent"), "{rows:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -288,7 +304,8 @@ async fn an_unknown_customer_is_a_recorded_suppression_not_an_error() {
         .await
         .ok();
     assert_eq!(r["outcome"], "suppressed", "{r}");
-    let rows = stack().rows(&id).await;
+    f.settled_logs().await;
+    let rows = stack().wait_rows(&id, "the claim", |rows| !rows.is_empty()).await;
     assert_eq!(rows.len(), 1, "the claim records the outcome: {rows:?}");
 }
 
@@ -299,7 +316,7 @@ async fn logs_never_hold_a_phone_number_an_address_or_a_message_body() {
     f.invoke(sample("suspicious-transaction.json", &format!("log-{}", c.id), &c.id))
         .await
         .ok();
-    let logs = f.logs();
+    let logs = f.settled_logs().await;
     assert!(logs.contains("done"), "the function logged its outcome: {logs}");
     for secret in [c.phone.as_str(), c.email.as_str(), "Electro Mundo"] {
         assert!(!logs.contains(secret), "{secret} leaked into the logs:\n{logs}");
@@ -314,14 +331,7 @@ async fn outcome_events_reach_the_bus_match_their_schemas_and_carry_no_personal_
         .invoke(sample("suspicious-transaction.json", &format!("oc-{}", c.id), &c.id))
         .await
         .ok();
-    let mut events = Vec::new();
-    for _ in 0..20 {
-        events = forewarn_e2e::outcomes_for(&c.id).await;
-        if events.len() >= 3 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let events = wait_outcomes(&c.id, "3 outcome events", |e| e.len() >= 3).await;
     let mut kinds: Vec<&str> = events.iter().map(|e| e["detail-type"].as_str().unwrap()).collect();
     kinds.sort_unstable();
     assert_eq!(
@@ -384,11 +394,11 @@ async fn operators_import_customers_and_emit_the_samples_with_the_cli() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("10 customers imported"), "{stdout}");
-    let rows = stack().rows("c-1001").await;
-    assert!(
-        rows.iter().any(|(sk, _)| sk == "PROFILE") && rows.iter().any(|(sk, _)| sk == "DEVICE#d1"),
-        "{rows:?}"
-    );
+    let imported = |rows: &Vec<(String, Option<String>)>| {
+        rows.iter().any(|(sk, _)| sk == "PROFILE") && rows.iter().any(|(sk, _)| sk == "DEVICE#d1")
+    };
+    let rows = stack().wait_rows("c-1001", "the profile and a device", imported).await;
+    assert!(imported(&rows), "{rows:?}");
 
     let bad = std::env::temp_dir().join(format!("bad-customers-{}.json", unique()));
     std::fs::write(

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use forewarn_e2e::faults::{Fault, Proxy, Rule, aws_json_error};
 use forewarn_e2e::runtime::{FunctionProcess, Invocation, binary};
-use forewarn_e2e::{sample, stack, unique};
+use forewarn_e2e::{DEADLINE, sample, stack, unique, wait_until};
 use serde_json::{Value, json};
 
 /// A flight delay for a customer reachable by push only: one message per event.
@@ -64,17 +64,14 @@ async fn kill_at(f: FunctionProcess, proxy: &Proxy, event: Value, operation: &st
         let f = f.clone();
         async move { f.invoke(event).await }
     });
-    for _ in 0..200 {
-        if proxy.seen().iter().filter(|o| o.contains(operation)).count() >= nth {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    assert!(
-        proxy.seen().iter().filter(|o| o.contains(operation)).count() >= nth,
-        "the function never reached {operation}: {:?}",
-        proxy.seen()
-    );
+    let what = format!("the function to reach {operation} #{nth} (the requests the proxy saw)");
+    wait_until(
+        &what,
+        DEADLINE,
+        async || proxy.seen(),
+        |seen| seen.iter().filter(|o| o.contains(operation)).count() >= nth,
+    )
+    .await;
     f.kill_now();
     call.abort();
 }
@@ -90,15 +87,19 @@ async fn a_process_killed_between_claim_and_send_sends_exactly_once_when_the_eve
     proxy.add(hold("Publish", 0));
     let event = flight(&format!("k1-{c}"), &c);
     kill_at(behind(&proxy).await, &proxy, event.clone(), "Publish", 1).await;
+    // The claim was the last request before the held Publish, so once it shows, all the dead
+    // process did is visible.
+    let rows = stack().wait_rows(&c, "the claim", |r| claim_completed(r)).await;
+    assert!(claim_completed(&rows), "the claim was taken");
     assert!(stack().pushes_to(&endpoint).await.is_empty(), "nothing went out");
-    assert!(claim_completed(&stack().rows(&c).await), "the claim was taken");
 
     proxy.clear();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let retry = behind(&proxy).await;
     let r = retry.invoke(event).await.ok();
     assert_eq!(r["sent"], 1, "the retry resumes the committed row: {r}");
-    assert_eq!(stack().pushes_to(&endpoint).await.len(), 1, "sent exactly once");
+    retry.settled_logs().await;
+    assert_eq!(stack().wait_pushes_to(&endpoint, 1).await.len(), 1, "sent exactly once");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -109,20 +110,28 @@ async fn a_process_killed_between_send_and_record_may_send_again_but_never_loses
     proxy.add(hold("TransactWriteItems", 1));
     let event = flight(&format!("k2-{c}"), &c);
     kill_at(behind(&proxy).await, &proxy, event.clone(), "TransactWriteItems", 2).await;
-    assert_eq!(stack().pushes_to(&endpoint).await.len(), 1, "the provider took it");
+    assert_eq!(
+        stack().wait_pushes_to(&endpoint, 1).await.len(),
+        1,
+        "the provider took it"
+    );
 
     proxy.clear();
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let r = behind(&proxy).await.invoke(event.clone()).await.ok();
+    let retry = behind(&proxy).await;
+    let r = retry.invoke(event.clone()).await.ok();
     assert_eq!(r["sent"], 1, "{r}");
+    retry.settled_logs().await;
     assert_eq!(
-        stack().pushes_to(&endpoint).await.len(),
+        stack().wait_pushes_to(&endpoint, 2).await.len(),
         2,
         "at least once: the message whose result was never recorded goes out again (README, Delivery guarantees)"
     );
-    let again = behind(&proxy).await.invoke(event).await.ok();
+    let last = behind(&proxy).await;
+    let again = last.invoke(event).await.ok();
     assert_eq!(again["duplicate"], true, "and then the event is done: {again}");
-    let sent = stack().deliveries(&c).await;
+    last.settled_logs().await;
+    let sent = stack().wait_deliveries(&c, "the delivery row", |d| !d.is_empty()).await;
     assert_eq!(sent.len(), 1, "one delivery row: {sent:?}");
 }
 
@@ -145,10 +154,12 @@ async fn throttling_and_server_errors_are_retried_and_the_event_goes_through() {
             fault,
         });
     }
-    let r = behind(&proxy).await.invoke(flight(&format!("t-{c}"), &c)).await.ok();
+    let f = behind(&proxy).await;
+    let r = f.invoke(flight(&format!("t-{c}"), &c)).await.ok();
     assert_eq!(r["sent"], 1, "{r}");
     assert_eq!(r["requests"]["DynamoDB.Query"], 2, "one retry: {r}");
-    assert_eq!(stack().pushes_to(&endpoint).await.len(), 1);
+    f.settled_logs().await;
+    assert_eq!(stack().wait_pushes_to(&endpoint, 1).await.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -165,6 +176,8 @@ async fn a_service_that_keeps_failing_is_a_retryable_error_and_nothing_is_half_w
     let f = behind(&proxy).await;
     let (error_type, message) = f.invoke(event.clone()).await.err();
     assert_eq!(error_type, "forewarn.dynamodb.Retryable", "{message}");
+    // The invocation's final line ("failed") says it is over: nothing more will be written.
+    f.settled_logs().await;
     assert!(
         stack()
             .rows(&c)
@@ -183,12 +196,14 @@ async fn a_service_that_keeps_failing_is_a_retryable_error_and_nothing_is_half_w
     });
     let (error_type, _) = f.invoke(event.clone()).await.err();
     assert_eq!(error_type, "forewarn.sns.Retryable");
+    f.settled_logs().await;
     assert!(stack().pushes_to(&endpoint).await.is_empty());
 
     proxy.clear();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(f.invoke(event).await.ok()["sent"], 1, "Lambda's retry delivers it");
-    assert_eq!(stack().pushes_to(&endpoint).await.len(), 1);
+    f.settled_logs().await;
+    assert_eq!(stack().wait_pushes_to(&endpoint, 1).await.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

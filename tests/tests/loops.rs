@@ -2,41 +2,37 @@
 //! and push delivery feedback, and habits learned from activity — the real binaries on the
 //! local stack, each test with customers of its own.
 
-use std::time::Duration;
-
 use forewarn_core::conversation::{ReplyText, reply_text};
-use forewarn_e2e::{TestCustomer, function, inbound_sms, outcomes_for, sample, stack, unique};
+use forewarn_e2e::{TestCustomer, function, inbound_sms, outcomes_settled, sample, stack, unique, wait_outcomes};
 use serde_json::{Value, json};
 
 async fn customer(patch: Value) -> TestCustomer {
     TestCustomer::seed("loop", patch).await
 }
 
-/// Outcome or business events of `detail_type` for a customer, waiting briefly for the queue.
+/// Outcome or business events of `detail_type` for a customer: waits until at least
+/// `at_least` reached the queue, then returns all of them put so far (none still on its way),
+/// so a test can assert on their exact number, zero included.
 async fn events_of(customer_id: &str, detail_type: &str, at_least: usize) -> Vec<Value> {
-    let mut found = Vec::new();
-    for _ in 0..30 {
-        found = outcomes_for(customer_id)
-            .await
-            .into_iter()
-            .filter(|e| e["detail-type"] == detail_type)
-            .collect();
-        if found.len() >= at_least {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    found
+    let of_type = |events: &Vec<Value>| events.iter().filter(|e| e["detail-type"] == detail_type).count();
+    wait_outcomes(customer_id, &format!("{at_least} {detail_type} events"), |e| {
+        of_type(e) >= at_least
+    })
+    .await
+    .into_iter()
+    .filter(|e| e["detail-type"] == detail_type)
+    .collect()
 }
 
-/// The reminder schedule of a customer: (expression, dispatch request).
-async fn reminder_schedule(customer_id: &str) -> Option<(String, Value)> {
-    stack()
-        .schedules()
-        .await
-        .into_iter()
-        .find(|(_, _, input)| input.contains(customer_id) && input.contains("#reminder"))
-        .map(|(_, expression, input)| (expression, serde_json::from_str(&input).unwrap()))
+fn is_reminder_of(customer_id: &str) -> impl Fn(&(String, String, String)) -> bool {
+    move |(_, _, input)| input.contains(customer_id) && input.contains("#reminder")
+}
+
+/// The reminder schedule of a customer, once it exists: (expression, dispatch request).
+async fn reminder_schedule(customer_id: &str) -> (String, Value) {
+    let what = format!("a reminder schedule for {customer_id}");
+    let (_, expression, input) = stack().wait_schedule(&what, is_reminder_of(customer_id)).await;
+    (expression, serde_json::from_str(&input).unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -54,7 +50,7 @@ async fn a_yes_reply_confirms_the_transaction_once_acknowledges_it_and_cancels_t
         (Some("send_now"), Some(1)),
         "{r}"
     );
-    let (_, request) = reminder_schedule(&c.id).await.expect("a reminder is scheduled");
+    let (_, request) = reminder_schedule(&c.id).await;
 
     let r = reply
         .invoke(inbound_sms(&c.phone, " Yes! ", &format!("in-{}", c.id)))
@@ -75,7 +71,7 @@ async fn a_yes_reply_confirms_the_transaction_once_acknowledges_it_and_cancels_t
             .is_some_and(|t| t.parse::<jiff::Timestamp>().is_ok()),
         "{d}"
     );
-    let sms = stack().sms_to(&c.phone).await;
+    let sms = stack().wait_sms_to(&c.phone, 2).await;
     assert_eq!(sms.len(), 2, "the alert and the acknowledgement: {sms:?}");
     assert_eq!(sms[1], reply_text("en-GB", ReplyText::Confirmed));
 
@@ -87,18 +83,22 @@ async fn a_yes_reply_confirms_the_transaction_once_acknowledges_it_and_cancels_t
         again["outcome"], "no_open_question",
         "a repeated answer changes nothing: {again}"
     );
-    assert_eq!(events_of(&c.id, "TransactionConfirmed", 2).await.len(), 1);
+    assert_eq!(events_of(&c.id, "TransactionConfirmed", 1).await.len(), 1);
 
-    assert!(
-        reminder_schedule(&c.id).await.is_none(),
-        "the reminder's schedule is deleted"
-    );
+    stack()
+        .wait_no_schedule("the reminder's schedule is deleted", is_reminder_of(&c.id))
+        .await;
     assert_eq!(
         dispatch.invoke(request).await.ok()["sent"],
         0,
         "a late firing sends nothing"
     );
-    assert_eq!(stack().pushes_to(&c.endpoint).await.len(), 1, "only the alert's push");
+    dispatch.settled_logs().await;
+    assert_eq!(
+        stack().wait_pushes_to(&c.endpoint, 1).await.len(),
+        1,
+        "only the alert's push"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -119,7 +119,7 @@ async fn a_no_reply_disputes_the_transaction() {
     assert_eq!(disputed.len(), 1, "{disputed:?}");
     assert!(events_of(&c.id, "TransactionConfirmed", 0).await.is_empty());
     assert_eq!(
-        stack().sms_to(&c.phone).await.last().map(String::as_str),
+        stack().wait_sms_to(&c.phone, 2).await.last().map(String::as_str),
         Some(reply_text("pt-PT", ReplyText::Disputed))
     );
 }
@@ -140,7 +140,7 @@ async fn a_reply_from_another_number_or_after_expiry_gives_no_event() {
         .ok();
     assert_eq!(r["outcome"], "unknown_sender", "{r}");
     assert_eq!(
-        stack().sms_to(&stranger).await,
+        stack().wait_sms_to(&stranger, 1).await,
         [reply_text("en", ReplyText::UnknownSender)]
     );
 
@@ -154,13 +154,12 @@ async fn a_reply_from_another_number_or_after_expiry_gives_no_event() {
         .ok();
     assert_eq!(r["outcome"], "expired", "{r}");
     assert_eq!(
-        stack().sms_to(&old.phone).await,
+        stack().wait_sms_to(&old.phone, 1).await,
         [reply_text("en-GB", ReplyText::Expired)]
     );
 
-    tokio::time::sleep(Duration::from_millis(300)).await;
     for id in [&c.id, &old.id] {
-        let answers: Vec<Value> = outcomes_for(id)
+        let answers: Vec<Value> = outcomes_settled(id)
             .await
             .into_iter()
             .filter(|e| e["detail-type"].as_str().is_some_and(|t| t.starts_with("Transaction")))
@@ -184,8 +183,9 @@ async fn stop_is_confirmed_once_and_stops_later_sms() {
         .await
         .ok();
     assert_eq!(r["sent"], 0, "confirmed once: {r}");
+    reply.settled_logs().await;
     assert_eq!(
-        stack().sms_to(&c.phone).await,
+        stack().wait_sms_to(&c.phone, 1).await,
         [reply_text("en-GB", ReplyText::OptedOut)]
     );
 
@@ -194,7 +194,8 @@ async fn stop_is_confirmed_once_and_stops_later_sms() {
         .await
         .ok();
     assert_eq!(r["sent"], 1, "push only: {r}");
-    assert_eq!(stack().sms_to(&c.phone).await.len(), 1, "no SMS after STOP");
+    fraud.settled_logs().await;
+    assert_eq!(stack().wait_sms_to(&c.phone, 1).await.len(), 1, "no SMS after STOP");
     let sent = events_of(&c.id, "NotificationSent", 1).await;
     assert_eq!(sent.len(), 1);
     let reasons = sent[0]["detail"]["reasons"].to_string();
@@ -211,7 +212,7 @@ async fn an_unanswered_question_gets_exactly_one_reminder_on_the_next_channel() 
         .invoke(sample("suspicious-transaction.json", &format!("st-{}", c.id), &c.id))
         .await
         .ok();
-    let (expression, request) = reminder_schedule(&c.id).await.expect("a reminder is scheduled");
+    let (expression, request) = reminder_schedule(&c.id).await;
     let at: jiff::civil::DateTime = expression
         .trim_start_matches("at(")
         .trim_end_matches(')')
@@ -226,14 +227,15 @@ async fn an_unanswered_question_gets_exactly_one_reminder_on_the_next_channel() 
 
     assert_eq!(dispatch.invoke(request.clone()).await.ok()["sent"], 1);
     assert_eq!(dispatch.invoke(request).await.ok()["sent"], 0, "exactly one reminder");
-    let pushes = stack().pushes_to(&c.endpoint).await;
+    dispatch.settled_logs().await;
+    let pushes = stack().wait_pushes_to(&c.endpoint, 2).await;
     assert_eq!(
         pushes.len(),
         2,
         "the alert and the reminder, by push since the SMS went out: {pushes:?}"
     );
     assert!(pushes[1].to_string().contains("Reminder"), "{}", pushes[1]);
-    assert_eq!(stack().sms_to(&c.phone).await.len(), 1, "no second SMS");
+    assert_eq!(stack().wait_sms_to(&c.phone, 1).await.len(), 1, "no second SMS");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -247,9 +249,11 @@ async fn a_hard_bounce_stops_email_to_that_address() {
     let mut first = sample("application-incomplete.json", &format!("ai1-{}", c.id), &c.id);
     first["detail"]["expires_at"] = json!(later);
     assert_eq!(application.invoke(first).await.ok()["outcome"], "send_now");
-    assert_eq!(stack().emails_to(&c.email).await.len(), 1);
+    assert_eq!(stack().wait_emails_to(&c.email, 1).await.len(), 1);
     let message_id = stack()
-        .deliveries(&c.id)
+        .wait_deliveries(&c.id, "the email's message id", |d| {
+            d.iter().any(|d| d.provider_message_id.is_some())
+        })
         .await
         .into_iter()
         .find_map(|d| d.provider_message_id)
@@ -275,12 +279,17 @@ async fn a_hard_bounce_stops_email_to_that_address() {
     second["detail"]["expires_at"] = json!(later);
     let r = application.invoke(second).await.ok();
     assert_eq!(r["sent"], 1, "{r}");
+    application.settled_logs().await;
     assert_eq!(
-        stack().emails_to(&c.email).await.len(),
+        stack().wait_emails_to(&c.email, 1).await.len(),
         1,
         "no email to the bounced address"
     );
-    assert_eq!(stack().sms_to(&c.phone).await.len(), 1, "the next channel instead");
+    assert_eq!(
+        stack().wait_sms_to(&c.phone, 1).await.len(),
+        1,
+        "the next channel instead"
+    );
 }
 
 fn ses_event(detail_type: &str, event_type: &str, message_id: &str, c: &TestCustomer) -> Value {
@@ -316,11 +325,17 @@ async fn a_disabled_endpoint_stops_push_to_that_device() {
         event["detail"]["flight"]["estimated_departure"] = json!(later(5));
         assert_eq!(flight.invoke(event).await.ok()["sent"], 1);
     }
-    assert_eq!(stack().sms_to(&c.phone).await.len(), 2, "both by SMS");
+    flight.settled_logs().await;
+    assert_eq!(stack().wait_sms_to(&c.phone, 2).await.len(), 2, "both by SMS");
     let disabled = events_of(&c.id, "DeviceDisabled", 1).await;
     assert_eq!(disabled.len(), 1, "{disabled:?}");
     assert_eq!(disabled[0]["detail"]["device_id"], "phone");
-    let rows = stack().rows(&c.id).await;
+    let rows = stack()
+        .wait_rows(&c.id, "a failed push", |rows| {
+            rows.iter()
+                .any(|(sk, st)| sk.ends_with("#push") && st.as_deref() == Some("failed"))
+        })
+        .await;
     let failed_push: Vec<_> = rows
         .iter()
         .filter(|(sk, st)| sk.ends_with("#push") && st.as_deref() == Some("failed"))
@@ -377,17 +392,7 @@ async fn thirty_evening_sessions_on_a_desktop_move_a_low_urgency_message_to_that
             .map(|e| e["detail"]["reasons"].to_string())
             .collect::<String>()
     };
-    let decided = |id: String| async move {
-        let mut all = Vec::new();
-        for _ in 0..30 {
-            all = outcomes_for(&id).await;
-            if !all.is_empty() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        all
-    };
+    let decided = |id: String| async move { wait_outcomes(&id, "the decision's outcome", |e| !e.is_empty()).await };
     let learned = reasons(decided(learner.id.clone()).await);
     assert!(
         learned.contains("Mon-Fri 20:00-22:00, learned from 30 sessions"),

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use forewarn_e2e::runtime::{FunctionProcess, binary};
-use forewarn_e2e::{TestCustomer, inbound_sms, outcomes_for, root, sample, stack};
+use forewarn_e2e::{DEADLINE, TestCustomer, inbound_sms, root, sample, stack, wait_for, wait_outcomes, wait_until};
 use serde_json::{Value, json};
 
 /// The function that handles a sample, by its detail type.
@@ -79,13 +79,12 @@ async fn no_log_line_or_bus_event_of_a_full_run_holds_an_address_or_a_message_bo
         // Bad input is part of a full run too: every outcome, even an error, is checked.
         let _ = call(function).invoke(e).await;
     }
-    let reminder = stack()
-        .schedules()
-        .await
-        .into_iter()
-        .find(|(_, _, input)| input.contains(&id) && input.contains("#reminder"))
-        .map(|(_, _, input)| serde_json::from_str::<Value>(&input).unwrap())
-        .expect("a reminder schedule");
+    let (_, _, reminder) = stack()
+        .wait_schedule("a reminder schedule", |(_, _, input)| {
+            input.contains(&id) && input.contains("#reminder")
+        })
+        .await;
+    let reminder: Value = serde_json::from_str(&reminder).unwrap();
     call("dispatch").invoke(reminder).await.ok();
     // An answer in words is not understood; then a plain SIM answers the question.
     for (body, n) in [("Sim, fui eu", 1), ("sim", 2)] {
@@ -94,45 +93,49 @@ async fn no_log_line_or_bus_event_of_a_full_run_holds_an_address_or_a_message_bo
             .await
             .ok();
     }
-    if let Some(m) = stack()
-        .deliveries(&id)
-        .await
-        .into_iter()
-        .find(|d| d.record.channel == forewarn_core::customer::Channel::Email)
-        .and_then(|d| d.provider_message_id)
-    {
-        let bounce = json!({"version": "0", "id": format!("ses-{id}"), "detail-type": "Email Bounced", "source": "aws.ses",
-            "account": "123456789012", "time": jiff::Timestamp::now().to_string(), "region": "eu-west-1", "resources": [],
-            "detail": {"eventType": "Bounce", "mail": {"messageId": m, "destination": [email], "tags": {"fw-customer": [id]}},
-                "bounce": {"bounceType": "Permanent", "bounceSubType": "General", "bouncedRecipients": [{"emailAddress": email}]}}});
-        call("feedback").invoke(bounce).await.ok();
+    // The email the run sent bounces.
+    let m = wait_for("the message id of an email the run sent", DEADLINE, async || {
+        let all = stack().deliveries(&id).await;
+        all.iter()
+            .filter(|d| d.record.channel == forewarn_core::customer::Channel::Email)
+            .find_map(|d| d.provider_message_id.clone())
+            .ok_or(all)
+    })
+    .await;
+    let bounce = json!({"version": "0", "id": format!("ses-{id}"), "detail-type": "Email Bounced", "source": "aws.ses",
+        "account": "123456789012", "time": jiff::Timestamp::now().to_string(), "region": "eu-west-1", "resources": [],
+        "detail": {"eventType": "Bounce", "mail": {"messageId": m, "destination": [email], "tags": {"fw-customer": [id]}},
+            "bounce": {"bounceType": "Permanent", "bounceSubType": "General", "bouncedRecipients": [{"emailAddress": email}]}}});
+    call("feedback").invoke(bounce).await.ok();
+
+    // Every invocation's final log line: the run is over, all it sent and logged is in.
+    let mut logs = String::new();
+    for (_, f) in &procs {
+        logs.push_str(&f.settled_logs().await);
     }
 
-    let mut secrets = vec![phone.clone(), email.clone(), endpoint.clone(), phone[1..].to_owned()];
-    secrets.extend(stack().sms_to(&phone).await);
-    for p in stack().pushes_to(&endpoint).await {
-        secrets.push(p["default"].as_str().unwrap_or_default().to_owned());
-    }
-    for (subject, _) in stack().emails_to(&email).await {
-        secrets.push(subject);
-    }
-    secrets.retain(|s| s.chars().count() >= 8);
+    let secrets_now = async || {
+        let mut secrets = vec![phone.clone(), email.clone(), endpoint.clone(), phone[1..].to_owned()];
+        secrets.extend(stack().sms_to(&phone).await);
+        for p in stack().pushes_to(&endpoint).await {
+            secrets.push(p["default"].as_str().unwrap_or_default().to_owned());
+        }
+        for (subject, _) in stack().emails_to(&email).await {
+            secrets.push(subject);
+        }
+        secrets.retain(|s| s.chars().count() >= 8);
+        secrets
+    };
+    let what = "messages of every kind in moto's record";
+    let secrets = wait_until(what, DEADLINE, secrets_now, |s| s.len() >= 8).await;
     assert!(secrets.len() >= 8, "the run sent messages of every kind: {secrets:?}");
 
-    let mut events = Vec::new();
-    for _ in 0..30 {
-        events = outcomes_for(&id).await;
-        if events.len() >= 10 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let events = wait_outcomes(&id, "the run's outcome events", |e| e.len() >= 10).await;
     assert!(
         events.len() >= 10,
         "the run put its outcome events on the bus: {events:?}"
     );
     let bus = serde_json::to_string(&events).unwrap();
-    let logs: String = procs.iter().map(|(_, f)| f.logs()).collect();
     assert!(logs.lines().count() >= 20, "the functions logged: {logs}");
     for secret in &secrets {
         assert!(!logs.contains(secret.as_str()), "{secret:?} is in the logs:\n{logs}");
