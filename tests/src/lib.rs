@@ -388,8 +388,8 @@ impl Stack {
         &self,
         customer_id: &str,
         what: &str,
-        done: impl FnMut(&Vec<forewarn_core::service::StoredDelivery>) -> bool,
-    ) -> Vec<forewarn_core::service::StoredDelivery> {
+        done: impl FnMut(&Vec<forewarn_flows::records::StoredDelivery>) -> bool,
+    ) -> Vec<forewarn_flows::records::StoredDelivery> {
         let what = format!("{what} (the deliveries of {customer_id})");
         wait_until(&what, DEADLINE, async || self.deliveries(customer_id).await, done).await
     }

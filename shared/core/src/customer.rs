@@ -470,9 +470,12 @@ impl Customer {
 }
 
 /// Parses a JSON array of profiles, keeping each one's fault beside its position.
+/// One profile of an import: the profile with its parsed customer, or why it is unusable.
+pub type ParsedProfile = Result<(CustomerProfile, Customer), ProfileError>;
+
 /// Parses a JSON array of profiles, keeping each one's fault beside its position: each valid
 /// profile comes with the customer parsed from it.
-pub fn parse_customers(json: &str) -> Result<Vec<Result<(CustomerProfile, Customer), ProfileError>>, EventError> {
+pub fn parse_customers(json: &str) -> Result<Vec<ParsedProfile>, EventError> {
     let value: serde_json::Value =
         serde_json::from_str(json).map_err(|e| EventError::new("$", format!("not valid JSON: {e}")))?;
     let serde_json::Value::Array(items) = value else {
