@@ -1,0 +1,328 @@
+//! The single-table DynamoDB store: one customer partition holds the profile, devices,
+//! idempotency claims and delivery rows, so one `Query` serves a decision. Every key format
+//! is here; `ports` implements the flows' store ports on it.
+
+mod ports;
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, PutRequest, TransactWriteItem, WriteRequest};
+use forewarn_core::customer::{CustomerProfile, DeviceProfile, PhoneNumber};
+use forewarn_core::outcomes::DispatchRequest;
+use forewarn_core::policy::DeliveryStatus;
+use forewarn_core::types::Id;
+use forewarn_flows::PortError;
+use forewarn_flows::records::{Claim, Partition, PartitionParts, Question, StoredDelivery};
+use jiff::ToSpan;
+
+use crate::error::port_error;
+
+/// How long an idempotency claim is kept.
+pub const CLAIM_RETENTION_DAYS: i64 = 7;
+
+pub(crate) type Item = HashMap<String, AttributeValue>;
+
+pub fn customer_pk(id: &Id) -> String {
+    format!("CUSTOMER#{id}")
+}
+
+/// The partition of everything kept under a phone number: which customers have it, and the
+/// questions sent to it.
+pub fn phone_pk(e164: &str) -> String {
+    format!("PHONE#{e164}")
+}
+
+/// A delivery row's sort key: `DELIVERY#<subject>#<event_id>#<channel>`, `#reminder`
+/// appended for a reminder.
+pub fn delivery_sk(key: &DispatchRequest) -> String {
+    let sk = format!("DELIVERY#{}#{}#{}", key.subject, key.event_id, key.channel);
+    if key.reminder { sk + "#reminder" } else { sk }
+}
+
+/// A question's sort key under `PHONE#<e164>`: newest sorts last.
+pub fn question_sk(q: &Question) -> String {
+    format!("QUESTION#{:015}#{}", q.asked_at.as_millisecond().max(0), q.event_id)
+}
+
+/// How long an answered or expired question is kept.
+const QUESTION_RETENTION_DAYS: i64 = 30;
+
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+pub(crate) fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+pub(crate) fn get_s<'a>(item: &'a Item, k: &str) -> Option<&'a str> {
+    item.get(k).and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+
+pub(crate) fn corrupt(what: &str, why: impl std::fmt::Display) -> PortError {
+    PortError::permanent("dynamodb", format!("unreadable {what}: {why}"))
+}
+
+pub(crate) fn status_str(s: DeliveryStatus) -> &'static str {
+    match s {
+        DeliveryStatus::Scheduled => "scheduled",
+        DeliveryStatus::Sent => "sent",
+        DeliveryStatus::Cancelled => "cancelled",
+        DeliveryStatus::Failed => "failed",
+    }
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoStore {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// Writes a profile and its devices (for `forewarn customers import` and tests).
+    pub fn profile_items(&self, profile: &CustomerProfile) -> Vec<Item> {
+        let pk = customer_pk(&profile.customer_id);
+        let mut bare = profile.clone();
+        let devices = std::mem::take(&mut bare.devices);
+        let mut items = vec![Item::from([
+            ("PK".into(), s(&pk)),
+            ("SK".into(), s("PROFILE")),
+            (
+                "profile".into(),
+                s(serde_json::to_string(&bare).expect("profiles serialize")),
+            ),
+        ])];
+        if let Some(phone) = profile
+            .contacts
+            .phone
+            .as_deref()
+            .and_then(|p| PhoneNumber::parse(p).ok())
+        {
+            items.push(Item::from([
+                ("PK".into(), s(phone_pk(phone.e164()))),
+                ("SK".into(), s(&pk)),
+                ("customer_id".into(), s(profile.customer_id.as_str())),
+            ]));
+        }
+        for d in devices {
+            items.push(Item::from([
+                ("PK".into(), s(&pk)),
+                ("SK".into(), s(format!("DEVICE#{}", d.device_id))),
+                (
+                    "device".into(),
+                    s(serde_json::to_string(&d).expect("devices serialize")),
+                ),
+            ]));
+        }
+        items
+    }
+
+    /// Writes items with `BatchWriteItem`, 25 a call, re-sending unprocessed items with backoff;
+    /// `progress` hears how many were written.
+    pub async fn put_batch(&self, items: &[Item], progress: impl Fn(usize)) -> Result<(), PortError> {
+        for chunk in items.chunks(25) {
+            let mut requests: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|i| {
+                    let put = PutRequest::builder()
+                        .set_item(Some(i.clone()))
+                        .build()
+                        .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+                    Ok(WriteRequest::builder().put_request(put).build())
+                })
+                .collect::<Result<_, PortError>>()?;
+            for attempt in 0..=8u32 {
+                let n = requests.len();
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, requests)
+                    .send()
+                    .await
+                    .map_err(|e| port_error("dynamodb", e))?;
+                requests = out
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&self.table))
+                    .unwrap_or_default();
+                progress(n - requests.len());
+                if requests.is_empty() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+            }
+            if !requests.is_empty() {
+                return Err(PortError::retryable(
+                    "dynamodb",
+                    format!("{} items still unprocessed after 8 retries", requests.len()),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every item of a partition, following pages.
+    pub(crate) async fn partition(&self, pk: String) -> Result<Vec<Item>, PortError> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk")
+                .expression_attribute_values(":pk", s(&pk))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| port_error("dynamodb", e))?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    pub(crate) fn delivery_item(row: &StoredDelivery) -> Item {
+        Item::from([
+            ("PK".into(), s(customer_pk(&row.customer_id))),
+            ("SK".into(), s(delivery_sk(&row.key()))),
+            ("status".into(), s(status_str(row.record.status))),
+            ("event_id".into(), s(row.record.event_id.as_str())),
+            ("subject".into(), s(&row.record.subject)),
+            ("channel".into(), s(row.record.channel.as_str())),
+            ("send_at".into(), s(row.record.send_at.to_string())),
+            ("data".into(), s(serde_json::to_string(row).expect("rows serialize"))),
+            ("expires_at".into(), n(row.expires_at.as_second())),
+        ])
+    }
+
+    pub(crate) fn claim_item(customer_id: &Id, claim: &Claim) -> Item {
+        Item::from([
+            ("PK".into(), s(customer_pk(customer_id))),
+            ("SK".into(), s(format!("EVENT#{}", claim.event_id))),
+            ("completed".into(), AttributeValue::Bool(claim.completed)),
+            ("lease_until_ms".into(), n(claim.lease_until.as_millisecond())),
+            ("outcome".into(), s(claim.outcome.as_str())),
+            (
+                "data".into(),
+                s(serde_json::to_string(claim).expect("claims serialize")),
+            ),
+            (
+                "expires_at".into(),
+                n((claim.lease_until + (CLAIM_RETENTION_DAYS * 24).hours()).as_second()),
+            ),
+        ])
+    }
+
+    pub(crate) fn question_item(q: &Question) -> Item {
+        Item::from([
+            ("PK".into(), s(phone_pk(&q.phone))),
+            ("SK".into(), s(question_sk(q))),
+            ("customer_id".into(), s(q.customer_id.as_str())),
+            ("data".into(), s(serde_json::to_string(q).expect("questions serialize"))),
+            (
+                "expires_at".into(),
+                n((q.expires_at + (QUESTION_RETENTION_DAYS * 24).hours()).as_second()),
+            ),
+        ])
+    }
+
+    /// A conditional single-item put; `Ok(false)` when the condition does not hold.
+    pub(crate) async fn put_if(&self, item: Item, condition: &str, values: Option<Item>) -> Result<bool, PortError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .set_expression_attribute_values(values)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(false),
+            Err(e) => Err(port_error("dynamodb", e)),
+        }
+    }
+
+    pub(crate) fn put(
+        &self,
+        item: Item,
+        condition: Option<&str>,
+        values: Option<Item>,
+    ) -> Result<TransactWriteItem, PortError> {
+        // `status` is a reserved word in DynamoDB expressions: conditions say `#st`.
+        let names = condition
+            .is_some_and(|c| c.contains("#st"))
+            .then(|| HashMap::from([("#st".to_owned(), "status".to_owned())]));
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .set_condition_expression(condition.map(str::to_owned))
+            .set_expression_attribute_values(values)
+            .set_expression_attribute_names(names)
+            .build()
+            .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    pub(crate) fn parse(&self, items: Vec<Item>, event_id: Option<&Id>) -> Result<Partition, PortError> {
+        let mut part = PartitionParts::default();
+        let claim_sk = event_id.map(|e| format!("EVENT#{e}"));
+        for item in items {
+            let sk = get_s(&item, "SK").unwrap_or_default();
+            let data = |what: &str, attr: &str| {
+                get_s(&item, attr).ok_or_else(|| corrupt(what, format!("no {attr} attribute")))
+            };
+            if sk == "PROFILE" {
+                part.profile =
+                    Some(serde_json::from_str(data("profile", "profile")?).map_err(|e| corrupt("profile", e))?);
+            } else if sk.starts_with("DEVICE#") {
+                // A device that was disabled before its profile row was written has no `device`.
+                let Some(json) = get_s(&item, "device") else { continue };
+                let mut d: DeviceProfile = serde_json::from_str(json).map_err(|e| corrupt("device", e))?;
+                d.disabled_reason = get_s(&item, "disabled_reason").map(str::to_owned).or(d.disabled_reason);
+                part.devices.push(d);
+            } else if let Some(channel) = sk.strip_prefix("OPTOUT#") {
+                let channel = serde_json::from_value(serde_json::Value::String(channel.into()))
+                    .map_err(|e| corrupt("opt-out", e))?;
+                part.opted_out.push(channel);
+            } else if sk.starts_with("UNUSABLE#") {
+                let json = data("unusable contact", "data")?;
+                part.unusable
+                    .push(serde_json::from_str(json).map_err(|e| corrupt("unusable contact", e))?);
+            } else if sk.starts_with("ACTIVITY#") {
+                let json = data("activity", "data")?;
+                part.activity
+                    .push(serde_json::from_str(json).map_err(|e| corrupt("activity", e))?);
+            } else if sk.starts_with("DELIVERY#") {
+                let json = data("delivery", "data")?;
+                part.deliveries
+                    .push(serde_json::from_str(json).map_err(|e| corrupt("delivery", e))?);
+            } else if claim_sk.as_deref() == Some(sk) {
+                let json = data("claim", "data")?;
+                part.claim = Some(serde_json::from_str(json).map_err(|e| corrupt("claim", e))?);
+            }
+        }
+        Ok(part.assemble())
+    }
+}

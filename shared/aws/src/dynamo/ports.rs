@@ -1,0 +1,260 @@
+//! The flows' store ports on the single table: conditional puts and updates, transactions
+//! that claim an event with its rows, and the partition reads.
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use forewarn_core::customer::{Channel, PhoneNumber, UnusableContact};
+use forewarn_core::outcomes::DispatchRequest;
+use forewarn_core::policy::DeliveryStatus;
+use forewarn_core::types::Id;
+use forewarn_flows::PortError;
+use forewarn_flows::ports::{Activities, Claims, Contacts, Deliveries, Partitions, Phones};
+use forewarn_flows::records::{
+    Commit, CommitResult, DeviceActivity, Finish, Partition, PhoneBook, Question, StoredDelivery,
+};
+use jiff::Timestamp;
+
+use super::{DynamoStore, Item, corrupt, customer_pk, delivery_sk, get_s, n, phone_pk, s, status_str};
+use crate::error::port_error;
+
+impl Partitions for DynamoStore {
+    async fn load(&self, customer_id: &Id, event_id: Option<&Id>) -> Result<Partition, PortError> {
+        let items = self.partition(customer_pk(customer_id)).await?;
+        self.parse(items, event_id)
+    }
+}
+
+impl Claims for DynamoStore {
+    async fn commit(&self, commit: &Commit) -> Result<CommitResult, PortError> {
+        let claim = Self::claim_item(&commit.customer_id, &commit.claim);
+        let mut writes = vec![if commit.take_over {
+            self.put(
+                claim,
+                Some("completed = :no AND lease_until_ms < :now"),
+                Some(Item::from([
+                    (":no".into(), AttributeValue::Bool(false)),
+                    (":now".into(), n(Timestamp::now().as_millisecond())),
+                ])),
+            )?
+        } else {
+            self.put(claim, Some("attribute_not_exists(PK)"), None)?
+        }];
+        for row in &commit.new_rows {
+            writes.push(self.put(Self::delivery_item(row), None, None)?);
+        }
+        for row in &commit.cancel {
+            writes.push(self.put(
+                Self::delivery_item(row),
+                Some("#st = :scheduled"),
+                Some(Item::from([(":scheduled".into(), s("scheduled"))])),
+            )?);
+        }
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(CommitResult::Committed),
+            Err(e) => {
+                let reasons: Vec<String> = e
+                    .as_service_error()
+                    .and_then(|s| match s {
+                        TransactWriteItemsError::TransactionCanceledException(t) => t.cancellation_reasons.clone(),
+                        _ => None,
+                    })
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|r| r.code.clone().unwrap_or_default())
+                    .collect();
+                match reasons.first().map(String::as_str) {
+                    Some("ConditionalCheckFailed") => Ok(CommitResult::AlreadyClaimed),
+                    _ if reasons.iter().any(|r| r == "ConditionalCheckFailed") => Err(PortError::retryable(
+                        "dynamodb",
+                        "a delivery to cancel changed meanwhile; retrying decides again",
+                    )),
+                    _ => Err(port_error("dynamodb", e)),
+                }
+            }
+        }
+    }
+
+    async fn finish(&self, f: &Finish) -> Result<(), PortError> {
+        let mut writes = Vec::new();
+        if let (Some(customer_id), Some(claim)) = (&f.customer_id, &f.claim) {
+            let update = Update::builder()
+                .table_name(&self.table)
+                .key("PK", s(customer_pk(customer_id)))
+                .key("SK", s(format!("EVENT#{}", claim.event_id)))
+                .update_expression("SET completed = :yes, outcome = :outcome, #data = :data")
+                .expression_attribute_names("#data", "data")
+                .expression_attribute_values(":yes", AttributeValue::Bool(true))
+                .expression_attribute_values(":outcome", s(claim.outcome.as_str()))
+                .expression_attribute_values(":data", s(serde_json::to_string(claim).expect("claims serialize")))
+                .build()
+                .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+            writes.push(TransactWriteItem::builder().update(update).build());
+        }
+        for row in &f.rows {
+            writes.push(self.put(Self::delivery_item(row), None, None)?);
+        }
+        for q in &f.questions {
+            writes.push(self.put(Self::question_item(q), None, None)?);
+        }
+        if let Some(customer_id) = &f.customer_id {
+            for (device, why) in &f.disabled_devices {
+                let update = Update::builder()
+                    .table_name(&self.table)
+                    .key("PK", s(customer_pk(customer_id)))
+                    .key("SK", s(format!("DEVICE#{device}")))
+                    .update_expression("SET disabled_reason = :why")
+                    .expression_attribute_values(":why", s(why))
+                    .build()
+                    .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+                writes.push(TransactWriteItem::builder().update(update).build());
+            }
+        }
+        for chunk in writes.chunks(100) {
+            self.client
+                .transact_write_items()
+                .set_transact_items(Some(chunk.to_vec()))
+                .send()
+                .await
+                .map_err(|e| port_error("dynamodb", e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Deliveries for DynamoStore {
+    async fn delivery(&self, key: &DispatchRequest) -> Result<Option<StoredDelivery>, PortError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("PK", s(customer_pk(&key.customer_id)))
+            .key("SK", s(delivery_sk(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| port_error("dynamodb", e))?;
+        match out.item {
+            None => Ok(None),
+            Some(item) => {
+                let json = get_s(&item, "data").ok_or_else(|| corrupt("delivery", "no data attribute"))?;
+                Ok(Some(serde_json::from_str(json).map_err(|e| corrupt("delivery", e))?))
+            }
+        }
+    }
+
+    async fn transition(&self, row: &StoredDelivery, from: DeliveryStatus) -> Result<bool, PortError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("PK", s(customer_pk(&row.customer_id)))
+            .key("SK", s(delivery_sk(&row.key())))
+            .update_expression("SET #st = :to, #data = :data")
+            .condition_expression("#st = :from")
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_names("#data", "data")
+            .expression_attribute_values(":to", s(status_str(row.record.status)))
+            .expression_attribute_values(":from", s(status_str(from)))
+            .expression_attribute_values(":data", s(serde_json::to_string(row).expect("rows serialize")))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(false),
+            Err(e) => Err(port_error("dynamodb", e)),
+        }
+    }
+}
+
+impl Phones for DynamoStore {
+    async fn phone_book(&self, phone: &PhoneNumber) -> Result<PhoneBook, PortError> {
+        let mut book = PhoneBook::default();
+        for item in self.partition(phone_pk(phone.e164())).await? {
+            let sk = get_s(&item, "SK").unwrap_or_default();
+            if sk.starts_with("CUSTOMER#") {
+                let id = get_s(&item, "customer_id").ok_or_else(|| corrupt("phone link", "no customer_id"))?;
+                book.customers
+                    .push(Id::parse(id).map_err(|e| corrupt("phone link", e))?);
+            } else if sk.starts_with("QUESTION#") {
+                let json = get_s(&item, "data").ok_or_else(|| corrupt("question", "no data attribute"))?;
+                book.questions
+                    .push(serde_json::from_str(json).map_err(|e| corrupt("question", e))?);
+            }
+        }
+        Ok(book)
+    }
+
+    async fn answer(&self, q: &Question) -> Result<bool, PortError> {
+        let Some(a) = &q.answer else {
+            return Err(PortError::permanent("dynamodb", "an answer to record is missing"));
+        };
+        let mut item = Self::question_item(q);
+        item.insert("answered_by".into(), s(&a.inbound_message_id));
+        self.put_if(item, "attribute_exists(PK) AND attribute_not_exists(answered_by)", None)
+            .await
+    }
+}
+
+impl Contacts for DynamoStore {
+    async fn opt_out(&self, customer_id: &Id, channel: Channel, reason: &str) -> Result<bool, PortError> {
+        let item = Item::from([
+            ("PK".into(), s(customer_pk(customer_id))),
+            ("SK".into(), s(format!("OPTOUT#{channel}"))),
+            ("reason".into(), s(reason)),
+        ]);
+        self.put_if(item, "attribute_not_exists(PK)", None).await
+    }
+
+    async fn suppress_contact(&self, customer_id: &Id, c: &UnusableContact) -> Result<(), PortError> {
+        let item = Item::from([
+            ("PK".into(), s(customer_pk(customer_id))),
+            (
+                "SK".into(),
+                s(format!("UNUSABLE#{}#{}", c.channel, c.address.to_ascii_lowercase())),
+            ),
+            ("data".into(), s(serde_json::to_string(c).expect("contacts serialize"))),
+        ]);
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| port_error("dynamodb", e))?;
+        Ok(())
+    }
+}
+
+impl Activities for DynamoStore {
+    async fn save_activity(
+        &self,
+        customer_id: &Id,
+        a: &DeviceActivity,
+        previous_sessions: Option<u32>,
+    ) -> Result<bool, PortError> {
+        let item = Item::from([
+            ("PK".into(), s(customer_pk(customer_id))),
+            ("SK".into(), s(format!("ACTIVITY#{}", a.device_id))),
+            ("sessions".into(), n(i64::from(a.habits.sessions))),
+            ("data".into(), s(serde_json::to_string(a).expect("habits serialize"))),
+        ]);
+        match previous_sessions {
+            None => self.put_if(item, "attribute_not_exists(PK)", None).await,
+            Some(p) => {
+                self.put_if(
+                    item,
+                    "sessions = :previous",
+                    Some(Item::from([(":previous".into(), n(i64::from(p)))])),
+                )
+                .await
+            }
+        }
+    }
+}

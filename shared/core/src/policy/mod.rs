@@ -1,0 +1,350 @@
+//! The decision: whether to tell the customer, on which channels and devices, and when; with reasons.
+//! This module decides what happens to an event; `routes` picks channels and devices, `when` the moment.
+
+mod routes;
+mod when;
+
+use jiff::{Timestamp, ToSpan};
+use serde::{Deserialize, Serialize};
+
+use crate::customer::{Category, Channel, Customer, DeviceKind};
+use crate::events::{Detail, DetailType, Event};
+pub use crate::outcomes::Outcome;
+use crate::timing::{LocalClock, sub};
+use crate::types::Id;
+use routes::choose_routes;
+use when::choose_time;
+
+/// How much a message matters now, which decides timing and capping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Urgency {
+    Low,
+    Normal,
+    High,
+    Critical,
+}
+
+impl Urgency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Urgency::Low => "low",
+            Urgency::Normal => "normal",
+            Urgency::High => "high",
+            Urgency::Critical => "critical",
+        }
+    }
+    /// Normal and low messages count against the customer's frequency cap.
+    pub fn is_capped(self) -> bool {
+        self <= Urgency::Normal
+    }
+}
+
+/// The category and urgency of a notifying detail type; `None` for resolving ones.
+pub fn classify(t: DetailType) -> Option<(Category, Urgency)> {
+    match t {
+        DetailType::SuspiciousTransaction => Some((Category::Security, Urgency::Critical)),
+        DetailType::FlightDelayed => Some((Category::Travel, Urgency::High)),
+        DetailType::LowBalance => Some((Category::Account, Urgency::Normal)),
+        DetailType::ApplicationIncomplete => Some((Category::Applications, Urgency::Low)),
+        _ => None,
+    }
+}
+
+/// Channel order when the customer has stated no preference for the category.
+pub fn default_channels(c: Category) -> &'static [Channel] {
+    match c {
+        Category::Security => &[Channel::Sms, Channel::Push],
+        Category::Travel => &[Channel::Push, Channel::Sms, Channel::Email],
+        Category::Account => &[Channel::Push, Channel::Email, Channel::Sms],
+        Category::Applications => &[Channel::Email, Channel::Push, Channel::Sms],
+    }
+}
+
+/// Tunable limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// Most normal/low deliveries per customer in any rolling 24 h.
+    pub daily_cap: usize,
+    /// Minutes an unanswered fraud question waits before one reminder on the next channel.
+    pub reminder_minutes: i64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            daily_cap: 2,
+            reminder_minutes: 15,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    Scheduled,
+    Sent,
+    Cancelled,
+    Failed,
+}
+
+/// A delivery already decided for this customer, as the store remembers it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryRecord {
+    pub event_id: Id,
+    pub event_time: Timestamp,
+    pub detail_type: DetailType,
+    pub subject: String,
+    pub channel: Channel,
+    pub urgency: Urgency,
+    pub status: DeliveryStatus,
+    pub send_at: Timestamp,
+    pub expects_reply: bool,
+}
+
+impl DeliveryRecord {
+    pub fn is_pending(&self) -> bool {
+        self.status == DeliveryStatus::Scheduled
+    }
+    fn is_live(&self) -> bool {
+        matches!(self.status, DeliveryStatus::Scheduled | DeliveryStatus::Sent)
+    }
+}
+
+/// What the decision knows besides the event: the customer and what they were sent.
+pub struct Context<'a> {
+    pub customer: Option<&'a Customer>,
+    pub history: &'a [DeliveryRecord],
+    /// The event id was already processed (at-least-once delivery).
+    pub seen_before: bool,
+}
+
+/// Where one delivery goes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Route {
+    pub channel: Channel,
+    pub device_id: Option<Id>,
+    pub device_kind: Option<DeviceKind>,
+}
+
+/// A pending delivery to withdraw, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cancellation {
+    pub event_id: Id,
+    pub subject: String,
+    pub reason: String,
+}
+
+/// The decision for one event: pure data, ready for the store, the sender and the log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    pub outcome: Outcome,
+    pub category: Option<Category>,
+    pub urgency: Option<Urgency>,
+    pub subject: String,
+    pub send_at: Option<Timestamp>,
+    pub routes: Vec<Route>,
+    pub cancellations: Vec<Cancellation>,
+    /// Sent questions this event answers (two-way fraud questions).
+    pub closes: Vec<Id>,
+    pub reasons: Vec<String>,
+}
+
+impl Plan {
+    fn suppressed(subject: String, reasons: Vec<String>) -> Plan {
+        Plan {
+            outcome: Outcome::Suppressed,
+            category: None,
+            urgency: None,
+            subject,
+            send_at: None,
+            routes: vec![],
+            cancellations: vec![],
+            closes: vec![],
+            reasons,
+        }
+    }
+}
+
+/// Decides what to do with `event` at `now`. Pure: same inputs, same plan.
+pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp) -> Plan {
+    let subject = event.detail.subject();
+    let Some(customer) = ctx.customer else {
+        return Plan::suppressed(
+            subject,
+            vec![format!(
+                "unknown customer {}: no profile, nothing sent",
+                event.detail.customer_id()
+            )],
+        );
+    };
+    if ctx.seen_before {
+        return Plan::suppressed(
+            subject,
+            vec![format!("duplicate: event {} was already processed", event.id)],
+        );
+    }
+    let Some((category, urgency)) = classify(event.detail_type()) else {
+        return resolve(event, ctx, subject);
+    };
+    let mut reasons = vec![format!("{} alert, {} urgency", category.as_str(), urgency.as_str())];
+    let mut plan = Plan {
+        category: Some(category),
+        urgency: Some(urgency),
+        ..Plan::suppressed(subject, vec![])
+    };
+
+    if let Some(why) = repeat_of_earlier(event, ctx, &plan.subject, now) {
+        reasons.push(why);
+        plan.reasons = reasons;
+        return plan;
+    }
+    if let Detail::FlightDelayed(_) = &event.detail {
+        for r in ctx
+            .history
+            .iter()
+            .filter(|r| r.subject == plan.subject && r.is_pending())
+        {
+            if !plan.cancellations.iter().any(|c| c.event_id == r.event_id) {
+                plan.cancellations.push(Cancellation {
+                    event_id: r.event_id.clone(),
+                    subject: plan.subject.clone(),
+                    reason: format!("superseded by a newer delay update ({})", event.id),
+                });
+                reasons.push(format!("replaces pending notice {} for the same flight", r.event_id));
+            }
+        }
+    }
+
+    let routes = match choose_routes(customer, category, urgency, &mut reasons) {
+        Some(r) => r,
+        None => {
+            plan.reasons = reasons;
+            return plan;
+        }
+    };
+    reasons.push(customer.zone.explain());
+    let clock = LocalClock::of(customer, now);
+    let Some(send_at) = choose_time(event, customer, &clock, urgency, now, &mut reasons) else {
+        plan.reasons = reasons;
+        return plan;
+    };
+    if urgency.is_capped() {
+        let near: Vec<&Id> = {
+            let mut ids: Vec<&Id> = ctx
+                .history
+                .iter()
+                .filter(|r| r.urgency.is_capped() && r.is_live() && r.event_id != event.id)
+                .filter(|r| r.send_at.duration_since(send_at).as_secs().abs() < 24 * 3600)
+                .map(|r| &r.event_id)
+                .collect();
+            ids.sort();
+            ids.dedup();
+            ids
+        };
+        if near.len() >= policy.daily_cap {
+            reasons.push(format!(
+                "frequency cap: {} normal/low messages already within 24 h of {} (limit {})",
+                near.len(),
+                clock.describe(send_at),
+                policy.daily_cap
+            ));
+            plan.reasons = reasons;
+            return plan;
+        }
+    }
+    plan.outcome = if send_at <= now {
+        Outcome::SendNow
+    } else {
+        Outcome::Scheduled
+    };
+    plan.send_at = Some(send_at.max(now));
+    plan.routes = routes;
+    plan.reasons = reasons;
+    plan
+}
+
+/// A reason to stay silent because this subject was already handled.
+fn repeat_of_earlier(event: &Event, ctx: &Context<'_>, subject: &str, now: Timestamp) -> Option<String> {
+    let same = || {
+        ctx.history
+            .iter()
+            .filter(move |r| r.subject == subject && r.event_id != event.id && r.is_live())
+    };
+    let recent = |hours: i64, what: &str| {
+        same()
+            .find(|r| r.is_pending() || r.send_at >= sub(now, hours.hours()))
+            .map(|r| {
+                format!(
+                    "{what} was already {} in the last {hours} h (event {})",
+                    status_word(r),
+                    r.event_id
+                )
+            })
+    };
+    match &event.detail {
+        Detail::LowBalance(d) => recent(24, &format!("account {}", d.account_id)),
+        Detail::ApplicationIncomplete(d) => recent(72, &format!("application {}", d.application_id)),
+        Detail::SuspiciousTransaction(d) => same().next().map(|r| {
+            format!(
+                "transaction {} was already raised with the customer (event {})",
+                d.transaction_id, r.event_id
+            )
+        }),
+        Detail::FlightDelayed(_) => ctx
+            .history
+            .iter()
+            .find(|r| r.subject == subject && r.event_time > event.time.0)
+            .map(|r| {
+                format!(
+                    "stale: a newer delay update for this flight ({}) was already handled",
+                    r.event_id
+                )
+            }),
+        _ => None,
+    }
+}
+
+fn status_word(r: &DeliveryRecord) -> &'static str {
+    if r.is_pending() { "pending" } else { "notified" }
+}
+
+/// Resolving events cancel pending notices of their subject and close open questions.
+fn resolve(event: &Event, ctx: &Context<'_>, subject: String) -> Plan {
+    let mut plan = Plan {
+        outcome: Outcome::Resolved,
+        ..Plan::suppressed(subject, vec![])
+    };
+    let what = match &event.detail {
+        Detail::BalanceRestored(_) => "balance restored",
+        Detail::ApplicationCompleted(_) => "application completed",
+        Detail::TransactionConfirmed(_) => "customer confirmed the transaction",
+        Detail::TransactionDisputed(_) => "customer disputed the transaction",
+        _ => "resolved",
+    };
+    for r in ctx.history.iter().filter(|r| r.subject == plan.subject) {
+        if r.is_pending() && !plan.cancellations.iter().any(|c| c.event_id == r.event_id) {
+            plan.cancellations.push(Cancellation {
+                event_id: r.event_id.clone(),
+                subject: plan.subject.clone(),
+                reason: format!("{what} ({}) before it was sent", event.id),
+            });
+        }
+        if r.status == DeliveryStatus::Sent && r.expects_reply && !plan.closes.contains(&r.event_id) {
+            plan.closes.push(r.event_id.clone());
+        }
+    }
+    plan.reasons.push(format!("{what}: nothing to send"));
+    plan.reasons.extend(
+        plan.cancellations
+            .iter()
+            .map(|c| format!("cancelled pending notice {}", c.event_id)),
+    );
+    plan.reasons
+        .extend(plan.closes.iter().map(|id| format!("closed the open question of {id}")));
+    if plan.cancellations.is_empty() && plan.closes.is_empty() {
+        plan.reasons
+            .push("no pending notice or open question for this subject".into());
+    }
+    plan
+}

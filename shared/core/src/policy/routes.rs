@@ -1,0 +1,116 @@
+//! Which channels and devices can carry a message, in the customer's order of preference.
+
+use crate::customer::{Category, Channel, Contact, Customer, Device};
+
+use super::{Route, Urgency, default_channels};
+
+/// Why a channel cannot be used for this customer, if it cannot.
+fn unreachable_because(customer: &Customer, channel: Channel, devices: &[&Device]) -> Option<String> {
+    if customer.has_opted_out(channel) {
+        return Some("the customer opted out".into());
+    }
+    match channel {
+        Channel::Sms => match &customer.phone {
+            Contact::Missing => Some("no phone number".into()),
+            Contact::Unusable(why) => Some(format!("phone number unusable: {why}")),
+            Contact::Usable(_) => None,
+        },
+        Channel::Email => match &customer.email {
+            Contact::Missing => Some("no email address".into()),
+            Contact::Unusable(why) => Some(format!("email address unusable: {why}")),
+            Contact::Usable(_) => None,
+        },
+        Channel::Push if devices.is_empty() => Some("no enabled device with a push endpoint".into()),
+        Channel::Push => None,
+    }
+}
+
+/// The enabled push device that fits the message, seen most recently.
+fn push_device<'c>(devices: &[&'c Device], category: Category, reasons: &mut Vec<String>) -> Option<&'c Device> {
+    let wants_big_screen = category == Category::Applications;
+    let fits = |d: &&&Device| d.kind.is_glanceable() != wants_big_screen;
+    let newest = |a: &&&Device, b: &&&Device| a.last_seen.cmp(&b.last_seen);
+    if let Some(d) = devices.iter().filter(fits).max_by(newest) {
+        let why = if wants_big_screen {
+            "a larger screen suits a task"
+        } else {
+            "a glanceable device suits an alert"
+        };
+        reasons.push(format!(
+            "push to {} {} ({why}; seen most recently)",
+            d.kind.as_str(),
+            d.id
+        ));
+        return Some(d);
+    }
+    let d = devices.iter().max_by(newest)?;
+    reasons.push(format!(
+        "push to {} {} (no better-suited device registered for push)",
+        d.kind.as_str(),
+        d.id
+    ));
+    Some(d)
+}
+
+pub(super) fn choose_routes(
+    customer: &Customer,
+    category: Category,
+    urgency: Urgency,
+    reasons: &mut Vec<String>,
+) -> Option<Vec<Route>> {
+    let (order, whose): (&[Channel], &str) = match customer.channel_preferences.get(&category) {
+        Some(list) if !list.is_empty() => (list, "the customer's preference"),
+        _ => (default_channels(category), "the default"),
+    };
+    let devices: Vec<&Device> = customer.devices.iter().filter(|d| d.pushable()).collect();
+    let order_text = order.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(" → ");
+    let mut chosen = Vec::new();
+    for &channel in order {
+        match unreachable_because(customer, channel, &devices) {
+            Some(why) => reasons.push(format!("{channel} skipped: {why}")),
+            None if chosen.contains(&channel) => {}
+            None => {
+                chosen.push(channel);
+                if urgency != Urgency::Critical {
+                    break;
+                }
+            }
+        }
+    }
+    if chosen.is_empty() && urgency == Urgency::Critical && !order.contains(&Channel::Email) {
+        match unreachable_because(customer, Channel::Email, &devices) {
+            None => {
+                reasons.push("neither SMS nor push can reach the customer: falling back to email".into());
+                chosen.push(Channel::Email);
+            }
+            Some(why) => reasons.push(format!("email fallback impossible: {why}")),
+        }
+    }
+    if chosen.is_empty() {
+        reasons.push(format!("suppressed: no reachable channel among {order_text} ({whose})"));
+        return None;
+    }
+    let how = if urgency == Urgency::Critical {
+        "every reachable channel of"
+    } else {
+        "first reachable of"
+    };
+    reasons.push(format!(
+        "channel {}: {how} {order_text} ({whose})",
+        chosen.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(" + ")
+    ));
+    let mut routes = Vec::with_capacity(chosen.len());
+    for channel in chosen {
+        let device = if channel == Channel::Push {
+            push_device(&devices, category, reasons)
+        } else {
+            None
+        };
+        routes.push(Route {
+            channel,
+            device_id: device.map(|d| d.id.clone()),
+            device_kind: device.map(|d| d.kind),
+        });
+    }
+    Some(routes)
+}
