@@ -25,7 +25,8 @@ async fn events_of(customer_id: &str, detail_type: &str, at_least: usize) -> Vec
 }
 
 fn is_reminder_of(customer_id: &str) -> impl Fn(&(String, String, String)) -> bool {
-    move |(_, _, input)| input.contains(customer_id) && input.contains("#reminder")
+    let owner = format!("\"customer_id\":\"{customer_id}\"");
+    move |(_, _, input)| input.contains(&owner) && input.contains("\"reminder\":true")
 }
 
 /// The reminder schedule of a customer, once it exists: (expression, dispatch request).

@@ -81,7 +81,7 @@ async fn no_log_line_or_bus_event_of_a_full_run_holds_an_address_or_a_message_bo
     }
     let (_, _, reminder) = stack()
         .wait_schedule("a reminder schedule", |(_, _, input)| {
-            input.contains(&id) && input.contains("#reminder")
+            input.contains(&format!("\"customer_id\":\"{id}\"")) && input.contains("\"reminder\":true")
         })
         .await;
     let reminder: Value = serde_json::from_str(&reminder).unwrap();
