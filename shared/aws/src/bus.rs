@@ -59,11 +59,14 @@ impl EventBridgeBus {
 }
 
 impl Bus for EventBridgeBus {
-    async fn emit(&self, detail: &Detail) -> Result<(), PortError> {
+    async fn emit(&self, detail: &Detail, at: jiff::Timestamp) -> Result<(), PortError> {
         let detail_type = detail.detail_type().as_str();
         let detail = detail.to_json();
         let entry = PutEventsRequestEntry::builder()
             .event_bus_name(&self.bus)
+            .time(aws_sdk_eventbridge::primitives::DateTime::from_millis(
+                at.as_millisecond(),
+            ))
             .source("forewarn")
             .detail_type(detail_type)
             .detail(detail.to_string())

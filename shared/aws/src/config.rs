@@ -11,6 +11,27 @@ use crate::tls::TrustedRoots;
 #[error("configuration: {0}")]
 pub struct ConfigError(String);
 
+/// Which instant a function decides at.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Clock {
+    /// The moment the input arrives: production.
+    #[default]
+    Wall,
+    /// The input's own time (the event's `time`, the SMS's SNS timestamp): replaying recorded
+    /// events into a staging stack, and the parity test. Schedules still fire on the wall clock.
+    Event,
+}
+
+impl Clock {
+    /// `now` on the wall clock, or the input's own time.
+    pub fn at(self, input_time: jiff::Timestamp, wall: jiff::Timestamp) -> jiff::Timestamp {
+        match self {
+            Clock::Wall => wall,
+            Clock::Event => input_time,
+        }
+    }
+}
+
 /// The process environment, or any lookup (so tests need not touch the process environment).
 pub struct Env<F> {
     get: F,
@@ -86,6 +107,15 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         )
     }
 
+    /// `FOREWARN_CLOCK`: `wall` (the default) or `event`.
+    pub fn clock(&self) -> Result<Clock, ConfigError> {
+        match self.optional("FOREWARN_CLOCK").as_deref() {
+            None | Some("wall") => Ok(Clock::Wall),
+            Some("event") => Ok(Clock::Event),
+            Some(v) => Err(ConfigError(format!("FOREWARN_CLOCK must be wall or event, not {v:?}"))),
+        }
+    }
+
     /// `FOREWARN_TLS_ROOTS`: `aws` (the default) or `system`.
     pub fn tls_roots(&self) -> Result<TrustedRoots, ConfigError> {
         match self.optional("FOREWARN_TLS_ROOTS") {
@@ -158,6 +188,18 @@ mod tests {
         vars.insert("FOREWARN_DAILY_CAP", "two");
         let err = env(&vars).policy().unwrap_err();
         assert!(err.to_string().contains("FOREWARN_DAILY_CAP"), "{err}");
+    }
+
+    #[test]
+    fn the_clock_is_the_wall_clock_unless_replaying_at_event_time() {
+        let mut vars = full();
+        assert_eq!(env(&vars).clock().unwrap(), Clock::Wall);
+        vars.insert("FOREWARN_CLOCK", "event");
+        let c = env(&vars).clock().unwrap();
+        let (event, wall) = ("2026-11-23T08:00:00Z".parse().unwrap(), jiff::Timestamp::now());
+        assert_eq!(c.at(event, wall), event);
+        vars.insert("FOREWARN_CLOCK", "virtual");
+        assert!(env(&vars).clock().unwrap_err().to_string().contains("FOREWARN_CLOCK"));
     }
 
     #[test]

@@ -102,6 +102,7 @@ fn engine(env: &Env0) -> Result<Engine, ConfigError> {
 pub async fn notify(detail_type: DetailType) -> Result<(), lambda_runtime::Error> {
     let env = Env::process();
     let c = Clients::load(&env).await?;
+    let clock = env.clock()?;
     let mut service = Service::new(
         engine(&env)?,
         c.store(&env)?,
@@ -114,7 +115,7 @@ pub async fn notify(detail_type: DetailType) -> Result<(), lambda_runtime::Error
         let service = &service;
         async move {
             let event = notifying_event(payload, detail_type)?;
-            Ok(Box::pin(service.notify(&event, now)).await?)
+            Ok(Box::pin(service.notify(&event, clock.at(event.time.0, now))).await?)
         }
     })
     .await
@@ -139,6 +140,7 @@ pub async fn dispatch() -> Result<(), lambda_runtime::Error> {
 pub async fn resolve() -> Result<(), lambda_runtime::Error> {
     let env = Env::process();
     let c = Clients::load(&env).await?;
+    let clock = env.clock()?;
     let service = Service::new(
         engine(&env)?,
         c.store(&env)?,
@@ -150,7 +152,7 @@ pub async fn resolve() -> Result<(), lambda_runtime::Error> {
         let service = &service;
         async move {
             let event = resolving_event(payload)?;
-            Ok(Box::pin(service.resolve(&event, now)).await?)
+            Ok(Box::pin(service.resolve(&event, clock.at(event.time.0, now))).await?)
         }
     })
     .await
@@ -160,6 +162,7 @@ pub async fn resolve() -> Result<(), lambda_runtime::Error> {
 pub async fn reply() -> Result<(), lambda_runtime::Error> {
     let env = Env::process();
     let c = Clients::load(&env).await?;
+    let clock = env.clock()?;
     let service = Service::new(
         engine(&env)?,
         c.store(&env)?,
@@ -171,8 +174,8 @@ pub async fn reply() -> Result<(), lambda_runtime::Error> {
         let service = &service;
         async move {
             let mut last = forewarn_flows::Report::default();
-            for sms in inbound_sms(payload)? {
-                last = Box::pin(service.reply(&sms, now)).await?;
+            for (sms, at) in inbound_sms(payload)? {
+                last = Box::pin(service.reply(&sms, clock.at(at, now))).await?;
             }
             Ok(last)
         }
@@ -199,12 +202,13 @@ pub async fn feedback() -> Result<(), lambda_runtime::Error> {
 pub async fn activity() -> Result<(), lambda_runtime::Error> {
     let env = Env::process();
     let c = Clients::load(&env).await?;
+    let clock = env.clock()?;
     let service = Service::new(engine(&env)?, c.store(&env)?, (), (), ());
     serve("activity", c.counter, |payload, now| {
         let service = &service;
         async move {
             let event = activity_event(payload)?;
-            Ok(Box::pin(service.activity(&event, now)).await?)
+            Ok(Box::pin(service.activity(&event, clock.at(event.time.0, now))).await?)
         }
     })
     .await

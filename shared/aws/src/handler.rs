@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 
 use aws_lambda_events::sns::SnsEvent;
-use forewarn_core::conversation::parse_inbound_sms;
+use forewarn_core::conversation::{InboundSms, parse_inbound_sms};
 use forewarn_core::events::{DetailType, Event, EventError, parse_event_value};
 use forewarn_core::outcomes::DispatchRequest;
 use forewarn_core::policy::classify;
@@ -90,8 +90,8 @@ pub fn dispatch_request(payload: Value) -> Result<DispatchRequest, HandlerError>
     Ok(request)
 }
 
-/// The inbound SMS of an SNS notification, each with its JSON path for errors.
-pub fn inbound_sms(payload: Value) -> Result<Vec<forewarn_core::conversation::InboundSms>, HandlerError> {
+/// The inbound SMS of an SNS notification, each with when SNS received it.
+pub fn inbound_sms(payload: Value) -> Result<Vec<(InboundSms, Timestamp)>, HandlerError> {
     let sns: SnsEvent =
         serde_json::from_value(payload).map_err(|e| EventError::new("Records", format!("not an SNS event: {e}")))?;
     if sns.records.is_empty() {
@@ -103,7 +103,9 @@ pub fn inbound_sms(payload: Value) -> Result<Vec<forewarn_core::conversation::In
             .map_err(|e| EventError::new(format!("Records[{i}].Sns.Message.{}", e.path), e.reason))?;
         info!(inbound_message_id = %sms.inbound_message_id, intent = sms.intent.as_str(),
               from = %sms.from.masked(), "replying");
-        all.push(sms);
+        let at = Timestamp::from_millisecond(record.sns.timestamp.timestamp_millis())
+            .map_err(|e| EventError::new(format!("Records[{i}].Sns.Timestamp"), e.to_string()))?;
+        all.push((sms, at));
     }
     Ok(all)
 }

@@ -59,7 +59,8 @@ pub struct Memory {
     pub unreachable: RefCell<Vec<String>>,
     pub schedules: RefCell<Vec<(Timestamp, DispatchRequest)>>,
     pub outcomes: RefCell<Vec<OutcomeEvent>>,
-    pub emitted: RefCell<Vec<Detail>>,
+    /// forewarn's own business events, with when they happened.
+    pub emitted: RefCell<Vec<(Detail, Timestamp)>>,
 }
 
 /// The flows wired to one shared in-memory state.
@@ -344,8 +345,8 @@ impl Bus for Rc<Memory> {
         Ok(())
     }
 
-    async fn emit(&self, detail: &Detail) -> Result<(), PortError> {
-        self.emitted.borrow_mut().push(detail.clone());
+    async fn emit(&self, detail: &Detail, at: Timestamp) -> Result<(), PortError> {
+        self.emitted.borrow_mut().push((detail.clone(), at));
         Ok(())
     }
 }

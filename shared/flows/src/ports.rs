@@ -96,6 +96,7 @@ pub trait Scheduler {
 pub trait Bus {
     /// Puts every outcome on the bus, retrying or failing on any entry that did not go.
     fn publish(&self, outcomes: &[OutcomeEvent]) -> impl Future<Output = Result<(), PortError>>;
-    /// Puts one business event of forewarn's own (source `forewarn`), e.g. `TransactionConfirmed`.
-    fn emit(&self, detail: &Detail) -> impl Future<Output = Result<(), PortError>>;
+    /// Puts one business event of forewarn's own (source `forewarn`) that happened at `at`,
+    /// e.g. `TransactionConfirmed`.
+    fn emit(&self, detail: &Detail, at: Timestamp) -> impl Future<Output = Result<(), PortError>>;
 }

@@ -206,7 +206,7 @@ where
         }
         let detail = answer_detail(&answered, answer.at, yes, sms);
         let kind = detail.detail_type();
-        self.bus.emit(&detail).await?;
+        self.bus.emit(&detail, answer.at).await?;
         conv.outcome.event_id = answered.event_id.to_string();
         conv.outcome.source_detail_type = Some("SuspiciousTransaction".into());
         conv.outcome.reasons.insert(

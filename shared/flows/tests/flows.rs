@@ -263,8 +263,8 @@ fn a_yes_confirms_once_cancels_the_reminder_and_is_acknowledged() {
     assert!(m.schedules.borrow().is_empty());
     let emitted = m.emitted.borrow().clone();
     assert_eq!(emitted.len(), 1);
-    assert_eq!(emitted[0].detail_type().as_str(), "TransactionConfirmed");
-    assert_eq!(emitted[0].to_json()["transaction_id"], "tx-1");
+    assert_eq!(emitted[0].0.detail_type().as_str(), "TransactionConfirmed");
+    assert_eq!(emitted[0].0.to_json()["transaction_id"], "tx-1");
     let again = run(s.reply(&sms("YES", "in-2"), ts("2026-11-23T03:06:00Z"))).unwrap();
     assert_eq!(again.outcome, Outcome::NoOpenQuestion);
     assert_eq!(m.emitted.borrow().len(), 1, "a repeated answer changes nothing");
@@ -281,7 +281,7 @@ fn a_redelivered_answer_finishes_its_effects_without_a_second_answer() {
         m.emitted
             .borrow()
             .iter()
-            .all(|d| d.detail_type().as_str() == "TransactionDisputed")
+            .all(|(d, _)| d.detail_type().as_str() == "TransactionDisputed")
     );
     assert_eq!(m.questions.borrow()[0].answer.as_ref().unwrap().intent, AnswerKind::No);
 }

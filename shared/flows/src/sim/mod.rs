@@ -112,7 +112,7 @@ impl Simulator {
             at: now,
         });
         self.collect(now);
-        self.route_emitted(now);
+        self.route_emitted();
     }
 
     /// An inbound SMS through the reply flow.
@@ -135,19 +135,19 @@ impl Simulator {
             at: now,
         });
         self.collect(now);
-        self.route_emitted(now);
+        self.route_emitted();
     }
 
     /// forewarn's own events (e.g. `TransactionConfirmed` from a reply) reach the resolve
     /// flow, as the stack's rule routes them.
-    fn route_emitted(&mut self, now: Timestamp) {
+    fn route_emitted(&mut self) {
         loop {
-            let emitted: Vec<Detail> = self.memory.emitted.borrow()[self.emitted_seen..].to_vec();
+            let emitted: Vec<(Detail, Timestamp)> = self.memory.emitted.borrow()[self.emitted_seen..].to_vec();
             if emitted.is_empty() {
                 return;
             }
             self.emitted_seen += emitted.len();
-            for (i, detail) in emitted.into_iter().enumerate() {
+            for (i, (detail, at)) in emitted.into_iter().enumerate() {
                 let id = match &detail {
                     Detail::TransactionConfirmed(a) | Detail::TransactionDisputed(a) => {
                         a.reply_id.as_ref().map(|r| format!("{r}-answer"))
@@ -159,7 +159,7 @@ impl Simulator {
                 let event = Event {
                     id,
                     source: Text::parse("forewarn").expect("a valid source"),
-                    time: Instant(now),
+                    time: Instant(at),
                     account: None,
                     region: None,
                     resources: vec![],
