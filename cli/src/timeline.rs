@@ -7,6 +7,18 @@ use forewarn_flows::sim::{Record, display_zone};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
+/// How many lines of each kind the timeline showed, for its closing line.
+#[derive(Default)]
+struct Counts {
+    sent: usize,
+    scheduled: usize,
+    suppressed: usize,
+    cancelled: usize,
+    rejected: usize,
+    replies: usize,
+}
+
+/// Writes the timeline: each customer's lines in their local time, then the counts.
 pub fn write(out: &mut impl Write, records: &[Record], customers: &[Customer]) -> io::Result<()> {
     let mut order: Vec<Option<&str>> = Vec::new();
     for r in records {
@@ -14,7 +26,7 @@ pub fn write(out: &mut impl Write, records: &[Record], customers: &[Customer]) -
             order.push(r.customer_id());
         }
     }
-    let (mut sent, mut scheduled, mut suppressed, mut cancelled, mut rejected, mut replies) = (0, 0, 0, 0, 0, 0);
+    let mut n = Counts::default();
     for who in order {
         let customer = who.and_then(|id| customers.iter().find(|c| c.id.as_str() == id));
         let (zone, zone_name) = display_zone(customer);
@@ -31,115 +43,122 @@ pub fn write(out: &mut impl Write, records: &[Record], customers: &[Customer]) -
         let mut mine: Vec<&Record> = records.iter().filter(|r| r.customer_id() == who).collect();
         mine.sort_by_key(|r| r.at());
         for r in mine {
-            match r {
-                Record::Decision {
-                    event_id,
-                    detail_type,
-                    outcome,
-                    send_at,
-                    channels,
-                    reasons,
-                    at,
-                    ..
-                } => {
-                    let what = match (*outcome, send_at) {
-                        ("scheduled", Some(t)) => {
-                            scheduled += 1;
-                            format!("scheduled for {} ({})", local(*t, &zone), channels.join(" + "))
-                        }
-                        ("send_now", _) => format!("send now ({})", channels.join(" + ")),
-                        ("suppressed", _) => {
-                            suppressed += 1;
-                            "suppressed".into()
-                        }
-                        ("rejected", _) => {
-                            rejected += 1;
-                            "REJECTED".into()
-                        }
-                        (o, _) => o.to_owned(),
-                    };
-                    writeln!(
-                        out,
-                        "  {}  {} {}  → {what}",
-                        local(*at, &zone),
-                        detail_type.as_deref().unwrap_or("?"),
-                        event_id.as_deref().unwrap_or("(no id)")
-                    )?;
-                    for reason in reasons {
-                        writeln!(out, "  {:18}    · {reason}", "")?;
-                    }
-                }
-                Record::Delivery {
-                    event_id,
-                    channel,
-                    device_id,
-                    sent_at,
-                    to,
-                    subject,
-                    body,
-                    expects_reply,
-                    reminder,
-                    ..
-                } => {
-                    sent += 1;
-                    let device = device_id.as_deref().map(|d| format!(" {d}")).unwrap_or_default();
-                    let what = if *reminder { "reminder " } else { "" };
-                    writeln!(
-                        out,
-                        "  {}  ✉ {what}{channel}{device} to {to} ({event_id})",
-                        local(*sent_at, &zone)
-                    )?;
-                    if let Some(s) = subject {
-                        writeln!(out, "  {:18}    « {s} »", "")?;
-                    }
-                    writeln!(out, "  {:18}    {}", "", body.lines().next().unwrap_or(""))?;
-                    if *expects_reply {
-                        writeln!(out, "  {:18}    (waits for the customer's reply)", "")?;
-                    }
-                }
-                Record::Reply {
-                    from,
-                    intent,
-                    outcome,
-                    answer,
-                    reasons,
-                    at,
-                    ..
-                } => {
-                    replies += 1;
-                    writeln!(
-                        out,
-                        "  {}  ↩ SMS from {from}: {} → {outcome}",
-                        local(*at, &zone),
-                        intent.to_uppercase()
-                    )?;
-                    for reason in reasons {
-                        writeln!(out, "  {:18}    · {reason}", "")?;
-                    }
-                    match answer {
-                        Some(answer) => writeln!(out, "  {:18}    answered « {answer} »", "")?,
-                        None => writeln!(out, "  {:18}    no answer sent", "")?,
-                    }
-                }
-                Record::Cancelled {
-                    event_id,
-                    by_event_id,
-                    reason,
-                    at,
-                    ..
-                } => {
-                    cancelled += 1;
-                    let by = by_event_id.as_deref().map(|b| format!(" (by {b})")).unwrap_or_default();
-                    writeln!(out, "  {}  ✗ cancelled {event_id}{by}: {reason}", local(*at, &zone))?;
-                }
-            }
+            line(out, r, &zone, &mut n)?;
         }
         writeln!(out)?;
     }
     writeln!(
         out,
-        "{sent} messages sent, {scheduled} scheduled, {cancelled} cancelled, {suppressed} suppressed, {rejected} rejected, {replies} replies"
+        "{} messages sent, {} scheduled, {} cancelled, {} suppressed, {} rejected, {} replies",
+        n.sent, n.scheduled, n.cancelled, n.suppressed, n.rejected, n.replies
     )
+}
+
+/// One record, with its reasons, in `zone`'s local time.
+fn line(out: &mut impl Write, r: &Record, zone: &TimeZone, n: &mut Counts) -> io::Result<()> {
+    match r {
+        Record::Decision {
+            event_id,
+            detail_type,
+            outcome,
+            send_at,
+            channels,
+            reasons,
+            at,
+            ..
+        } => {
+            let what = match (*outcome, send_at) {
+                ("scheduled", Some(t)) => {
+                    n.scheduled += 1;
+                    format!("scheduled for {} ({})", local(*t, zone), channels.join(" + "))
+                }
+                ("send_now", _) => format!("send now ({})", channels.join(" + ")),
+                ("suppressed", _) => {
+                    n.suppressed += 1;
+                    "suppressed".into()
+                }
+                ("rejected", _) => {
+                    n.rejected += 1;
+                    "REJECTED".into()
+                }
+                (o, _) => o.to_owned(),
+            };
+            writeln!(
+                out,
+                "  {}  {} {}  → {what}",
+                local(*at, zone),
+                detail_type.as_deref().unwrap_or("?"),
+                event_id.as_deref().unwrap_or("(no id)")
+            )?;
+            for reason in reasons {
+                writeln!(out, "  {:18}    · {reason}", "")?;
+            }
+        }
+        Record::Delivery {
+            event_id,
+            channel,
+            device_id,
+            sent_at,
+            to,
+            subject,
+            body,
+            expects_reply,
+            reminder,
+            ..
+        } => {
+            n.sent += 1;
+            let device = device_id.as_deref().map(|d| format!(" {d}")).unwrap_or_default();
+            let what = if *reminder { "reminder " } else { "" };
+            writeln!(
+                out,
+                "  {}  ✉ {what}{channel}{device} to {to} ({event_id})",
+                local(*sent_at, zone)
+            )?;
+            if let Some(s) = subject {
+                writeln!(out, "  {:18}    « {s} »", "")?;
+            }
+            writeln!(out, "  {:18}    {}", "", body.lines().next().unwrap_or(""))?;
+            if *expects_reply {
+                writeln!(out, "  {:18}    (waits for the customer's reply)", "")?;
+            }
+        }
+        Record::Reply {
+            from,
+            intent,
+            outcome,
+            answer,
+            reasons,
+            at,
+            ..
+        } => {
+            n.replies += 1;
+            writeln!(
+                out,
+                "  {}  ↩ SMS from {from}: {} → {outcome}",
+                local(*at, zone),
+                intent.to_uppercase()
+            )?;
+            for reason in reasons {
+                writeln!(out, "  {:18}    · {reason}", "")?;
+            }
+            match answer {
+                Some(answer) => writeln!(out, "  {:18}    answered « {answer} »", "")?,
+                None => writeln!(out, "  {:18}    no answer sent", "")?,
+            }
+        }
+        Record::Cancelled {
+            event_id,
+            by_event_id,
+            reason,
+            at,
+            ..
+        } => {
+            n.cancelled += 1;
+            let by = by_event_id.as_deref().map(|b| format!(" (by {b})")).unwrap_or_default();
+            writeln!(out, "  {}  ✗ cancelled {event_id}{by}: {reason}", local(*at, zone))?;
+        }
+    }
+    Ok(())
 }
 
 /// `Mon 23 Nov 08:00` in the customer's zone.

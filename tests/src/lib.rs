@@ -637,3 +637,18 @@ impl TestCustomer {
         c
     }
 }
+
+/// The function that handles a sample, by its detail type (`InboundSms` goes to `reply`);
+/// `None` for what no function of the stack takes.
+pub fn function_for(detail_type: &str) -> Option<&'static str> {
+    Some(match detail_type {
+        "LowBalance" => "low-balance",
+        "FlightDelayed" => "flight-delay",
+        "ApplicationIncomplete" => "incomplete-application",
+        "SuspiciousTransaction" => "suspicious-transaction",
+        "BalanceRestored" | "ApplicationCompleted" | "TransactionConfirmed" | "TransactionDisputed" => "resolve",
+        "CustomerActivity" => "activity",
+        "InboundSms" => "reply",
+        _ => return None,
+    })
+}

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use forewarn_core::engine::Engine;
 use forewarn_e2e::runtime::{FunctionProcess, binary};
-use forewarn_e2e::{DEADLINE, root, stack, take_outcome_events, wait_until};
+use forewarn_e2e::{DEADLINE, function_for, root, stack, take_outcome_events, wait_until};
 use forewarn_flows::sim::{INBOUND_SMS, Input, Record, Simulator};
 use jiff::Timestamp;
 use serde_json::{Value, json};
@@ -67,18 +67,6 @@ fn sns_envelope(sample: &Value) -> Value {
             "Message": sample["detail"].to_string(), "Timestamp": at,
             "SignatureVersion": "1", "Signature": "x", "SigningCertUrl": "https://sns.example/cert",
             "UnsubscribeUrl": "https://sns.example/unsub", "MessageAttributes": {}}}]})
-}
-
-fn function_for(detail_type: &str) -> &'static str {
-    match detail_type {
-        "LowBalance" => "low-balance",
-        "FlightDelayed" => "flight-delay",
-        "ApplicationIncomplete" => "incomplete-application",
-        "SuspiciousTransaction" => "suspicious-transaction",
-        "CustomerActivity" => "activity",
-        INBOUND_SMS => "reply",
-        _ => "resolve",
-    }
 }
 
 /// One decision line, as both sides report it.
@@ -152,7 +140,9 @@ impl Real {
         } else {
             input.clone()
         };
-        let r = self.procs[function_for(detail_type)].invoke(payload).await;
+        let r = self.procs[function_for(detail_type).unwrap_or("resolve")]
+            .invoke(payload)
+            .await;
         if detail_type != INBOUND_SMS {
             let r = r.ok();
             self.decisions

@@ -6,21 +6,10 @@
 use std::time::Duration;
 
 use forewarn_e2e::runtime::{FunctionProcess, binary};
-use forewarn_e2e::{DEADLINE, TestCustomer, inbound_sms, root, sample, stack, wait_for, wait_outcomes, wait_until};
+use forewarn_e2e::{
+    DEADLINE, TestCustomer, function_for, inbound_sms, root, sample, stack, wait_for, wait_outcomes, wait_until,
+};
 use serde_json::{Value, json};
-
-/// The function that handles a sample, by its detail type.
-fn function_for(detail_type: &str) -> Option<&'static str> {
-    Some(match detail_type {
-        "LowBalance" => "low-balance",
-        "FlightDelayed" => "flight-delay",
-        "ApplicationIncomplete" => "incomplete-application",
-        "SuspiciousTransaction" => "suspicious-transaction",
-        "BalanceRestored" | "ApplicationCompleted" | "TransactionConfirmed" | "TransactionDisputed" => "resolve",
-        "CustomerActivity" => "activity",
-        _ => return None,
-    })
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_log_line_or_bus_event_of_a_full_run_holds_an_address_or_a_message_body() {

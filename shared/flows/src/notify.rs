@@ -40,22 +40,10 @@ where
     pub async fn notify(&self, event: &Event, now: Timestamp) -> Result<Report, PortError> {
         let cid = event.detail.customer_id().clone();
         let part = self.store.load(&cid, Some(&event.id)).await?;
-        let take_over = match &part.claim {
-            Some(c) if c.completed => {
-                let again: Vec<OutcomeEvent> = c.outcomes.iter().map(StoredOutcome::event).collect();
-                self.bus.publish(&again).await?;
-                let mut r = Report::duplicate(format!("duplicate: event {} was already processed", event.id));
-                r.customer_id = Some(cid);
-                return Ok(r);
-            }
-            Some(c) if c.lease_until > now => {
-                return Err(PortError::retryable(
-                    "idempotency",
-                    format!("event {} is being processed by another invocation", event.id),
-                ));
-            }
-            Some(_) => true,
-            None => false,
+        let take_over = match self.claim_state(event, &part, now).await? {
+            ClaimState::New => false,
+            ClaimState::Expired => true,
+            ClaimState::Done(report) => return Ok(report),
         };
         let customer = customer_of(&part)?;
         let decided = self.decide_or_resume(event, customer.as_ref(), &part, take_over, now)?;
@@ -119,17 +107,7 @@ where
         }
         let finish = Finish {
             customer_id: Some(cid.clone()),
-            claim: Some(Claim {
-                completed: true,
-                outcomes: outcomes
-                    .iter()
-                    .map(|o| StoredOutcome {
-                        detail_type: o.detail_type,
-                        event: o.clone(),
-                    })
-                    .collect(),
-                ..claim
-            }),
+            claim: Some(completed(claim, &outcomes)),
             questions: questions_of(&done),
             disabled_devices: disabled,
             rows: done,
@@ -137,6 +115,27 @@ where
         self.store.finish(&finish).await?;
         self.bus.publish(&outcomes).await?;
         Ok(report)
+    }
+
+    /// Whether the event is new, was left unfinished by an invocation whose lease ran out, or
+    /// is done (or being done) already: then the report, after putting its outcomes again.
+    async fn claim_state(&self, event: &Event, part: &Partition, now: Timestamp) -> Result<ClaimState, PortError> {
+        let cid = event.detail.customer_id();
+        match &part.claim {
+            Some(c) if c.completed => {
+                let again: Vec<OutcomeEvent> = c.outcomes.iter().map(StoredOutcome::event).collect();
+                self.bus.publish(&again).await?;
+                let mut r = Report::duplicate(format!("duplicate: event {} was already processed", event.id));
+                r.customer_id = Some(cid.clone());
+                Ok(ClaimState::Done(r))
+            }
+            Some(c) if c.lease_until > now => Err(PortError::retryable(
+                "idempotency",
+                format!("event {} is being processed by another invocation", event.id),
+            )),
+            Some(_) => Ok(ClaimState::Expired),
+            None => Ok(ClaimState::New),
+        }
     }
 
     /// Schedules the later rows, sends the due ones (with failover) and schedules a reminder
@@ -278,6 +277,29 @@ where
             rows,
             cancel,
         })
+    }
+}
+
+/// Where an event's idempotency claim stands.
+enum ClaimState {
+    New,
+    /// Claimed by an invocation that did not finish within its lease: take it over.
+    Expired,
+    Done(Report),
+}
+
+/// The claim completed, keeping the outcome events so a redelivery can put them again.
+fn completed(claim: Claim, outcomes: &[OutcomeEvent]) -> Claim {
+    Claim {
+        completed: true,
+        outcomes: outcomes
+            .iter()
+            .map(|o| StoredOutcome {
+                detail_type: o.detail_type,
+                event: o.clone(),
+            })
+            .collect(),
+        ..claim
     }
 }
 

@@ -229,29 +229,12 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
         plan.reasons = reasons;
         return plan;
     };
-    if urgency.is_capped() {
-        let near: Vec<&Id> = {
-            let mut ids: Vec<&Id> = ctx
-                .history
-                .iter()
-                .filter(|r| r.urgency.is_capped() && r.is_live() && r.event_id != event.id)
-                .filter(|r| r.send_at.duration_since(send_at).as_secs().abs() < 24 * 3600)
-                .map(|r| &r.event_id)
-                .collect();
-            ids.sort();
-            ids.dedup();
-            ids
-        };
-        if near.len() >= policy.daily_cap {
-            reasons.push(format!(
-                "frequency cap: {} normal/low messages already within 24 h of {} (limit {})",
-                near.len(),
-                clock.describe(send_at),
-                policy.daily_cap
-            ));
-            plan.reasons = reasons;
-            return plan;
-        }
+    if urgency.is_capped()
+        && let Some(why) = over_cap(policy, event, ctx, &clock, send_at)
+    {
+        reasons.push(why);
+        plan.reasons = reasons;
+        return plan;
     }
     plan.outcome = if send_at <= now {
         Outcome::SendNow
@@ -262,6 +245,33 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
     plan.routes = routes;
     plan.reasons = reasons;
     plan
+}
+
+/// Why a normal or low message would exceed the customer's daily cap, if it would.
+fn over_cap(
+    policy: &Policy,
+    event: &Event,
+    ctx: &Context<'_>,
+    clock: &LocalClock<'_>,
+    send_at: Timestamp,
+) -> Option<String> {
+    let mut near: Vec<&Id> = ctx
+        .history
+        .iter()
+        .filter(|r| r.urgency.is_capped() && r.is_live() && r.event_id != event.id)
+        .filter(|r| r.send_at.duration_since(send_at).as_secs().abs() < 24 * 3600)
+        .map(|r| &r.event_id)
+        .collect();
+    near.sort();
+    near.dedup();
+    (near.len() >= policy.daily_cap).then(|| {
+        format!(
+            "frequency cap: {} normal/low messages already within 24 h of {} (limit {})",
+            near.len(),
+            clock.describe(send_at),
+            policy.daily_cap
+        )
+    })
 }
 
 /// A reason to stay silent because this subject was already handled.

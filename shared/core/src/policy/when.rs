@@ -102,18 +102,7 @@ fn when_normal(
     reasons: &mut Vec<String>,
 ) -> Option<Timestamp> {
     let (quiet, quiet_src) = (q.hours, q.src);
-    let Some(earliest) = clock.next_allowed(now) else {
-        reasons.push(format!(
-            "suppressed: no moment outside quiet hours {quiet} in every zone within 48 h"
-        ));
-        return None;
-    };
-    if earliest > now {
-        reasons.push(format!(
-            "quiet hours {quiet}{quiet_src} until {}",
-            clock.describe(earliest)
-        ));
-    }
+    let earliest = earliest_allowed(clock, q, now, reasons)?;
     let usual = clock.first_where(earliest, add(earliest, 12.hours()), &[], |t| {
         !clock.is_quiet(t) && clock.usual_device(t, &GLANCE).is_some()
     });
@@ -178,18 +167,7 @@ fn when_low(
         reasons.push(format!("suppressed: the application expired at {}", clock.describe(e)));
         return None;
     }
-    let Some(earliest) = clock.next_allowed(now) else {
-        reasons.push(format!(
-            "suppressed: no moment outside quiet hours {quiet} in every zone within 48 h"
-        ));
-        return None;
-    };
-    if earliest > now {
-        reasons.push(format!(
-            "quiet hours {quiet}{quiet_src} until {}",
-            clock.describe(earliest)
-        ));
-    }
+    let earliest = earliest_allowed(clock, q, now, reasons)?;
     let mut limit = add(now, 72.hours());
     if let Some(e) = expires {
         limit = limit.min(sub(e, 24.hours()));
@@ -237,6 +215,26 @@ fn when_low(
             Some(earliest)
         }
     }
+}
+
+/// The first moment outside quiet hours in every zone, saying so when it is later than now.
+fn earliest_allowed(clock: &LocalClock<'_>, q: &Quiet, now: Timestamp, reasons: &mut Vec<String>) -> Option<Timestamp> {
+    let Some(earliest) = clock.next_allowed(now) else {
+        reasons.push(format!(
+            "suppressed: no moment outside quiet hours {} in every zone within 48 h",
+            q.hours
+        ));
+        return None;
+    };
+    if earliest > now {
+        reasons.push(format!(
+            "quiet hours {}{} until {}",
+            q.hours,
+            q.src,
+            clock.describe(earliest)
+        ));
+    }
+    Some(earliest)
 }
 
 fn when_earliest(
