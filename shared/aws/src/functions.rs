@@ -98,6 +98,11 @@ fn engine(env: &Env0) -> Result<Engine, ConfigError> {
     Ok(Engine::new(env.policy()?))
 }
 
+/// The engine of a function that decides but sends nothing: no templates, no ICU4X data.
+fn quiet_engine(env: &Env0) -> Result<Engine, ConfigError> {
+    Ok(Engine::without_messages(env.policy()?))
+}
+
 /// `low-balance`, `flight-delay`, `incomplete-application`, `suspicious-transaction`.
 pub async fn notify(detail_type: DetailType) -> Result<(), lambda_runtime::Error> {
     let env = Env::process();
@@ -142,7 +147,7 @@ pub async fn resolve() -> Result<(), lambda_runtime::Error> {
     let c = Clients::load(&env).await?;
     let clock = env.clock()?;
     let service = Service::new(
-        engine(&env)?,
+        quiet_engine(&env)?,
         c.store(&env)?,
         (),
         c.scheduler(&env, false)?,
@@ -187,7 +192,7 @@ pub async fn reply() -> Result<(), lambda_runtime::Error> {
 pub async fn feedback() -> Result<(), lambda_runtime::Error> {
     let env = Env::process();
     let c = Clients::load(&env).await?;
-    let service = Service::new(engine(&env)?, c.store(&env)?, (), (), c.bus(&env)?);
+    let service = Service::new(quiet_engine(&env)?, c.store(&env)?, (), (), c.bus(&env)?);
     serve("feedback", c.counter, |payload, now| {
         let service = &service;
         async move {
@@ -203,7 +208,7 @@ pub async fn activity() -> Result<(), lambda_runtime::Error> {
     let env = Env::process();
     let c = Clients::load(&env).await?;
     let clock = env.clock()?;
-    let service = Service::new(engine(&env)?, c.store(&env)?, (), (), ());
+    let service = Service::new(quiet_engine(&env)?, c.store(&env)?, (), (), ());
     serve("activity", c.counter, |payload, now| {
         let service = &service;
         async move {

@@ -54,18 +54,30 @@ pub struct Decision {
 }
 
 /// The policy and the renderer, built once and shared by every decision.
-#[derive(Default)]
 pub struct Engine {
     pub policy: Policy,
-    renderer: Renderer,
+    /// None for a function that only decides (resolve, activity): it links no templates and
+    /// no ICU4X data.
+    renderer: Option<Renderer>,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new(Policy::default())
+    }
 }
 
 impl Engine {
     pub fn new(policy: Policy) -> Engine {
         Engine {
             policy,
-            renderer: Renderer::new(),
+            renderer: Some(Renderer::new()),
         }
+    }
+
+    /// An engine that decides but never words a message.
+    pub fn without_messages(policy: Policy) -> Engine {
+        Engine { policy, renderer: None }
     }
 
     /// Decides `event` at `now` and renders a message for each chosen route.
@@ -87,8 +99,11 @@ impl Engine {
 
     /// Words `event` for `customer` on `channel`.
     pub fn render(&self, event: &Event, customer: &Customer, channel: Channel) -> Result<Message, RenderError> {
+        let Some(renderer) = &self.renderer else {
+            return Err(RenderError::NoTemplate("this function words no messages".into()));
+        };
         let zone = customer.zone.primary();
-        self.renderer.render(&MessageInput {
+        renderer.render(&MessageInput {
             detail: &event.detail,
             channel,
             locale: &customer.locale,
@@ -109,5 +124,35 @@ fn address(customer: &Customer, route: &Route) -> Option<Destination> {
             let device = customer.devices.iter().find(|d| &d.id == id)?;
             device.push_endpoint.clone().map(Destination::Endpoint)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::parse_event_value;
+    use crate::policy::Outcome;
+
+    #[test]
+    fn an_engine_without_messages_decides_the_same_but_refuses_to_word_one() {
+        let customer = Customer::from_json(serde_json::json!({"customer_id": "c-1", "time_zone": "Europe/Lisbon",
+            "contacts": {"phone": "+351912345678"}}))
+        .unwrap();
+        let event = parse_event_value(
+            serde_json::json!({"version": "0", "id": "e", "detail-type": "BalanceRestored",
+            "source": "s", "time": "2026-11-23T10:00:00Z", "detail": {"customer_id": "c-1", "account_id": "a"}}),
+        )
+        .unwrap();
+        let ctx = Context {
+            customer: Some(&customer),
+            history: &[],
+            seen_before: false,
+        };
+        let quiet = Engine::without_messages(Policy::default());
+        let plan = quiet.decide(&event, &ctx, event.time.0).unwrap().plan;
+        assert_eq!(plan.outcome, Outcome::Resolved);
+        assert_eq!(plan, Engine::default().decide(&event, &ctx, event.time.0).unwrap().plan);
+        let err = quiet.render(&event, &customer, Channel::Sms).unwrap_err();
+        assert!(err.to_string().contains("words no messages"), "{err}");
     }
 }
