@@ -124,10 +124,60 @@ pub async fn run(events: usize, customers: usize, processes: usize) -> Accountin
         endpoints.push(stack.push_endpoint(&format!("load-{run}-{n}")).await);
     }
     seed(&ids, &endpoints).await;
+    let (queue, redelivered) = event_queue(events, &ids, &run);
 
+    let done = Arc::new(AtomicBool::new(false));
+    let outcome_events: Arc<Mutex<HashSet<String>>> = Arc::default();
+    let drains: Vec<_> = (0..DRAINERS)
+        .map(|_| tokio::spawn(drain_outcomes(done.clone(), outcome_events.clone())))
+        .collect();
+    let driven = drive(&queue, processes).await;
+    let (outcomes, errors, latencies) = tally(driven.results);
+
+    eprintln!("forewarn-bench: load: accounting");
+    let notifying: HashSet<String> = queue
+        .iter()
+        .filter(|(f, _)| *f != "resolve")
+        .map(|(_, e)| e["id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let stored = stored_counts(&ids, &notifying).await;
+    done.store(true, Ordering::Relaxed);
+    for d in drains {
+        d.await.expect("drain the outcomes queue");
+    }
+    let outcome_events = std::mem::take(&mut *outcome_events.lock().unwrap());
+    let without_outcome_event = notifying.iter().filter(|id| !outcome_events.contains(*id)).count();
+    let (provider_messages, per_customer_messages) = provider_counts(&ids, &endpoints).await;
+    let duplicated_customers = ids
+        .iter()
+        .filter(|id| {
+            per_customer_messages.get(*id).copied().unwrap_or(0)
+                > stored.per_customer_rows.get(*id).copied().unwrap_or(0)
+        })
+        .cloned()
+        .collect();
+    Accounting {
+        events,
+        redelivered,
+        seconds: driven.seconds,
+        latencies,
+        outcomes,
+        errors,
+        retried: driven.retried,
+        claims_missing: stored.claims_missing,
+        without_outcome_event,
+        rows_sent: stored.rows_sent,
+        provider_messages,
+        duplicated_customers,
+    }
+}
+
+/// The events in the order they are invoked, with one in 50 notifying events delivered twice
+/// as EventBridge may; and how many were doubled.
+fn event_queue(events: usize, ids: &[String], run: &str) -> (VecDeque<(&'static str, Value)>, usize) {
     let mut rng = Lcg(42);
     let total: usize = MIX.iter().map(|(_, w)| w).sum();
-    let mut queue: VecDeque<(&'static str, Value)> = VecDeque::with_capacity(events + events / 50);
+    let mut queue = VecDeque::with_capacity(events + events / 50);
     let mut redelivered = 0;
     for n in 0..events {
         let mut pick = rng.next(total);
@@ -140,15 +190,28 @@ pub async fn run(events: usize, customers: usize, processes: usize) -> Accountin
             })
             .map(|(f, _)| *f)
             .unwrap_or("low-balance");
-        let c = rng.next(customers);
-        let e = event_for(f, &ids[c], n, &run);
+        let c = rng.next(ids.len());
+        let e = event_for(f, &ids[c], n, run);
         if f != "resolve" && n % 50 == 7 {
             queue.push_back((f, e.clone()));
             redelivered += 1;
         }
         queue.push_back((f, e));
     }
+    (queue, redelivered)
+}
 
+/// What driving the queue through the functions gave.
+struct Driven {
+    results: Vec<Answered>,
+    seconds: f64,
+    retried: usize,
+}
+
+/// Invokes every queued event on `processes` live processes per function, retrying what a
+/// function refuses as retryable, as Lambda would.
+async fn drive(queue: &VecDeque<(&'static str, Value)>, processes: usize) -> Driven {
+    let stack = stack();
     let mut procs: Vec<(&'static str, Arc<FunctionProcess>)> = Vec::new();
     for (f, _) in MIX {
         for _ in 0..processes {
@@ -171,49 +234,26 @@ pub async fn run(events: usize, customers: usize, processes: usize) -> Accountin
     );
     let results: Arc<Mutex<Vec<Answered>>> = Arc::default();
     let retried = Arc::new(AtomicUsize::new(0));
-    let done = Arc::new(AtomicBool::new(false));
-    let outcome_events: Arc<Mutex<HashSet<String>>> = Arc::default();
-    let drains: Vec<_> = (0..DRAINERS)
-        .map(|_| tokio::spawn(drain_outcomes(done.clone(), outcome_events.clone())))
-        .collect();
     let started = Instant::now();
-    let mut workers = Vec::new();
-    for (f, p) in &procs {
-        let (q, p, results, bar, retried) = (
-            queues[f].clone(),
-            p.clone(),
-            results.clone(),
-            bar.clone(),
-            retried.clone(),
-        );
-        workers.push(tokio::spawn(async move {
-            loop {
-                let Some(e) = q.lock().unwrap().pop_front() else { break };
-                let mut attempt = 0;
-                let answered = loop {
-                    let t = Instant::now();
-                    let r = p.invoke(e.clone()).await;
-                    let ms = t.elapsed().as_secs_f64() * 1e3;
-                    match r {
-                        Invocation::Err { error_type, .. }
-                            if error_type.ends_with(".Retryable") && attempt < RETRIES =>
-                        {
-                            attempt += 1;
-                            retried.fetch_add(1, Ordering::Relaxed);
-                            tokio::time::sleep(RETRY_PAUSE).await;
-                        }
-                        Invocation::Ok(v) => break (ms, Ok(v["outcome"].as_str().unwrap_or("?").to_owned())),
-                        Invocation::Err {
-                            error_type,
-                            error_message,
-                        } => break (ms, Err(format!("{error_type}: {error_message}"))),
-                    }
-                };
-                results.lock().unwrap().push(answered);
-                bar.inc(1);
-            }
-        }));
-    }
+    let workers: Vec<_> = procs
+        .iter()
+        .map(|(f, p)| {
+            let (q, p, results, bar, retried) = (
+                queues[f].clone(),
+                p.clone(),
+                results.clone(),
+                bar.clone(),
+                retried.clone(),
+            );
+            tokio::spawn(async move {
+                while let Some(e) = q.lock().unwrap().pop_front() {
+                    let answered = invoke_with_retries(&p, e, &retried).await;
+                    results.lock().unwrap().push(answered);
+                    bar.inc(1);
+                }
+            })
+        })
+        .collect();
     for w in workers {
         let _ = w.await;
     }
@@ -224,8 +264,38 @@ pub async fn run(events: usize, customers: usize, processes: usize) -> Accountin
             p.kill().await;
         }
     }
-
     let results = std::mem::take(&mut *results.lock().unwrap());
+    Driven {
+        results,
+        seconds,
+        retried: retried.load(Ordering::Relaxed),
+    }
+}
+
+/// One event's final answer and the time of its last invocation.
+async fn invoke_with_retries(p: &FunctionProcess, e: Value, retried: &AtomicUsize) -> Answered {
+    let mut attempt = 0;
+    loop {
+        let t = Instant::now();
+        let r = p.invoke(e.clone()).await;
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        match r {
+            Invocation::Err { error_type, .. } if error_type.ends_with(".Retryable") && attempt < RETRIES => {
+                attempt += 1;
+                retried.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(RETRY_PAUSE).await;
+            }
+            Invocation::Ok(v) => return (ms, Ok(v["outcome"].as_str().unwrap_or("?").to_owned())),
+            Invocation::Err {
+                error_type,
+                error_message,
+            } => return (ms, Err(format!("{error_type}: {error_message}"))),
+        }
+    }
+}
+
+/// Outcomes counted by name, the errors, and every latency.
+fn tally(results: Vec<Answered>) -> (BTreeMap<String, usize>, Vec<String>, Vec<f64>) {
     let mut outcomes = BTreeMap::new();
     let mut errors = Vec::new();
     let mut latencies = Vec::with_capacity(results.len());
@@ -236,18 +306,26 @@ pub async fn run(events: usize, customers: usize, processes: usize) -> Accountin
             Err(e) => errors.push(e),
         }
     }
+    (outcomes, errors, latencies)
+}
 
-    eprintln!("forewarn-bench: load: accounting");
-    let notifying: HashMap<String, usize> = queue
-        .iter()
-        .filter(|(f, _)| *f != "resolve")
-        .map(|(_, e)| (e["id"].as_str().unwrap_or_default().to_owned(), 0))
-        .collect();
-    let mut claims_missing = notifying.len();
-    let mut rows_sent = 0;
-    let mut per_customer_rows: HashMap<String, usize> = HashMap::new();
+/// What the table holds after the run.
+struct Stored {
+    claims_missing: usize,
+    rows_sent: usize,
+    per_customer_rows: HashMap<String, usize>,
+}
+
+/// Reads every customer's partition: notifying events without a completed claim, and rows sent.
+async fn stored_counts(ids: &[String], notifying: &HashSet<String>) -> Stored {
+    let stack = stack();
+    let mut stored = Stored {
+        claims_missing: notifying.len(),
+        rows_sent: 0,
+        per_customer_rows: HashMap::new(),
+    };
     let client = stack.dynamodb().await;
-    for id in &ids {
+    for id in ids {
         let mut start = None;
         loop {
             let out = client
@@ -266,14 +344,14 @@ pub async fn run(events: usize, customers: usize, processes: usize) -> Accountin
                 let s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
                 let sk = s("SK");
                 if let Some(event) = sk.strip_prefix("EVENT#")
-                    && notifying.contains_key(event)
+                    && notifying.contains(event)
                     && item.get("completed").and_then(|v| v.as_bool().ok()) == Some(&true)
                 {
-                    claims_missing -= 1;
+                    stored.claims_missing -= 1;
                 }
                 if sk.starts_with("DELIVERY#") && s("status") == "sent" {
-                    rows_sent += 1;
-                    *per_customer_rows.entry(id.clone()).or_default() += 1;
+                    stored.rows_sent += 1;
+                    *stored.per_customer_rows.entry(id.clone()).or_default() += 1;
                 }
             }
             match out.last_evaluated_key {
@@ -282,39 +360,9 @@ pub async fn run(events: usize, customers: usize, processes: usize) -> Accountin
             }
         }
     }
-    done.store(true, Ordering::Relaxed);
-    for d in drains {
-        d.await.expect("drain the outcomes queue");
-    }
-    let outcome_events = std::mem::take(&mut *outcome_events.lock().unwrap());
-    let without_outcome_event = notifying.keys().filter(|id| !outcome_events.contains(*id)).count();
-    let (provider_messages, per_customer_messages) = provider_counts(&ids, &endpoints).await;
-    let duplicated_customers = ids
-        .iter()
-        .filter(|id| {
-            per_customer_messages.get(*id).copied().unwrap_or(0) > per_customer_rows.get(*id).copied().unwrap_or(0)
-        })
-        .cloned()
-        .collect();
-    Accounting {
-        events,
-        redelivered,
-        seconds,
-        latencies,
-        outcomes,
-        errors,
-        retried: retried.load(Ordering::Relaxed),
-        claims_missing,
-        without_outcome_event,
-        rows_sent,
-        provider_messages,
-        duplicated_customers,
-    }
+    stored
 }
 
-/// Reads and deletes what reaches the stack's outcomes queue while the load runs, as a
-/// consumer of outcome events would, and adds the event ids the outcome events name to `seen`.
-/// Draining also keeps moto fast: it recounts a queue's messages on every send.
 async fn drain_outcomes(done: Arc<AtomicBool>, seen: Arc<Mutex<HashSet<String>>>) {
     let sqs = aws_sdk_sqs::Client::new(&stack().sdk().await);
     loop {

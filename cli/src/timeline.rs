@@ -57,95 +57,9 @@ pub fn write(out: &mut impl Write, records: &[Record], customers: &[Customer]) -
 /// One record, with its reasons, in `zone`'s local time.
 fn line(out: &mut impl Write, r: &Record, zone: &TimeZone, n: &mut Counts) -> io::Result<()> {
     match r {
-        Record::Decision {
-            event_id,
-            detail_type,
-            outcome,
-            send_at,
-            channels,
-            reasons,
-            at,
-            ..
-        } => {
-            let what = match (*outcome, send_at) {
-                ("scheduled", Some(t)) => {
-                    n.scheduled += 1;
-                    format!("scheduled for {} ({})", local(*t, zone), channels.join(" + "))
-                }
-                ("send_now", _) => format!("send now ({})", channels.join(" + ")),
-                ("suppressed", _) => {
-                    n.suppressed += 1;
-                    "suppressed".into()
-                }
-                ("rejected", _) => {
-                    n.rejected += 1;
-                    "REJECTED".into()
-                }
-                (o, _) => o.to_owned(),
-            };
-            writeln!(
-                out,
-                "  {}  {} {}  → {what}",
-                local(*at, zone),
-                detail_type.as_deref().unwrap_or("?"),
-                event_id.as_deref().unwrap_or("(no id)")
-            )?;
-            for reason in reasons {
-                writeln!(out, "  {:18}    · {reason}", "")?;
-            }
-        }
-        Record::Delivery {
-            event_id,
-            channel,
-            device_id,
-            sent_at,
-            to,
-            subject,
-            body,
-            expects_reply,
-            reminder,
-            ..
-        } => {
-            n.sent += 1;
-            let device = device_id.as_deref().map(|d| format!(" {d}")).unwrap_or_default();
-            let what = if *reminder { "reminder " } else { "" };
-            writeln!(
-                out,
-                "  {}  ✉ {what}{channel}{device} to {to} ({event_id})",
-                local(*sent_at, zone)
-            )?;
-            if let Some(s) = subject {
-                writeln!(out, "  {:18}    « {s} »", "")?;
-            }
-            writeln!(out, "  {:18}    {}", "", body.lines().next().unwrap_or(""))?;
-            if *expects_reply {
-                writeln!(out, "  {:18}    (waits for the customer's reply)", "")?;
-            }
-        }
-        Record::Reply {
-            from,
-            intent,
-            outcome,
-            answer,
-            reasons,
-            at,
-            ..
-        } => {
-            n.replies += 1;
-            writeln!(
-                out,
-                "  {}  ↩ SMS from {from}: {} → {outcome}",
-                local(*at, zone),
-                intent.to_uppercase()
-            )?;
-            for reason in reasons {
-                writeln!(out, "  {:18}    · {reason}", "")?;
-            }
-            match answer {
-                Some(answer) => writeln!(out, "  {:18}    answered « {answer} »", "")?,
-                None => writeln!(out, "  {:18}    no answer sent", "")?,
-            }
-        }
+        Record::Decision { .. } => decision(out, r, zone, n),
+        Record::Delivery { .. } => delivery(out, r, zone, n),
+        Record::Reply { .. } => reply(out, r, zone, n),
         Record::Cancelled {
             event_id,
             by_event_id,
@@ -155,8 +69,119 @@ fn line(out: &mut impl Write, r: &Record, zone: &TimeZone, n: &mut Counts) -> io
         } => {
             n.cancelled += 1;
             let by = by_event_id.as_deref().map(|b| format!(" (by {b})")).unwrap_or_default();
-            writeln!(out, "  {}  ✗ cancelled {event_id}{by}: {reason}", local(*at, zone))?;
+            writeln!(out, "  {}  ✗ cancelled {event_id}{by}: {reason}", local(*at, zone))
         }
+    }
+}
+
+/// A decision: what was decided, then why.
+fn decision(out: &mut impl Write, r: &Record, zone: &TimeZone, n: &mut Counts) -> io::Result<()> {
+    let Record::Decision {
+        event_id,
+        detail_type,
+        outcome,
+        send_at,
+        channels,
+        reasons,
+        at,
+        ..
+    } = r
+    else {
+        return Ok(());
+    };
+    let what = match (*outcome, send_at) {
+        ("scheduled", Some(t)) => {
+            n.scheduled += 1;
+            format!("scheduled for {} ({})", local(*t, zone), channels.join(" + "))
+        }
+        ("send_now", _) => format!("send now ({})", channels.join(" + ")),
+        ("suppressed", _) => {
+            n.suppressed += 1;
+            "suppressed".into()
+        }
+        ("rejected", _) => {
+            n.rejected += 1;
+            "REJECTED".into()
+        }
+        (o, _) => o.to_owned(),
+    };
+    writeln!(
+        out,
+        "  {}  {} {}  → {what}",
+        local(*at, zone),
+        detail_type.as_deref().unwrap_or("?"),
+        event_id.as_deref().unwrap_or("(no id)")
+    )?;
+    reasons_of(out, reasons)
+}
+
+/// A message as the customer got it: channel, device, masked destination and first line.
+fn delivery(out: &mut impl Write, r: &Record, zone: &TimeZone, n: &mut Counts) -> io::Result<()> {
+    let Record::Delivery {
+        event_id,
+        channel,
+        device_id,
+        sent_at,
+        to,
+        subject,
+        body,
+        expects_reply,
+        reminder,
+        ..
+    } = r
+    else {
+        return Ok(());
+    };
+    n.sent += 1;
+    let device = device_id.as_deref().map(|d| format!(" {d}")).unwrap_or_default();
+    let what = if *reminder { "reminder " } else { "" };
+    writeln!(
+        out,
+        "  {}  ✉ {what}{channel}{device} to {to} ({event_id})",
+        local(*sent_at, zone)
+    )?;
+    if let Some(s) = subject {
+        writeln!(out, "  {:18}    « {s} »", "")?;
+    }
+    writeln!(out, "  {:18}    {}", "", body.lines().next().unwrap_or(""))?;
+    if *expects_reply {
+        writeln!(out, "  {:18}    (waits for the customer's reply)", "")?;
+    }
+    Ok(())
+}
+
+/// An inbound SMS: its intent, what forewarn did, why, and the answer sent back.
+fn reply(out: &mut impl Write, r: &Record, zone: &TimeZone, n: &mut Counts) -> io::Result<()> {
+    let Record::Reply {
+        from,
+        intent,
+        outcome,
+        answer,
+        reasons,
+        at,
+        ..
+    } = r
+    else {
+        return Ok(());
+    };
+    n.replies += 1;
+    writeln!(
+        out,
+        "  {}  ↩ SMS from {from}: {} → {outcome}",
+        local(*at, zone),
+        intent.to_uppercase()
+    )?;
+    reasons_of(out, reasons)?;
+    match answer {
+        Some(answer) => writeln!(out, "  {:18}    answered « {answer} »", ""),
+        None => writeln!(out, "  {:18}    no answer sent", ""),
+    }
+}
+
+/// The reasons under a line, one per line.
+fn reasons_of(out: &mut impl Write, reasons: &[String]) -> io::Result<()> {
+    for reason in reasons {
+        writeln!(out, "  {:18}    · {reason}", "")?;
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! The layering, checked: each crate depends only on the layers above it, the pure layers
 //! link no SDK and no async runtime, no crate has a module import cycle, and no source file
-//! holds more than 500 lines of non-test code (docs/ARCHITECTURE.md).
+//! holds more than 500 lines of non-test code nor a function over 80 lines (docs/ARCHITECTURE.md).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -172,8 +172,8 @@ fn a_cycle_between_two_modules_is_found() {
     assert_eq!(find_cycle(&acyclic), None);
 }
 
-#[test]
-fn no_source_file_holds_more_than_500_lines_of_non_test_code() {
+/// Every source file of the product's crates and of the benchmarks.
+fn product_sources() -> Vec<PathBuf> {
     let mut files = Vec::new();
     for dir in [
         "shared/core/src",
@@ -185,6 +185,66 @@ fn no_source_file_holds_more_than_500_lines_of_non_test_code() {
     ] {
         rust_files(&root().join(dir), &mut files);
     }
+    files
+}
+
+/// Each `fn` in rustfmt-formatted code, by name, with its length in lines: from its
+/// signature to the closing brace at the signature's indentation.
+fn function_lengths(code: &str) -> Vec<(String, usize)> {
+    let lines: Vec<&str> = code.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let name = line.trim_start().split("fn ").nth(1).filter(|_| {
+            let head = line.trim_start().split("fn ").next().unwrap_or("");
+            head.split_whitespace()
+                .all(|w| ["pub", "pub(crate)", "pub(super)", "async", "const", "unsafe"].contains(&w))
+        });
+        let Some(name) = name.map(|n| n.split(['(', '<']).next().unwrap_or(n).to_owned()) else {
+            i += 1;
+            continue;
+        };
+        let body = (i..lines.len()).find(|&j| lines[j].trim_end().ends_with('{') || lines[j].trim_end().ends_with(';'));
+        let close = body
+            .filter(|&j| lines[j].trim_end().ends_with('{'))
+            .and_then(|j| (j + 1..lines.len()).find(|&k| lines[k].trim_end() == format!("{indent}}}")));
+        match close {
+            Some(k) => {
+                out.push((name, k - i + 1));
+                i = k + 1;
+            }
+            None => i += 1,
+        }
+    }
+    out
+}
+
+#[test]
+fn function_lengths_run_from_the_signature_to_the_closing_brace() {
+    let code = "fn a() {\n    let x = 1;\n}\n\npub async fn b<T>(\n    t: T,\n) -> u8 {\n    if t {\n    }\n    0\n}\n";
+    assert_eq!(function_lengths(code), [("a".to_owned(), 3), ("b".to_owned(), 7)]);
+}
+
+#[test]
+fn no_function_of_the_product_runs_over_80_lines() {
+    let too_long: Vec<String> = product_sources()
+        .iter()
+        .flat_map(|f| {
+            let shown = f.strip_prefix(root()).unwrap_or(f).display().to_string();
+            function_lengths(&non_test_code(f))
+                .into_iter()
+                .filter(|(_, n)| *n > 80)
+                .map(move |(name, n)| format!("{shown}: {name} ({n} lines)"))
+        })
+        .collect();
+    assert!(too_long.is_empty(), "split these: {too_long:?}");
+}
+
+#[test]
+fn no_source_file_holds_more_than_500_lines_of_non_test_code() {
+    let files = product_sources();
     let too_long: Vec<String> = files
         .iter()
         .filter_map(|f| {

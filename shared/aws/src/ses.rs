@@ -93,67 +93,50 @@ fn customer_from_tags(tags: &serde_json::Value) -> Option<Id> {
 
 /// Parses an SES event as EventBridge delivers it (`source: aws.ses`), naming the field at fault.
 pub fn parse_email_feedback(value: &serde_json::Value) -> Result<EmailFeedback, EventError> {
-    let str_at = |path: &str| -> Result<&str, EventError> {
-        let mut v = value;
-        for part in path.split('.') {
-            v = v.get(part).ok_or_else(|| EventError::new(path, "missing"))?;
-        }
-        v.as_str().ok_or_else(|| EventError::new(path, "must be a string"))
-    };
-    let detail_type = str_at("detail-type")?;
-    let event_type = str_at("detail.eventType")?;
-    let message_id = str_at("detail.mail.messageId")?;
+    let detail_type = str_at(value, "detail-type")?;
+    let event_type = str_at(value, "detail.eventType")?;
+    let message_id = str_at(value, "detail.mail.messageId")?;
     if message_id.is_empty() || message_id.len() > 200 {
         return Err(EventError::new("detail.mail.messageId", "must be 1 to 200 characters"));
     }
-    let at = str_at("time")?
+    let at = str_at(value, "time")?
         .parse::<Timestamp>()
         .map_err(|_| EventError::new("time", "not an RFC 3339 time"))?;
-    let emails = |list: Option<&serde_json::Value>, path: &str| -> Result<Vec<String>, EventError> {
-        let Some(items) = list.and_then(|l| l.as_array()) else {
-            return Err(EventError::new(path, "missing or not a list"));
-        };
-        Ok(items
-            .iter()
-            .filter_map(|r| r.get("emailAddress").and_then(|e| e.as_str()).or_else(|| r.as_str()))
-            .map(str::to_owned)
-            .collect())
-    };
-    let detail = &value["detail"];
-    let (kind, recipients) = match (detail_type, event_type) {
-        ("Email Delivered", "Delivery") => (
-            FeedbackKind::Delivered,
-            emails(
-                detail.get("delivery").and_then(|d| d.get("recipients")),
-                "detail.delivery.recipients",
-            )?,
-        ),
-        ("Email Bounced", "Bounce") => {
-            let bounce_type = str_at("detail.bounce.bounceType")?;
-            (
-                FeedbackKind::Bounced {
-                    permanent: bounce_type == "Permanent",
-                    sub_type: truncate(str_at("detail.bounce.bounceSubType").unwrap_or("Undetermined"), 40).into(),
-                },
-                emails(
-                    detail.get("bounce").and_then(|b| b.get("bouncedRecipients")),
-                    "detail.bounce.bouncedRecipients",
-                )?,
-            )
+    let (kind, recipients) = feedback_kind(value, detail_type, event_type)?;
+    Ok(EmailFeedback {
+        kind,
+        message_id: message_id.to_owned(),
+        customer_id: at_path(value, "detail.mail.tags").and_then(customer_from_tags),
+        recipients,
+        at,
+    })
+}
+
+/// What happened to the email, and to which recipients.
+fn feedback_kind(
+    value: &serde_json::Value,
+    detail_type: &str,
+    event_type: &str,
+) -> Result<(FeedbackKind, Vec<String>), EventError> {
+    let kind = match (detail_type, event_type) {
+        ("Email Delivered", "Delivery") => {
+            return Ok((FeedbackKind::Delivered, emails(value, "detail.delivery.recipients")?));
         }
-        ("Email Complaint Received", "Complaint") => (
-            FeedbackKind::Complained {
-                feedback_type: truncate(
-                    str_at("detail.complaint.complaintFeedbackType").unwrap_or("unspecified"),
-                    40,
-                )
-                .into(),
-            },
-            emails(
-                detail.get("complaint").and_then(|c| c.get("complainedRecipients")),
-                "detail.complaint.complainedRecipients",
-            )?,
-        ),
+        ("Email Bounced", "Bounce") => FeedbackKind::Bounced {
+            permanent: str_at(value, "detail.bounce.bounceType")? == "Permanent",
+            sub_type: truncate(
+                str_at(value, "detail.bounce.bounceSubType").unwrap_or("Undetermined"),
+                40,
+            )
+            .into(),
+        },
+        ("Email Complaint Received", "Complaint") => FeedbackKind::Complained {
+            feedback_type: truncate(
+                str_at(value, "detail.complaint.complaintFeedbackType").unwrap_or("unspecified"),
+                40,
+            )
+            .into(),
+        },
         (dt, et) => {
             return Err(EventError::new(
                 "detail-type",
@@ -165,16 +148,36 @@ pub fn parse_email_feedback(value: &serde_json::Value) -> Result<EmailFeedback, 
             ));
         }
     };
-    Ok(EmailFeedback {
-        kind,
-        message_id: message_id.to_owned(),
-        customer_id: detail
-            .get("mail")
-            .and_then(|m| m.get("tags"))
-            .and_then(customer_from_tags),
-        recipients,
-        at,
-    })
+    let recipients = match kind {
+        FeedbackKind::Bounced { .. } => emails(value, "detail.bounce.bouncedRecipients")?,
+        _ => emails(value, "detail.complaint.complainedRecipients")?,
+    };
+    Ok((kind, recipients))
+}
+
+/// The value at a dotted path, if every step is there.
+fn at_path<'a>(value: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {
+    path.split('.').try_fold(value, |v, part| v.get(part))
+}
+
+/// The string at a dotted path, or an error naming the path.
+fn str_at<'a>(value: &'a serde_json::Value, path: &str) -> Result<&'a str, EventError> {
+    at_path(value, path)
+        .ok_or_else(|| EventError::new(path, "missing"))?
+        .as_str()
+        .ok_or_else(|| EventError::new(path, "must be a string"))
+}
+
+/// The addresses in the list at `path`: objects with `emailAddress`, or plain strings.
+fn emails(value: &serde_json::Value, path: &str) -> Result<Vec<String>, EventError> {
+    let Some(items) = at_path(value, path).and_then(|l| l.as_array()) else {
+        return Err(EventError::new(path, "missing or not a list"));
+    };
+    Ok(items
+        .iter()
+        .filter_map(|r| r.get("emailAddress").and_then(|e| e.as_str()).or_else(|| r.as_str()))
+        .map(str::to_owned)
+        .collect())
 }
 
 #[cfg(test)]

@@ -23,83 +23,12 @@ fn envelope<D: JsonSchema>(detail_type: DetailType, description: &str) -> Value 
 
 /// Every schema, by file name (`events/schemas/<name>.json`).
 pub fn all() -> Vec<(String, Value)> {
-    let mut out = vec![
-        (
-            "LowBalance".into(),
-            envelope::<LowBalance>(
-                DetailType::LowBalance,
-                "An account's balance fell below the customer's threshold.",
-            ),
-        ),
-        (
-            "FlightDelayed".into(),
-            envelope::<FlightDelayed>(
-                DetailType::FlightDelayed,
-                "A booked flight will leave later than scheduled.",
-            ),
-        ),
-        (
-            "ApplicationIncomplete".into(),
-            envelope::<ApplicationIncomplete>(
-                DetailType::ApplicationIncomplete,
-                "An application for a product waits for the customer.",
-            ),
-        ),
-        (
-            "SuspiciousTransaction".into(),
-            envelope::<SuspiciousTransaction>(
-                DetailType::SuspiciousTransaction,
-                "A payment that may not be the customer's.",
-            ),
-        ),
-        (
-            "BalanceRestored".into(),
-            envelope::<BalanceRestored>(DetailType::BalanceRestored, "The account is no longer low."),
-        ),
-        (
-            "ApplicationCompleted".into(),
-            envelope::<ApplicationCompleted>(
-                DetailType::ApplicationCompleted,
-                "The customer finished the application.",
-            ),
-        ),
-        (
-            "TransactionConfirmed".into(),
-            envelope::<TransactionAnswer>(
-                DetailType::TransactionConfirmed,
-                "The customer confirmed a suspicious transaction was theirs.",
-            ),
-        ),
-        (
-            "TransactionDisputed".into(),
-            envelope::<TransactionAnswer>(
-                DetailType::TransactionDisputed,
-                "The customer said a suspicious transaction was not theirs.",
-            ),
-        ),
-        (
-            "CustomerActivity".into(),
-            envelope::<CustomerActivity>(
-                DetailType::CustomerActivity,
-                "An app or web session seen on one of the customer's devices; forewarn learns the device's usual hours.",
-            ),
-        ),
-    ];
-    for kind in OutcomeType::ALL {
-        let generator = SchemaSettings::draft2020_12().into_generator();
-        let mut schema = generator
-            .into_root_schema_for::<EnvelopeSchema<OutcomeEvent>>()
-            .to_value();
-        schema["title"] = json!(kind.as_str());
-        schema["description"] = json!(
-            "An outcome forewarn puts on the bus (source `forewarn`): ids, channel, times and reasons; never an address or a message body."
-        );
-        schema["$id"] = json!(format!("https://forewarn.dev/schemas/{}.json", kind.as_str()));
-        schema["properties"]["detail-type"] = json!({"const": kind.as_str()});
-        schema["properties"]["source"] = json!({"const": "forewarn"});
-        schema["properties"]["version"] = json!({"const": "0"});
-        out.push((kind.as_str().to_owned(), schema));
-    }
+    let mut out = input_schemas();
+    out.extend(
+        OutcomeType::ALL
+            .iter()
+            .map(|kind| (kind.as_str().to_owned(), outcome_schema(*kind))),
+    );
     let mut dispatch = SchemaSettings::draft2020_12()
         .into_generator()
         .into_root_schema_for::<DispatchRequest>()
@@ -114,6 +43,57 @@ pub fn all() -> Vec<(String, Value)> {
     profile["$id"] = json!("https://forewarn.dev/schemas/CustomerProfile.json");
     out.push(("CustomerProfile".into(), profile));
     out
+}
+
+/// The envelopes of the events producers put on the bus, named by detail type.
+fn input_schemas() -> Vec<(String, Value)> {
+    fn named<T: JsonSchema>(t: DetailType, description: &str) -> (String, Value) {
+        (t.as_str().to_owned(), envelope::<T>(t, description))
+    }
+    use DetailType as D;
+    vec![
+        named::<LowBalance>(
+            D::LowBalance,
+            "An account's balance fell below the customer's threshold.",
+        ),
+        named::<FlightDelayed>(D::FlightDelayed, "A booked flight will leave later than scheduled."),
+        named::<ApplicationIncomplete>(
+            D::ApplicationIncomplete,
+            "An application for a product waits for the customer.",
+        ),
+        named::<SuspiciousTransaction>(D::SuspiciousTransaction, "A payment that may not be the customer's."),
+        named::<BalanceRestored>(D::BalanceRestored, "The account is no longer low."),
+        named::<ApplicationCompleted>(D::ApplicationCompleted, "The customer finished the application."),
+        named::<TransactionAnswer>(
+            D::TransactionConfirmed,
+            "The customer confirmed a suspicious transaction was theirs.",
+        ),
+        named::<TransactionAnswer>(
+            D::TransactionDisputed,
+            "The customer said a suspicious transaction was not theirs.",
+        ),
+        named::<CustomerActivity>(
+            D::CustomerActivity,
+            "An app or web session seen on one of the customer's devices; forewarn learns the device's usual hours.",
+        ),
+    ]
+}
+
+/// The envelope of one outcome event forewarn puts on the bus.
+fn outcome_schema(kind: OutcomeType) -> Value {
+    let generator = SchemaSettings::draft2020_12().into_generator();
+    let mut schema = generator
+        .into_root_schema_for::<EnvelopeSchema<OutcomeEvent>>()
+        .to_value();
+    schema["title"] = json!(kind.as_str());
+    schema["description"] = json!(
+        "An outcome forewarn puts on the bus (source `forewarn`): ids, channel, times and reasons; never an address or a message body."
+    );
+    schema["$id"] = json!(format!("https://forewarn.dev/schemas/{}.json", kind.as_str()));
+    schema["properties"]["detail-type"] = json!({"const": kind.as_str()});
+    schema["properties"]["source"] = json!({"const": "forewarn"});
+    schema["properties"]["version"] = json!({"const": "0"});
+    schema
 }
 
 /// The schema for a detail type's envelope.
