@@ -246,7 +246,10 @@ async fn drive(queue: &VecDeque<(&'static str, Value)>, processes: usize) -> Dri
                 retried.clone(),
             );
             tokio::spawn(async move {
-                while let Some(e) = q.lock().unwrap().pop_front() {
+                loop {
+                    // Take the next event and drop the lock before awaiting.
+                    let next = q.lock().unwrap().pop_front();
+                    let Some(e) = next else { break };
                     let answered = invoke_with_retries(&p, e, &retried).await;
                     results.lock().unwrap().push(answered);
                     bar.inc(1);
