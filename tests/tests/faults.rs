@@ -246,3 +246,63 @@ async fn a_put_events_that_partly_fails_is_retried_and_one_that_keeps_failing_is
         "the retry puts the outcome events: {r}"
     );
 }
+
+/// A dispatch process behind `proxy`, with a one-second send lease.
+async fn dispatch_behind(proxy: &Proxy) -> FunctionProcess {
+    let mut env = proxy.function_env(stack().function_env());
+    env.push(("FOREWARN_CLAIM_LEASE_SECONDS".into(), "1".into()));
+    let mut f = FunctionProcess::spawn(&binary("dispatch"), &env).await;
+    f.init_time(Duration::from_secs(20)).await;
+    f
+}
+
+/// A fraud alert's reminder, ready to dispatch: the customer and the schedule's request.
+async fn reminder_ready() -> (forewarn_e2e::TestCustomer, Value) {
+    let c = forewarn_e2e::TestCustomer::seed("fault", json!({})).await;
+    let fraud = forewarn_e2e::function("suspicious-transaction").await;
+    let event = sample("suspicious-transaction.json", &format!("st-{}", c.id), &c.id);
+    assert_eq!(fraud.invoke(event).await.ok()["sent"], 2, "SMS and push first");
+    fraud.settled_logs().await;
+    let owner = format!("\"customer_id\":\"{}\"", c.id);
+    let what = format!("a reminder schedule for {}", c.id);
+    let (_, _, input) = stack()
+        .wait_schedule(&what, |(_, _, input)| {
+            input.contains(&owner) && input.contains("\"reminder\":true")
+        })
+        .await;
+    (c, serde_json::from_str(&input).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dispatch_whose_publish_keeps_failing_hands_the_row_back_and_the_retry_sends_it_once() {
+    let (c, request) = reminder_ready().await;
+    let proxy = proxy().await;
+    proxy.add(Rule {
+        operation: "Publish".into(),
+        skip: 0,
+        times: usize::MAX,
+        fault: aws_json_error(500, "InternalError"),
+    });
+    let f = dispatch_behind(&proxy).await;
+    let (error_type, message) = f.invoke(request.clone()).await.err();
+    assert_eq!(error_type, "forewarn.sns.Retryable", "{message}");
+    f.settled_logs().await;
+    assert!(proxy.seen().iter().any(|o| o.contains("Publish")), "the throttle fired");
+    assert_eq!(
+        stack().pushes_to(&c.endpoint).await.len(),
+        1,
+        "only the first alert so far"
+    );
+
+    proxy.clear();
+    let r = f.invoke(request.clone()).await.ok();
+    assert_eq!(r["sent"], 1, "the retry takes the handed-back row: {r}");
+    let again = f.invoke(request).await.ok();
+    assert_eq!(again["sent"], 0, "and sends it once: {again}");
+    f.settled_logs().await;
+    assert_eq!(
+        stack().wait_pushes_to(&c.endpoint, 2).await.len(),
+        2,
+        "alert and reminder, once each"
+    );
+}

@@ -254,6 +254,8 @@ where
                 expires_at: send_at + (RETENTION_DAYS * 24).hours(),
                 reminder: false,
                 delivered_at: None,
+                attempt: 0,
+                lease_until: None,
             })
             .collect();
         let cancel = part

@@ -1,4 +1,6 @@
-//! Sending due rows, with failover to the next reachable channel when none got through.
+//! Sending due rows: each taken under a send lease, sent by the worker that took it and
+//! settled by a conditional write; with failover to the next reachable channel when none got
+//! through.
 
 use forewarn_core::customer::Customer;
 use forewarn_core::events::Event;
@@ -6,9 +8,48 @@ use forewarn_core::policy::{Context, DeliveryStatus};
 use jiff::Timestamp;
 
 use crate::error::PortError;
-use crate::ports::Sender;
+use crate::ports::{Deliveries, Sender};
 use crate::records::{Address, SendResult, StoredDelivery, StoredMessage};
 use crate::service::Service;
+use crate::state;
+
+impl<St: Deliveries, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
+    /// Takes `row` (as read) for sending at `now`, sends it and records the result: only the
+    /// worker whose take succeeded sends. `None` when the row was not there to take: another
+    /// worker holds it, or it is final. A retryable failure hands the row back to `scheduled`
+    /// before it is reported, so Lambda's retry takes it at once.
+    pub(crate) async fn deliver(
+        &self,
+        row: &StoredDelivery,
+        now: Timestamp,
+    ) -> Result<Option<StoredDelivery>, PortError> {
+        let mine = state::taken(row, now, self.lease_seconds);
+        if !self.store.take(&mine, now).await? {
+            return Ok(None);
+        }
+        let done = match self.send_row(mine.clone()).await {
+            Ok(done) => done,
+            Err(e) => {
+                // If this write fails too, the lease runs out and a retry takes the row over.
+                let _ = self
+                    .store
+                    .transition(&state::released(&mine), DeliveryStatus::Sending)
+                    .await;
+                return Err(e);
+            }
+        };
+        let mut settled = done.clone();
+        settled.lease_until = None;
+        if !self.store.transition(&settled, DeliveryStatus::Sending).await? {
+            // Our lease ran out and another worker took the row over: it records the result.
+            let mut late = done;
+            late.reasons
+                .push("sent after the send lease ran out; the worker that took over records the row".into());
+            return Ok(Some(late));
+        }
+        Ok(Some(settled))
+    }
+}
 
 impl<St, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
     /// Sends due rows. When none got through, the channels that failed are taken out and the

@@ -172,6 +172,58 @@ fn a_scheduled_delivery_is_sent_once_by_dispatch() {
 }
 
 #[test]
+fn a_dispatch_whose_send_is_throttled_hands_the_row_back_and_the_retry_sends_it_once() {
+    let (m, s) = memory(json!({}));
+    run(s.notify(&low_balance("lb", "2026-11-22T23:00:00Z"), ts("2026-11-22T23:00:00Z"))).unwrap();
+    let request = m.rows.borrow()[0].key();
+    *m.throttle_sends.borrow_mut() = 1;
+    let err = run(s.dispatch(&request, ts("2026-11-23T08:00:00Z"))).unwrap_err();
+    assert!(err.retryable, "{err}");
+    assert_eq!(*m.throttle_sends.borrow(), 0, "the throttle fired");
+    assert_eq!(m.rows.borrow()[0].record.status, DeliveryStatus::Scheduled);
+    let r = run(s.dispatch(&request, ts("2026-11-23T08:00:01Z"))).unwrap();
+    assert_eq!(r.sent, 1);
+    assert_eq!(m.sent.borrow().len(), 1);
+    let row = m.rows.borrow()[0].clone();
+    assert_eq!((row.record.status, row.attempt), (DeliveryStatus::Sent, 2));
+}
+
+#[test]
+fn a_row_left_sending_by_a_dead_worker_waits_for_its_lease_then_is_taken_over_and_sent() {
+    let (m, s) = memory(json!({}));
+    run(s.notify(&low_balance("lb", "2026-11-22T23:00:00Z"), ts("2026-11-22T23:00:00Z"))).unwrap();
+    let request = m.rows.borrow()[0].key();
+    // A worker took the row at 08:00 and died before sending.
+    let dead = forewarn_flows::state::taken(&m.rows.borrow()[0], ts("2026-11-23T08:00:00Z"), 60);
+    m.rows.borrow_mut()[0] = dead;
+    let err = run(s.dispatch(&request, ts("2026-11-23T08:00:30Z"))).unwrap_err();
+    assert!(err.retryable && err.to_string().contains("being sent"), "{err}");
+    assert!(m.sent.borrow().is_empty());
+    let r = run(s.dispatch(&request, ts("2026-11-23T08:01:01Z"))).unwrap();
+    assert_eq!(r.sent, 1);
+    assert_eq!(m.rows.borrow()[0].attempt, 2);
+    assert_eq!(run(s.dispatch(&request, ts("2026-11-23T08:02:00Z"))).unwrap().sent, 0);
+    assert_eq!(m.sent.borrow().len(), 1);
+}
+
+#[test]
+fn a_worker_that_lost_its_lease_cannot_record_over_the_one_that_took_over() {
+    let (m, s) = memory(json!({}));
+    run(s.notify(&low_balance("lb", "2026-11-22T23:00:00Z"), ts("2026-11-22T23:00:00Z"))).unwrap();
+    let row = m.rows.borrow()[0].clone();
+    let first = forewarn_flows::state::taken(&row, ts("2026-11-23T08:00:00Z"), 60);
+    let second = forewarn_flows::state::taken(&first, ts("2026-11-23T08:01:01Z"), 60);
+    m.rows.borrow_mut()[0] = second.clone();
+    let mut late = first.clone();
+    late.record.status = DeliveryStatus::Failed;
+    use forewarn_flows::ports::Deliveries;
+    assert!(!run(m.transition(&late, DeliveryStatus::Sending)).unwrap());
+    let mut current = second;
+    current.record.status = DeliveryStatus::Sent;
+    assert!(run(m.transition(&current, DeliveryStatus::Sending)).unwrap());
+}
+
+#[test]
 fn dispatch_rechecks_that_the_channel_is_still_allowed() {
     let (m, s) = memory(json!({}));
     let r = run(s.notify(&low_balance("lb", "2026-11-22T23:00:00Z"), ts("2026-11-22T23:00:00Z"))).unwrap();
