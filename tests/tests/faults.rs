@@ -36,9 +36,14 @@ fn flight(id: &str, customer: &str) -> Value {
 /// A flight-delay process behind `proxy`, with a one-second claim lease so a retry can take
 /// over quickly.
 async fn behind(proxy: &Proxy) -> FunctionProcess {
+    function_behind(proxy, "flight-delay").await
+}
+
+/// The function `name` behind `proxy`, with one-second claim and send leases.
+async fn function_behind(proxy: &Proxy, name: &str) -> FunctionProcess {
     let mut env = proxy.function_env(stack().function_env());
     env.push(("FOREWARN_CLAIM_LEASE_SECONDS".into(), "1".into()));
-    let mut f = FunctionProcess::spawn(&binary("flight-delay"), &env).await;
+    let mut f = FunctionProcess::spawn(&binary(name), &env).await;
     f.init_time(Duration::from_secs(20)).await;
     f
 }
@@ -247,15 +252,6 @@ async fn a_put_events_that_partly_fails_is_retried_and_one_that_keeps_failing_is
     );
 }
 
-/// A dispatch process behind `proxy`, with a one-second send lease.
-async fn dispatch_behind(proxy: &Proxy) -> FunctionProcess {
-    let mut env = proxy.function_env(stack().function_env());
-    env.push(("FOREWARN_CLAIM_LEASE_SECONDS".into(), "1".into()));
-    let mut f = FunctionProcess::spawn(&binary("dispatch"), &env).await;
-    f.init_time(Duration::from_secs(20)).await;
-    f
-}
-
 /// A fraud alert's reminder, ready to dispatch: the customer and the schedule's request.
 async fn reminder_ready() -> (forewarn_e2e::TestCustomer, Value) {
     let c = forewarn_e2e::TestCustomer::seed("fault", json!({})).await;
@@ -283,7 +279,7 @@ async fn a_dispatch_whose_publish_keeps_failing_hands_the_row_back_and_the_retry
         times: usize::MAX,
         fault: aws_json_error(500, "InternalError"),
     });
-    let f = dispatch_behind(&proxy).await;
+    let f = function_behind(&proxy, "dispatch").await;
     let (error_type, message) = f.invoke(request.clone()).await.err();
     assert_eq!(error_type, "forewarn.sns.Retryable", "{message}");
     f.settled_logs().await;
