@@ -111,10 +111,11 @@ async fn a_process_killed_between_claim_and_send_sends_exactly_once_when_the_eve
 async fn a_process_killed_between_send_and_record_may_send_again_but_never_loses_the_message() {
     let (c, endpoint) = push_customer().await;
     let proxy = proxy().await;
-    // The first TransactWriteItems claims; the second, after the send, records the result.
-    proxy.add(hold("TransactWriteItems", 1));
+    // The first UpdateItem takes the row under its send lease; the second, after the send,
+    // records the result.
+    proxy.add(hold("UpdateItem", 1));
     let event = flight(&format!("k2-{c}"), &c);
-    kill_at(behind(&proxy).await, &proxy, event.clone(), "TransactWriteItems", 2).await;
+    kill_at(behind(&proxy).await, &proxy, event.clone(), "UpdateItem", 2).await;
     assert_eq!(
         stack().wait_pushes_to(&endpoint, 1).await.len(),
         1,
@@ -138,6 +139,32 @@ async fn a_process_killed_between_send_and_record_may_send_again_but_never_loses
     last.settled_logs().await;
     let sent = stack().wait_deliveries(&c, "the delivery row", |d| !d.is_empty()).await;
     assert_eq!(sent.len(), 1, "one delivery row: {sent:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_killed_after_recording_the_send_is_finished_by_the_retry_without_sending_again() {
+    let (c, endpoint) = push_customer().await;
+    let proxy = proxy().await;
+    // The second TransactWriteItems completes the claim, after the row was recorded sent.
+    proxy.add(hold("TransactWriteItems", 1));
+    let event = flight(&format!("k3-{c}"), &c);
+    kill_at(behind(&proxy).await, &proxy, event.clone(), "TransactWriteItems", 2).await;
+    assert_eq!(
+        stack().wait_pushes_to(&endpoint, 1).await.len(),
+        1,
+        "the provider took it"
+    );
+
+    proxy.clear();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let retry = behind(&proxy).await;
+    let r = retry.invoke(event.clone()).await.ok();
+    assert_eq!(r["sent"], 0, "the row says sent: {r}");
+    retry.settled_logs().await;
+    let again = behind(&proxy).await;
+    assert_eq!(again.invoke(event).await.ok()["duplicate"], true, "the event is done");
+    again.settled_logs().await;
+    assert_eq!(stack().pushes_to(&endpoint).await.len(), 1, "sent once");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

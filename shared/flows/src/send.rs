@@ -51,8 +51,17 @@ impl<St: Deliveries, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
     }
 }
 
-impl<St, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
-    /// Sends due rows. When none got through, the channels that failed are taken out and the
+/// What sending an event's due rows did.
+pub(crate) struct Sends {
+    /// Every row that went out or failed, in order: the committed ones, then failovers.
+    pub done: Vec<StoredDelivery>,
+    /// The failover rows, new to the store: the caller writes them.
+    pub new: Vec<StoredDelivery>,
+}
+
+impl<St: Deliveries, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
+    /// Sends due rows, each through `deliver`: a row that is no longer there to take
+    /// (cancelled, sent, or being sent by another worker) is skipped. When none got through, the channels that failed are taken out and the
     /// policy picks the next reachable one (e.g. push to a disabled endpoint → SMS).
     pub(crate) async fn send_with_failover(
         &self,
@@ -60,17 +69,17 @@ impl<St, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
         customer: Option<&Customer>,
         rows: Vec<StoredDelivery>,
         now: Timestamp,
-    ) -> Result<Vec<StoredDelivery>, PortError> {
+    ) -> Result<Sends, PortError> {
         let mut done = Vec::with_capacity(rows.len());
         for row in rows {
-            done.push(self.send_row(row).await?);
+            done.extend(self.deliver(&row, now).await?);
         }
         let failed: Vec<&StoredDelivery> = done
             .iter()
             .filter(|r| r.record.status == DeliveryStatus::Failed)
             .collect();
         let (Some(customer), true) = (customer, !failed.is_empty() && failed.len() == done.len()) else {
-            return Ok(done);
+            return Ok(Sends { done, new: vec![] });
         };
         let mut fallback = customer.clone();
         for r in &failed {
@@ -98,6 +107,7 @@ impl<St, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
             .engine
             .decide(event, &ctx, now)
             .map_err(|e| PortError::permanent("render", e.to_string()))?;
+        let mut new = Vec::new();
         for d in retry.deliveries {
             let mut row = template.clone();
             row.record.channel = d.route.channel;
@@ -107,11 +117,14 @@ impl<St, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
             row.message = StoredMessage::from(&d.message);
             row.failure = None;
             row.reasons.push(format!("failed over from {from}"));
-            done.push(self.send_row(row).await?);
+            new.push(self.send_row(row).await?);
         }
-        Ok(done)
+        done.extend(new.iter().cloned());
+        Ok(Sends { done, new })
     }
+}
 
+impl<St, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
     /// Sends one row and returns it `sent` (with the provider's id) or `failed` (with why).
     pub(crate) async fn send_row(&self, mut row: StoredDelivery) -> Result<StoredDelivery, PortError> {
         let result = match row.address.to_destination() {

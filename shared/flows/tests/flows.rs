@@ -131,6 +131,64 @@ fn a_claim_in_progress_makes_a_duplicate_retry_later_and_an_expired_one_resumes_
     assert!(m.claims.borrow()[0].1.completed);
 }
 
+/// A claim left unfinished at `now` by an invocation that committed its rows and died.
+fn died_after_commit(m: &Rc<Memory>, e: &Event, now: Timestamp) {
+    let (decided, d) = memory(json!({}));
+    run(d.notify(e, now)).unwrap();
+    let mut rows = decided.rows.borrow().clone();
+    for r in &mut rows {
+        r.record.status = DeliveryStatus::Scheduled;
+        r.provider_message_id = None;
+        r.attempt = 0;
+    }
+    let mut claim = decided.claims.borrow()[0].1.clone();
+    claim.completed = false;
+    claim.lease_until = now + jiff::SignedDuration::from_secs(60);
+    claim.outcomes.clear();
+    let commit = Commit {
+        customer_id: rows[0].customer_id.clone(),
+        claim,
+        take_over: false,
+        new_rows: rows,
+        cancel: vec![],
+    };
+    run(Claims::commit(m, &commit)).unwrap();
+}
+
+#[test]
+fn a_take_over_does_not_send_a_row_that_was_cancelled_or_sent_meanwhile() {
+    let now = ts("2026-11-23T12:00:00Z");
+    for meanwhile in [DeliveryStatus::Cancelled, DeliveryStatus::Sent] {
+        let (m, s) = memory(json!({}));
+        let e = flight("f1", "2026-11-23T12:00:00Z");
+        died_after_commit(&m, &e, now);
+        m.rows.borrow_mut()[0].record.status = meanwhile;
+        let r = run(s.notify(&e, now + jiff::SignedDuration::from_secs(90))).unwrap();
+        assert_eq!(r.sent, 0, "{meanwhile:?}: {r:?}");
+        assert!(m.sent.borrow().is_empty(), "{meanwhile:?}: nothing sent");
+        assert_eq!(
+            m.rows.borrow()[0].record.status,
+            meanwhile,
+            "and the row is left as it was"
+        );
+        assert!(m.claims.borrow()[0].1.completed);
+    }
+}
+
+#[test]
+fn a_take_over_waits_while_a_row_is_being_sent_under_a_live_lease() {
+    let now = ts("2026-11-23T12:00:00Z");
+    let (m, s) = memory(json!({}));
+    let e = flight("f1", "2026-11-23T12:00:00Z");
+    died_after_commit(&m, &e, now);
+    let sending = forewarn_flows::state::taken(&m.rows.borrow()[0], now + jiff::SignedDuration::from_secs(50), 60);
+    m.rows.borrow_mut()[0] = sending;
+    let busy = run(s.notify(&e, now + jiff::SignedDuration::from_secs(90))).unwrap_err();
+    assert!(busy.retryable && busy.to_string().contains("being sent"), "{busy}");
+    let r = run(s.notify(&e, now + jiff::SignedDuration::from_secs(200))).unwrap();
+    assert_eq!((r.sent, m.sent.borrow().len()), (1, 1), "{r:?}");
+}
+
 #[test]
 fn a_push_that_cannot_be_delivered_fails_over_to_the_next_channel() {
     let (m, s) = memory(json!({}));
