@@ -284,6 +284,10 @@ async fn a_send_now_event_reads_dynamodb_once_and_writes_before_and_after_sendin
         requests["DynamoDB.TransactWriteItems"], 2,
         "claim before the send, result after: {requests}"
     );
+    assert_eq!(
+        requests["DynamoDB.UpdateItem"], 2,
+        "the row taken under a send lease, then settled: {requests}"
+    );
     assert_eq!(requests["SNS.Publish"], 1, "{requests}");
     assert_eq!(requests["EventBridge.PutEvents"], 1, "{requests}");
     let total: u64 = requests
@@ -292,7 +296,7 @@ async fn a_send_now_event_reads_dynamodb_once_and_writes_before_and_after_sendin
         .values()
         .map(|v| v.as_u64().unwrap())
         .sum();
-    assert_eq!(total, 5, "nothing else: {requests}");
+    assert_eq!(total, 7, "nothing else: {requests}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

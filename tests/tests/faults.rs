@@ -36,9 +36,14 @@ fn flight(id: &str, customer: &str) -> Value {
 /// A flight-delay process behind `proxy`, with a one-second claim lease so a retry can take
 /// over quickly.
 async fn behind(proxy: &Proxy) -> FunctionProcess {
+    function_behind(proxy, "flight-delay").await
+}
+
+/// The function `name` behind `proxy`, with one-second claim and send leases.
+async fn function_behind(proxy: &Proxy, name: &str) -> FunctionProcess {
     let mut env = proxy.function_env(stack().function_env());
     env.push(("FOREWARN_CLAIM_LEASE_SECONDS".into(), "1".into()));
-    let mut f = FunctionProcess::spawn(&binary("flight-delay"), &env).await;
+    let mut f = FunctionProcess::spawn(&binary(name), &env).await;
     f.init_time(Duration::from_secs(20)).await;
     f
 }
@@ -106,10 +111,11 @@ async fn a_process_killed_between_claim_and_send_sends_exactly_once_when_the_eve
 async fn a_process_killed_between_send_and_record_may_send_again_but_never_loses_the_message() {
     let (c, endpoint) = push_customer().await;
     let proxy = proxy().await;
-    // The first TransactWriteItems claims; the second, after the send, records the result.
-    proxy.add(hold("TransactWriteItems", 1));
+    // The first UpdateItem takes the row under its send lease; the second, after the send,
+    // records the result.
+    proxy.add(hold("UpdateItem", 1));
     let event = flight(&format!("k2-{c}"), &c);
-    kill_at(behind(&proxy).await, &proxy, event.clone(), "TransactWriteItems", 2).await;
+    kill_at(behind(&proxy).await, &proxy, event.clone(), "UpdateItem", 2).await;
     assert_eq!(
         stack().wait_pushes_to(&endpoint, 1).await.len(),
         1,
@@ -133,6 +139,32 @@ async fn a_process_killed_between_send_and_record_may_send_again_but_never_loses
     last.settled_logs().await;
     let sent = stack().wait_deliveries(&c, "the delivery row", |d| !d.is_empty()).await;
     assert_eq!(sent.len(), 1, "one delivery row: {sent:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_killed_after_recording_the_send_is_finished_by_the_retry_without_sending_again() {
+    let (c, endpoint) = push_customer().await;
+    let proxy = proxy().await;
+    // The second TransactWriteItems completes the claim, after the row was recorded sent.
+    proxy.add(hold("TransactWriteItems", 1));
+    let event = flight(&format!("k3-{c}"), &c);
+    kill_at(behind(&proxy).await, &proxy, event.clone(), "TransactWriteItems", 2).await;
+    assert_eq!(
+        stack().wait_pushes_to(&endpoint, 1).await.len(),
+        1,
+        "the provider took it"
+    );
+
+    proxy.clear();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let retry = behind(&proxy).await;
+    let r = retry.invoke(event.clone()).await.ok();
+    assert_eq!(r["sent"], 0, "the row says sent: {r}");
+    retry.settled_logs().await;
+    let again = behind(&proxy).await;
+    assert_eq!(again.invoke(event).await.ok()["duplicate"], true, "the event is done");
+    again.settled_logs().await;
+    assert_eq!(stack().pushes_to(&endpoint).await.len(), 1, "sent once");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -244,5 +276,56 @@ async fn a_put_events_that_partly_fails_is_retried_and_one_that_keeps_failing_is
     assert_eq!(
         r["requests"]["EventBridge.PutEvents"], 1,
         "the retry puts the outcome events: {r}"
+    );
+}
+
+/// A fraud alert's reminder, ready to dispatch: the customer and the schedule's request.
+async fn reminder_ready() -> (forewarn_e2e::TestCustomer, Value) {
+    let c = forewarn_e2e::TestCustomer::seed("fault", json!({})).await;
+    let fraud = forewarn_e2e::function("suspicious-transaction").await;
+    let event = sample("suspicious-transaction.json", &format!("st-{}", c.id), &c.id);
+    assert_eq!(fraud.invoke(event).await.ok()["sent"], 2, "SMS and push first");
+    fraud.settled_logs().await;
+    let owner = format!("\"customer_id\":\"{}\"", c.id);
+    let what = format!("a reminder schedule for {}", c.id);
+    let (_, _, input) = stack()
+        .wait_schedule(&what, |(_, _, input)| {
+            input.contains(&owner) && input.contains("\"reminder\":true")
+        })
+        .await;
+    (c, serde_json::from_str(&input).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dispatch_whose_publish_keeps_failing_hands_the_row_back_and_the_retry_sends_it_once() {
+    let (c, request) = reminder_ready().await;
+    let proxy = proxy().await;
+    proxy.add(Rule {
+        operation: "Publish".into(),
+        skip: 0,
+        times: usize::MAX,
+        fault: aws_json_error(500, "InternalError"),
+    });
+    let f = function_behind(&proxy, "dispatch").await;
+    let (error_type, message) = f.invoke(request.clone()).await.err();
+    assert_eq!(error_type, "forewarn.sns.Retryable", "{message}");
+    f.settled_logs().await;
+    assert!(proxy.seen().iter().any(|o| o.contains("Publish")), "the throttle fired");
+    assert_eq!(
+        stack().pushes_to(&c.endpoint).await.len(),
+        1,
+        "only the first alert so far"
+    );
+
+    proxy.clear();
+    let r = f.invoke(request.clone()).await.ok();
+    assert_eq!(r["sent"], 1, "the retry takes the handed-back row: {r}");
+    let again = f.invoke(request).await.ok();
+    assert_eq!(again["sent"], 0, "and sends it once: {again}");
+    f.settled_logs().await;
+    assert_eq!(
+        stack().wait_pushes_to(&c.endpoint, 2).await.len(),
+        2,
+        "alert and reminder, once each"
     );
 }

@@ -6,12 +6,14 @@ use forewarn_core::outcomes::{DispatchRequest, Outcome, OutcomeType};
 use forewarn_core::policy::DeliveryStatus;
 use jiff::Timestamp;
 
+use crate::cancel::cancelled_outcome;
 use crate::error::PortError;
 use crate::ports::{Bus, Claims, Deliveries, Partitions, Sender};
 use crate::records::{Finish, StoredDelivery};
 use crate::reminder::{disabled_of, questions_of};
 use crate::report::{Report, device_disabled, row_outcome};
 use crate::service::Service;
+use crate::state;
 
 impl<St, Se, Sc, B> Service<St, Se, Sc, B>
 where
@@ -19,7 +21,9 @@ where
     Se: Sender,
     B: Bus,
 {
-    /// Sends the row `request` names, at `now`, if it is still due and allowed.
+    /// Sends the row `request` names, at `now`, if it is still due and allowed. The row is
+    /// taken under a send lease first; a row another worker is sending is a retryable error
+    /// until that worker's lease runs out.
     pub async fn dispatch(&self, request: &DispatchRequest, now: Timestamp) -> Result<Report, PortError> {
         let cid = &request.customer_id;
         let Some(row) = self.store.delivery(request).await? else {
@@ -28,35 +32,51 @@ where
                 vec!["the schedule names a delivery that does not exist".into()],
             ));
         };
-        if row.record.status != DeliveryStatus::Scheduled {
-            return Ok(Report::duplicate(format!(
-                "the delivery is {:?} already: nothing to send",
-                row.record.status
-            )));
+        if !state::takeable(&row, now) {
+            return match (row.record.status, row.lease_until) {
+                (DeliveryStatus::Sending, Some(until)) => Err(PortError::retryable(
+                    "delivery",
+                    format!("the delivery is being sent by another invocation until {until}"),
+                )),
+                (status, _) => Ok(Report::duplicate(format!(
+                    "the delivery is {status:?} already: nothing to send"
+                ))),
+            };
         }
         let part = self.store.load(cid, None).await?;
         let customer = part.profile.as_ref().and_then(|p| Customer::from_profile(p).ok());
         if let Some(why) = blocked(customer.as_ref(), &row) {
-            let reason = format!("not sent: {why}");
-            let cancelled = self.cancel_row(&row, reason.clone(), None, now).await?;
-            if let Some(o) = &cancelled {
-                self.bus.publish(std::slice::from_ref(o)).await?;
-            }
-            let mut r = Report::of(Outcome::Cancelled, vec![reason]);
-            r.cancelled = usize::from(cancelled.is_some());
-            return Ok(r);
+            return self.withdraw(&row, format!("not sent: {why}"), now).await;
         }
-        // Only one dispatch may move the row out of `scheduled`: that one sends.
-        let mut sending = row.clone();
-        sending.record.status = DeliveryStatus::Sent;
-        if !self.store.transition(&sending, DeliveryStatus::Scheduled).await? {
+        let Some(done) = self.deliver(&row, now).await? else {
             return Ok(Report::duplicate(
                 "another dispatch or a cancellation got to the delivery first".into(),
             ));
-        }
-        let done = self.send_row(row).await?;
-        self.store.transition(&done, DeliveryStatus::Sent).await?;
+        };
         self.after_dispatch(done, now).await
+    }
+
+    /// Cancels a due row that may no longer go out, with its event. A row left `sending` by a
+    /// worker whose lease ran out is taken first, so no other worker acts on it meanwhile.
+    async fn withdraw(&self, row: &StoredDelivery, reason: String, now: Timestamp) -> Result<Report, PortError> {
+        let cancelled = if row.record.status == DeliveryStatus::Sending {
+            let mine = state::taken(row, now, self.lease_seconds);
+            let mut c = mine.clone();
+            c.record.status = DeliveryStatus::Cancelled;
+            c.lease_until = None;
+            c.failure = Some(format!("{reason} (an earlier attempt may have gone out)"));
+            let moved =
+                self.store.take(&mine, now).await? && self.store.transition(&c, DeliveryStatus::Sending).await?;
+            moved.then(|| cancelled_outcome(&c, None, now))
+        } else {
+            self.cancel_row(row, reason.clone(), None, now).await?
+        };
+        if let Some(o) = &cancelled {
+            self.bus.publish(std::slice::from_ref(o)).await?;
+        }
+        let mut r = Report::of(Outcome::Cancelled, vec![reason]);
+        r.cancelled = usize::from(cancelled.is_some());
+        Ok(r)
     }
 
     /// Records what the send taught and puts its outcome events on the bus.

@@ -18,6 +18,7 @@ pub mod resolve;
 pub mod send;
 pub mod service;
 pub mod sim;
+pub mod state;
 
 pub use error::PortError;
 pub use report::Report;

@@ -23,6 +23,7 @@ use crate::records::{
     StoredDelivery, StoredMessage,
 };
 use crate::service::Service;
+use crate::state;
 
 /// Runs a flow on in-memory ports, which never wait.
 pub fn run_ready<F: Future>(f: F) -> F::Output {
@@ -57,6 +58,8 @@ pub struct Memory {
     pub sent: RefCell<Vec<SentMessage>>,
     /// Masked destinations (or parts of them) the sender treats as unreachable.
     pub unreachable: RefCell<Vec<String>>,
+    /// How many of the next sends the provider throttles (a retryable error).
+    pub throttle_sends: RefCell<usize>,
     pub schedules: RefCell<Vec<(Timestamp, DispatchRequest)>>,
     pub outcomes: RefCell<Vec<OutcomeEvent>>,
     /// forewarn's own business events, with when they happened.
@@ -221,7 +224,21 @@ impl Deliveries for Rc<Memory> {
 
     async fn transition(&self, row: &StoredDelivery, from: DeliveryStatus) -> Result<bool, PortError> {
         let mut rows = self.rows.borrow_mut();
-        match rows.iter_mut().find(|r| r.is(&row.key()) && r.record.status == from) {
+        let holds = |r: &StoredDelivery| from != DeliveryStatus::Sending || r.attempt == row.attempt;
+        match rows
+            .iter_mut()
+            .find(|r| r.is(&row.key()) && r.record.status == from && holds(r))
+        {
+            Some(r) => {
+                *r = row.clone();
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+    async fn take(&self, row: &StoredDelivery, now: Timestamp) -> Result<bool, PortError> {
+        let mut rows = self.rows.borrow_mut();
+        match rows.iter_mut().find(|r| r.is(&row.key()) && state::takeable(r, now)) {
             Some(r) => {
                 *r = row.clone();
                 Ok(true)
@@ -309,6 +326,13 @@ impl Activities for Rc<Memory> {
 impl Sender for Rc<Memory> {
     async fn send(&self, to: &Destination, m: &StoredMessage, customer: Option<&Id>) -> Result<SendResult, PortError> {
         let masked = to.masked();
+        {
+            let mut throttle = self.throttle_sends.borrow_mut();
+            if *throttle > 0 {
+                *throttle -= 1;
+                return Err(PortError::retryable("sns", "Throttling: rate exceeded"));
+            }
+        }
         if self.unreachable.borrow().iter().any(|u| masked.contains(u.as_str())) {
             return Ok(SendResult::Unreachable("disabled".into()));
         }

@@ -10,7 +10,7 @@ use jiff::{Timestamp, ToSpan};
 
 use crate::cancel::cancelled_outcome;
 use crate::error::PortError;
-use crate::ports::{Bus, Claims, Partitions, Scheduler, Sender};
+use crate::ports::{Bus, Claims, Deliveries, Partitions, Scheduler, Sender};
 use crate::records::{
     Address, Claim, Commit, CommitResult, Finish, Partition, RETENTION_DAYS, StoredDelivery, StoredMessage,
     StoredOutcome,
@@ -18,6 +18,7 @@ use crate::records::{
 use crate::reminder::{disabled_of, questions_of};
 use crate::report::{Report, device_disabled, row_outcome};
 use crate::service::Service;
+use crate::state;
 
 /// What the policy decided, as rows: outcome, reasons, rows to write, rows to cancel.
 pub(crate) struct Decided {
@@ -30,7 +31,7 @@ pub(crate) struct Decided {
 
 impl<St, Se, Sc, B> Service<St, Se, Sc, B>
 where
-    St: Partitions + Claims,
+    St: Partitions + Claims + Deliveries,
     Se: Sender,
     Sc: Scheduler,
     B: Bus,
@@ -85,7 +86,7 @@ where
             self.scheduler.delete(&c.key()).await?;
             outcomes.push(cancelled_outcome(c, Some(&event.id), now));
         }
-        let done = self
+        let (done, new_rows) = self
             .effects(event, customer.as_ref(), decided.rows, now, &mut report, &mut outcomes)
             .await?;
         let disabled = disabled_of(&done);
@@ -95,22 +96,16 @@ where
                 .map(|(id, why)| device_disabled(&event.id, event.detail_type(), &cid, id, why, now)),
         );
         if outcomes.is_empty() {
-            let mut o = OutcomeEvent::new(
-                OutcomeType::NotificationSuppressed,
-                event.id.as_str(),
-                cid.as_str(),
-                now,
-            );
-            o.source_detail_type = Some(event.detail_type().to_string());
-            o.reasons = decided.reasons;
-            outcomes.push(o);
+            outcomes.push(suppressed(event, decided.reasons, now));
         }
         let finish = Finish {
             customer_id: Some(cid.clone()),
             claim: Some(completed(claim, &outcomes)),
             questions: questions_of(&done),
             disabled_devices: disabled,
-            rows: done,
+            // The committed rows were settled one by one, each on the state it expected;
+            // only rows new to the store (failovers, the reminder) are written here.
+            rows: new_rows,
         };
         self.store.finish(&finish).await?;
         self.bus.publish(&outcomes).await?;
@@ -139,7 +134,8 @@ where
     }
 
     /// Schedules the later rows, sends the due ones (with failover) and schedules a reminder
-    /// when the alert asks a question; returns every row in its new state.
+    /// when the alert asks a question; returns every row in its new state, and the rows new to
+    /// the store.
     async fn effects(
         &self,
         event: &Event,
@@ -148,7 +144,7 @@ where
         now: Timestamp,
         report: &mut Report,
         outcomes: &mut Vec<OutcomeEvent>,
-    ) -> Result<Vec<StoredDelivery>, PortError> {
+    ) -> Result<(Vec<StoredDelivery>, Vec<StoredDelivery>), PortError> {
         let (due, later): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.record.send_at <= now);
         for row in later {
             self.scheduler.create(row.record.send_at, &row.key()).await?;
@@ -156,8 +152,10 @@ where
             report.scheduled += 1;
         }
         let mut done = Vec::new();
+        let mut new = Vec::new();
         if !due.is_empty() {
-            done = self.send_with_failover(event, customer, due, now).await?;
+            let sends = self.send_with_failover(event, customer, due, now).await?;
+            (done, new) = (sends.done, sends.new);
             for row in &done {
                 let kind = if row.record.status == DeliveryStatus::Sent {
                     report.sent += 1;
@@ -174,9 +172,10 @@ where
             self.scheduler.create(reminder.record.send_at, &reminder.key()).await?;
             outcomes.push(row_outcome(OutcomeType::NotificationScheduled, &reminder, now));
             report.scheduled += 1;
-            done.push(reminder);
+            done.push(reminder.clone());
+            new.push(reminder);
         }
-        Ok(done)
+        Ok((done, new))
     }
 
     /// A fresh decision, or, when a retry takes over a crashed invocation's claim, the rows
@@ -197,6 +196,19 @@ where
             .collect();
         if resumed.is_empty() {
             return self.decide(event, customer, part, now);
+        }
+        if let Some(until) = resumed
+            .iter()
+            .filter(|r| !state::takeable(r, now))
+            .find_map(|r| r.lease_until.filter(|_| r.record.status == DeliveryStatus::Sending))
+        {
+            return Err(PortError::retryable(
+                "delivery",
+                format!(
+                    "a row of event {} is being sent by another invocation until {until}",
+                    event.id
+                ),
+            ));
         }
         let later = resumed.iter().any(|r| r.record.send_at > now);
         Ok(Decided {
@@ -254,6 +266,8 @@ where
                 expires_at: send_at + (RETENTION_DAYS * 24).hours(),
                 reminder: false,
                 delivered_at: None,
+                attempt: 0,
+                lease_until: None,
             })
             .collect();
         let cancel = part
@@ -278,6 +292,20 @@ where
             cancel,
         })
     }
+}
+
+/// The `NotificationSuppressed` event of a decision that sent, scheduled and cancelled nothing.
+fn suppressed(event: &Event, reasons: Vec<String>, now: Timestamp) -> OutcomeEvent {
+    let cid = event.detail.customer_id();
+    let mut o = OutcomeEvent::new(
+        OutcomeType::NotificationSuppressed,
+        event.id.as_str(),
+        cid.as_str(),
+        now,
+    );
+    o.source_detail_type = Some(event.detail_type().to_string());
+    o.reasons = reasons;
+    o
 }
 
 /// Where an event's idempotency claim stands.

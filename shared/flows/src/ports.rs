@@ -33,8 +33,12 @@ pub trait Claims {
 pub trait Deliveries {
     /// The row a schedule names.
     fn delivery(&self, key: &DispatchRequest) -> impl Future<Output = Result<Option<StoredDelivery>, PortError>>;
-    /// Moves a row from `from` to `row.record.status` if it is still in `from`; false otherwise.
+    /// Moves a row from `from` to `row.record.status` if it is still in `from` (and, out of
+    /// `sending`, still at `row.attempt`); false otherwise.
     fn transition(&self, row: &StoredDelivery, from: DeliveryStatus) -> impl Future<Output = Result<bool, PortError>>;
+    /// Writes `row`, taken for sending (`state::taken`), if the stored row is `scheduled`, or
+    /// `sending` under a lease that ran out before `now`; false otherwise.
+    fn take(&self, row: &StoredDelivery, now: Timestamp) -> impl Future<Output = Result<bool, PortError>>;
 }
 
 /// What is kept under a phone number: who has it, and the questions sent to it.

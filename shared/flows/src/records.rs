@@ -138,6 +138,13 @@ pub struct StoredDelivery {
     /// When the provider reported the message delivered (email delivery feedback).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_at: Option<Timestamp>,
+    /// How many workers have taken the row to send it; the one holding the latest attempt
+    /// is the only one that may record the result.
+    #[serde(default)]
+    pub attempt: u32,
+    /// While `sending`: until when the worker that took it holds it (`state`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_until: Option<Timestamp>,
 }
 
 impl StoredDelivery {

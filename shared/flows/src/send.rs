@@ -1,4 +1,6 @@
-//! Sending due rows, with failover to the next reachable channel when none got through.
+//! Sending due rows: each taken under a send lease, sent by the worker that took it and
+//! settled by a conditional write; with failover to the next reachable channel when none got
+//! through.
 
 use forewarn_core::customer::Customer;
 use forewarn_core::events::Event;
@@ -6,12 +8,60 @@ use forewarn_core::policy::{Context, DeliveryStatus};
 use jiff::Timestamp;
 
 use crate::error::PortError;
-use crate::ports::Sender;
+use crate::ports::{Deliveries, Sender};
 use crate::records::{Address, SendResult, StoredDelivery, StoredMessage};
 use crate::service::Service;
+use crate::state;
 
-impl<St, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
-    /// Sends due rows. When none got through, the channels that failed are taken out and the
+impl<St: Deliveries, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
+    /// Takes `row` (as read) for sending at `now`, sends it and records the result: only the
+    /// worker whose take succeeded sends. `None` when the row was not there to take: another
+    /// worker holds it, or it is final. A retryable failure hands the row back to `scheduled`
+    /// before it is reported, so Lambda's retry takes it at once.
+    pub(crate) async fn deliver(
+        &self,
+        row: &StoredDelivery,
+        now: Timestamp,
+    ) -> Result<Option<StoredDelivery>, PortError> {
+        let mine = state::taken(row, now, self.lease_seconds);
+        if !self.store.take(&mine, now).await? {
+            return Ok(None);
+        }
+        let done = match self.send_row(mine.clone()).await {
+            Ok(done) => done,
+            Err(e) => {
+                // If this write fails too, the lease runs out and a retry takes the row over.
+                let _ = self
+                    .store
+                    .transition(&state::released(&mine), DeliveryStatus::Sending)
+                    .await;
+                return Err(e);
+            }
+        };
+        let mut settled = done.clone();
+        settled.lease_until = None;
+        if !self.store.transition(&settled, DeliveryStatus::Sending).await? {
+            // Our lease ran out and another worker took the row over: it records the result.
+            let mut late = done;
+            late.reasons
+                .push("sent after the send lease ran out; the worker that took over records the row".into());
+            return Ok(Some(late));
+        }
+        Ok(Some(settled))
+    }
+}
+
+/// What sending an event's due rows did.
+pub(crate) struct Sends {
+    /// Every row that went out or failed, in order: the committed ones, then failovers.
+    pub done: Vec<StoredDelivery>,
+    /// The failover rows, new to the store: the caller writes them.
+    pub new: Vec<StoredDelivery>,
+}
+
+impl<St: Deliveries, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
+    /// Sends due rows, each through `deliver`: a row that is no longer there to take
+    /// (cancelled, sent, or being sent by another worker) is skipped. When none got through, the channels that failed are taken out and the
     /// policy picks the next reachable one (e.g. push to a disabled endpoint → SMS).
     pub(crate) async fn send_with_failover(
         &self,
@@ -19,17 +69,17 @@ impl<St, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
         customer: Option<&Customer>,
         rows: Vec<StoredDelivery>,
         now: Timestamp,
-    ) -> Result<Vec<StoredDelivery>, PortError> {
+    ) -> Result<Sends, PortError> {
         let mut done = Vec::with_capacity(rows.len());
         for row in rows {
-            done.push(self.send_row(row).await?);
+            done.extend(self.deliver(&row, now).await?);
         }
         let failed: Vec<&StoredDelivery> = done
             .iter()
             .filter(|r| r.record.status == DeliveryStatus::Failed)
             .collect();
         let (Some(customer), true) = (customer, !failed.is_empty() && failed.len() == done.len()) else {
-            return Ok(done);
+            return Ok(Sends { done, new: vec![] });
         };
         let mut fallback = customer.clone();
         for r in &failed {
@@ -57,6 +107,7 @@ impl<St, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
             .engine
             .decide(event, &ctx, now)
             .map_err(|e| PortError::permanent("render", e.to_string()))?;
+        let mut new = Vec::new();
         for d in retry.deliveries {
             let mut row = template.clone();
             row.record.channel = d.route.channel;
@@ -66,11 +117,14 @@ impl<St, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
             row.message = StoredMessage::from(&d.message);
             row.failure = None;
             row.reasons.push(format!("failed over from {from}"));
-            done.push(self.send_row(row).await?);
+            new.push(self.send_row(row).await?);
         }
-        Ok(done)
+        done.extend(new.iter().cloned());
+        Ok(Sends { done, new })
     }
+}
 
+impl<St, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
     /// Sends one row and returns it `sent` (with the provider's id) or `failed` (with why).
     pub(crate) async fn send_row(&self, mut row: StoredDelivery) -> Result<StoredDelivery, PortError> {
         let result = match row.address.to_destination() {

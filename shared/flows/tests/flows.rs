@@ -131,6 +131,64 @@ fn a_claim_in_progress_makes_a_duplicate_retry_later_and_an_expired_one_resumes_
     assert!(m.claims.borrow()[0].1.completed);
 }
 
+/// A claim left unfinished at `now` by an invocation that committed its rows and died.
+fn died_after_commit(m: &Rc<Memory>, e: &Event, now: Timestamp) {
+    let (decided, d) = memory(json!({}));
+    run(d.notify(e, now)).unwrap();
+    let mut rows = decided.rows.borrow().clone();
+    for r in &mut rows {
+        r.record.status = DeliveryStatus::Scheduled;
+        r.provider_message_id = None;
+        r.attempt = 0;
+    }
+    let mut claim = decided.claims.borrow()[0].1.clone();
+    claim.completed = false;
+    claim.lease_until = now + jiff::SignedDuration::from_secs(60);
+    claim.outcomes.clear();
+    let commit = Commit {
+        customer_id: rows[0].customer_id.clone(),
+        claim,
+        take_over: false,
+        new_rows: rows,
+        cancel: vec![],
+    };
+    run(Claims::commit(m, &commit)).unwrap();
+}
+
+#[test]
+fn a_take_over_does_not_send_a_row_that_was_cancelled_or_sent_meanwhile() {
+    let now = ts("2026-11-23T12:00:00Z");
+    for meanwhile in [DeliveryStatus::Cancelled, DeliveryStatus::Sent] {
+        let (m, s) = memory(json!({}));
+        let e = flight("f1", "2026-11-23T12:00:00Z");
+        died_after_commit(&m, &e, now);
+        m.rows.borrow_mut()[0].record.status = meanwhile;
+        let r = run(s.notify(&e, now + jiff::SignedDuration::from_secs(90))).unwrap();
+        assert_eq!(r.sent, 0, "{meanwhile:?}: {r:?}");
+        assert!(m.sent.borrow().is_empty(), "{meanwhile:?}: nothing sent");
+        assert_eq!(
+            m.rows.borrow()[0].record.status,
+            meanwhile,
+            "and the row is left as it was"
+        );
+        assert!(m.claims.borrow()[0].1.completed);
+    }
+}
+
+#[test]
+fn a_take_over_waits_while_a_row_is_being_sent_under_a_live_lease() {
+    let now = ts("2026-11-23T12:00:00Z");
+    let (m, s) = memory(json!({}));
+    let e = flight("f1", "2026-11-23T12:00:00Z");
+    died_after_commit(&m, &e, now);
+    let sending = forewarn_flows::state::taken(&m.rows.borrow()[0], now + jiff::SignedDuration::from_secs(50), 60);
+    m.rows.borrow_mut()[0] = sending;
+    let busy = run(s.notify(&e, now + jiff::SignedDuration::from_secs(90))).unwrap_err();
+    assert!(busy.retryable && busy.to_string().contains("being sent"), "{busy}");
+    let r = run(s.notify(&e, now + jiff::SignedDuration::from_secs(200))).unwrap();
+    assert_eq!((r.sent, m.sent.borrow().len()), (1, 1), "{r:?}");
+}
+
 #[test]
 fn a_push_that_cannot_be_delivered_fails_over_to_the_next_channel() {
     let (m, s) = memory(json!({}));
@@ -169,6 +227,58 @@ fn a_scheduled_delivery_is_sent_once_by_dispatch() {
     assert_eq!(run(s.dispatch(&request, ts("2026-11-23T08:00:00Z"))).unwrap().sent, 1);
     assert_eq!(run(s.dispatch(&request, ts("2026-11-23T08:00:01Z"))).unwrap().sent, 0);
     assert_eq!(m.sent.borrow().len(), 1);
+}
+
+#[test]
+fn a_dispatch_whose_send_is_throttled_hands_the_row_back_and_the_retry_sends_it_once() {
+    let (m, s) = memory(json!({}));
+    run(s.notify(&low_balance("lb", "2026-11-22T23:00:00Z"), ts("2026-11-22T23:00:00Z"))).unwrap();
+    let request = m.rows.borrow()[0].key();
+    *m.throttle_sends.borrow_mut() = 1;
+    let err = run(s.dispatch(&request, ts("2026-11-23T08:00:00Z"))).unwrap_err();
+    assert!(err.retryable, "{err}");
+    assert_eq!(*m.throttle_sends.borrow(), 0, "the throttle fired");
+    assert_eq!(m.rows.borrow()[0].record.status, DeliveryStatus::Scheduled);
+    let r = run(s.dispatch(&request, ts("2026-11-23T08:00:01Z"))).unwrap();
+    assert_eq!(r.sent, 1);
+    assert_eq!(m.sent.borrow().len(), 1);
+    let row = m.rows.borrow()[0].clone();
+    assert_eq!((row.record.status, row.attempt), (DeliveryStatus::Sent, 2));
+}
+
+#[test]
+fn a_row_left_sending_by_a_dead_worker_waits_for_its_lease_then_is_taken_over_and_sent() {
+    let (m, s) = memory(json!({}));
+    run(s.notify(&low_balance("lb", "2026-11-22T23:00:00Z"), ts("2026-11-22T23:00:00Z"))).unwrap();
+    let request = m.rows.borrow()[0].key();
+    // A worker took the row at 08:00 and died before sending.
+    let dead = forewarn_flows::state::taken(&m.rows.borrow()[0], ts("2026-11-23T08:00:00Z"), 60);
+    m.rows.borrow_mut()[0] = dead;
+    let err = run(s.dispatch(&request, ts("2026-11-23T08:00:30Z"))).unwrap_err();
+    assert!(err.retryable && err.to_string().contains("being sent"), "{err}");
+    assert!(m.sent.borrow().is_empty());
+    let r = run(s.dispatch(&request, ts("2026-11-23T08:01:01Z"))).unwrap();
+    assert_eq!(r.sent, 1);
+    assert_eq!(m.rows.borrow()[0].attempt, 2);
+    assert_eq!(run(s.dispatch(&request, ts("2026-11-23T08:02:00Z"))).unwrap().sent, 0);
+    assert_eq!(m.sent.borrow().len(), 1);
+}
+
+#[test]
+fn a_worker_that_lost_its_lease_cannot_record_over_the_one_that_took_over() {
+    let (m, s) = memory(json!({}));
+    run(s.notify(&low_balance("lb", "2026-11-22T23:00:00Z"), ts("2026-11-22T23:00:00Z"))).unwrap();
+    let row = m.rows.borrow()[0].clone();
+    let first = forewarn_flows::state::taken(&row, ts("2026-11-23T08:00:00Z"), 60);
+    let second = forewarn_flows::state::taken(&first, ts("2026-11-23T08:01:01Z"), 60);
+    m.rows.borrow_mut()[0] = second.clone();
+    let mut late = first.clone();
+    late.record.status = DeliveryStatus::Failed;
+    use forewarn_flows::ports::Deliveries;
+    assert!(!run(m.transition(&late, DeliveryStatus::Sending)).unwrap());
+    let mut current = second;
+    current.record.status = DeliveryStatus::Sent;
+    assert!(run(m.transition(&current, DeliveryStatus::Sending)).unwrap());
 }
 
 #[test]

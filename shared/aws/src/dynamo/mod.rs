@@ -71,12 +71,19 @@ pub(crate) fn corrupt(what: &str, why: impl std::fmt::Display) -> PortError {
     PortError::permanent("dynamodb", format!("unreadable {what}: {why}"))
 }
 
+/// A row's send lease in epoch milliseconds, 0 when it holds none.
+pub(crate) fn lease_ms(row: &StoredDelivery) -> i64 {
+    row.lease_until.map_or(0, |t| t.as_millisecond())
+}
+
 pub(crate) fn status_str(s: DeliveryStatus) -> &'static str {
     match s {
         DeliveryStatus::Scheduled => "scheduled",
+        DeliveryStatus::Sending => "sending",
         DeliveryStatus::Sent => "sent",
         DeliveryStatus::Cancelled => "cancelled",
         DeliveryStatus::Failed => "failed",
+        DeliveryStatus::Expired => "expired",
     }
 }
 
@@ -212,6 +219,8 @@ impl DynamoStore {
             ("send_at".into(), s(row.record.send_at.to_string())),
             ("data".into(), s(serde_json::to_string(row).expect("rows serialize"))),
             ("expires_at".into(), n(row.expires_at.as_second())),
+            ("attempt".into(), n(i64::from(row.attempt))),
+            ("lease_until_ms".into(), n(lease_ms(row))),
         ])
     }
 

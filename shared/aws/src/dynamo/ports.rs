@@ -15,7 +15,7 @@ use forewarn_flows::records::{
 };
 use jiff::Timestamp;
 
-use super::{DynamoStore, Item, corrupt, customer_pk, delivery_sk, get_s, n, phone_pk, s, status_str};
+use super::{DynamoStore, Item, corrupt, customer_pk, delivery_sk, get_s, lease_ms, n, phone_pk, s, status_str};
 use crate::error::port_error;
 
 impl Partitions for DynamoStore {
@@ -150,22 +150,52 @@ impl Deliveries for DynamoStore {
     }
 
     async fn transition(&self, row: &StoredDelivery, from: DeliveryStatus) -> Result<bool, PortError> {
-        let result = self
+        // Out of `sending`, only the worker holding the latest attempt may move the row.
+        let condition = if from == DeliveryStatus::Sending {
+            "#st = :from AND attempt = :attempt"
+        } else {
+            "#st = :from"
+        };
+        self.update_row(row, condition, &[(":from", s(status_str(from)))]).await
+    }
+    async fn take(&self, row: &StoredDelivery, now: Timestamp) -> Result<bool, PortError> {
+        let condition =
+            "#st = :scheduled OR (#st = :sending AND (attribute_not_exists(lease_until_ms) OR lease_until_ms <= :now))";
+        let values = [
+            (":scheduled", s(status_str(DeliveryStatus::Scheduled))),
+            (":sending", s(status_str(DeliveryStatus::Sending))),
+            (":now", n(now.as_millisecond())),
+        ];
+        self.update_row(row, condition, &values).await
+    }
+}
+
+impl DynamoStore {
+    /// Writes `row`'s status, attempt, lease and data if `condition` holds; false if it does not.
+    async fn update_row(
+        &self,
+        row: &StoredDelivery,
+        condition: &str,
+        values: &[(&str, AttributeValue)],
+    ) -> Result<bool, PortError> {
+        let mut update = self
             .client
             .update_item()
             .table_name(&self.table)
             .key("PK", s(customer_pk(&row.customer_id)))
             .key("SK", s(delivery_sk(&row.key())))
-            .update_expression("SET #st = :to, #data = :data")
-            .condition_expression("#st = :from")
+            .update_expression("SET #st = :to, #data = :data, attempt = :attempt, lease_until_ms = :lease")
+            .condition_expression(condition)
             .expression_attribute_names("#st", "status")
             .expression_attribute_names("#data", "data")
             .expression_attribute_values(":to", s(status_str(row.record.status)))
-            .expression_attribute_values(":from", s(status_str(from)))
-            .expression_attribute_values(":data", s(serde_json::to_string(row).expect("rows serialize")))
-            .send()
-            .await;
-        match result {
+            .expression_attribute_values(":attempt", n(i64::from(row.attempt)))
+            .expression_attribute_values(":lease", n(lease_ms(row)))
+            .expression_attribute_values(":data", s(serde_json::to_string(row).expect("rows serialize")));
+        for (k, v) in values {
+            update = update.expression_attribute_values(*k, v.clone());
+        }
+        match update.send().await {
             Ok(_) => Ok(true),
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(false),
             Err(e) => Err(port_error("dynamodb", e)),

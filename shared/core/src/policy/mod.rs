@@ -79,13 +79,33 @@ impl Default for Policy {
     }
 }
 
+/// Where a delivery row stands. The flows move it (`forewarn_flows::state` has the
+/// transitions); `Sent`, `Failed`, `Cancelled` and `Expired` are final.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DeliveryStatus {
+    /// Decided, waiting for its time or for a worker to take it.
     Scheduled,
+    /// Taken by one worker, under a lease, to be sent now.
+    Sending,
+    /// The provider accepted it.
     Sent,
+    /// Withdrawn before it went out.
     Cancelled,
+    /// No provider would take it.
     Failed,
+    /// Too late to be worth sending: past its time to live or what it warned about.
+    Expired,
+}
+
+impl DeliveryStatus {
+    /// No step moves a row out of a final state.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            DeliveryStatus::Sent | DeliveryStatus::Failed | DeliveryStatus::Cancelled | DeliveryStatus::Expired
+        )
+    }
 }
 
 /// A delivery already decided for this customer, as the store remembers it.
@@ -103,11 +123,12 @@ pub struct DeliveryRecord {
 }
 
 impl DeliveryRecord {
+    /// Not yet out: scheduled, or being sent.
     pub fn is_pending(&self) -> bool {
-        self.status == DeliveryStatus::Scheduled
+        matches!(self.status, DeliveryStatus::Scheduled | DeliveryStatus::Sending)
     }
     fn is_live(&self) -> bool {
-        matches!(self.status, DeliveryStatus::Scheduled | DeliveryStatus::Sent)
+        self.is_pending() || self.status == DeliveryStatus::Sent
     }
 }
 
