@@ -131,4 +131,17 @@ mod tests {
         assert_ne!(a, schedule_name(&request("c-2")));
         assert!(a.len() <= 64 && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
     }
+
+    #[test]
+    fn each_device_of_a_push_has_a_schedule_and_a_row_key_of_its_own() {
+        let mut phone = request("c-1");
+        phone.device_id = Some(forewarn_core::types::Id::parse("phone").unwrap());
+        let mut tablet = phone.clone();
+        tablet.device_id = Some(forewarn_core::types::Id::parse("tablet").unwrap());
+        assert_ne!(schedule_name(&phone), schedule_name(&tablet));
+        assert_eq!(
+            crate::dynamo::delivery_sk(&tablet),
+            "DELIVERY#account:a#lb#push#device#tablet"
+        );
+    }
 }

@@ -195,6 +195,10 @@ pub struct DispatchRequest {
     pub subject: String,
     pub event_id: Id,
     pub channel: Channel,
+    /// The device a push goes to: each device's push is a row of its own, so a failover
+    /// from one device to another keeps both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<Id>,
     /// The escalation reminder of the event, not its first alert.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reminder: bool,

@@ -155,6 +155,7 @@ impl StoredDelivery {
             subject: self.record.subject.clone(),
             event_id: self.record.event_id.clone(),
             channel: self.record.channel,
+            device_id: self.device_id.clone(),
             reminder: self.reminder,
         }
     }
@@ -164,6 +165,7 @@ impl StoredDelivery {
             && self.record.subject == key.subject
             && self.record.event_id == key.event_id
             && self.record.channel == key.channel
+            && self.device_id == key.device_id
             && self.reminder == key.reminder
     }
 }

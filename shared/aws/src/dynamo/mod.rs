@@ -34,10 +34,13 @@ pub fn phone_pk(e164: &str) -> String {
     format!("PHONE#{e164}")
 }
 
-/// A delivery row's sort key: `DELIVERY#<subject>#<event_id>#<channel>`, `#reminder`
-/// appended for a reminder.
+/// A delivery row's sort key: `DELIVERY#<subject>#<event_id>#<channel>`, then
+/// `#device#<device_id>` for a push to one device and `#reminder` for a reminder.
 pub fn delivery_sk(key: &DispatchRequest) -> String {
-    let sk = format!("DELIVERY#{}#{}#{}", key.subject, key.event_id, key.channel);
+    let mut sk = format!("DELIVERY#{}#{}#{}", key.subject, key.event_id, key.channel);
+    if let Some(device) = &key.device_id {
+        sk = format!("{sk}#device#{device}");
+    }
     if key.reminder { sk + "#reminder" } else { sk }
 }
 
