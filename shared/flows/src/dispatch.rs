@@ -1,7 +1,9 @@
 //! dispatch: a schedule fired. The row is sent if it is still scheduled and its channel is
-//! still allowed; only the dispatch that moves it out of `scheduled` sends it.
+//! still allowed, to the customer's address as it is now; only the dispatch that moves it
+//! out of `scheduled` sends it.
 
 use forewarn_core::customer::{Channel, Customer};
+use forewarn_core::engine::Destination;
 use forewarn_core::outcomes::{DispatchRequest, Outcome, OutcomeType};
 use forewarn_core::policy::DeliveryStatus;
 use jiff::Timestamp;
@@ -9,7 +11,7 @@ use jiff::Timestamp;
 use crate::cancel::cancelled_outcome;
 use crate::error::PortError;
 use crate::ports::{Bus, Claims, Deliveries, Partitions, Sender};
-use crate::records::{Finish, StoredDelivery};
+use crate::records::{Address, Finish, StoredDelivery};
 use crate::reminder::{disabled_of, questions_of};
 use crate::report::{Report, device_disabled, row_outcome};
 use crate::service::Service;
@@ -45,8 +47,15 @@ where
         }
         let part = self.store.load(cid, None).await?;
         let customer = part.profile.as_ref().and_then(|p| Customer::from_profile(p).ok());
-        if let Some(why) = blocked(customer.as_ref(), &row) {
-            return self.withdraw(&row, format!("not sent: {why}"), now).await;
+        let mut row = row;
+        match current_address(customer.as_ref(), &row) {
+            Err(why) => return self.withdraw(&row, format!("not sent: {why}"), now).await,
+            Ok(to) if to != row.address => {
+                row.address = to;
+                row.reasons
+                    .push(format!("sent to the customer's current {} address", row.record.channel));
+            }
+            Ok(_) => {}
         }
         let Some(done) = self.deliver(&row, now).await? else {
             return Ok(Report::duplicate(
@@ -119,22 +128,30 @@ where
     }
 }
 
-/// Why a scheduled row may no longer go out, if it may not.
-fn blocked(customer: Option<&Customer>, row: &StoredDelivery) -> Option<String> {
-    match customer {
-        None => Some("the customer's profile is gone".to_owned()),
-        Some(c) if c.has_opted_out(row.record.channel) => {
-            Some(format!("the customer opted out of {} since", row.record.channel))
-        }
-        Some(c)
-            if row.record.channel == Channel::Push
-                && !c
-                    .devices
-                    .iter()
-                    .any(|d| Some(&d.id) == row.device_id.as_ref() && d.pushable()) =>
-        {
-            Some("the device can no longer receive push".to_owned())
-        }
-        _ => None,
+/// Where a scheduled row goes now, read from the current profile: the address may have
+/// changed since the row was decided, or become unusable (a hard bounce, an opt-out, a
+/// disabled device). `Err` says why the row may no longer go out.
+fn current_address(customer: Option<&Customer>, row: &StoredDelivery) -> Result<Address, String> {
+    let Some(c) = customer else {
+        return Err("the customer's profile is gone".to_owned());
+    };
+    let channel = row.record.channel;
+    if c.has_opted_out(channel) {
+        return Err(format!("the customer opted out of {channel} since"));
+    }
+    let to = match channel {
+        Channel::Sms => c.phone.usable().map(|p| Destination::Phone(p.clone())),
+        Channel::Email => c.email.usable().map(|e| Destination::Email(e.clone())),
+        Channel::Push => c
+            .devices
+            .iter()
+            .find(|d| Some(&d.id) == row.device_id.as_ref() && d.pushable())
+            .and_then(|d| d.push_endpoint.clone())
+            .map(Destination::Endpoint),
+    };
+    match to {
+        Some(to) => Ok(Address::from_destination(&to)),
+        None if channel == Channel::Push => Err("the device can no longer receive push".to_owned()),
+        None => Err(format!("the customer has no usable {channel} address any more")),
     }
 }
