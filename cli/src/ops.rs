@@ -120,7 +120,8 @@ pub async fn emit(paths: Vec<PathBuf>, bus: String) -> ExitCode {
 }
 
 /// `forewarn customers import FILE`: validates every profile (listing each fault), writes the
-/// valid ones with BatchWriteItem, retrying unprocessed items, with a progress bar.
+/// valid ones with BatchWriteItem, retrying unprocessed items, with a progress bar, then
+/// removes the devices and phone links a profile no longer has.
 pub async fn import(file: PathBuf, table: String) -> ExitCode {
     let text = match std::fs::read_to_string(&file) {
         Ok(t) => t,
@@ -149,6 +150,16 @@ pub async fn import(file: PathBuf, table: String) -> ExitCode {
     }
     let client = aws_sdk_dynamodb::Client::new(&sdk().await);
     let store = DynamoStore::new(client.clone(), &table);
+    let mut stale = Vec::new();
+    for p in &profiles {
+        match store.stale_keys(p).await {
+            Ok(keys) => stale.extend(keys),
+            Err(e) => {
+                eprintln!("forewarn customers import: reading customer {}: {e}", p.customer_id);
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let items: Vec<HashMap<String, AttributeValue>> = profiles.iter().flat_map(|p| store.profile_items(p)).collect();
     let bar = ProgressBar::new(items.len() as u64).with_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} items {msg}")
@@ -160,7 +171,16 @@ pub async fn import(file: PathBuf, table: String) -> ExitCode {
         return ExitCode::FAILURE;
     }
     bar.finish_with_message("written");
-    println!("{} customers imported into {table}; {invalid} rejected", profiles.len());
+    // Written after the new items, so a failed import never leaves a customer without devices.
+    if let Err(e) = store.delete_batch(&stale).await {
+        eprintln!("forewarn customers import: removing devices and phone links no longer in the profiles: {e}");
+        return ExitCode::FAILURE;
+    }
+    println!(
+        "{} customers imported into {table}; {invalid} rejected; {} devices and phone links no longer in a profile removed",
+        profiles.len(),
+        stale.len()
+    );
     if invalid == 0 {
         ExitCode::SUCCESS
     } else {

@@ -347,15 +347,17 @@ impl Stack {
 
     /// Every item in a customer's partition, as (SK, status).
     pub async fn rows(&self, customer_id: &str) -> Vec<(String, Option<String>)> {
+        self.partition_rows(&format!("CUSTOMER#{customer_id}")).await
+    }
+
+    /// Every item under a partition key, as (SK, status).
+    pub async fn partition_rows(&self, pk: &str) -> Vec<(String, Option<String>)> {
         let client = self.dynamodb().await;
         let out = client
             .query()
             .table_name(&self.table)
             .key_condition_expression("PK = :pk")
-            .expression_attribute_values(
-                ":pk",
-                aws_sdk_dynamodb::types::AttributeValue::S(format!("CUSTOMER#{customer_id}")),
-            )
+            .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S(pk.to_owned()))
             .send()
             .await
             .expect("query the table");

@@ -388,6 +388,55 @@ fn forewarn_cli(args: &[&str]) -> std::process::Output {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_imported_again_loses_the_devices_and_the_phone_link_the_bank_removed() {
+    let id = format!("imp-{}", unique());
+    let file = std::env::temp_dir().join(format!("{id}.json"));
+    let import = |profile: serde_json::Value| {
+        std::fs::write(&file, serde_json::json!([profile]).to_string()).unwrap();
+        let out = forewarn_cli(&["customers", "import", file.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let device = |d: &str| {
+        serde_json::json!({"device_id": d, "kind": "phone",
+        "push_endpoint": format!("arn:aws:sns:eu-west-1:1:endpoint/APNS/app/{d}")})
+    };
+    import(
+        serde_json::json!({"customer_id": id, "contacts": {"phone": "+351912000001"},
+        "devices": [device("keep"), device("gone")]}),
+    );
+    let both = |rows: &Vec<(String, Option<String>)>| {
+        rows.iter().any(|(sk, _)| sk == "DEVICE#keep") && rows.iter().any(|(sk, _)| sk == "DEVICE#gone")
+    };
+    stack().wait_rows(&id, "both devices", both).await;
+    let linked = stack().partition_rows("PHONE#+351912000001").await;
+    assert!(
+        linked.iter().any(|(sk, _)| sk == &format!("CUSTOMER#{id}")),
+        "{linked:?}"
+    );
+
+    let stdout = import(
+        serde_json::json!({"customer_id": id, "contacts": {"phone": "+351912000002"},
+        "devices": [device("keep")]}),
+    );
+    assert!(
+        stdout.contains("2 devices and phone links no longer in a profile removed"),
+        "{stdout}"
+    );
+    let one = |rows: &Vec<(String, Option<String>)>| {
+        rows.iter().any(|(sk, _)| sk == "DEVICE#keep") && !rows.iter().any(|(sk, _)| sk == "DEVICE#gone")
+    };
+    let rows = stack()
+        .wait_rows(&id, "only the device still in the profile", one)
+        .await;
+    assert!(one(&rows), "{rows:?}");
+    let old = stack().partition_rows("PHONE#+351912000001").await;
+    assert!(!old.iter().any(|(sk, _)| sk == &format!("CUSTOMER#{id}")), "{old:?}");
+    let new = stack().partition_rows("PHONE#+351912000002").await;
+    assert!(new.iter().any(|(sk, _)| sk == &format!("CUSTOMER#{id}")), "{new:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operators_import_customers_and_emit_the_samples_with_the_cli() {
     let seed = forewarn_e2e::root().join("infra/seed/customers.json");
     let out = forewarn_cli(&["customers", "import", seed.to_str().unwrap()]);

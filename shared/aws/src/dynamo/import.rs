@@ -1,0 +1,88 @@
+//! Customer import's clean-up: a profile written again replaces the stored one whole, so the
+//! devices it no longer lists and the link from a phone number it no longer has are removed,
+//! and nothing is sent to a device or number the bank took away.
+
+use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
+use forewarn_core::customer::{CustomerProfile, DeviceProfile, PhoneNumber};
+use forewarn_flows::PortError;
+
+use super::{DynamoStore, Item, corrupt, customer_pk, get_s, phone_pk, s};
+use crate::error::port_error;
+
+impl DynamoStore {
+    /// The keys of what the stored partition of `profile`'s customer holds and `profile` no
+    /// longer does: devices it does not list, and the link from its former phone number.
+    pub async fn stale_keys(&self, profile: &CustomerProfile) -> Result<Vec<Item>, PortError> {
+        let pk = customer_pk(&profile.customer_id);
+        let phone_of = |p: &CustomerProfile| {
+            p.contacts
+                .phone
+                .as_deref()
+                .and_then(|x| PhoneNumber::parse(x).ok())
+                .map(|x| x.e164().to_owned())
+        };
+        let mut stale = Vec::new();
+        for item in self.partition(pk.clone()).await? {
+            let sk = get_s(&item, "SK").unwrap_or_default();
+            if sk == "PROFILE" {
+                let json = get_s(&item, "profile").ok_or_else(|| corrupt("profile", "no profile attribute"))?;
+                let old: CustomerProfile = serde_json::from_str(json).map_err(|e| corrupt("profile", e))?;
+                if let Some(old_phone) = phone_of(&old).filter(|o| Some(o) != phone_of(profile).as_ref()) {
+                    stale.push(key(phone_pk(&old_phone), pk.clone()));
+                }
+            } else if let Some(device) = sk.strip_prefix("DEVICE#")
+                && !profile
+                    .devices
+                    .iter()
+                    .any(|d: &DeviceProfile| d.device_id.as_str() == device)
+            {
+                stale.push(key(pk.clone(), sk.to_owned()));
+            }
+        }
+        Ok(stale)
+    }
+
+    /// Deletes items by key with `BatchWriteItem`, 25 a call, re-sending unprocessed ones.
+    pub async fn delete_batch(&self, keys: &[Item]) -> Result<(), PortError> {
+        for chunk in keys.chunks(25) {
+            let mut requests: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|k| {
+                    let delete = DeleteRequest::builder()
+                        .set_key(Some(k.clone()))
+                        .build()
+                        .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+                    Ok(WriteRequest::builder().delete_request(delete).build())
+                })
+                .collect::<Result<_, PortError>>()?;
+            for attempt in 0..=8u32 {
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, requests)
+                    .send()
+                    .await
+                    .map_err(|e| port_error("dynamodb", e))?;
+                requests = out
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&self.table))
+                    .unwrap_or_default();
+                if requests.is_empty() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+            }
+            if !requests.is_empty() {
+                return Err(PortError::retryable(
+                    "dynamodb",
+                    format!("{} deletes still unprocessed after 8 retries", requests.len()),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn key(pk: String, sk: String) -> Item {
+    Item::from([("PK".into(), s(pk)), ("SK".into(), s(sk))])
+}
