@@ -29,12 +29,16 @@ pub enum Fault {
     Hold,
     /// Forward, then replace the response body.
     Rewrite { body: String },
+    /// Wait this long, then forward: another invocation's work lands meanwhile.
+    Delay { millis: u64 },
 }
 
 #[derive(Default)]
 struct Rules {
     rules: Vec<(Rule, usize)>,
     seen: Vec<String>,
+    /// The operation of every request a rule answered with its fault.
+    fired: Vec<String>,
 }
 
 /// A running proxy; requests it saw are kept for assertions.
@@ -72,6 +76,12 @@ impl Proxy {
         self.rules.lock().unwrap().seen.clone()
     }
 
+    /// How many requests of `operation` a rule answered with its fault so far.
+    pub fn fired(&self, operation: &str) -> usize {
+        let r = self.rules.lock().unwrap();
+        r.fired.iter().filter(|o| o.contains(operation)).count()
+    }
+
     /// The environment a function needs to talk to the stack through this proxy.
     pub fn function_env(&self, base: Vec<(String, String)>) -> Vec<(String, String)> {
         base.into_iter()
@@ -92,6 +102,16 @@ pub fn aws_json_error(status: u16, code: &str) -> Fault {
     Fault::Respond {
         status,
         body: format!(r#"{{"__type":"{code}","message":"injected by the fault proxy"}}"#),
+    }
+}
+
+/// An error as the query protocol (SNS) writes it, e.g. `PlatformApplicationDisabled`.
+pub fn aws_query_error(status: u16, code: &str) -> Fault {
+    Fault::Respond {
+        status,
+        body: format!(
+            "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>injected by the fault proxy</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>"
+        ),
     }
 }
 
@@ -177,6 +197,9 @@ async fn serve(mut conn: TcpStream, dynamodb: String, moto: String, rules: Arc<M
                     }
                 }
             }
+            if hit.is_some() {
+                r.fired.push(op.clone());
+            }
             hit
         };
         let upstream = if op.starts_with("DynamoDB_") { &dynamodb } else { &moto };
@@ -189,6 +212,13 @@ async fn serve(mut conn: TcpStream, dynamodb: String, moto: String, rules: Arc<M
             }
             Some(Fault::Respond { status, body }) => {
                 http_response(status, "application/x-amz-json-1.0", body.as_bytes())
+            }
+            Some(Fault::Delay { millis }) => {
+                tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+                match forward(upstream, &req).await {
+                    Some(r) => r,
+                    None => return,
+                }
             }
             Some(Fault::Rewrite { body }) => match forward(upstream, &req).await {
                 Some(_) => http_response(200, "application/x-amz-json-1.1", body.as_bytes()),

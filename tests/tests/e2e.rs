@@ -257,7 +257,7 @@ async fn a_push_to_a_disabled_endpoint_fails_over_to_the_next_channel() {
     assert!(sms[0].contains("TP1034"), "{}", sms[0]);
     let has = |rows: &Vec<(String, Option<String>)>, channel: &str, status: &str| {
         rows.iter()
-            .any(|(sk, st)| sk.ends_with(channel) && st.as_deref() == Some(status))
+            .any(|(sk, st)| sk.contains(channel) && st.as_deref() == Some(status))
     };
     let rows = stack()
         .wait_rows(&c.id, "a failed push and a sent SMS", |rows| {

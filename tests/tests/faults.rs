@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use forewarn_e2e::faults::{Fault, Proxy, Rule, aws_json_error};
+use forewarn_e2e::faults::{Fault, Proxy, Rule, aws_json_error, aws_query_error};
 use forewarn_e2e::runtime::{FunctionProcess, Invocation, binary};
-use forewarn_e2e::{DEADLINE, sample, stack, unique, wait_until};
+use forewarn_e2e::{DEADLINE, sample, stack, unique, wait_outcomes, wait_until};
 use serde_json::{Value, json};
 
 /// A flight delay for a customer reachable by push only: one message per event.
@@ -159,7 +159,8 @@ async fn a_process_killed_after_recording_the_send_is_finished_by_the_retry_with
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let retry = behind(&proxy).await;
     let r = retry.invoke(event.clone()).await.ok();
-    assert_eq!(r["sent"], 0, "the row says sent: {r}");
+    assert_eq!(r["sent"], 1, "the row says sent, and the retry reports it: {r}");
+    assert!(r["requests"]["SNS.Publish"].is_null(), "without publishing again: {r}");
     retry.settled_logs().await;
     let again = behind(&proxy).await;
     assert_eq!(again.invoke(event).await.ok()["duplicate"], true, "the event is done");
@@ -188,6 +189,9 @@ async fn throttling_and_server_errors_are_retried_and_the_event_goes_through() {
     }
     let f = behind(&proxy).await;
     let r = f.invoke(flight(&format!("t-{c}"), &c)).await.ok();
+    for operation in ["Query", "Publish", "PutEvents"] {
+        assert_eq!(proxy.fired(operation), 1, "the {operation} fault fired");
+    }
     assert_eq!(r["sent"], 1, "{r}");
     assert_eq!(r["requests"]["DynamoDB.Query"], 2, "one retry: {r}");
     f.settled_logs().await;
@@ -327,5 +331,129 @@ async fn a_dispatch_whose_publish_keeps_failing_hands_the_row_back_and_the_retry
         stack().wait_pushes_to(&c.endpoint, 2).await.len(),
         2,
         "alert and reminder, once each"
+    );
+}
+
+/// The rows of `customer`'s deliveries as (channel, status), once `n` of them are final.
+async fn final_rows(customer: &str, n: usize) -> Vec<(String, String)> {
+    let what = format!("{n} final delivery rows");
+    let rows = stack()
+        .wait_deliveries(customer, &what, |rows| {
+            rows.iter().filter(|r| r.record.status.is_final()).count() >= n
+        })
+        .await;
+    rows.iter()
+        .map(|r| (r.record.channel.to_string(), format!("{:?}", r.record.status)))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_refused_by_a_disabled_platform_application_falls_over_to_sms_and_leaves_the_device_enabled() {
+    let c = forewarn_e2e::TestCustomer::seed("refused", json!({})).await;
+    let proxy = proxy().await;
+    proxy.add(Rule {
+        operation: "Publish".into(),
+        skip: 0,
+        times: 1,
+        fault: aws_query_error(400, "PlatformApplicationDisabled"),
+    });
+    let f = behind(&proxy).await;
+    let r = f.invoke(flight(&format!("pad-{}", c.id), &c.id)).await.ok();
+    assert_eq!(proxy.fired("Publish"), 1, "the refusal fired");
+    assert_eq!(r["sent"], 1, "{r}");
+    f.settled_logs().await;
+    assert_eq!(
+        stack().wait_sms_to(&c.phone, 1).await.len(),
+        1,
+        "the SMS went out instead"
+    );
+    assert!(stack().pushes_to(&c.endpoint).await.is_empty());
+    let mut rows = final_rows(&c.id, 2).await;
+    rows.sort();
+    assert_eq!(rows, [("push".into(), "Failed".into()), ("sms".into(), "Sent".into())]);
+    let outcomes = wait_outcomes(&c.id, "a sent and a failed outcome", |o| o.len() >= 2).await;
+    assert!(
+        !outcomes.iter().any(|o| o["detail-type"] == "DeviceDisabled"),
+        "an expired certificate is not the device's fault: {outcomes:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_email_rejected_by_ses_fails_that_channel_and_falls_over_to_the_next() {
+    let c = forewarn_e2e::TestCustomer::seed("rejected", json!({"channel_preferences": {"travel": ["email", "sms"]}}))
+        .await;
+    let proxy = proxy().await;
+    proxy.add(Rule {
+        operation: "/v2/email/outbound-emails".into(),
+        skip: 0,
+        times: 1,
+        fault: aws_json_error(400, "MessageRejected"),
+    });
+    let f = behind(&proxy).await;
+    let r = f.invoke(flight(&format!("rej-{}", c.id), &c.id)).await.ok();
+    assert_eq!(proxy.fired("outbound-emails"), 1, "the rejection fired");
+    assert_eq!(r["sent"], 1, "{r}");
+    f.settled_logs().await;
+    assert_eq!(
+        stack().wait_sms_to(&c.phone, 1).await.len(),
+        1,
+        "the SMS went out instead"
+    );
+    assert!(stack().emails_to(&c.email).await.is_empty());
+    let mut rows = final_rows(&c.id, 2).await;
+    rows.sort();
+    assert_eq!(rows, [("email".into(), "Failed".into()), ("sms".into(), "Sent".into())]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_notice_under_two_event_ids_at_once_goes_out_once_on_dynamodb() {
+    let (c, endpoint) = push_customer().await;
+    let proxy = proxy().await;
+    // The first invocation's claim waits in the proxy while the second decides and claims.
+    proxy.add(Rule {
+        operation: "TransactWriteItems".into(),
+        skip: 0,
+        times: 1,
+        fault: Fault::Delay { millis: 3000 },
+    });
+    let slow = Arc::new(function_behind(&proxy, "low-balance").await);
+    let fast = forewarn_e2e::function("low-balance").await;
+    let first = sample("low-balance.json", &format!("a-{c}"), &c);
+    let mut second = first.clone();
+    second["id"] = json!(format!("b-{c}"));
+    let call = tokio::spawn({
+        let slow = slow.clone();
+        async move { slow.invoke(first).await }
+    });
+    wait_until(
+        "the first claim to reach the proxy",
+        DEADLINE,
+        async || proxy.fired("TransactWriteItems"),
+        |n| *n >= 1,
+    )
+    .await;
+    let b = fast.invoke(second).await.ok();
+    assert_eq!(b["sent"], 1, "{b}");
+    let a = call.await.unwrap().ok();
+    assert_eq!(
+        a["sent"], 0,
+        "the held claim met the other decision and decided again: {a}"
+    );
+    assert_eq!(a["requests"]["DynamoDB.Query"], 2, "read twice: {a}");
+    fast.settled_logs().await;
+    slow.settled_logs().await;
+    assert_eq!(stack().wait_pushes_to(&endpoint, 1).await.len(), 1);
+    let outcomes = wait_outcomes(&c, "a sent and a suppressed outcome", |o| o.len() >= 2).await;
+    let kinds: Vec<_> = outcomes
+        .iter()
+        .map(|o| o["detail-type"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        (
+            kinds.iter().filter(|k| **k == "NotificationSent").count(),
+            kinds.iter().filter(|k| **k == "NotificationSuppressed").count()
+        ),
+        (1, 1),
+        "{kinds:?}"
     );
 }

@@ -334,12 +334,12 @@ async fn a_disabled_endpoint_stops_push_to_that_device() {
     let rows = stack()
         .wait_rows(&c.id, "a failed push", |rows| {
             rows.iter()
-                .any(|(sk, st)| sk.ends_with("#push") && st.as_deref() == Some("failed"))
+                .any(|(sk, st)| sk.contains("#push") && st.as_deref() == Some("failed"))
         })
         .await;
     let failed_push: Vec<_> = rows
         .iter()
-        .filter(|(sk, st)| sk.ends_with("#push") && st.as_deref() == Some("failed"))
+        .filter(|(sk, st)| sk.contains("#push") && st.as_deref() == Some("failed"))
         .collect();
     assert_eq!(
         failed_push.len(),

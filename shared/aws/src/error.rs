@@ -4,7 +4,8 @@ use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::result::SdkError;
 use forewarn_flows::PortError;
 
-const RETRYABLE_CODES: [&str; 8] = [
+const RETRYABLE_CODES: [&str; 9] = [
+    "KMSThrottling",
     "ThrottlingException",
     "Throttling",
     "ProvisionedThroughputExceededException",
@@ -47,5 +48,53 @@ pub trait HasStatus {
 impl HasStatus for aws_smithy_runtime_api::http::Response {
     fn status(&self) -> u16 {
         self.status().as_u16()
+    }
+}
+
+/// A provider's permanent refusal of one message on one channel, in plain words without
+/// the provider's text (which may name the recipient): that channel fails and the alert
+/// falls over to the next one, instead of the whole notification failing on every retry.
+pub fn channel_refusal(code: Option<&str>) -> Option<&'static str> {
+    Some(match code? {
+        "EndpointDisabled" | "EndpointDisabledException" => "the push endpoint is disabled",
+        "PlatformApplicationDisabled" => {
+            "the push platform application is disabled (for example an expired APNs certificate)"
+        }
+        "InvalidParameter" | "ParameterValueInvalid" => "the provider refused the destination as invalid",
+        "MessageRejected" => "SES rejected the message",
+        "SendingPausedException" => "sending is paused for the SES account or configuration set",
+        "AccountSuspendedException" => "the SES account is suspended",
+        "MailFromDomainNotVerifiedException" => "the sender's MAIL FROM domain is not verified",
+        "LimitExceededException" => "the SES sending quota is used up",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::channel_refusal;
+
+    #[test]
+    fn permanent_refusals_close_the_channel_and_throttling_or_unknown_codes_do_not() {
+        for code in [
+            "EndpointDisabled",
+            "PlatformApplicationDisabled",
+            "InvalidParameter",
+            "MessageRejected",
+            "SendingPausedException",
+            "AccountSuspendedException",
+            "MailFromDomainNotVerifiedException",
+            "LimitExceededException",
+        ] {
+            assert!(channel_refusal(Some(code)).is_some(), "{code}");
+        }
+        for code in [
+            Some("Throttling"),
+            Some("InternalError"),
+            Some("AuthorizationError"),
+            None,
+        ] {
+            assert_eq!(channel_refusal(code), None, "{code:?}");
+        }
     }
 }

@@ -11,7 +11,9 @@ use forewarn_flows::feedback::{EmailFeedback, FeedbackKind};
 use forewarn_flows::records::{SendResult, StoredMessage};
 use jiff::Timestamp;
 
-use crate::error::port_error;
+use aws_sdk_sesv2::error::ProvideErrorMetadata;
+
+use crate::error::{channel_refusal, port_error};
 
 /// Sends email from the stack's verified identity, through its configuration set.
 #[derive(Clone, Debug)]
@@ -59,11 +61,16 @@ impl SesSender {
                 None => None,
             })
             .send()
-            .await
-            .map_err(|e| port_error("ses", e))?;
-        Ok(SendResult::Sent {
-            provider_message_id: out.message_id.unwrap_or_default(),
-        })
+            .await;
+        match out {
+            Ok(out) => Ok(SendResult::Sent {
+                provider_message_id: out.message_id.unwrap_or_default(),
+            }),
+            Err(e) => match channel_refusal(e.code()) {
+                Some(why) => Ok(SendResult::Unreachable(why.into())),
+                None => Err(port_error("ses", e)),
+            },
+        }
     }
 }
 

@@ -10,7 +10,10 @@ use forewarn_flows::records::{SendResult, StoredMessage};
 use jiff::Timestamp;
 use serde_json::json;
 
-use crate::error::port_error;
+use aws_sdk_sns::operation::publish::PublishError;
+use aws_smithy_runtime_api::client::result::SdkError;
+
+use crate::error::{channel_refusal, port_error};
 
 /// Sends SMS and push; a function that answers texts needs nothing else.
 #[derive(Clone, Debug)]
@@ -61,10 +64,12 @@ impl SnsSender {
             };
             req = req.message_attributes(key, attr(o)?);
         }
-        let out = req.send().await.map_err(|e| port_error("sns", e))?;
-        Ok(SendResult::Sent {
-            provider_message_id: out.message_id.unwrap_or_default(),
-        })
+        match req.send().await {
+            Ok(out) => Ok(SendResult::Sent {
+                provider_message_id: out.message_id.unwrap_or_default(),
+            }),
+            Err(e) => refused_or_failed(e),
+        }
     }
 
     pub async fn push(&self, endpoint: &str, m: &StoredMessage) -> Result<SendResult, PortError> {
@@ -84,11 +89,19 @@ impl SnsSender {
             Ok(out) => Ok(SendResult::Sent {
                 provider_message_id: out.message_id.unwrap_or_default(),
             }),
-            Err(e) if matches!(e.code(), Some("EndpointDisabled" | "EndpointDisabledException")) => {
-                Ok(SendResult::Unreachable("the push endpoint is disabled".into()))
-            }
-            Err(e) => Err(port_error("sns", e)),
+            Err(e) => refused_or_failed(e),
         }
+    }
+}
+
+/// A Publish error as a failed channel when SNS refused for good, else as the port's error.
+fn refused_or_failed<R>(e: SdkError<PublishError, R>) -> Result<SendResult, PortError>
+where
+    R: std::fmt::Debug + crate::error::HasStatus,
+{
+    match channel_refusal(e.code()) {
+        Some(why) => Ok(SendResult::Unreachable(why.into())),
+        None => Err(port_error("sns", e)),
     }
 }
 

@@ -12,7 +12,7 @@ use crate::cancel::cancelled_outcome;
 use crate::error::PortError;
 use crate::ports::{Bus, Claims, Deliveries, Partitions, Sender};
 use crate::records::{Address, Finish, StoredDelivery};
-use crate::reminder::{disabled_of, questions_of};
+use crate::reminder::{disabled_of, question_of, questions_of};
 use crate::report::{Report, device_disabled, row_outcome};
 use crate::service::Service;
 use crate::state;
@@ -56,6 +56,14 @@ where
                     .push(format!("sent to the customer's current {} address", row.record.channel));
             }
             Ok(_) => {}
+        }
+        if let Some(q) = question_of(&row) {
+            // Asked before the message goes out, so the customer's answer always finds it.
+            let ask = Finish {
+                questions: vec![q],
+                ..Finish::default()
+            };
+            self.store.finish(&ask).await?;
         }
         let Some(done) = self.deliver(&row, now).await? else {
             return Ok(Report::duplicate(

@@ -34,6 +34,14 @@ pub fn run_ready<F: Future>(f: F) -> F::Output {
     }
 }
 
+/// Counts down an injected fault; true if it fires now.
+fn take_one(faults: &RefCell<usize>) -> bool {
+    let mut n = faults.borrow_mut();
+    let fire = *n > 0;
+    *n = n.saturating_sub(1);
+    fire
+}
+
 /// One message the in-memory sender accepted.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SentMessage {
@@ -60,7 +68,17 @@ pub struct Memory {
     pub unreachable: RefCell<Vec<String>>,
     /// How many of the next sends the provider throttles (a retryable error).
     pub throttle_sends: RefCell<usize>,
+    /// How many of the next finishing writes fail, as if the process died before them.
+    pub fail_finishes: RefCell<usize>,
+    /// How many of the next schedule creations fail (a retryable error).
+    pub fail_schedules: RefCell<usize>,
     pub schedules: RefCell<Vec<(Timestamp, DispatchRequest)>>,
+    /// Each customer's decision count (`Partition::decisions`).
+    pub decisions: RefCell<Vec<(Id, u64)>>,
+    /// Runs once at the start of the next commit: another invocation's work landing between
+    /// this one's read and its write.
+    #[allow(clippy::type_complexity)]
+    pub interleave: RefCell<Option<Box<dyn FnOnce()>>>,
     pub outcomes: RefCell<Vec<OutcomeEvent>>,
     /// forewarn's own business events, with when they happened.
     pub emitted: RefCell<Vec<(Detail, Timestamp)>>,
@@ -138,6 +156,27 @@ impl Memory {
                 .cloned()
                 .collect(),
             claim: None,
+            decisions: self.decisions_of(customer_id),
+        }
+    }
+
+    fn decisions_of(&self, customer_id: &Id) -> u64 {
+        let all = self.decisions.borrow();
+        all.iter().find(|(c, _)| c == customer_id).map_or(0, |(_, n)| *n)
+    }
+
+    /// Writes questions, keeping an answer already recorded.
+    fn upsert_questions(&self, asked: &[Question]) {
+        let mut questions = self.questions.borrow_mut();
+        for q in asked {
+            match questions.iter_mut().find(|x| x.same(q)) {
+                Some(x) => {
+                    let answer = x.answer.take();
+                    *x = q.clone();
+                    x.answer = answer;
+                }
+                None => questions.push(q.clone()),
+            }
         }
     }
 
@@ -164,17 +203,31 @@ impl Partitions for Rc<Memory> {
 
 impl Claims for Rc<Memory> {
     async fn commit(&self, c: &Commit) -> Result<CommitResult, PortError> {
+        let interleave = self.interleave.borrow_mut().take();
+        if let Some(other) = interleave {
+            other();
+        }
         let still_scheduled = |x: &StoredDelivery| {
             self.rows
                 .borrow()
                 .iter()
                 .any(|r| r.is(&x.key()) && r.record.status == DeliveryStatus::Scheduled)
         };
-        if !c.cancel.iter().all(still_scheduled) {
-            return Err(PortError::retryable(
-                "memory",
-                "a delivery to cancel changed meanwhile; retrying decides again",
-            ));
+        let claimed =
+            self.claims.borrow().iter().any(|(cid, x)| {
+                cid == &c.customer_id && x.event_id == c.claim.event_id && (x.completed || !c.take_over)
+            });
+        if claimed {
+            return Ok(CommitResult::AlreadyClaimed);
+        }
+        let moved_on = c.decisions.is_some_and(|n| n != self.decisions_of(&c.customer_id));
+        if moved_on || !c.cancel.iter().all(still_scheduled) {
+            return Ok(CommitResult::Conflict);
+        }
+        if let Some(n) = c.decisions {
+            let mut all = self.decisions.borrow_mut();
+            all.retain(|(cid, _)| cid != &c.customer_id);
+            all.push((c.customer_id.clone(), n + 1));
         }
         {
             let mut claims = self.claims.borrow_mut();
@@ -188,10 +241,14 @@ impl Claims for Rc<Memory> {
         for row in c.new_rows.iter().chain(&c.cancel) {
             self.put_row(row);
         }
+        self.upsert_questions(&c.questions);
         Ok(CommitResult::Committed)
     }
 
     async fn finish(&self, f: &Finish) -> Result<(), PortError> {
+        if take_one(&self.fail_finishes) {
+            return Err(PortError::retryable("memory", "the finishing write failed (injected)"));
+        }
         if let (Some(cid), Some(claim)) = (&f.customer_id, &f.claim) {
             let mut claims = self.claims.borrow_mut();
             claims.retain(|(c, x)| !(c == cid && x.event_id == claim.event_id));
@@ -200,11 +257,7 @@ impl Claims for Rc<Memory> {
         for row in &f.rows {
             self.put_row(row);
         }
-        let mut questions = self.questions.borrow_mut();
-        for q in &f.questions {
-            questions.retain(|x| !x.same(q));
-            questions.push(q.clone());
-        }
+        self.upsert_questions(&f.questions);
         if let Some(cid) = &f.customer_id {
             let mut disabled = self.disabled.borrow_mut();
             disabled.extend(
@@ -236,6 +289,15 @@ impl Deliveries for Rc<Memory> {
             None => Ok(false),
         }
     }
+    async fn insert(&self, row: &StoredDelivery) -> Result<bool, PortError> {
+        let mut rows = self.rows.borrow_mut();
+        if rows.iter().any(|r| r.is(&row.key())) {
+            return Ok(false);
+        }
+        rows.push(row.clone());
+        Ok(true)
+    }
+
     async fn take(&self, row: &StoredDelivery, now: Timestamp) -> Result<bool, PortError> {
         let mut rows = self.rows.borrow_mut();
         match rows.iter_mut().find(|r| r.is(&row.key()) && state::takeable(r, now)) {
@@ -326,12 +388,8 @@ impl Activities for Rc<Memory> {
 impl Sender for Rc<Memory> {
     async fn send(&self, to: &Destination, m: &StoredMessage, customer: Option<&Id>) -> Result<SendResult, PortError> {
         let masked = to.masked();
-        {
-            let mut throttle = self.throttle_sends.borrow_mut();
-            if *throttle > 0 {
-                *throttle -= 1;
-                return Err(PortError::retryable("sns", "Throttling: rate exceeded"));
-            }
+        if take_one(&self.throttle_sends) {
+            return Err(PortError::retryable("sns", "Throttling: rate exceeded"));
         }
         if self.unreachable.borrow().iter().any(|u| masked.contains(u.as_str())) {
             return Ok(SendResult::Unreachable("disabled".into()));
@@ -350,6 +408,9 @@ impl Sender for Rc<Memory> {
 
 impl Scheduler for Rc<Memory> {
     async fn create(&self, at: Timestamp, request: &DispatchRequest) -> Result<(), PortError> {
+        if take_one(&self.fail_schedules) {
+            return Err(PortError::retryable("scheduler", "CreateSchedule failed (injected)"));
+        }
         let mut schedules = self.schedules.borrow_mut();
         if !schedules.iter().any(|(_, r)| r == request) {
             schedules.push((at, request.clone()));

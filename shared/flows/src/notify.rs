@@ -20,6 +20,10 @@ use crate::report::{Report, device_disabled, row_outcome};
 use crate::service::Service;
 use crate::state;
 
+/// How many times notify reads and decides when other decisions for the customer keep
+/// landing between its read and its claim.
+const DECIDE_ATTEMPTS: usize = 4;
+
 /// What the policy decided, as rows: outcome, reasons, rows to write, rows to cancel.
 pub(crate) struct Decided {
     pub outcome: Outcome,
@@ -37,40 +41,47 @@ where
     B: Bus,
 {
     /// Decides `event` at `now`, claims it with its rows, sends or schedules them, records
-    /// the results and puts the outcome events on the bus.
+    /// the results and puts the outcome events on the bus. When another decision for the
+    /// customer lands between the read and the claim, it reads and decides again.
     pub async fn notify(&self, event: &Event, now: Timestamp) -> Result<Report, PortError> {
+        for _ in 0..DECIDE_ATTEMPTS {
+            if let Some(report) = self.notify_once(event, now).await? {
+                return Ok(report);
+            }
+        }
+        Err(PortError::retryable(
+            "idempotency",
+            format!(
+                "the decisions of the customer of event {} kept changing while it was decided",
+                event.id
+            ),
+        ))
+    }
+
+    /// One read, decision and claim; `None` when the claim met a `Conflict` and wrote nothing.
+    async fn notify_once(&self, event: &Event, now: Timestamp) -> Result<Option<Report>, PortError> {
         let cid = event.detail.customer_id().clone();
         let part = self.store.load(&cid, Some(&event.id)).await?;
         let take_over = match self.claim_state(event, &part, now).await? {
             ClaimState::New => false,
             ClaimState::Expired => true,
-            ClaimState::Done(report) => return Ok(report),
+            ClaimState::Done(report) => return Ok(Some(report)),
         };
         let customer = customer_of(&part)?;
         let decided = self.decide_or_resume(event, customer.as_ref(), &part, take_over, now)?;
-        let claim = Claim {
-            event_id: event.id.clone(),
-            completed: false,
-            lease_until: now + self.lease_seconds.seconds(),
-            outcome: decided.outcome,
-            reasons: decided.reasons.clone(),
-            outcomes: vec![],
-        };
-        let resuming = take_over && part.deliveries.iter().any(|d| d.record.event_id == event.id);
-        let commit = Commit {
-            customer_id: cid.clone(),
-            claim: claim.clone(),
-            take_over,
-            new_rows: if resuming { vec![] } else { decided.rows.clone() },
-            cancel: decided.cancel.clone(),
-        };
-        if self.store.commit(&commit).await? == CommitResult::AlreadyClaimed {
-            let mut r = Report::duplicate(format!(
-                "duplicate: event {} is claimed by another invocation",
-                event.id
-            ));
-            r.customer_id = Some(cid);
-            return Ok(r);
+        let commit = self.commit_of(event, &decided, &part, take_over, now);
+        let claim = commit.claim.clone();
+        match self.store.commit(&commit).await? {
+            CommitResult::Committed => {}
+            CommitResult::Conflict => return Ok(None),
+            CommitResult::AlreadyClaimed => {
+                let mut r = Report::duplicate(format!(
+                    "duplicate: event {} is claimed by another invocation",
+                    event.id
+                ));
+                r.customer_id = Some(cid);
+                return Ok(Some(r));
+            }
         }
         let mut report = Report {
             outcome: decided.outcome,
@@ -101,15 +112,45 @@ where
         let finish = Finish {
             customer_id: Some(cid.clone()),
             claim: Some(completed(claim, &outcomes)),
-            questions: questions_of(&done),
+            // What the sends taught the questions asked before them; a reminder asks when sent.
+            questions: questions_of(&done).into_iter().filter(|q| q.asked_at <= now).collect(),
             disabled_devices: disabled,
-            // The committed rows were settled one by one, each on the state it expected;
-            // only rows new to the store (failovers, the reminder) are written here.
+            // Every sent row was settled on the state it expected; only the reminder is new here.
             rows: new_rows,
         };
         self.store.finish(&finish).await?;
         self.bus.publish(&outcomes).await?;
-        Ok(report)
+        Ok(Some(report))
+    }
+
+    /// The claim of `event` with what was decided: the rows and the questions they ask, on
+    /// the decision count read, unless a take-over resumes rows committed before.
+    fn commit_of(&self, event: &Event, decided: &Decided, part: &Partition, take_over: bool, now: Timestamp) -> Commit {
+        let resuming = take_over && part.deliveries.iter().any(|d| d.record.event_id == event.id);
+        let writes_rows = !(decided.rows.is_empty() && decided.cancel.is_empty());
+        let due: Vec<StoredDelivery> = decided
+            .rows
+            .iter()
+            .filter(|r| r.record.send_at <= now)
+            .cloned()
+            .collect();
+        Commit {
+            customer_id: event.detail.customer_id().clone(),
+            claim: Claim {
+                event_id: event.id.clone(),
+                completed: false,
+                lease_until: now + self.lease_seconds.seconds(),
+                outcome: decided.outcome,
+                reasons: decided.reasons.clone(),
+                outcomes: vec![],
+            },
+            take_over,
+            new_rows: if resuming { vec![] } else { decided.rows.clone() },
+            cancel: decided.cancel.clone(),
+            decisions: (!resuming && writes_rows).then_some(part.decisions),
+            // Asked before anything is sent, so the customer's answer always finds its question.
+            questions: if resuming { vec![] } else { questions_of(&due) },
+        }
     }
 
     /// Whether the event is new, was left unfinished by an invocation whose lease ran out, or
@@ -134,8 +175,8 @@ where
     }
 
     /// Schedules the later rows, sends the due ones (with failover) and schedules a reminder
-    /// when the alert asks a question; returns every row in its new state, and the rows new to
-    /// the store.
+    /// when the alert asks a question; returns every row in its new state, and the reminder
+    /// row, new to the store.
     async fn effects(
         &self,
         event: &Event,
@@ -154,8 +195,7 @@ where
         let mut done = Vec::new();
         let mut new = Vec::new();
         if !due.is_empty() {
-            let sends = self.send_with_failover(event, customer, due, now).await?;
-            (done, new) = (sends.done, sends.new);
+            done = self.send_with_failover(event, customer, due, now).await?;
             for row in &done {
                 let kind = if row.record.status == DeliveryStatus::Sent {
                     report.sent += 1;

@@ -39,6 +39,9 @@ pub trait Deliveries {
     /// Writes `row`, taken for sending (`state::taken`), if the stored row is `scheduled`, or
     /// `sending` under a lease that ran out before `now`; false otherwise.
     fn take(&self, row: &StoredDelivery, now: Timestamp) -> impl Future<Output = Result<bool, PortError>>;
+    /// Writes a new row (a failover decided after the claim) unless one with its key exists;
+    /// false if it does.
+    fn insert(&self, row: &StoredDelivery) -> impl Future<Output = Result<bool, PortError>>;
 }
 
 /// What is kept under a phone number: who has it, and the questions sent to it.

@@ -243,6 +243,10 @@ pub struct Partition {
     pub claim: Option<Claim>,
     /// Each device's learned habits, as stored (the activity flow updates them).
     pub activity: Vec<DeviceActivity>,
+    /// How many decisions that wrote rows were recorded for the customer: a commit made on
+    /// this read fails if another one landed since, so the cap and the repeat rules are
+    /// applied to every row, even by concurrent events.
+    pub decisions: u64,
 }
 
 /// A partition's items as an adapter reads them, before what forewarn learned is merged in.
@@ -255,6 +259,7 @@ pub struct PartitionParts {
     pub activity: Vec<DeviceActivity>,
     pub deliveries: Vec<StoredDelivery>,
     pub claim: Option<Claim>,
+    pub decisions: u64,
 }
 
 impl PartitionParts {
@@ -268,6 +273,7 @@ impl PartitionParts {
             activity,
             deliveries,
             claim,
+            decisions,
         } = self;
         if let Some(p) = &mut profile {
             devices.sort_by(|a, b| a.device_id.cmp(&b.device_id));
@@ -303,6 +309,7 @@ impl PartitionParts {
             deliveries,
             claim,
             activity,
+            decisions,
         }
     }
 }
@@ -317,6 +324,13 @@ pub struct Commit {
     pub new_rows: Vec<StoredDelivery>,
     /// Scheduled rows to cancel (only if still scheduled).
     pub cancel: Vec<StoredDelivery>,
+    /// The questions the due rows ask, written before anything is sent, so an answer always
+    /// finds its question (the same upsert as [`Finish::questions`]).
+    pub questions: Vec<Question>,
+    /// The customer's decision count this decision was made on (`Partition::decisions`):
+    /// the commit counts one more, or is a `Conflict` if another decision landed since.
+    /// `None` for a commit that decides nothing new (a take-over resuming its rows).
+    pub decisions: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -324,6 +338,9 @@ pub enum CommitResult {
     Committed,
     /// Another invocation holds or completed the claim.
     AlreadyClaimed,
+    /// Another decision for the customer, or a change to a row this one cancels, landed
+    /// after the read: nothing was written; decide again on a fresh read.
+    Conflict,
 }
 
 /// The write after the effects: the claim completed, the rows in their final state, and
@@ -333,6 +350,8 @@ pub struct Finish {
     pub customer_id: Option<Id>,
     pub claim: Option<Claim>,
     pub rows: Vec<StoredDelivery>,
+    /// Questions to write or bring up to date: the provider's message id once the question
+    /// went out, or closed when it did not. An answer already recorded is kept.
     pub questions: Vec<Question>,
     /// `(device_id, reason)`.
     pub disabled_devices: Vec<(Id, String)>,

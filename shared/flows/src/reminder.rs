@@ -109,9 +109,10 @@ pub fn transaction_of(subject: &str) -> Option<&str> {
     subject.strip_prefix("transaction:")
 }
 
-/// The question a sent SMS row asked, if it asked one.
+/// The question an SMS row asks, if it asks one: open from before it is sent, with the
+/// provider's id once it went out, closed at once when it did not go out.
 pub fn question_of(r: &StoredDelivery) -> Option<Question> {
-    if r.record.status != DeliveryStatus::Sent || r.record.channel != Channel::Sms || !r.message.expects_reply {
+    if r.record.channel != Channel::Sms || !r.message.expects_reply {
         return None;
     }
     let Address::Phone(phone) = &r.address else { return None };
@@ -122,13 +123,16 @@ pub fn question_of(r: &StoredDelivery) -> Option<Question> {
         subject: r.record.subject.clone(),
         transaction_id: transaction_of(&r.record.subject)?.to_owned(),
         asked_at: r.record.send_at,
-        expires_at: r.record.send_at + QUESTION_HOURS.hours(),
+        expires_at: match r.record.status {
+            DeliveryStatus::Failed | DeliveryStatus::Cancelled | DeliveryStatus::Expired => r.record.send_at,
+            _ => r.record.send_at + QUESTION_HOURS.hours(),
+        },
         provider_message_id: r.provider_message_id.clone(),
         answer: None,
     })
 }
 
-/// The questions sent rows asked, for the reply flow to match answers to.
+/// The questions rows ask, for the reply flow to match answers to.
 pub fn questions_of(rows: &[StoredDelivery]) -> Vec<Question> {
     rows.iter().filter_map(question_of).collect()
 }
@@ -137,6 +141,8 @@ pub fn questions_of(rows: &[StoredDelivery]) -> Vec<Question> {
 pub fn disabled_of(rows: &[StoredDelivery]) -> Vec<(Id, String)> {
     rows.iter()
         .filter(|r| r.record.channel == Channel::Push && r.record.status == DeliveryStatus::Failed)
+        // A disabled platform application (an expired certificate) is not the device's fault.
+        .filter(|r| !r.failure.as_deref().is_some_and(|f| f.contains("platform application")))
         .filter_map(|r| {
             Some((
                 r.device_id.clone()?,

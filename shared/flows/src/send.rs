@@ -8,8 +8,9 @@ use forewarn_core::policy::{Context, DeliveryStatus};
 use jiff::Timestamp;
 
 use crate::error::PortError;
-use crate::ports::{Deliveries, Sender};
-use crate::records::{Address, SendResult, StoredDelivery, StoredMessage};
+use crate::ports::{Claims, Deliveries, Sender};
+use crate::records::{Address, Finish, SendResult, StoredDelivery, StoredMessage};
+use crate::reminder::question_of;
 use crate::service::Service;
 use crate::state;
 
@@ -51,38 +52,63 @@ impl<St: Deliveries, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
     }
 }
 
-/// What sending an event's due rows did.
-pub(crate) struct Sends {
-    /// Every row that went out or failed, in order: the committed ones, then failovers.
-    pub done: Vec<StoredDelivery>,
-    /// The failover rows, new to the store: the caller writes them.
-    pub new: Vec<StoredDelivery>,
-}
-
-impl<St: Deliveries, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
+impl<St: Deliveries + Claims, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
     /// Sends due rows, each through `deliver`: a row that is no longer there to take
-    /// (cancelled, sent, or being sent by another worker) is skipped. When none got through, the channels that failed are taken out and the
-    /// policy picks the next reachable one (e.g. push to a disabled endpoint → SMS).
+    /// (cancelled, or being sent by another worker) is skipped; one that an invocation which
+    /// died before recording it sent or failed already is reported as it stands. When none
+    /// got through, the channels that failed are taken out and the policy picks the next
+    /// reachable one (e.g. push to a disabled endpoint → SMS), written as a row of its own
+    /// before it is sent.
     pub(crate) async fn send_with_failover(
         &self,
         event: &Event,
         customer: Option<&Customer>,
         rows: Vec<StoredDelivery>,
         now: Timestamp,
-    ) -> Result<Sends, PortError> {
+    ) -> Result<Vec<StoredDelivery>, PortError> {
         let mut done = Vec::with_capacity(rows.len());
         for row in rows {
-            done.extend(self.deliver(&row, now).await?);
+            match self.deliver(&row, now).await? {
+                Some(d) => done.push(d),
+                None if matches!(row.record.status, DeliveryStatus::Sent | DeliveryStatus::Failed) => done.push(row),
+                None => {}
+            }
         }
         let failed: Vec<&StoredDelivery> = done
             .iter()
             .filter(|r| r.record.status == DeliveryStatus::Failed)
             .collect();
         let (Some(customer), true) = (customer, !failed.is_empty() && failed.len() == done.len()) else {
-            return Ok(Sends { done, new: vec![] });
+            return Ok(done);
         };
+        let rows = self.failover_rows(event, customer, &failed, now)?;
+        for row in rows {
+            if !self.store.insert(&row).await? {
+                continue; // written by an earlier attempt, which resumes it as a row of the event
+            }
+            if let Some(q) = question_of(&row) {
+                self.store
+                    .finish(&Finish {
+                        questions: vec![q],
+                        ..Finish::default()
+                    })
+                    .await?;
+            }
+            done.extend(self.deliver(&row, now).await?);
+        }
+        Ok(done)
+    }
+
+    /// The rows the policy picks when every channel in `failed` failed.
+    fn failover_rows(
+        &self,
+        event: &Event,
+        customer: &Customer,
+        failed: &[&StoredDelivery],
+        now: Timestamp,
+    ) -> Result<Vec<StoredDelivery>, PortError> {
         let mut fallback = customer.clone();
-        for r in &failed {
+        for r in failed {
             match &r.device_id {
                 Some(id) => fallback
                     .devices
@@ -97,7 +123,6 @@ impl<St: Deliveries, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
             .map(|r| r.record.channel.as_str())
             .collect::<Vec<_>>()
             .join(", ");
-        let template = failed[0].clone();
         let ctx = Context {
             customer: Some(&fallback),
             history: &[],
@@ -107,20 +132,25 @@ impl<St: Deliveries, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
             .engine
             .decide(event, &ctx, now)
             .map_err(|e| PortError::permanent("render", e.to_string()))?;
-        let mut new = Vec::new();
-        for d in retry.deliveries {
-            let mut row = template.clone();
-            row.record.channel = d.route.channel;
-            row.record.status = DeliveryStatus::Scheduled;
-            row.device_id = d.route.device_id.clone();
-            row.address = Address::from_destination(&d.to);
-            row.message = StoredMessage::from(&d.message);
-            row.failure = None;
-            row.reasons.push(format!("failed over from {from}"));
-            new.push(self.send_row(row).await?);
-        }
-        done.extend(new.iter().cloned());
-        Ok(Sends { done, new })
+        Ok(retry
+            .deliveries
+            .iter()
+            .map(|d| {
+                let mut row = failed[0].clone();
+                row.record.channel = d.route.channel;
+                row.record.status = DeliveryStatus::Scheduled;
+                row.record.expects_reply = d.message.expects_reply;
+                row.device_id = d.route.device_id.clone();
+                row.address = Address::from_destination(&d.to);
+                row.message = StoredMessage::from(&d.message);
+                row.failure = None;
+                row.provider_message_id = None;
+                row.attempt = 0;
+                row.lease_until = None;
+                row.reasons.push(format!("failed over from {from}"));
+                row
+            })
+            .collect())
     }
 }
 

@@ -9,7 +9,7 @@ use forewarn_core::engine::Engine;
 use forewarn_core::events::Event;
 use forewarn_core::outcomes::{Outcome, OutcomeType};
 use forewarn_core::policy::DeliveryStatus;
-use forewarn_flows::memory::{Memory, MemoryService, run_ready as run};
+use forewarn_flows::memory::{Memory, run_ready as run};
 use forewarn_flows::ports::Claims;
 use forewarn_flows::records::{AnswerKind, Commit, QUESTION_HOURS, Question};
 use forewarn_flows::reply::{Matched, match_question};
@@ -74,6 +74,8 @@ fn a_claim_in_progress_makes_a_duplicate_retry_later_and_an_expired_one_resumes_
         take_over: false,
         new_rows: rows,
         cancel: vec![],
+        questions: vec![],
+        decisions: None,
     };
     run(Claims::commit(&m, &commit)).unwrap();
 
@@ -111,12 +113,14 @@ fn died_after_commit(m: &Rc<Memory>, e: &Event, now: Timestamp) {
         take_over: false,
         new_rows: rows,
         cancel: vec![],
+        questions: vec![],
+        decisions: None,
     };
     run(Claims::commit(m, &commit)).unwrap();
 }
 
 #[test]
-fn a_take_over_does_not_send_a_row_that_was_cancelled_or_sent_meanwhile() {
+fn a_take_over_does_not_send_a_row_that_was_cancelled_or_sent_meanwhile_and_reports_a_sent_one_as_sent() {
     let now = ts("2026-11-23T12:00:00Z");
     for meanwhile in [DeliveryStatus::Cancelled, DeliveryStatus::Sent] {
         let (m, s) = memory(json!({}));
@@ -124,7 +128,18 @@ fn a_take_over_does_not_send_a_row_that_was_cancelled_or_sent_meanwhile() {
         died_after_commit(&m, &e, now);
         m.rows.borrow_mut()[0].record.status = meanwhile;
         let r = run(s.notify(&e, now + jiff::SignedDuration::from_secs(90))).unwrap();
-        assert_eq!(r.sent, 0, "{meanwhile:?}: {r:?}");
+        let sent_before = usize::from(meanwhile == DeliveryStatus::Sent);
+        assert_eq!(r.sent, sent_before, "{meanwhile:?}: {r:?}");
+        let reported = m
+            .outcomes
+            .borrow()
+            .iter()
+            .filter(|o| o.detail_type == OutcomeType::NotificationSent)
+            .count();
+        assert_eq!(
+            reported, sent_before,
+            "{meanwhile:?}: the dead invocation's send is reported once"
+        );
         assert!(m.sent.borrow().is_empty(), "{meanwhile:?}: nothing sent");
         assert_eq!(
             m.rows.borrow()[0].record.status,

@@ -111,3 +111,140 @@ fn dispatch_withdraws_a_row_whose_address_became_unusable_since_it_was_decided()
         row.failure
     );
 }
+
+/// The claim lease the flows run with, and a moment just past it.
+fn after_the_lease(t: &str) -> jiff::Timestamp {
+    ts(t) + jiff::SignedDuration::from_secs(forewarn_flows::service::CLAIM_LEASE_SECONDS + 1)
+}
+
+#[test]
+fn a_fraud_question_is_open_before_the_alert_goes_out_even_if_recording_the_send_fails() {
+    let (m, s) = memory(json!({}));
+    *m.fail_finishes.borrow_mut() = 1;
+    let e = fraud("st", "2026-11-23T03:00:00Z");
+    let err = run(s.notify(&e, ts("2026-11-23T03:00:00Z"))).unwrap_err();
+    assert!(err.retryable && err.to_string().contains("injected"), "{err}");
+    assert_eq!(*m.fail_finishes.borrow(), 0, "the fault fired");
+    let sent = m.sent.borrow().len();
+    assert!(sent >= 1);
+    {
+        let questions = m.questions.borrow();
+        assert_eq!(questions.len(), 1, "the question was written with the claim");
+        assert!(questions[0].open(ts("2026-11-23T03:01:00Z")));
+    }
+    let r = run(s.notify(&e, after_the_lease("2026-11-23T03:00:00Z"))).unwrap();
+    assert_eq!(m.sent.borrow().len(), sent, "the retry sends nothing again: {r:?}");
+    assert_eq!(r.sent, sent, "and reports what went out");
+    assert!(m.claims.borrow()[0].1.completed);
+    let questions = m.questions.borrow();
+    assert_eq!(questions.len(), 1);
+    assert!(questions[0].provider_message_id.is_some(), "the question knows its SMS");
+    assert_eq!(m.schedules.borrow().len(), 1, "one reminder");
+}
+
+#[test]
+fn a_reminder_schedule_that_fails_never_sends_the_alert_again() {
+    let (m, s) = memory(json!({}));
+    *m.fail_schedules.borrow_mut() = 1;
+    let e = fraud("st", "2026-11-23T03:00:00Z");
+    let err = run(s.notify(&e, ts("2026-11-23T03:00:00Z"))).unwrap_err();
+    assert!(err.retryable && err.to_string().contains("CreateSchedule"), "{err}");
+    assert_eq!(*m.fail_schedules.borrow(), 0, "the fault fired");
+    let sent = m.sent.borrow().len();
+    run(s.notify(&e, after_the_lease("2026-11-23T03:00:00Z"))).unwrap();
+    assert_eq!(m.sent.borrow().len(), sent, "the SMS and the push went out once");
+    assert_eq!(m.schedules.borrow().len(), 1, "the reminder is scheduled by the retry");
+    let reminders = m.rows.borrow().iter().filter(|r| r.reminder).count();
+    assert_eq!(reminders, 1);
+    assert!(m.claims.borrow()[0].1.completed);
+}
+
+#[test]
+fn an_sms_question_that_could_not_go_out_is_closed_so_no_answer_lands_on_it() {
+    let (m, s) = memory(json!({}));
+    m.unreachable.borrow_mut().push("+35191".into());
+    run(s.notify(&fraud("st", "2026-11-23T03:00:00Z"), ts("2026-11-23T03:00:00Z"))).unwrap();
+    let sms = m
+        .rows
+        .borrow()
+        .iter()
+        .find(|r| r.record.channel == Channel::Sms)
+        .cloned()
+        .unwrap();
+    assert_eq!(sms.record.status, DeliveryStatus::Failed);
+    let questions = m.questions.borrow();
+    assert_eq!(questions.len(), 1, "{questions:#?} {:#?}", m.rows.borrow());
+    assert!(!questions[0].open(ts("2026-11-23T03:00:01Z")), "{:?}", questions[0]);
+}
+
+fn low_balance_on(id: &str, account: &str, at: &str) -> forewarn_core::events::Event {
+    event(
+        id,
+        "LowBalance",
+        json!({"customer_id": "c-1", "account_id": account, "balance": {"amount": "5.00", "currency": "EUR"}}),
+        at,
+    )
+}
+
+/// Makes `event` land, through a second invocation on the same state, between the next
+/// notify's read and its claim.
+fn meanwhile(
+    m: &std::rc::Rc<forewarn_flows::memory::Memory>,
+    event: forewarn_core::events::Event,
+    now: jiff::Timestamp,
+) {
+    let other = forewarn_flows::service::Service::new(
+        forewarn_core::engine::Engine::default(),
+        m.clone(),
+        m.clone(),
+        m.clone(),
+        m.clone(),
+    );
+    *m.interleave.borrow_mut() = Some(Box::new(move || {
+        run(other.notify(&event, now)).unwrap();
+    }));
+}
+
+#[test]
+fn the_same_notice_under_two_event_ids_at_once_goes_out_once() {
+    let (m, s) = memory(json!({}));
+    let now = ts("2026-11-23T12:00:00Z");
+    meanwhile(&m, low_balance_on("lb-2", "a", "2026-11-23T12:00:00Z"), now);
+    let r = run(s.notify(&low_balance_on("lb-1", "a", "2026-11-23T12:00:00Z"), now)).unwrap();
+    assert!(
+        m.interleave.borrow().is_none(),
+        "the other invocation ran between the read and the claim"
+    );
+    assert_eq!(m.sent.borrow().len(), 1, "{r:?}");
+    assert_eq!(r.sent, 0, "the later claim decided again and saw the first: {r:?}");
+    assert_eq!(m.claims.borrow().len(), 2, "both events are accounted for");
+}
+
+#[test]
+fn different_notices_at_once_never_exceed_the_daily_cap() {
+    let (m, s) = memory(json!({}));
+    let now = ts("2026-11-23T12:00:00Z");
+    run(s.notify(
+        &low_balance_on("lb-a", "a", "2026-11-23T11:00:00Z"),
+        ts("2026-11-23T11:00:00Z"),
+    ))
+    .unwrap();
+    assert_eq!(m.sent.borrow().len(), 1);
+    meanwhile(&m, low_balance_on("lb-b", "b", "2026-11-23T12:00:00Z"), now);
+    let r = run(s.notify(&low_balance_on("lb-c", "c", "2026-11-23T12:00:00Z"), now)).unwrap();
+    assert!(
+        m.interleave.borrow().is_none(),
+        "the other invocation ran between the read and the claim"
+    );
+    let sent_within_a_day = m.sent.borrow().len()
+        + m.rows
+            .borrow()
+            .iter()
+            .filter(|r| {
+                r.record.status == DeliveryStatus::Scheduled
+                    && r.record.send_at < now + jiff::SignedDuration::from_hours(11)
+            })
+            .count();
+    assert_eq!(sent_within_a_day, 2, "the cap of 2 holds: {r:?}");
+    assert!(r.reasons.iter().any(|x| x.contains("frequency cap")), "{r:?}");
+}

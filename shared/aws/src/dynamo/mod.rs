@@ -20,6 +20,9 @@ use jiff::ToSpan;
 
 use crate::error::port_error;
 
+/// The item under a customer that counts the decisions which wrote rows (`Partition::decisions`).
+pub const DECISIONS_SK: &str = "DECISIONS";
+
 /// How long an idempotency claim is kept.
 pub const CLAIM_RETENTION_DAYS: i64 = 7;
 
@@ -331,6 +334,9 @@ impl DynamoStore {
                 let json = data("delivery", "data")?;
                 part.deliveries
                     .push(serde_json::from_str(json).map_err(|e| corrupt("delivery", e))?);
+            } else if sk == DECISIONS_SK {
+                let count = item.get("decisions").and_then(|v| v.as_n().ok());
+                part.decisions = count.map_or(Ok(0), |c| c.parse().map_err(|e| corrupt("decision count", e)))?;
             } else if claim_sk.as_deref() == Some(sk) {
                 let json = data("claim", "data")?;
                 part.claim = Some(serde_json::from_str(json).map_err(|e| corrupt("claim", e))?);

@@ -15,7 +15,9 @@ use forewarn_flows::records::{
 };
 use jiff::Timestamp;
 
-use super::{DynamoStore, Item, corrupt, customer_pk, delivery_sk, get_s, lease_ms, n, phone_pk, s, status_str};
+use super::{
+    DECISIONS_SK, DynamoStore, Item, corrupt, customer_pk, delivery_sk, get_s, lease_ms, n, phone_pk, s, status_str,
+};
 use crate::error::port_error;
 
 impl Partitions for DynamoStore {
@@ -40,8 +42,14 @@ impl Claims for DynamoStore {
         } else {
             self.put(claim, Some("attribute_not_exists(PK)"), None)?
         }];
+        if let Some(read) = commit.decisions {
+            writes.push(self.count_decision(&commit.customer_id, read)?);
+        }
         for row in &commit.new_rows {
             writes.push(self.put(Self::delivery_item(row), None, None)?);
+        }
+        for q in &commit.questions {
+            writes.push(self.question_upsert(q)?);
         }
         for row in &commit.cancel {
             writes.push(self.put(
@@ -71,10 +79,8 @@ impl Claims for DynamoStore {
                     .collect();
                 match reasons.first().map(String::as_str) {
                     Some("ConditionalCheckFailed") => Ok(CommitResult::AlreadyClaimed),
-                    _ if reasons.iter().any(|r| r == "ConditionalCheckFailed") => Err(PortError::retryable(
-                        "dynamodb",
-                        "a delivery to cancel changed meanwhile; retrying decides again",
-                    )),
+                    // Another decision for the customer, or a change to a row to cancel.
+                    _ if reasons.iter().any(|r| r == "ConditionalCheckFailed") => Ok(CommitResult::Conflict),
                     _ => Err(port_error("dynamodb", e)),
                 }
             }
@@ -101,7 +107,7 @@ impl Claims for DynamoStore {
             writes.push(self.put(Self::delivery_item(row), None, None)?);
         }
         for q in &f.questions {
-            writes.push(self.put(Self::question_item(q), None, None)?);
+            writes.push(self.question_upsert(q)?);
         }
         if let Some(customer_id) = &f.customer_id {
             for (device, why) in &f.disabled_devices {
@@ -168,9 +174,65 @@ impl Deliveries for DynamoStore {
         ];
         self.update_row(row, condition, &values).await
     }
+    async fn insert(&self, row: &StoredDelivery) -> Result<bool, PortError> {
+        self.put_if(Self::delivery_item(row), "attribute_not_exists(PK)", None)
+            .await
+    }
 }
 
 impl DynamoStore {
+    /// Counts one more decision for the customer if the count is still `read`.
+    fn count_decision(&self, customer_id: &Id, read: u64) -> Result<TransactWriteItem, PortError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("PK", s(customer_pk(customer_id)))
+            .key("SK", s(DECISIONS_SK))
+            .update_expression("SET decisions = :next")
+            .condition_expression(if read == 0 {
+                "attribute_not_exists(decisions) OR decisions = :read"
+            } else {
+                "decisions = :read"
+            })
+            .expression_attribute_values(":read", n(read as i64))
+            .expression_attribute_values(":next", n(read as i64 + 1))
+            .build()
+            .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Writes a question if it is new, and what is known of it since: the provider's id
+    /// (`sent_id`) and whether it is closed because it never went out (`closed`). An answer,
+    /// kept in the question's `data`, is never overwritten.
+    fn question_upsert(&self, q: &Question) -> Result<TransactWriteItem, PortError> {
+        let item = Self::question_item(q);
+        let mut set = vec![
+            "#data = if_not_exists(#data, :data)",
+            "customer_id = if_not_exists(customer_id, :cid)",
+            "expires_at = if_not_exists(expires_at, :ttl)",
+        ];
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .key("PK", item["PK"].clone())
+            .key("SK", item["SK"].clone())
+            .expression_attribute_names("#data", "data")
+            .expression_attribute_values(":data", item["data"].clone())
+            .expression_attribute_values(":cid", item["customer_id"].clone())
+            .expression_attribute_values(":ttl", item["expires_at"].clone());
+        if let Some(id) = &q.provider_message_id {
+            set.push("sent_id = :sent");
+            update = update.expression_attribute_values(":sent", s(id));
+        }
+        if q.expires_at <= q.asked_at {
+            set.push("closed = :closed");
+            update = update.expression_attribute_values(":closed", AttributeValue::Bool(true));
+        }
+        let update = update
+            .update_expression(format!("SET {}", set.join(", ")))
+            .build()
+            .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
     /// Writes `row`'s status, attempt, lease and data if `condition` holds; false if it does not.
     async fn update_row(
         &self,
@@ -214,8 +276,15 @@ impl Phones for DynamoStore {
                     .push(Id::parse(id).map_err(|e| corrupt("phone link", e))?);
             } else if sk.starts_with("QUESTION#") {
                 let json = get_s(&item, "data").ok_or_else(|| corrupt("question", "no data attribute"))?;
-                book.questions
-                    .push(serde_json::from_str(json).map_err(|e| corrupt("question", e))?);
+                let mut q: Question = serde_json::from_str(json).map_err(|e| corrupt("question", e))?;
+                // What was learned after the question was first written (`question_upsert`).
+                if let Some(id) = get_s(&item, "sent_id") {
+                    q.provider_message_id = Some(id.to_owned());
+                }
+                if item.get("closed").and_then(|v| v.as_bool().ok()) == Some(&true) {
+                    q.expires_at = q.expires_at.min(q.asked_at);
+                }
+                book.questions.push(q);
             }
         }
         Ok(book)
