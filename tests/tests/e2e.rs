@@ -495,3 +495,32 @@ async fn operators_import_customers_and_emit_the_samples_with_the_cli() {
     assert!(!out.status.success(), "a rejected event fails the command");
     assert!(String::from_utf8_lossy(&out.stderr).contains("detail.flight.estimated_departure"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_low_balance_delivered_after_its_balance_restored_is_not_sent() {
+    let c = customer(json!({})).await;
+    let resolve = function("resolve").await;
+    let notify = function("low-balance").await;
+    let now = jiff::Timestamp::now();
+    let mut restored = sample("balance-restored.json", &format!("br-{}", c.id), &c.id);
+    restored["detail"]["account_id"] = json!("PT50-0001");
+    restored["time"] = json!(now.to_string());
+    let r = resolve.invoke(restored).await.ok();
+    assert_eq!(r["outcome"], "resolved", "{r}");
+    let mut low = sample("low-balance.json", &format!("lb-{}", c.id), &c.id);
+    low["time"] = json!((now - jiff::SignedDuration::from_secs(60)).to_string());
+    let r = notify.invoke(low).await.ok();
+    assert_eq!(r["outcome"], "suppressed", "{r}");
+    assert!(
+        r["reasons"][0].as_str().is_some_and(|x| x.contains("already resolved")),
+        "{r}"
+    );
+    let outcomes = wait_outcomes(&c.id, "the suppression", |o| !o.is_empty()).await;
+    let kinds: Vec<_> = outcomes
+        .iter()
+        .map(|o| o["detail-type"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(kinds, ["NotificationSuppressed"], "{outcomes:?}");
+    notify.settled_logs().await;
+    assert!(stack().pushes_to(&c.endpoint).await.is_empty());
+}

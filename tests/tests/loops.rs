@@ -402,3 +402,39 @@ async fn thirty_evening_sessions_on_a_desktop_move_a_low_urgency_message_to_that
     let plain = reasons(decided(control.id.clone()).await);
     assert!(plain.contains("no desktop or tablet habits known"), "{plain}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_banks_transaction_confirmed_closes_the_sms_question_and_cancels_the_reminder() {
+    let c = customer(json!({})).await;
+    let fraud = function("suspicious-transaction").await;
+    let resolve = function("resolve").await;
+    let reply = function("reply").await;
+    let r = fraud
+        .invoke(sample("suspicious-transaction.json", &format!("st-{}", c.id), &c.id))
+        .await
+        .ok();
+    assert_eq!(r["scheduled"], 1, "the reminder: {r}");
+    reminder_schedule(&c.id).await;
+    let mut confirmed = sample("transaction-confirmed.json", &format!("tc-{}", c.id), &c.id);
+    confirmed["detail"]["transaction_id"] = json!("tx-88231");
+    let r = resolve.invoke(confirmed).await.ok();
+    assert!(
+        r["reasons"].as_array().is_some_and(|rs| rs
+            .iter()
+            .any(|x| x.as_str().is_some_and(|x| x.contains("closed the open question")))),
+        "{r}"
+    );
+    assert_eq!(r["cancelled"], 1, "the reminder is cancelled: {r}");
+    stack()
+        .wait_no_schedule("the reminder's schedule is deleted", is_reminder_of(&c.id))
+        .await;
+    let late = reply
+        .invoke(inbound_sms(&c.phone, "YES", &format!("in-{}", c.id)))
+        .await
+        .ok();
+    assert_eq!(late["outcome"], "no_open_question", "the bank closed it: {late}");
+    assert!(
+        events_of(&c.id, "TransactionConfirmed", 0).await.is_empty(),
+        "forewarn confirms nothing itself"
+    );
+}

@@ -17,10 +17,10 @@ use forewarn_core::types::Id;
 use jiff::Timestamp;
 
 use crate::error::PortError;
-use crate::ports::{Activities, Bus, Claims, Contacts, Deliveries, Partitions, Phones, Scheduler, Sender};
+use crate::ports::{Activities, Bus, Claims, Contacts, Deliveries, Partitions, Phones, Resolutions, Scheduler, Sender};
 use crate::records::{
-    Claim, Commit, CommitResult, DeviceActivity, Finish, Partition, PartitionParts, PhoneBook, Question, SendResult,
-    StoredDelivery, StoredMessage,
+    Claim, Commit, CommitResult, DeviceActivity, Finish, Partition, PartitionParts, PhoneBook, Question, Resolution,
+    SendResult, StoredDelivery, StoredMessage,
 };
 use crate::service::Service;
 use crate::state;
@@ -73,6 +73,8 @@ pub struct Memory {
     /// How many of the next schedule creations fail (a retryable error).
     pub fail_schedules: RefCell<usize>,
     pub schedules: RefCell<Vec<(Timestamp, DispatchRequest)>>,
+    /// Each customer's resolutions.
+    pub resolutions: RefCell<Vec<(Id, Resolution)>>,
     /// Each customer's decision count (`Partition::decisions`).
     pub decisions: RefCell<Vec<(Id, u64)>>,
     /// Runs once at the start of the next commit: another invocation's work landing between
@@ -157,6 +159,13 @@ impl Memory {
                 .collect(),
             claim: None,
             decisions: self.decisions_of(customer_id),
+            resolutions: self
+                .resolutions
+                .borrow()
+                .iter()
+                .filter(|(c, _)| mine(c))
+                .map(|(_, r)| r.clone())
+                .collect(),
         }
     }
 
@@ -307,6 +316,19 @@ impl Deliveries for Rc<Memory> {
             }
             None => Ok(false),
         }
+    }
+}
+
+impl Resolutions for Rc<Memory> {
+    async fn resolved(&self, customer_id: &Id, r: &Resolution) -> Result<(), PortError> {
+        let mut all = self.resolutions.borrow_mut();
+        let same = |(c, x): &(Id, Resolution)| c == customer_id && x.subject == r.subject;
+        if all.iter().any(|x| same(x) && x.1.at >= r.at) {
+            return Ok(());
+        }
+        all.retain(|x| !same(x));
+        all.push((customer_id.clone(), r.clone()));
+        Ok(())
     }
 }
 

@@ -279,6 +279,9 @@ where
             .decide(event, &ctx, now)
             .map_err(|e| PortError::permanent("render", e.to_string()))?;
         let plan = decision.plan;
+        if let Some(d) = resolved_before(part, &plan.subject, event) {
+            return Ok(d);
+        }
         let send_at = plan.send_at.unwrap_or(now);
         let rows = decision
             .deliveries
@@ -332,6 +335,25 @@ where
             cancel,
         })
     }
+}
+
+/// A suppression when `subject` was resolved at or after the time `event` happened: the
+/// resolving event arrived first (EventBridge does not promise order).
+fn resolved_before(part: &Partition, subject: &str, event: &Event) -> Option<Decided> {
+    let r = part
+        .resolutions
+        .iter()
+        .find(|r| r.subject == subject && r.at >= event.time.0)?;
+    Some(Decided {
+        outcome: Outcome::Suppressed,
+        send_at: None,
+        reasons: vec![format!(
+            "already resolved: {} {} happened at {}, before this notice arrived",
+            r.detail_type, r.event_id, r.at
+        )],
+        rows: vec![],
+        cancel: vec![],
+    })
 }
 
 /// The `NotificationSuppressed` event of a decision that sent, scheduled and cancelled nothing.

@@ -11,8 +11,8 @@ use jiff::Timestamp;
 
 use crate::error::PortError;
 use crate::records::{
-    Commit, CommitResult, DeviceActivity, Finish, Partition, PhoneBook, Question, SendResult, StoredDelivery,
-    StoredMessage,
+    Commit, CommitResult, DeviceActivity, Finish, Partition, PhoneBook, Question, Resolution, SendResult,
+    StoredDelivery, StoredMessage,
 };
 
 /// Reads a customer's partition.
@@ -42,6 +42,12 @@ pub trait Deliveries {
     /// Writes a new row (a failover decided after the claim) unless one with its key exists;
     /// false if it does.
     fn insert(&self, row: &StoredDelivery) -> impl Future<Output = Result<bool, PortError>>;
+}
+
+/// Resolutions, kept so a notice that arrives after its resolution is not sent.
+pub trait Resolutions {
+    /// Records `resolution` unless one at least as recent is kept for its subject.
+    fn resolved(&self, customer_id: &Id, resolution: &Resolution) -> impl Future<Output = Result<(), PortError>>;
 }
 
 /// What is kept under a phone number: who has it, and the questions sent to it.

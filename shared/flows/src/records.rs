@@ -170,6 +170,18 @@ impl StoredDelivery {
     }
 }
 
+/// That a subject was resolved (balance restored, application completed, transaction
+/// confirmed or disputed), kept so a notice that arrives after its resolution (EventBridge
+/// does not promise order) is not sent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Resolution {
+    pub subject: String,
+    pub event_id: Id,
+    pub detail_type: String,
+    /// When the resolving event happened (its `time`).
+    pub at: Timestamp,
+}
+
 /// What an answer said.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -247,6 +259,8 @@ pub struct Partition {
     /// this read fails if another one landed since, so the cap and the repeat rules are
     /// applied to every row, even by concurrent events.
     pub decisions: u64,
+    /// The subjects resolved, newest resolution of each.
+    pub resolutions: Vec<Resolution>,
 }
 
 /// A partition's items as an adapter reads them, before what forewarn learned is merged in.
@@ -260,6 +274,7 @@ pub struct PartitionParts {
     pub deliveries: Vec<StoredDelivery>,
     pub claim: Option<Claim>,
     pub decisions: u64,
+    pub resolutions: Vec<Resolution>,
 }
 
 impl PartitionParts {
@@ -274,6 +289,7 @@ impl PartitionParts {
             deliveries,
             claim,
             decisions,
+            resolutions,
         } = self;
         if let Some(p) = &mut profile {
             devices.sort_by(|a, b| a.device_id.cmp(&b.device_id));
@@ -310,6 +326,7 @@ impl PartitionParts {
             claim,
             activity,
             decisions,
+            resolutions,
         }
     }
 }

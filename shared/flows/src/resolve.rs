@@ -8,15 +8,15 @@ use jiff::Timestamp;
 
 use crate::error::PortError;
 use crate::notify::customer_of;
-use crate::ports::{Bus, Deliveries, Partitions, Phones, Scheduler};
-use crate::records::{Answer, AnswerKind};
+use crate::ports::{Bus, Deliveries, Partitions, Phones, Resolutions, Scheduler};
+use crate::records::{Answer, AnswerKind, Resolution};
 use crate::reminder::question_of;
 use crate::report::Report;
 use crate::service::Service;
 
 impl<St, Se, Sc, B> Service<St, Se, Sc, B>
 where
-    St: Partitions + Deliveries + Phones,
+    St: Partitions + Deliveries + Phones + Resolutions,
     Sc: Scheduler,
     B: Bus,
 {
@@ -33,6 +33,14 @@ where
             seen_before: false,
         };
         let plan = forewarn_core::policy::decide(&self.engine.policy, event, &ctx, now);
+        // Kept first, so a notice of this subject that arrives later is not sent.
+        let resolution = Resolution {
+            subject: plan.subject.clone(),
+            event_id: event.id.clone(),
+            detail_type: event.detail_type().to_string(),
+            at: event.time.0,
+        };
+        self.store.resolved(&cid, &resolution).await?;
         let mut outcomes = Vec::new();
         for c in &plan.cancellations {
             for row in part

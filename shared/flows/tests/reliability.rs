@@ -248,3 +248,57 @@ fn different_notices_at_once_never_exceed_the_daily_cap() {
     assert_eq!(sent_within_a_day, 2, "the cap of 2 holds: {r:?}");
     assert!(r.reasons.iter().any(|x| x.contains("frequency cap")), "{r:?}");
 }
+
+#[test]
+fn a_banks_transaction_confirmed_closes_the_open_sms_question() {
+    let (m, s) = memory(json!({}));
+    run(s.notify(&fraud("st", "2026-11-23T03:00:00Z"), ts("2026-11-23T03:00:00Z"))).unwrap();
+    assert!(m.questions.borrow()[0].open(ts("2026-11-23T03:01:00Z")));
+    let confirmed = event(
+        "tc",
+        "TransactionConfirmed",
+        json!({"customer_id": "c-1", "transaction_id": "tx-1", "answered_at": "2026-11-23T03:01:00Z", "channel": "app"}),
+        "2026-11-23T03:01:00Z",
+    );
+    let r = run(s.resolve(&confirmed, ts("2026-11-23T03:01:05Z"))).unwrap();
+    assert!(
+        r.reasons.iter().any(|x| x.contains("closed the open question")),
+        "{r:?}"
+    );
+    let q = m.questions.borrow()[0].clone();
+    assert!(!q.open(ts("2026-11-23T03:02:00Z")), "{q:?}");
+    assert!(m.schedules.borrow().is_empty(), "and the reminder is cancelled");
+}
+
+#[test]
+fn a_notice_that_arrives_after_its_resolution_is_not_sent_and_a_later_one_is() {
+    let (m, s) = memory(json!({}));
+    let restored = event(
+        "br",
+        "BalanceRestored",
+        json!({"customer_id": "c-1", "account_id": "a", "balance": {"amount": "500.00", "currency": "EUR"}}),
+        "2026-11-23T12:00:05Z",
+    );
+    run(s.resolve(&restored, ts("2026-11-23T12:00:06Z"))).unwrap();
+    // The low balance happened before the restore, but EventBridge delivered it after.
+    let r = run(s.notify(
+        &low_balance_on("lb-1", "a", "2026-11-23T12:00:00Z"),
+        ts("2026-11-23T12:00:07Z"),
+    ))
+    .unwrap();
+    assert_eq!(r.outcome.as_str(), "suppressed", "{r:?}");
+    assert!(
+        r.reasons[0].contains("already resolved") && r.reasons[0].contains("br"),
+        "{r:?}"
+    );
+    assert!(m.sent.borrow().is_empty() && m.rows.borrow().is_empty());
+    let kinds: Vec<_> = m.outcomes.borrow().iter().map(|o| o.detail_type).collect();
+    assert_eq!(kinds, [forewarn_core::outcomes::OutcomeType::NotificationSuppressed]);
+    // A new low balance after the restore is news.
+    let r = run(s.notify(
+        &low_balance_on("lb-2", "a", "2026-11-23T13:00:00Z"),
+        ts("2026-11-23T13:00:00Z"),
+    ))
+    .unwrap();
+    assert_eq!(r.sent, 1, "{r:?}");
+}

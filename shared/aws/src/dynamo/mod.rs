@@ -334,6 +334,10 @@ impl DynamoStore {
                 let json = data("delivery", "data")?;
                 part.deliveries
                     .push(serde_json::from_str(json).map_err(|e| corrupt("delivery", e))?);
+            } else if sk.starts_with("RESOLVED#") {
+                let json = data("resolution", "data")?;
+                part.resolutions
+                    .push(serde_json::from_str(json).map_err(|e| corrupt("resolution", e))?);
             } else if sk == DECISIONS_SK {
                 let count = item.get("decisions").and_then(|v| v.as_n().ok());
                 part.decisions = count.map_or(Ok(0), |c| c.parse().map_err(|e| corrupt("decision count", e)))?;

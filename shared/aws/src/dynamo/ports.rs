@@ -9,11 +9,12 @@ use forewarn_core::outcomes::DispatchRequest;
 use forewarn_core::policy::DeliveryStatus;
 use forewarn_core::types::Id;
 use forewarn_flows::PortError;
-use forewarn_flows::ports::{Activities, Claims, Contacts, Deliveries, Partitions, Phones};
+use forewarn_flows::ports::{Activities, Claims, Contacts, Deliveries, Partitions, Phones, Resolutions};
 use forewarn_flows::records::{
-    Commit, CommitResult, DeviceActivity, Finish, Partition, PhoneBook, Question, StoredDelivery,
+    Commit, CommitResult, DeviceActivity, Finish, Partition, PhoneBook, Question, RETENTION_DAYS, Resolution,
+    StoredDelivery,
 };
-use jiff::Timestamp;
+use jiff::{Timestamp, ToSpan};
 
 use super::{
     DECISIONS_SK, DynamoStore, Item, corrupt, customer_pk, delivery_sk, get_s, lease_ms, n, phone_pk, s, status_str,
@@ -262,6 +263,33 @@ impl DynamoStore {
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(false),
             Err(e) => Err(port_error("dynamodb", e)),
         }
+    }
+}
+
+impl Resolutions for DynamoStore {
+    async fn resolved(&self, customer_id: &Id, r: &Resolution) -> Result<(), PortError> {
+        let at = r.at.as_millisecond();
+        let item = Item::from([
+            ("PK".into(), s(customer_pk(customer_id))),
+            ("SK".into(), s(format!("RESOLVED#{}", r.subject))),
+            ("at_ms".into(), n(at)),
+            (
+                "data".into(),
+                s(serde_json::to_string(r).expect("resolutions serialize")),
+            ),
+            (
+                "expires_at".into(),
+                n((r.at + (RETENTION_DAYS * 24).hours()).as_second()),
+            ),
+        ]);
+        // An older resolution arriving late keeps the newer one.
+        self.put_if(
+            item,
+            "attribute_not_exists(PK) OR at_ms < :at",
+            Some(Item::from([(":at".into(), n(at))])),
+        )
+        .await?;
+        Ok(())
     }
 }
 
