@@ -1,13 +1,18 @@
 //! One-time EventBridge Scheduler schedules that invoke `dispatch` at a delivery's send time.
 
 use aws_sdk_scheduler::error::ProvideErrorMetadata;
-use aws_sdk_scheduler::types::{ActionAfterCompletion, FlexibleTimeWindow, FlexibleTimeWindowMode, Target};
+use aws_sdk_scheduler::types::{
+    ActionAfterCompletion, FlexibleTimeWindow, FlexibleTimeWindowMode, RetryPolicy, Target,
+};
 use forewarn_core::outcomes::DispatchRequest;
 use forewarn_flows::PortError;
 use forewarn_flows::ports::Scheduler;
 use jiff::Timestamp;
 
 use crate::error::port_error;
+
+/// The oldest a schedule's firing may be before Scheduler gives up on it.
+pub const MAX_FIRING_AGE_SECONDS: i32 = 3600;
 
 #[derive(Clone, Debug)]
 pub struct AwsScheduler {
@@ -60,6 +65,14 @@ impl Scheduler for AwsScheduler {
             .arn(&t.dispatch_arn)
             .role_arn(&t.role_arn)
             .input(serde_json::to_string(request).expect("requests serialize"))
+            // Scheduler retries for a day by default; dispatch expires what is late anyway,
+            // and an hour bounds how stale a firing can be.
+            .retry_policy(
+                RetryPolicy::builder()
+                    .maximum_event_age_in_seconds(MAX_FIRING_AGE_SECONDS)
+                    .maximum_retry_attempts(10)
+                    .build(),
+            )
             .build()
             .map_err(err)?;
         let result = self

@@ -29,8 +29,22 @@ impl<St: Deliveries, Se, Sc, B> Service<St, Se, Sc, B> {
         by_event_id: Option<&Id>,
         now: Timestamp,
     ) -> Result<Option<OutcomeEvent>, PortError> {
+        self.end_row(row, DeliveryStatus::Cancelled, reason, by_event_id, now)
+            .await
+    }
+
+    /// Moves `row` from `scheduled` to `to` (cancelled or expired) with its
+    /// `NotificationCancelled` event, or `None` when another step got there first.
+    pub(crate) async fn end_row(
+        &self,
+        row: &StoredDelivery,
+        to: DeliveryStatus,
+        reason: String,
+        by_event_id: Option<&Id>,
+        now: Timestamp,
+    ) -> Result<Option<OutcomeEvent>, PortError> {
         let mut r = row.clone();
-        r.record.status = DeliveryStatus::Cancelled;
+        r.record.status = to;
         r.failure = Some(reason);
         if !self.store.transition(&r, DeliveryStatus::Scheduled).await? {
             return Ok(None);

@@ -45,11 +45,18 @@ where
                 ))),
             };
         }
+        if let Some(ttl) = row.message.ttl.filter(|ttl| *ttl <= now) {
+            let why = format!("expired: too late to matter (it did until {ttl})");
+            return self.withdraw(&row, DeliveryStatus::Expired, why, now).await;
+        }
         let part = self.store.load(cid, None).await?;
         let customer = part.profile.as_ref().and_then(|p| Customer::from_profile(p).ok());
         let mut row = row;
         match current_address(customer.as_ref(), &row) {
-            Err(why) => return self.withdraw(&row, format!("not sent: {why}"), now).await,
+            Err(why) => {
+                let why = format!("not sent: {why}");
+                return self.withdraw(&row, DeliveryStatus::Cancelled, why, now).await;
+            }
             Ok(to) if to != row.address => {
                 row.address = to;
                 row.reasons
@@ -73,25 +80,37 @@ where
         self.after_dispatch(done, now).await
     }
 
-    /// Cancels a due row that may no longer go out, with its event. A row left `sending` by a
-    /// worker whose lease ran out is taken first, so no other worker acts on it meanwhile.
-    async fn withdraw(&self, row: &StoredDelivery, reason: String, now: Timestamp) -> Result<Report, PortError> {
+    /// Moves a due row that may no longer go out to `to` (cancelled or expired), with its
+    /// `NotificationCancelled` event. A row left `sending` by a worker whose lease ran out is
+    /// taken first, so no other worker acts on it meanwhile.
+    async fn withdraw(
+        &self,
+        row: &StoredDelivery,
+        to: DeliveryStatus,
+        reason: String,
+        now: Timestamp,
+    ) -> Result<Report, PortError> {
         let cancelled = if row.record.status == DeliveryStatus::Sending {
             let mine = state::taken(row, now, self.lease_seconds);
             let mut c = mine.clone();
-            c.record.status = DeliveryStatus::Cancelled;
+            c.record.status = to;
             c.lease_until = None;
             c.failure = Some(format!("{reason} (an earlier attempt may have gone out)"));
             let moved =
                 self.store.take(&mine, now).await? && self.store.transition(&c, DeliveryStatus::Sending).await?;
             moved.then(|| cancelled_outcome(&c, None, now))
         } else {
-            self.cancel_row(row, reason.clone(), None, now).await?
+            self.end_row(row, to, reason.clone(), None, now).await?
         };
         if let Some(o) = &cancelled {
             self.bus.publish(std::slice::from_ref(o)).await?;
         }
-        let mut r = Report::of(Outcome::Cancelled, vec![reason]);
+        let outcome = if to == DeliveryStatus::Expired {
+            Outcome::Expired
+        } else {
+            Outcome::Cancelled
+        };
+        let mut r = Report::of(outcome, vec![reason]);
         r.cancelled = usize::from(cancelled.is_some());
         Ok(r)
     }

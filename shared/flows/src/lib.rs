@@ -19,6 +19,7 @@ pub mod send;
 pub mod service;
 pub mod sim;
 pub mod state;
+pub mod stuck;
 
 pub use error::PortError;
 pub use report::Report;

@@ -61,12 +61,13 @@ where
     /// One read, decision and claim; `None` when the claim met a `Conflict` and wrote nothing.
     async fn notify_once(&self, event: &Event, now: Timestamp) -> Result<Option<Report>, PortError> {
         let cid = event.detail.customer_id().clone();
-        let part = self.store.load(&cid, Some(&event.id)).await?;
+        let mut part = self.store.load(&cid, Some(&event.id)).await?;
         let take_over = match self.claim_state(event, &part, now).await? {
             ClaimState::New => false,
             ClaimState::Expired => true,
             ClaimState::Done(report) => return Ok(Some(report)),
         };
+        let stuck = self.fail_stuck(&mut part, now).await?;
         let customer = customer_of(&part)?;
         let decided = self.decide_or_resume(event, customer.as_ref(), &part, take_over, now)?;
         let commit = self.commit_of(event, &decided, &part, take_over, now);
@@ -109,6 +110,7 @@ where
         if outcomes.is_empty() {
             outcomes.push(suppressed(event, decided.reasons, now));
         }
+        outcomes.extend(stuck);
         let finish = Finish {
             customer_id: Some(cid.clone()),
             claim: Some(completed(claim, &outcomes)),

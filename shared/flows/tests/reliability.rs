@@ -302,3 +302,61 @@ fn a_notice_that_arrives_after_its_resolution_is_not_sent_and_a_later_one_is() {
     .unwrap();
     assert_eq!(r.sent, 1, "{r:?}");
 }
+
+#[test]
+fn a_schedule_that_fires_after_the_message_stopped_mattering_expires_the_row_instead_of_sending() {
+    let (m, s) = held_overnight();
+    let row = m.rows.borrow()[0].clone();
+    let ttl = row.message.ttl.expect("every message says until when it matters");
+    // Scheduler retries a failing target for up to a day: this firing comes after the ttl.
+    let r = run(s.dispatch(&row.key(), ttl + jiff::SignedDuration::from_secs(1))).unwrap();
+    assert_eq!((r.outcome.as_str(), r.sent), ("expired", 0), "{r:?}");
+    assert!(m.sent.borrow().is_empty());
+    let row = m.rows.borrow()[0].clone();
+    assert_eq!(row.record.status, DeliveryStatus::Expired);
+    assert!(
+        row.failure.as_deref().is_some_and(|f| f.contains("too late")),
+        "{:?}",
+        row.failure
+    );
+    let o = m.outcomes.borrow();
+    assert_eq!(
+        o.last().map(|o| o.detail_type),
+        Some(forewarn_core::outcomes::OutcomeType::NotificationCancelled)
+    );
+    assert!(
+        o.last().unwrap().reasons.iter().any(|r| r.contains("expired")),
+        "{:?}",
+        o.last()
+    );
+}
+
+#[test]
+fn a_row_stuck_scheduled_after_every_retry_failed_is_failed_by_the_next_decision_and_no_longer_blocks_it() {
+    let (m, s) = held_overnight();
+    let stuck = m.rows.borrow()[0].clone();
+    // Every firing of its 08:00 schedule failed; at noon the balance is low again.
+    m.schedules.borrow_mut().clear();
+    let r = run(s.notify(
+        &low_balance("lb-noon", "2026-11-23T12:00:00Z"),
+        ts("2026-11-23T12:00:00Z"),
+    ))
+    .unwrap();
+    assert_eq!(r.sent, 1, "the stuck row no longer suppresses the new notice: {r:?}");
+    let rows = m.rows.borrow();
+    let old = rows.iter().find(|r| r.key() == stuck.key()).unwrap();
+    assert_eq!(old.record.status, DeliveryStatus::Failed);
+    assert!(
+        old.failure.as_deref().is_some_and(|f| f.starts_with("stuck")),
+        "{:?}",
+        old.failure
+    );
+    let failed: Vec<_> = m
+        .outcomes
+        .borrow()
+        .iter()
+        .filter(|o| o.detail_type == forewarn_core::outcomes::OutcomeType::NotificationFailed)
+        .map(|o| o.event_id.clone())
+        .collect();
+    assert_eq!(failed, ["lb"], "the stuck row is accounted for");
+}

@@ -23,8 +23,9 @@ use crate::error::port_error;
 /// The item under a customer that counts the decisions which wrote rows (`Partition::decisions`).
 pub const DECISIONS_SK: &str = "DECISIONS";
 
-/// How long an idempotency claim is kept.
-pub const CLAIM_RETENTION_DAYS: i64 = 7;
+/// How long an idempotency claim is kept: longer than the on-failure queues keep an event
+/// (14 days), so an event redriven from one is known as done, not decided afresh.
+pub const CLAIM_RETENTION_DAYS: i64 = 15;
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
 

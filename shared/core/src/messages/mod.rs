@@ -267,6 +267,7 @@ impl Renderer {
             body: text,
             sms: Some(counted),
             expects_reply: r.kind == Kind::SuspiciousTransaction,
+            ttl: Some(r.ttl()),
             ..Message::empty()
         })
     }
@@ -295,6 +296,7 @@ impl Renderer {
             subject: Some(one_line(subject)),
             body: paragraphs(body, true),
             html: Some(paragraphs(&html, false)),
+            ttl: Some(r.ttl()),
             ..Message::empty()
         })
     }
@@ -824,7 +826,7 @@ mod tests {
     }
 
     #[test]
-    fn push_messages_expire_when_they_stop_mattering() {
+    fn messages_on_every_channel_expire_when_they_stop_mattering() {
         let ts = |s: &str| Some(s.parse::<Timestamp>().unwrap());
         let no_expiry = {
             let mut v = application_json();
@@ -842,6 +844,9 @@ mod tests {
             let m = render(&d, Channel::Push, "en");
             assert_eq!(m.ttl, ttl, "{:?}", d.detail_type());
             assert!(m.title.as_deref().is_some_and(|t| !t.is_empty()));
+            for channel in [Channel::Sms, Channel::Email] {
+                assert_eq!(render(&d, channel, "en").ttl, ttl, "{:?} by {channel}", d.detail_type());
+            }
         }
     }
 

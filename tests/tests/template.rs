@@ -1,0 +1,71 @@
+//! What template.yaml promises about lateness and redrives, checked against the code's own
+//! constants: no function decides an event older than an hour, and a claim outlives every
+//! on-failure queue's copy of its event, so a redrive is recognised as done.
+
+use forewarn_aws::dynamo::CLAIM_RETENTION_DAYS;
+
+fn template() -> String {
+    std::fs::read_to_string(forewarn_e2e::root().join("template.yaml")).expect("read template.yaml")
+}
+
+/// The value of `key: N` under each `header` line (up to the next line indented no deeper
+/// than the header), `None` where it is missing.
+fn values_under(text: &str, header: &str, key: &str) -> Vec<Option<i64>> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim() != header {
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let value = lines[i + 1..]
+            .iter()
+            .take_while(|l| l.trim().is_empty() || l.len() - l.trim_start().len() > indent)
+            .find_map(|l| l.trim().strip_prefix(&format!("{key}:")))
+            .and_then(|v| v.trim().parse().ok());
+        out.push(value);
+    }
+    out
+}
+
+#[test]
+fn every_function_sends_events_older_than_an_hour_to_its_on_failure_queue() {
+    let ages = values_under(&template(), "EventInvokeConfig:", "MaximumEventAgeInSeconds");
+    assert_eq!(ages.len(), 9, "one EventInvokeConfig per function");
+    for age in ages {
+        assert!(age.is_some_and(|a| (60..=3600).contains(&a)), "{age:?}");
+    }
+}
+
+#[test]
+fn claims_outlive_every_on_failure_queue_so_a_redrive_is_known_as_done() {
+    let text = template();
+    let retentions: Vec<i64> = text
+        .lines()
+        .filter_map(|l| l.split("MessageRetentionPeriod:").nth(1))
+        .map(|v| {
+            v.trim()
+                .trim_end_matches('}')
+                .trim()
+                .parse()
+                .expect("a retention in seconds")
+        })
+        .collect();
+    assert!(retentions.len() >= 9, "{retentions:?}");
+    let claim_seconds = CLAIM_RETENTION_DAYS * 24 * 3600;
+    for r in retentions {
+        assert!(
+            r < claim_seconds,
+            "a queue keeps events {r} s, claims are kept {claim_seconds} s"
+        );
+    }
+}
+
+#[test]
+fn the_template_reader_finds_a_missing_value() {
+    let text = "A:\n  EventInvokeConfig:\n    MaximumRetryAttempts: 2\n  Other: 1\n  EventInvokeConfig:\n    MaximumEventAgeInSeconds: 60\n";
+    assert_eq!(
+        values_under(text, "EventInvokeConfig:", "MaximumEventAgeInSeconds"),
+        [None, Some(60)]
+    );
+}
