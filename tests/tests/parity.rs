@@ -192,10 +192,12 @@ impl Real {
                 })
                 .collect();
             due.sort();
-            let Some((_, name, input)) = due.into_iter().next() else {
+            let Some((at, name, input)) = due.into_iter().next() else {
                 return;
             };
             self.fired.push(name);
+            // What Scheduler does when it fires: fills in the time the firing was scheduled for.
+            let input = input.replace(forewarn_core::outcomes::SCHEDULED_TIME_PLACEHOLDER, &at.to_string());
             self.procs["dispatch"]
                 .invoke(serde_json::from_str(&input).unwrap())
                 .await

@@ -17,8 +17,9 @@ pub enum Clock {
     /// The moment the input arrives: production.
     #[default]
     Wall,
-    /// The input's own time (the event's `time`, the SMS's SNS timestamp): replaying recorded
-    /// events into a staging stack, and the parity test. Schedules still fire on the wall clock.
+    /// The input's own time (the event's `time`, the SMS's SNS timestamp, the time a schedule's
+    /// firing was scheduled for): replaying recorded events into a staging stack, and the
+    /// parity test.
     Event,
 }
 

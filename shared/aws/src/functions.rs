@@ -130,11 +130,13 @@ pub async fn notify(detail_type: DetailType) -> Result<(), lambda_runtime::Error
 pub async fn dispatch() -> Result<(), lambda_runtime::Error> {
     let env = Env::process();
     let c = Clients::load(&env).await?;
+    let clock = env.clock()?;
     let service = Service::new(engine(&env)?, c.store(&env)?, c.sender(&env)?, (), c.bus(&env)?);
     serve("dispatch", c.counter, |payload, now| {
         let service = &service;
         async move {
-            let request = dispatch_request(payload)?;
+            let (request, scheduled) = dispatch_request(payload)?;
+            let now = clock.at(scheduled.unwrap_or(now), now);
             Ok(Box::pin(service.dispatch(&request, now)).await?)
         }
     })

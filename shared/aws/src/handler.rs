@@ -8,7 +8,7 @@ use std::future::Future;
 use aws_lambda_events::sns::SnsEvent;
 use forewarn_core::conversation::{InboundSms, parse_inbound_sms};
 use forewarn_core::events::{DetailType, Event, EventError, parse_event_value};
-use forewarn_core::outcomes::DispatchRequest;
+use forewarn_core::outcomes::{DispatchRequest, SCHEDULED_TIME_FIELD, SCHEDULED_TIME_PLACEHOLDER};
 use forewarn_core::policy::classify;
 use forewarn_flows::feedback::EmailFeedback;
 use forewarn_flows::{PortError, Report};
@@ -82,12 +82,22 @@ pub fn resolving_event(payload: Value) -> Result<Event, HandlerError> {
     Ok(event)
 }
 
-/// What a schedule hands to dispatch.
-pub fn dispatch_request(payload: Value) -> Result<DispatchRequest, HandlerError> {
+/// What a schedule hands to dispatch, with the time the firing was scheduled for when
+/// Scheduler filled it in (a copy of the input that still holds the placeholder has none).
+pub fn dispatch_request(mut payload: Value) -> Result<(DispatchRequest, Option<Timestamp>), HandlerError> {
+    let scheduled = match payload.as_object_mut().and_then(|o| o.remove(SCHEDULED_TIME_FIELD)) {
+        Some(Value::String(t)) if t == SCHEDULED_TIME_PLACEHOLDER => None,
+        Some(Value::String(t)) => Some(
+            t.parse()
+                .map_err(|e| EventError::new(SCHEDULED_TIME_FIELD, format!("not an RFC 3339 time: {e}")))?,
+        ),
+        Some(_) => return Err(EventError::new(SCHEDULED_TIME_FIELD, "not a string").into()),
+        None => None,
+    };
     let request: DispatchRequest =
         serde_json::from_value(payload).map_err(|e| EventError::new("$", format!("not a dispatch request: {e}")))?;
     info!(customer_id = %request.customer_id, event_id = %request.event_id, channel = %request.channel, "dispatching");
-    Ok(request)
+    Ok((request, scheduled))
 }
 
 /// The inbound SMS of an SNS notification, each with when SNS received it.
@@ -179,6 +189,25 @@ pub fn init_logging() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dispatch_request_carries_the_time_scheduler_filled_in_and_nothing_else_new() {
+        let request = |t: &str| {
+            serde_json::json!({"customer_id": "c-1", "subject": "account:a", "event_id": "lb", "channel": "push",
+                "scheduled_time": t})
+        };
+        let (r, at) = dispatch_request(request("2026-11-23T08:00:00Z")).unwrap();
+        assert_eq!(
+            (r.event_id.as_str(), at),
+            ("lb", Some("2026-11-23T08:00:00Z".parse().unwrap()))
+        );
+        assert_eq!(dispatch_request(request(SCHEDULED_TIME_PLACEHOLDER)).unwrap().1, None);
+        let bad = dispatch_request(request("tomorrow")).unwrap_err().to_string();
+        assert!(bad.contains("scheduled_time: not an RFC 3339 time"), "{bad}");
+        let mut unknown = request("2026-11-23T08:00:00Z");
+        unknown["extra"] = serde_json::json!(1);
+        assert!(dispatch_request(unknown).unwrap_err().to_string().contains("extra"));
+    }
 
     #[test]
     fn errors_map_to_diagnostics_that_say_whether_a_retry_helps() {

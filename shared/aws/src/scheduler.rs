@@ -4,7 +4,7 @@ use aws_sdk_scheduler::error::ProvideErrorMetadata;
 use aws_sdk_scheduler::types::{
     ActionAfterCompletion, FlexibleTimeWindow, FlexibleTimeWindowMode, RetryPolicy, Target,
 };
-use forewarn_core::outcomes::DispatchRequest;
+use forewarn_core::outcomes::{DispatchRequest, SCHEDULED_TIME_FIELD, SCHEDULED_TIME_PLACEHOLDER};
 use forewarn_flows::PortError;
 use forewarn_flows::ports::Scheduler;
 use jiff::Timestamp;
@@ -41,6 +41,13 @@ pub fn schedule_name(request: &DispatchRequest) -> String {
     format!("fw-{h:016x}")
 }
 
+/// A schedule's input: the request, and the scheduled time that Scheduler fills in when it fires.
+pub fn schedule_input(request: &DispatchRequest) -> String {
+    let mut v = serde_json::to_value(request).expect("requests serialize");
+    v[SCHEDULED_TIME_FIELD] = serde_json::Value::String(SCHEDULED_TIME_PLACEHOLDER.into());
+    v.to_string()
+}
+
 /// `at(2026-11-23T08:00:00)` in UTC; Scheduler has one-minute precision, so seconds are dropped
 /// and the time rounded up, never early.
 pub fn at_expression(t: Timestamp) -> String {
@@ -64,7 +71,7 @@ impl Scheduler for AwsScheduler {
         let target = Target::builder()
             .arn(&t.dispatch_arn)
             .role_arn(&t.role_arn)
-            .input(serde_json::to_string(request).expect("requests serialize"))
+            .input(schedule_input(request))
             // Scheduler retries for a day by default; dispatch expires what is late anyway,
             // and an hour bounds how stale a firing can be.
             .retry_policy(

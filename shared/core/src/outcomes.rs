@@ -185,6 +185,12 @@ impl OutcomeEvent {
     }
 }
 
+/// The field of a schedule's input that EventBridge Scheduler fills with the time the firing
+/// was scheduled for (its `<aws.scheduler.scheduled-time>` context attribute).
+pub const SCHEDULED_TIME_FIELD: &str = "scheduled_time";
+/// What Scheduler replaces with the scheduled time of the firing.
+pub const SCHEDULED_TIME_PLACEHOLDER: &str = "<aws.scheduler.scheduled-time>";
+
 /// Which delivery a schedule fires: the identity of one delivery row. The store decides how
 /// it is keyed; the scheduler decides how the schedule is named.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]

@@ -8,7 +8,7 @@ use crate::events::{
     ApplicationCompleted, ApplicationIncomplete, BalanceRestored, CustomerActivity, DetailType, EnvelopeSchema,
     FlightDelayed, LowBalance, SuspiciousTransaction, TransactionAnswer,
 };
-use crate::outcomes::{DispatchRequest, OutcomeEvent, OutcomeType};
+use crate::outcomes::{DispatchRequest, OutcomeEvent, OutcomeType, SCHEDULED_TIME_FIELD};
 
 fn envelope<D: JsonSchema>(detail_type: DetailType, description: &str) -> Value {
     let generator = SchemaSettings::draft2020_12().into_generator();
@@ -35,6 +35,10 @@ pub fn all() -> Vec<(String, Value)> {
         .to_value();
     dispatch["$id"] = json!("https://forewarn.dev/schemas/DispatchRequest.json");
     dispatch["description"] = json!("What an EventBridge Scheduler schedule hands to the dispatch function.");
+    dispatch["properties"][SCHEDULED_TIME_FIELD] = json!({
+        "type": "string",
+        "description": "When the firing was scheduled for: Scheduler's <aws.scheduler.scheduled-time>, an RFC 3339 time."
+    });
     out.push(("DispatchRequest".into(), dispatch));
     let mut profile = SchemaSettings::draft2020_12()
         .into_generator()

@@ -248,6 +248,7 @@ impl Renderer {
             Channel::Email => self.email(&r)?,
         };
         message.language = fmt.lang.as_str();
+        message.ttl = Some(r.ttl());
         Ok(message)
     }
 
@@ -267,7 +268,6 @@ impl Renderer {
             body: text,
             sms: Some(counted),
             expects_reply: r.kind == Kind::SuspiciousTransaction,
-            ttl: Some(r.ttl()),
             ..Message::empty()
         })
     }
@@ -280,7 +280,6 @@ impl Renderer {
             title: Some(one_line(title)),
             body: one_line(body),
             deep_link: r.deep_link().map(|u| u.as_str().to_owned()),
-            ttl: Some(r.ttl()),
             ..Message::empty()
         })
     }
@@ -296,7 +295,6 @@ impl Renderer {
             subject: Some(one_line(subject)),
             body: paragraphs(body, true),
             html: Some(paragraphs(&html, false)),
-            ttl: Some(r.ttl()),
             ..Message::empty()
         })
     }
