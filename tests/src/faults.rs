@@ -31,6 +31,8 @@ pub enum Fault {
     Rewrite { body: String },
     /// Wait this long, then forward: another invocation's work lands meanwhile.
     Delay { millis: u64 },
+    /// Forward, then never answer: the call took effect, and the caller hangs until killed.
+    ForwardThenHold,
 }
 
 #[derive(Default)]
@@ -197,7 +199,8 @@ async fn serve(mut conn: TcpStream, dynamodb: String, moto: String, rules: Arc<M
                     }
                 }
             }
-            if hit.is_some() {
+            // A forwarded call counts as fired once it took effect, below.
+            if hit.as_ref().is_some_and(|f| !matches!(f, Fault::ForwardThenHold)) {
                 r.fired.push(op.clone());
             }
             hit
@@ -212,6 +215,15 @@ async fn serve(mut conn: TcpStream, dynamodb: String, moto: String, rules: Arc<M
             }
             Some(Fault::Respond { status, body }) => {
                 http_response(status, "application/x-amz-json-1.0", body.as_bytes())
+            }
+            Some(Fault::ForwardThenHold) => {
+                if forward(upstream, &req).await.is_none() {
+                    return;
+                }
+                rules.lock().unwrap().fired.push(op.clone());
+                let mut sink = [0u8; 1024];
+                while conn.read(&mut sink).await.is_ok_and(|n| n > 0) {}
+                return;
             }
             Some(Fault::Delay { millis }) => {
                 tokio::time::sleep(std::time::Duration::from_millis(millis)).await;

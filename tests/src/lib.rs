@@ -1,6 +1,7 @@
 //! End-to-end test support: the local stack (DynamoDB Local, moto server), SDK clients pointed
 //! at it, moto's record of what was sent, and the Lambda Runtime API harness.
 
+pub mod cells;
 pub mod faults;
 pub mod runtime;
 pub mod wait;

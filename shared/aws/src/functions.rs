@@ -131,7 +131,8 @@ pub async fn dispatch() -> Result<(), lambda_runtime::Error> {
     let env = Env::process();
     let c = Clients::load(&env).await?;
     let clock = env.clock()?;
-    let service = Service::new(engine(&env)?, c.store(&env)?, c.sender(&env)?, (), c.bus(&env)?);
+    let mut service = Service::new(engine(&env)?, c.store(&env)?, c.sender(&env)?, (), c.bus(&env)?);
+    service.lease_seconds = env.lease_seconds()?;
     serve("dispatch", c.counter, |payload, now| {
         let service = &service;
         async move {

@@ -41,7 +41,7 @@ impl<St: Deliveries, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
         };
         let mut settled = done.clone();
         settled.lease_until = None;
-        if !self.store.transition(&settled, DeliveryStatus::Sending).await? {
+        if !self.settle(&settled).await? {
             // Our lease ran out and another worker took the row over: it records the result.
             let mut late = done;
             late.reasons
@@ -51,6 +51,24 @@ impl<St: Deliveries, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
         Ok(Some(settled))
     }
 }
+
+impl<St: Deliveries, Se, Sc, B> Service<St, Se, Sc, B> {
+    /// Records a sent or failed row over the attempt that sent it. The message already went
+    /// out and a retry of the invocation would send it again, so any error is tried again, up
+    /// to `SETTLE_TRIES` times, before it is reported.
+    async fn settle(&self, row: &StoredDelivery) -> Result<bool, PortError> {
+        let mut tries = 1;
+        loop {
+            match self.store.transition(row, DeliveryStatus::Sending).await {
+                Err(_) if tries < SETTLE_TRIES => tries += 1,
+                result => return result,
+            }
+        }
+    }
+}
+
+/// How many times the record of a send is tried before the error is reported.
+const SETTLE_TRIES: usize = 3;
 
 impl<St: Deliveries + Claims, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
     /// Sends due rows, each through `deliver`: a row that is no longer there to take
