@@ -96,7 +96,11 @@ where
             };
             self.store.suppress_contact(cid, &contact).await?;
         }
-        updated.failure = (kind != OutcomeType::NotificationDelivered).then(|| reason.clone());
+        // A delivery report never clears what a bounce or a complaint said, whatever order
+        // the provider's events arrive in.
+        if kind != OutcomeType::NotificationDelivered {
+            updated.failure = Some(reason.clone());
+        }
         let changed = updated != *row && self.store.transition(&updated, row.record.status).await?;
         if changed {
             let mut o = row_outcome(kind, &updated, now);

@@ -360,3 +360,35 @@ fn a_row_stuck_scheduled_after_every_retry_failed_is_failed_by_the_next_decision
         .collect();
     assert_eq!(failed, ["lb"], "the stuck row is accounted for");
 }
+
+#[test]
+fn a_delivery_report_that_arrives_after_a_complaint_does_not_clear_it() {
+    use forewarn_flows::feedback::{EmailFeedback, FeedbackKind};
+    let (m, s) = memory(json!({"devices": [], "channel_preferences": {"travel": ["email"]}}));
+    run(s.notify(&flight("f1", "2026-11-23T12:00:00Z"), ts("2026-11-23T12:00:00Z"))).unwrap();
+    let row = m.rows.borrow()[0].clone();
+    assert_eq!(
+        (row.record.channel, row.record.status),
+        (Channel::Email, DeliveryStatus::Sent)
+    );
+    let fb = |kind| EmailFeedback {
+        kind,
+        message_id: row.provider_message_id.clone().unwrap(),
+        customer_id: Some(row.customer_id.clone()),
+        recipients: vec![],
+        at: ts("2026-11-23T12:05:00Z"),
+    };
+    let complaint = FeedbackKind::Complained {
+        feedback_type: "abuse".into(),
+    };
+    run(s.feedback(&fb(complaint), ts("2026-11-23T12:05:00Z"))).unwrap();
+    run(s.feedback(&fb(FeedbackKind::Delivered), ts("2026-11-23T12:06:00Z"))).unwrap();
+    let row = m.rows.borrow()[0].clone();
+    assert!(row.delivered_at.is_some());
+    assert!(
+        row.failure.as_deref().is_some_and(|f| f.starts_with("complaint")),
+        "{:?}",
+        row.failure
+    );
+    assert_eq!(m.unusable.borrow().len(), 1, "the address stays unusable");
+}
