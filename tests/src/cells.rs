@@ -98,3 +98,20 @@ pub async fn kill_when_fired(f: FunctionProcess, proxy: &Proxy, event: Value, op
     f.kill_now();
     call.abort();
 }
+
+/// A fraud alert's reminder, ready to dispatch: the customer and the schedule's request.
+pub async fn reminder_ready() -> (crate::TestCustomer, Value) {
+    let c = crate::TestCustomer::seed("fault", json!({})).await;
+    let fraud = crate::function("suspicious-transaction").await;
+    let event = sample("suspicious-transaction.json", &format!("st-{}", c.id), &c.id);
+    assert_eq!(fraud.invoke(event).await.ok()["sent"], 2, "SMS and push first");
+    fraud.settled_logs().await;
+    let owner = format!("\"customer_id\":\"{}\"", c.id);
+    let what = format!("a reminder schedule for {}", c.id);
+    let (_, _, input) = stack()
+        .wait_schedule(&what, |(_, _, input)| {
+            input.contains(&owner) && input.contains("\"reminder\":true")
+        })
+        .await;
+    (c, serde_json::from_str(&input).unwrap())
+}

@@ -5,11 +5,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use forewarn_e2e::cells::{behind, flight, function_behind, hold, kill_at, proxy, push_customer};
+use forewarn_e2e::cells::{behind, flight, function_behind, hold, kill_at, proxy, push_customer, reminder_ready};
 use forewarn_e2e::faults::{Fault, Rule, aws_json_error, aws_query_error};
 use forewarn_e2e::runtime::Invocation;
 use forewarn_e2e::{DEADLINE, sample, stack, wait_outcomes, wait_until};
-use serde_json::{Value, json};
+use serde_json::json;
 
 fn claim_completed(rows: &[(String, Option<String>)]) -> bool {
     rows.iter().any(|(sk, _)| sk.starts_with("EVENT#"))
@@ -211,23 +211,6 @@ async fn a_put_events_that_partly_fails_is_retried_and_one_that_keeps_failing_is
         r["requests"]["EventBridge.PutEvents"], 1,
         "the retry puts the outcome events: {r}"
     );
-}
-
-/// A fraud alert's reminder, ready to dispatch: the customer and the schedule's request.
-async fn reminder_ready() -> (forewarn_e2e::TestCustomer, Value) {
-    let c = forewarn_e2e::TestCustomer::seed("fault", json!({})).await;
-    let fraud = forewarn_e2e::function("suspicious-transaction").await;
-    let event = sample("suspicious-transaction.json", &format!("st-{}", c.id), &c.id);
-    assert_eq!(fraud.invoke(event).await.ok()["sent"], 2, "SMS and push first");
-    fraud.settled_logs().await;
-    let owner = format!("\"customer_id\":\"{}\"", c.id);
-    let what = format!("a reminder schedule for {}", c.id);
-    let (_, _, input) = stack()
-        .wait_schedule(&what, |(_, _, input)| {
-            input.contains(&owner) && input.contains("\"reminder\":true")
-        })
-        .await;
-    (c, serde_json::from_str(&input).unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -40,9 +40,21 @@ where
                     "delivery",
                     format!("the delivery is being sent by another invocation until {until}"),
                 )),
-                (status, _) => Ok(Report::duplicate(format!(
-                    "the delivery is {status:?} already: nothing to send"
-                ))),
+                (status, _) => {
+                    // A worker that sent it may have died before putting its outcome event:
+                    // put it again (outcome events are at least once).
+                    let kind = match status {
+                        DeliveryStatus::Sent => Some(OutcomeType::NotificationSent),
+                        DeliveryStatus::Failed => Some(OutcomeType::NotificationFailed),
+                        _ => None,
+                    };
+                    if let Some(kind) = kind {
+                        self.bus.publish(&[row_outcome(kind, &row, now)]).await?;
+                    }
+                    Ok(Report::duplicate(format!(
+                        "the delivery is {status:?} already: nothing to send"
+                    )))
+                }
             };
         }
         if let Some(ttl) = row.message.ttl.filter(|ttl| *ttl <= now) {
