@@ -49,6 +49,8 @@ pub struct Accounting {
     rows_sent: usize,
     provider_messages: usize,
     duplicated_customers: Vec<String>,
+    /// Provider messages whose id no sent row holds: an (event, channel) sent twice.
+    sent_twice: usize,
 }
 
 impl Accounting {
@@ -57,6 +59,7 @@ impl Accounting {
             && self.claims_missing == 0
             && self.without_outcome_event == 0
             && self.duplicated_customers.is_empty()
+            && self.sent_twice == 0
             && self.rows_sent == self.provider_messages
             && self.outcomes.values().sum::<usize>() == self.events + self.redelivered
     }
@@ -82,10 +85,11 @@ impl Accounting {
             self.without_outcome_event
         );
         println!(
-            "messages: {} delivery rows sent, {} messages recorded by the providers (moto); customers with a duplicate: {}",
+            "messages: {} delivery rows sent, {} messages recorded by the providers (moto); customers with a duplicate: {}; (event, channel) pairs sent twice: {}",
             self.rows_sent,
             self.provider_messages,
-            self.duplicated_customers.len()
+            self.duplicated_customers.len(),
+            self.sent_twice
         );
         for e in self.errors.iter().take(5) {
             println!("  error: {e}");
@@ -147,7 +151,11 @@ pub async fn run(events: usize, customers: usize, processes: usize) -> Accountin
     }
     let outcome_events = std::mem::take(&mut *outcome_events.lock().unwrap());
     let without_outcome_event = notifying.iter().filter(|id| !outcome_events.contains(*id)).count();
-    let (provider_messages, per_customer_messages) = provider_counts(&ids, &endpoints).await;
+    let (provider_messages, per_customer_messages, provider_ids) = provider_counts(&ids, &endpoints).await;
+    let sent_twice = provider_ids
+        .iter()
+        .filter(|id| !stored.provider_ids.contains(*id))
+        .count();
     let duplicated_customers = ids
         .iter()
         .filter(|id| {
@@ -169,6 +177,7 @@ pub async fn run(events: usize, customers: usize, processes: usize) -> Accountin
         rows_sent: stored.rows_sent,
         provider_messages,
         duplicated_customers,
+        sent_twice,
     }
 }
 
@@ -179,6 +188,7 @@ fn event_queue(events: usize, ids: &[String], run: &str) -> (VecDeque<(&'static 
     let total: usize = MIX.iter().map(|(_, w)| w).sum();
     let mut queue = VecDeque::with_capacity(events + events / 50);
     let mut redelivered = 0;
+    let mut last = 0;
     for n in 0..events {
         let mut pick = rng.next(total);
         let f = MIX
@@ -190,7 +200,10 @@ fn event_queue(events: usize, ids: &[String], run: &str) -> (VecDeque<(&'static 
             })
             .map(|(f, _)| *f)
             .unwrap_or("low-balance");
-        let c = rng.next(ids.len());
+        // One event in ten goes to the previous event's customer, so different events for one
+        // customer are decided at once on different processes.
+        let c = if n % 10 == 1 { last } else { rng.next(ids.len()) };
+        last = c;
         let e = event_for(f, &ids[c], n, run);
         if f != "resolve" && n % 50 == 7 {
             queue.push_back((f, e.clone()));
@@ -317,6 +330,8 @@ struct Stored {
     claims_missing: usize,
     rows_sent: usize,
     per_customer_rows: HashMap<String, usize>,
+    /// The provider's id of every sent row.
+    provider_ids: HashSet<String>,
 }
 
 /// Reads every customer's partition: notifying events without a completed claim, and rows sent.
@@ -326,6 +341,7 @@ async fn stored_counts(ids: &[String], notifying: &HashSet<String>) -> Stored {
         claims_missing: notifying.len(),
         rows_sent: 0,
         per_customer_rows: HashMap::new(),
+        provider_ids: HashSet::new(),
     };
     let client = stack.dynamodb().await;
     for id in ids {
@@ -353,6 +369,10 @@ async fn stored_counts(ids: &[String], notifying: &HashSet<String>) -> Stored {
                     stored.claims_missing -= 1;
                 }
                 if sk.starts_with("DELIVERY#") && s("status") == "sent" {
+                    let row: Value = serde_json::from_str(&s("data")).unwrap_or_default();
+                    stored
+                        .provider_ids
+                        .insert(row["provider_message_id"].as_str().unwrap_or_default().to_owned());
                     stored.rows_sent += 1;
                     *stored.per_customer_rows.entry(id.clone()).or_default() += 1;
                 }
@@ -405,38 +425,44 @@ async fn seed(ids: &[String], endpoints: &[String]) {
     store.put_batch(&items, |_| {}).await.expect("seed customers");
 }
 
-/// SMS, push and email moto recorded, in total and per customer.
-async fn provider_counts(ids: &[String], endpoints: &[String]) -> (usize, HashMap<String, usize>) {
+/// SMS, push and email moto recorded, in total and per customer, and the provider's id of
+/// each of them.
+async fn provider_counts(ids: &[String], endpoints: &[String]) -> (usize, HashMap<String, usize>, Vec<String>) {
     let data = stack().moto_data().await;
-    let mut by_address: HashMap<String, usize> = HashMap::new();
+    // Address → the ids of the messages sent to it.
+    let mut by_address: HashMap<String, Vec<String>> = HashMap::new();
+    let mut add = |address: &Value, id: &str| {
+        by_address
+            .entry(address.as_str().unwrap_or_default().to_owned())
+            .or_default()
+            .push(id.to_owned());
+    };
     for m in data["sns"]["SMS"].as_array().into_iter().flatten() {
-        *by_address
-            .entry(m["phone_number"].as_str().unwrap_or_default().to_owned())
-            .or_default() += 1;
+        add(&m["phone_number"], m["message_id"].as_str().unwrap_or_default());
     }
     for e in data["sns"]["PlatformEndpoint"].as_array().into_iter().flatten() {
-        let n = e["messages"].as_object().map_or(0, |m| m.len());
-        *by_address
-            .entry(e["arn"].as_str().unwrap_or_default().to_owned())
-            .or_default() += n;
+        for id in e["messages"].as_object().into_iter().flat_map(|m| m.keys()) {
+            add(&e["arn"], id);
+        }
     }
     for m in data["ses"]["Message"].as_array().into_iter().flatten() {
         for to in m["destinations"]["ToAddresses"].as_array().into_iter().flatten() {
-            *by_address
-                .entry(to.as_str().unwrap_or_default().to_owned())
-                .or_default() += 1;
+            add(to, m["id"].as_str().unwrap_or_default());
         }
     }
     let mut total = 0;
     let mut per = HashMap::new();
+    let mut message_ids = Vec::new();
     for (n, (id, endpoint)) in ids.iter().zip(endpoints).enumerate() {
         let k = 500_000 + n;
-        let count = [format!("+35196{k:07}"), endpoint.clone(), format!("b{k}@example.com")]
-            .iter()
-            .map(|a| by_address.get(a).copied().unwrap_or(0))
-            .sum::<usize>();
+        let mut count = 0;
+        for a in [format!("+35196{k:07}"), endpoint.clone(), format!("b{k}@example.com")] {
+            let sent = by_address.get(&a).map(Vec::as_slice).unwrap_or_default();
+            count += sent.len();
+            message_ids.extend(sent.iter().cloned());
+        }
         total += count;
         per.insert(id.clone(), count);
     }
-    (total, per)
+    (total, per, message_ids)
 }
