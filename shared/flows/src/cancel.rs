@@ -46,6 +46,7 @@ impl<St: Deliveries, Se, Sc, B> Service<St, Se, Sc, B> {
         let mut r = row.clone();
         r.record.status = to;
         r.failure = Some(reason);
+        r.cancelled_by = by_event_id.cloned();
         if !self.store.transition(&r, DeliveryStatus::Scheduled).await? {
             return Ok(None);
         }
@@ -53,7 +54,29 @@ impl<St: Deliveries, Se, Sc, B> Service<St, Se, Sc, B> {
     }
 }
 
+/// The `NotificationCancelled` events of rows that `by` cancelled on an earlier attempt that
+/// died before putting them: a retry puts them again (outcome events are at least once).
+pub(crate) fn cancelled_before<'a>(
+    rows: impl IntoIterator<Item = &'a StoredDelivery>,
+    by: &Id,
+    now: Timestamp,
+) -> Vec<OutcomeEvent> {
+    rows.into_iter()
+        .filter(|r| r.record.status == DeliveryStatus::Cancelled && r.cancelled_by.as_ref() == Some(by))
+        .map(|r| cancelled_outcome(r, Some(by), now))
+        .collect()
+}
+
 impl<St: Deliveries, Se, Sc: Scheduler, B> Service<St, Se, Sc, B> {
+    /// Deletes the schedules of rows that `by` cancelled on an earlier attempt, which may have
+    /// died between the cancellation and the delete (a missing schedule counts as deleted).
+    pub(crate) async fn delete_schedules_of(&self, rows: &[StoredDelivery], by: &Id) -> Result<(), PortError> {
+        for r in rows.iter().filter(|r| r.cancelled_by.as_ref() == Some(by)) {
+            self.scheduler.delete(&r.key()).await?;
+        }
+        Ok(())
+    }
+
     /// Cancels `row` if it is still scheduled and deletes its schedule.
     pub(crate) async fn cancel_pending(
         &self,

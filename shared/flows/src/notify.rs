@@ -313,6 +313,7 @@ where
                 delivered_at: None,
                 attempt: 0,
                 lease_until: None,
+                cancelled_by: None,
             })
             .collect();
         let cancel = part

@@ -145,6 +145,10 @@ pub struct StoredDelivery {
     /// While `sending`: until when the worker that took it holds it (`state`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lease_until: Option<Timestamp>,
+    /// The event (or inbound SMS) that cancelled the row, so a retry of that event puts the
+    /// cancellation's outcome again instead of losing it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_by: Option<Id>,
 }
 
 impl StoredDelivery {

@@ -10,6 +10,7 @@ use forewarn_core::outcomes::{Outcome, OutcomeEvent, OutcomeType};
 use forewarn_core::types::{Id, Instant, Text, truncate};
 use jiff::Timestamp;
 
+use crate::cancel::cancelled_before;
 use crate::error::PortError;
 use crate::ports::{Bus, Contacts, Deliveries, Partitions, Phones, Scheduler, Sender};
 use crate::records::{Answer, AnswerKind, PhoneBook, Question, SendResult, StoredDelivery, StoredMessage};
@@ -112,11 +113,15 @@ where
         report.customer_id = conv.customer_id.clone();
         report.cancelled = conv.cancelled;
         if let Some(text) = text {
-            self.answer_back(sms, &conv.locale, text, &mut conv.outcome, &mut report)
-                .await?;
+            conv.outcome.reasons.push(format!("answered with the {text:?} text"));
         }
         report.reasons = conv.outcome.reasons.clone();
-        self.bus.publish(&[conv.outcome]).await?;
+        // The answer back is the last step: nothing after it can fail and make a retry send
+        // it again.
+        self.bus.publish(std::slice::from_ref(&conv.outcome)).await?;
+        if let Some(text) = text {
+            self.answer_back(sms, &conv.locale, text, &mut report).await?;
+        }
         Ok(report)
     }
 
@@ -191,6 +196,12 @@ where
         };
         let rows = std::mem::take(&mut conv.rows);
         let by = Id::parse(truncate(&sms.inbound_message_id, 120).as_ref()).ok();
+        if let Some(by) = &by {
+            let again = cancelled_before(&rows, by, now);
+            self.delete_schedules_of(&rows, by).await?;
+            conv.cancelled += again.len();
+            self.bus.publish(&again).await?;
+        }
         for row in rows
             .iter()
             .filter(|r| r.reminder && r.record.subject == answered.subject && r.record.event_id == answered.event_id)
@@ -285,19 +296,13 @@ where
         sms: &InboundSms,
         locale: &str,
         text: ReplyText,
-        outcome: &mut OutcomeEvent,
         report: &mut Report,
     ) -> Result<(), PortError> {
         let to = Destination::Phone(sms.from.clone());
         let message = StoredMessage::text(reply_text(locale, text));
-        let customer = Id::parse(outcome.customer_id.as_str()).ok();
-        match self.sender.send(&to, &message, customer.as_ref()).await? {
-            SendResult::Sent { provider_message_id } => {
-                report.sent += 1;
-                outcome.provider_message_id = Some(provider_message_id);
-                outcome.reasons.push(format!("answered with the {text:?} text"));
-            }
-            SendResult::Unreachable(why) => outcome.reasons.push(format!("could not answer: {why}")),
+        match self.sender.send(&to, &message, report.customer_id.as_ref()).await? {
+            SendResult::Sent { .. } => report.sent += 1,
+            SendResult::Unreachable(why) => report.reasons.push(format!("could not answer: {why}")),
         }
         Ok(())
     }

@@ -6,6 +6,7 @@ use forewarn_core::events::Event;
 use forewarn_core::policy::{Context, DeliveryRecord};
 use jiff::Timestamp;
 
+use crate::cancel::cancelled_before;
 use crate::error::PortError;
 use crate::notify::customer_of;
 use crate::ports::{Bus, Deliveries, Partitions, Phones, Resolutions, Scheduler};
@@ -41,7 +42,8 @@ where
             at: event.time.0,
         };
         self.store.resolved(&cid, &resolution).await?;
-        let mut outcomes = Vec::new();
+        let mut outcomes = cancelled_before(&part.deliveries, &event.id, now);
+        self.delete_schedules_of(&part.deliveries, &event.id).await?;
         for c in &plan.cancellations {
             for row in part
                 .deliveries

@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use forewarn_core::conversation::InboundSms;
 use forewarn_core::customer::{Customer, CustomerProfile};
-use forewarn_core::engine::Engine;
+use forewarn_core::engine::{Destination, Engine};
 use forewarn_core::events::{Detail, Event};
 use forewarn_core::outcomes::{Outcome, OutcomeEvent, OutcomeType};
 use forewarn_core::policy::classify;
@@ -117,13 +117,15 @@ impl Simulator {
 
     /// An inbound SMS through the reply flow.
     fn reply(&mut self, sms: &InboundSms, now: Timestamp) {
+        let before = self.memory.sent.borrow().len();
         let report = run_ready(self.service.reply(sms, now))
             .unwrap_or_else(|e| Report::of(Outcome::Rejected, vec![format!("failed: {e}")]));
-        let answer = self.new_outcomes().into_iter().find_map(|o| {
-            (o.detail_type == OutcomeType::ReplyReceived)
-                .then(|| self.sent_text(o.provider_message_id.as_deref()?))
-                .flatten()
-        });
+        // The answer back: what this reply sent to the number it came from.
+        let to = Destination::Phone(sms.from.clone());
+        let answer = self.memory.sent.borrow()[before..]
+            .iter()
+            .find(|m| m.to == to)
+            .map(|m| m.message.body.clone());
         self.out.push(Record::Reply {
             reply_id: sms.inbound_message_id.clone(),
             customer_id: report.customer_id.as_ref().map(Id::to_string),
@@ -173,13 +175,6 @@ impl Simulator {
     /// Outcome events put on the bus since the last look.
     fn new_outcomes(&self) -> Vec<OutcomeEvent> {
         self.memory.outcomes.borrow()[self.outcomes_seen..].to_vec()
-    }
-
-    /// The text of a message the sender accepted.
-    fn sent_text(&self, provider_message_id: &str) -> Option<String> {
-        let sent = self.memory.sent.borrow();
-        let m = sent.iter().find(|m| m.provider_message_id == provider_message_id)?;
-        Some(m.message.body.clone())
     }
 
     /// Turns the new outcome events into delivery and cancellation lines.
