@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::faults::{Fault, Proxy, Rule};
+use crate::faults::Proxy;
 use crate::runtime::{FunctionProcess, binary};
 use crate::{DEADLINE, sample, stack, unique, wait_until};
 
@@ -53,36 +53,6 @@ pub async fn function_behind(proxy: &Proxy, name: &str) -> FunctionProcess {
 /// A fault proxy in front of the shared stack.
 pub async fn proxy() -> Proxy {
     Proxy::start(&stack().dynamodb, &stack().moto).await
-}
-
-/// Holds the request of `operation` after `skip` of them, once.
-pub fn hold(operation: &str, skip: usize) -> Rule {
-    Rule {
-        operation: operation.into(),
-        skip,
-        times: 1,
-        fault: Fault::Hold,
-    }
-}
-
-/// Starts an invocation, waits until the proxy holds the `nth` request of `operation`, and
-/// kills the process there.
-pub async fn kill_at(f: FunctionProcess, proxy: &Proxy, event: Value, operation: &str, nth: usize) {
-    let f = Arc::new(f);
-    let call = tokio::spawn({
-        let f = f.clone();
-        async move { f.invoke(event).await }
-    });
-    let what = format!("the function to reach {operation} #{nth} (the requests the proxy saw)");
-    wait_until(
-        &what,
-        DEADLINE,
-        async || proxy.seen(),
-        |seen| seen.iter().filter(|o| o.contains(operation)).count() >= nth,
-    )
-    .await;
-    f.kill_now();
-    call.abort();
 }
 
 /// Starts an invocation, waits until a rule of `proxy` fired on `operation` (a held call, or

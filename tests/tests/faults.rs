@@ -1,102 +1,16 @@
-//! Faults, end to end: a function process killed mid-event and the event retried as Lambda
-//! would; services answering with throttling and 5xx; a `PutEvents` that partly fails. The
-//! functions reach the local stack through a fault-injecting proxy.
+//! Faults, end to end, beyond the fault matrix (matrix.rs, one fault per cell): several faults
+//! in one invocation, a service that keeps failing, a `PutEvents` that partly fails, provider
+//! refusals that fail one channel, and two decisions for one customer at once. The functions
+//! reach the local stack through a fault-injecting proxy.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use forewarn_e2e::cells::{behind, flight, function_behind, hold, kill_at, proxy, push_customer, reminder_ready};
+use forewarn_e2e::cells::{behind, flight, function_behind, proxy, push_customer, reminder_ready};
 use forewarn_e2e::faults::{Fault, Rule, aws_json_error, aws_query_error};
 use forewarn_e2e::runtime::Invocation;
 use forewarn_e2e::{DEADLINE, sample, stack, wait_outcomes, wait_until};
 use serde_json::json;
-
-fn claim_completed(rows: &[(String, Option<String>)]) -> bool {
-    rows.iter().any(|(sk, _)| sk.starts_with("EVENT#"))
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_process_killed_between_claim_and_send_sends_exactly_once_when_the_event_is_retried() {
-    let (c, endpoint) = push_customer().await;
-    let proxy = proxy().await;
-    proxy.add(hold("Publish", 0));
-    let event = flight(&format!("k1-{c}"), &c);
-    kill_at(behind(&proxy).await, &proxy, event.clone(), "Publish", 1).await;
-    // The claim was the last request before the held Publish, so once it shows, all the dead
-    // process did is visible.
-    let rows = stack().wait_rows(&c, "the claim", |r| claim_completed(r)).await;
-    assert!(claim_completed(&rows), "the claim was taken");
-    assert!(stack().pushes_to(&endpoint).await.is_empty(), "nothing went out");
-
-    proxy.clear();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let retry = behind(&proxy).await;
-    let r = retry.invoke(event).await.ok();
-    assert_eq!(r["sent"], 1, "the retry resumes the committed row: {r}");
-    retry.settled_logs().await;
-    assert_eq!(stack().wait_pushes_to(&endpoint, 1).await.len(), 1, "sent exactly once");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_process_killed_between_send_and_record_may_send_again_but_never_loses_the_message() {
-    let (c, endpoint) = push_customer().await;
-    let proxy = proxy().await;
-    // The first UpdateItem takes the row under its send lease; the second, after the send,
-    // records the result.
-    proxy.add(hold("UpdateItem", 1));
-    let event = flight(&format!("k2-{c}"), &c);
-    kill_at(behind(&proxy).await, &proxy, event.clone(), "UpdateItem", 2).await;
-    assert_eq!(
-        stack().wait_pushes_to(&endpoint, 1).await.len(),
-        1,
-        "the provider took it"
-    );
-
-    proxy.clear();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let retry = behind(&proxy).await;
-    let r = retry.invoke(event.clone()).await.ok();
-    assert_eq!(r["sent"], 1, "{r}");
-    retry.settled_logs().await;
-    assert_eq!(
-        stack().wait_pushes_to(&endpoint, 2).await.len(),
-        2,
-        "at least once: the message whose result was never recorded goes out again (README, Delivery guarantees)"
-    );
-    let last = behind(&proxy).await;
-    let again = last.invoke(event).await.ok();
-    assert_eq!(again["duplicate"], true, "and then the event is done: {again}");
-    last.settled_logs().await;
-    let sent = stack().wait_deliveries(&c, "the delivery row", |d| !d.is_empty()).await;
-    assert_eq!(sent.len(), 1, "one delivery row: {sent:?}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_process_killed_after_recording_the_send_is_finished_by_the_retry_without_sending_again() {
-    let (c, endpoint) = push_customer().await;
-    let proxy = proxy().await;
-    // The second TransactWriteItems completes the claim, after the row was recorded sent.
-    proxy.add(hold("TransactWriteItems", 1));
-    let event = flight(&format!("k3-{c}"), &c);
-    kill_at(behind(&proxy).await, &proxy, event.clone(), "TransactWriteItems", 2).await;
-    assert_eq!(
-        stack().wait_pushes_to(&endpoint, 1).await.len(),
-        1,
-        "the provider took it"
-    );
-
-    proxy.clear();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let retry = behind(&proxy).await;
-    let r = retry.invoke(event.clone()).await.ok();
-    assert_eq!(r["sent"], 1, "the row says sent, and the retry reports it: {r}");
-    assert!(r["requests"]["SNS.Publish"].is_null(), "without publishing again: {r}");
-    retry.settled_logs().await;
-    let again = behind(&proxy).await;
-    assert_eq!(again.invoke(event).await.ok()["duplicate"], true, "the event is done");
-    again.settled_logs().await;
-    assert_eq!(stack().pushes_to(&endpoint).await.len(), 1, "sent once");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_and_server_errors_are_retried_and_the_event_goes_through() {

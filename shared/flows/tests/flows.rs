@@ -57,27 +57,7 @@ fn a_claim_in_progress_makes_a_duplicate_retry_later_and_an_expired_one_resumes_
     let e = flight("f1", "2026-11-23T12:00:00Z");
     let now = ts("2026-11-23T12:00:00Z");
     // What a first invocation decided, claimed and wrote before it died, short of sending.
-    let (decided, d) = memory(json!({}));
-    run(d.notify(&e, now)).unwrap();
-    let mut rows = decided.rows.borrow().clone();
-    for r in &mut rows {
-        r.record.status = DeliveryStatus::Scheduled;
-        r.provider_message_id = None;
-    }
-    let mut claim = decided.claims.borrow()[0].1.clone();
-    claim.completed = false;
-    claim.lease_until = now + jiff::SignedDuration::from_secs(60);
-    claim.outcomes.clear();
-    let commit = Commit {
-        customer_id: rows[0].customer_id.clone(),
-        claim,
-        take_over: false,
-        new_rows: rows,
-        cancel: vec![],
-        questions: vec![],
-        decisions: None,
-    };
-    run(Claims::commit(&m, &commit)).unwrap();
+    died_after_commit(&m, &e, now);
 
     let busy = run(s.notify(&e, now + jiff::SignedDuration::from_secs(10))).unwrap_err();
     assert!(busy.retryable, "{busy}");

@@ -7,7 +7,6 @@ use forewarn_core::customer::{CustomerProfile, DeviceProfile, PhoneNumber};
 use forewarn_flows::PortError;
 
 use super::{DynamoStore, Item, corrupt, customer_pk, get_s, phone_pk, s};
-use crate::error::port_error;
 
 impl DynamoStore {
     /// The keys of what the stored partition of `profile`'s customer holds and `profile` no
@@ -42,44 +41,19 @@ impl DynamoStore {
         Ok(stale)
     }
 
-    /// Deletes items by key with `BatchWriteItem`, 25 a call, re-sending unprocessed ones.
+    /// Deletes items by key with `BatchWriteItem`, re-sending unprocessed ones.
     pub async fn delete_batch(&self, keys: &[Item]) -> Result<(), PortError> {
-        for chunk in keys.chunks(25) {
-            let mut requests: Vec<WriteRequest> = chunk
-                .iter()
-                .map(|k| {
-                    let delete = DeleteRequest::builder()
-                        .set_key(Some(k.clone()))
-                        .build()
-                        .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
-                    Ok(WriteRequest::builder().delete_request(delete).build())
-                })
-                .collect::<Result<_, PortError>>()?;
-            for attempt in 0..=8u32 {
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, requests)
-                    .send()
-                    .await
-                    .map_err(|e| port_error("dynamodb", e))?;
-                requests = out
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&self.table))
-                    .unwrap_or_default();
-                if requests.is_empty() {
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
-            }
-            if !requests.is_empty() {
-                return Err(PortError::retryable(
-                    "dynamodb",
-                    format!("{} deletes still unprocessed after 8 retries", requests.len()),
-                ));
-            }
-        }
-        Ok(())
+        let requests = keys
+            .iter()
+            .map(|k| {
+                let delete = DeleteRequest::builder()
+                    .set_key(Some(k.clone()))
+                    .build()
+                    .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+                Ok(WriteRequest::builder().delete_request(delete).build())
+            })
+            .collect::<Result<Vec<_>, PortError>>()?;
+        self.batch_write(requests, |_| {}).await
     }
 }
 

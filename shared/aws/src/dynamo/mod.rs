@@ -144,17 +144,24 @@ impl DynamoStore {
     /// Writes items with `BatchWriteItem`, 25 a call, re-sending unprocessed items with backoff;
     /// `progress` hears how many were written.
     pub async fn put_batch(&self, items: &[Item], progress: impl Fn(usize)) -> Result<(), PortError> {
-        for chunk in items.chunks(25) {
-            let mut requests: Vec<WriteRequest> = chunk
-                .iter()
-                .map(|i| {
-                    let put = PutRequest::builder()
-                        .set_item(Some(i.clone()))
-                        .build()
-                        .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
-                    Ok(WriteRequest::builder().put_request(put).build())
-                })
-                .collect::<Result<_, PortError>>()?;
+        let requests = items
+            .iter()
+            .map(|i| {
+                let put = PutRequest::builder()
+                    .set_item(Some(i.clone()))
+                    .build()
+                    .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+                Ok(WriteRequest::builder().put_request(put).build())
+            })
+            .collect::<Result<Vec<_>, PortError>>()?;
+        self.batch_write(requests, progress).await
+    }
+
+    /// Sends write requests with `BatchWriteItem`, 25 a call, re-sending unprocessed ones with
+    /// backoff; `progress` hears how many went through.
+    pub(crate) async fn batch_write(&self, all: Vec<WriteRequest>, progress: impl Fn(usize)) -> Result<(), PortError> {
+        for chunk in all.chunks(25) {
+            let mut requests = chunk.to_vec();
             for attempt in 0..=8u32 {
                 let n = requests.len();
                 let out = self
@@ -177,7 +184,7 @@ impl DynamoStore {
             if !requests.is_empty() {
                 return Err(PortError::retryable(
                     "dynamodb",
-                    format!("{} items still unprocessed after 8 retries", requests.len()),
+                    format!("{} writes still unprocessed after 8 retries", requests.len()),
                 ));
             }
         }
