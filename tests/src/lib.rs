@@ -115,14 +115,30 @@ impl Stack {
         )
     }
 
-    /// moto's record of everything it was asked to do (`sns.SMS`, `ses.Message`, …).
+    /// moto's record of everything it was asked to do (`sns.SMS`, `ses.Message`, …). moto
+    /// builds it by walking its models while other requests change them, and then and again
+    /// answers with an error page instead: that answer is asked again.
     pub async fn moto_data(&self) -> Value {
-        http_get_json(&format!("{}/moto-api/data.json", self.moto)).await
+        let url = format!("{}/moto-api/data.json", self.moto);
+        let mut last = String::new();
+        for _ in 0..20 {
+            match try_http_get_json(&url).await {
+                Ok(v) => return v,
+                Err(e) => last = e,
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("{url}: no JSON after 20 tries: {last}")
     }
 }
 
 /// A plain HTTP/1.1 GET on loopback, returning the body as JSON.
 pub async fn http_get_json(url: &str) -> Value {
+    try_http_get_json(url).await.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A plain HTTP/1.1 GET on loopback: the body as JSON, or why it is not.
+async fn try_http_get_json(url: &str) -> Result<Value, String> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let rest = url.strip_prefix("http://").expect("an http:// URL");
     let (host, path) = rest
@@ -145,7 +161,10 @@ pub async fn http_get_json(url: &str) -> Value {
     } else {
         body.to_vec()
     };
-    serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{url}: not JSON ({e})"))
+    serde_json::from_slice(&body).map_err(|e| {
+        let status = head.lines().next().unwrap_or_default().to_owned();
+        format!("{url}: not JSON ({e}; {status})")
+    })
 }
 
 fn dechunk(mut rest: &[u8]) -> Vec<u8> {
