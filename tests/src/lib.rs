@@ -674,3 +674,25 @@ pub fn function_for(detail_type: &str) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+/// An SES event for an email sent to `c` (`Delivery`, or a permanent `Bounce`), as the
+/// configuration set puts it on the bus.
+pub fn ses_event(detail_type: &str, event_type: &str, message_id: &str, c: &TestCustomer) -> Value {
+    let mut detail = serde_json::json!({"eventType": event_type, "mail": {"timestamp": "2026-11-23T10:00:00.000Z",
+        "source": "alerts@bank.example", "messageId": message_id, "destination": [c.email],
+        "tags": {"ses:configuration-set": ["forewarn-email"], "fw-customer": [c.id]}}});
+    match event_type {
+        "Bounce" => {
+            detail["bounce"] = serde_json::json!({"bounceType": "Permanent", "bounceSubType": "General",
+                "bouncedRecipients": [{"emailAddress": c.email, "action": "failed", "status": "5.1.1"}],
+                "timestamp": "2026-11-23T10:00:02.000Z", "feedbackId": "f-1"})
+        }
+        _ => {
+            detail["delivery"] = serde_json::json!({"timestamp": "2026-11-23T10:00:01.000Z", "recipients": [c.email],
+                "processingTimeMillis": 900, "smtpResponse": "250 ok"})
+        }
+    }
+    serde_json::json!({"version": "0", "id": format!("ses-{}-{event_type}", c.id), "detail-type": detail_type,
+        "source": "aws.ses", "account": "123456789012", "time": jiff::Timestamp::now().to_string(),
+        "region": "eu-west-1", "resources": [], "detail": detail})
+}

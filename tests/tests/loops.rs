@@ -3,7 +3,9 @@
 //! local stack, each test with customers of its own.
 
 use forewarn_core::conversation::{ReplyText, reply_text};
-use forewarn_e2e::{TestCustomer, function, inbound_sms, outcomes_settled, sample, stack, unique, wait_outcomes};
+use forewarn_e2e::{
+    TestCustomer, function, inbound_sms, outcomes_settled, sample, ses_event, stack, unique, wait_outcomes,
+};
 use serde_json::{Value, json};
 
 async fn customer(patch: Value) -> TestCustomer {
@@ -291,26 +293,6 @@ async fn a_hard_bounce_stops_email_to_that_address() {
         1,
         "the next channel instead"
     );
-}
-
-fn ses_event(detail_type: &str, event_type: &str, message_id: &str, c: &TestCustomer) -> Value {
-    let mut detail = json!({"eventType": event_type, "mail": {"timestamp": "2026-11-23T10:00:00.000Z",
-        "source": "alerts@bank.example", "messageId": message_id, "destination": [c.email],
-        "tags": {"ses:configuration-set": ["forewarn-email"], "fw-customer": [c.id]}}});
-    match event_type {
-        "Bounce" => {
-            detail["bounce"] = json!({"bounceType": "Permanent", "bounceSubType": "General",
-                "bouncedRecipients": [{"emailAddress": c.email, "action": "failed", "status": "5.1.1"}],
-                "timestamp": "2026-11-23T10:00:02.000Z", "feedbackId": "f-1"})
-        }
-        _ => {
-            detail["delivery"] = json!({"timestamp": "2026-11-23T10:00:01.000Z", "recipients": [c.email],
-                "processingTimeMillis": 900, "smtpResponse": "250 ok"})
-        }
-    }
-    json!({"version": "0", "id": format!("ses-{}-{event_type}", c.id), "detail-type": detail_type,
-        "source": "aws.ses", "account": "123456789012", "time": jiff::Timestamp::now().to_string(),
-        "region": "eu-west-1", "resources": [], "detail": detail})
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -101,8 +101,10 @@ where
         if kind != OutcomeType::NotificationDelivered {
             updated.failure = Some(reason.clone());
         }
-        let changed = updated != *row && self.store.transition(&updated, row.record.status).await?;
-        if changed {
+        // A row that already shows this feedback had it recorded by an earlier attempt, which
+        // may have died before putting its event: put it again (outcome events are at least once).
+        let recorded = updated == *row || self.store.transition(&updated, row.record.status).await?;
+        if recorded {
             let mut o = row_outcome(kind, &updated, now);
             o.reasons = vec![reason.clone()];
             self.bus.publish(&[o]).await?;
