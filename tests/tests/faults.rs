@@ -56,6 +56,7 @@ async fn a_service_that_keeps_failing_is_a_retryable_error_and_nothing_is_half_w
     let f = behind(&proxy).await;
     let (error_type, message) = f.invoke(event.clone()).await.err();
     assert_eq!(error_type, "forewarn.dynamodb.Retryable", "{message}");
+    assert!(proxy.fired("TransactWriteItems") >= 1, "the fault fired");
     // The invocation's final line ("failed") says it is over: nothing more will be written.
     f.settled_logs().await;
     assert!(
@@ -76,6 +77,7 @@ async fn a_service_that_keeps_failing_is_a_retryable_error_and_nothing_is_half_w
     });
     let (error_type, _) = f.invoke(event.clone()).await.err();
     assert_eq!(error_type, "forewarn.sns.Retryable");
+    assert!(proxy.fired("Publish") >= 1, "the fault fired");
     f.settled_logs().await;
     assert!(stack().pushes_to(&endpoint).await.is_empty());
 
@@ -101,6 +103,7 @@ async fn a_put_events_that_partly_fails_is_retried_and_one_that_keeps_failing_is
     });
     let f = behind(&proxy).await;
     let r = f.invoke(flight(&format!("p1-{c}"), &c)).await.ok();
+    assert_eq!(proxy.fired("PutEvents"), 1, "the partial failure fired");
     assert_eq!(
         r["requests"]["EventBridge.PutEvents"], 2,
         "the failed entry is sent again: {r}"
@@ -141,7 +144,7 @@ async fn a_dispatch_whose_publish_keeps_failing_hands_the_row_back_and_the_retry
     let (error_type, message) = f.invoke(request.clone()).await.err();
     assert_eq!(error_type, "forewarn.sns.Retryable", "{message}");
     f.settled_logs().await;
-    assert!(proxy.seen().iter().any(|o| o.contains("Publish")), "the throttle fired");
+    assert!(proxy.fired("Publish") >= 1, "the fault fired");
     assert_eq!(
         stack().pushes_to(&c.endpoint).await.len(),
         1,
