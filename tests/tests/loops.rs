@@ -296,6 +296,54 @@ async fn a_hard_bounce_stops_email_to_that_address() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fraud_alert_whose_email_bounces_hard_after_it_was_sent_goes_out_by_sms() {
+    let c = customer(json!({"devices": [], "channel_preferences": {"security": ["email"]}})).await;
+    let fraud = function("suspicious-transaction").await;
+    let feedback = function("feedback").await;
+    let r = fraud
+        .invoke(sample("suspicious-transaction.json", &format!("st-{}", c.id), &c.id))
+        .await
+        .ok();
+    assert_eq!(r["sent"], 1, "{r}");
+    assert_eq!(stack().wait_emails_to(&c.email, 1).await.len(), 1);
+    let message_id = stack()
+        .wait_deliveries(&c.id, "the email's message id", |d| {
+            d.iter().any(|d| d.provider_message_id.is_some())
+        })
+        .await
+        .into_iter()
+        .find_map(|d| d.provider_message_id)
+        .expect("the email's message id");
+
+    let bounce = ses_event("Email Bounced", "Bounce", &message_id, &c);
+    let r = feedback.invoke(bounce.clone()).await.ok();
+    assert_eq!(
+        (r["outcome"].as_str(), r["sent"].as_u64()),
+        (Some("bounced"), Some(1)),
+        "{r}"
+    );
+    let sms = stack().wait_sms_to(&c.phone, 1).await;
+    assert!(
+        sms[0].to_string().contains("YES"),
+        "the SMS asks its question: {}",
+        sms[0]
+    );
+    let again = feedback.invoke(bounce).await.ok();
+    assert_eq!(again["outcome"], "bounced", "{again}");
+    feedback.settled_logs().await;
+    assert_eq!(
+        stack().wait_sms_to(&c.phone, 1).await.len(),
+        1,
+        "the bounce reported twice re-routes once"
+    );
+    let sent = events_of(&c.id, "NotificationSent", 2).await;
+    assert!(
+        sent.iter().any(|e| e["detail"]["channel"] == "sms"),
+        "the re-routed SMS is accounted for: {sent:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_disabled_endpoint_stops_push_to_that_device() {
     let c = customer(json!({"channel_preferences": {"travel": ["push", "sms"]}})).await;
     stack().disable_endpoint(&c.endpoint).await;

@@ -191,11 +191,12 @@ pub async fn reply() -> Result<(), lambda_runtime::Error> {
     .await
 }
 
-/// `feedback`: SES delivery, bounce and complaint events. Sends nothing.
+/// `feedback`: SES delivery, bounce and complaint events. Sends only to re-route a critical
+/// alert whose email bounced hard, by SMS or push.
 pub async fn feedback() -> Result<(), lambda_runtime::Error> {
     let env = Env::process();
     let c = Clients::load(&env).await?;
-    let service = Service::new(quiet_engine(&env)?, c.store(&env)?, (), (), c.bus(&env)?);
+    let service = Service::new(engine(&env)?, c.store(&env)?, c.sns(&env), (), c.bus(&env)?);
     serve("feedback", c.counter, |payload, now| {
         let service = &service;
         async move {

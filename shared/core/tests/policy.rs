@@ -166,6 +166,26 @@ fn channels_follow_preferences_defaults_opt_outs_and_reachability() {
             "falling back to email",
         ),
         (
+            "critical falls back outside the customer's list when nothing in it can reach them",
+            with(
+                ana(),
+                json!({"contacts": {"phone": "+351912345678"}, "channel_preferences": {"security": ["email"]}}),
+            ),
+            fraud(MONDAY_NOON),
+            vec![Sms],
+            "no channel the customer chose can reach them: a critical alert falls back to sms",
+        ),
+        (
+            "a normal alert never leaves the customer's list",
+            with(
+                ana(),
+                json!({"contacts": {"phone": "+351912345678"}, "channel_preferences": {"account": ["email"]}}),
+            ),
+            low_balance(MONDAY_NOON),
+            vec![],
+            "no reachable channel among email",
+        ),
+        (
             "an invalid phone number makes sms unusable, with the reason",
             with(
                 ana(),

@@ -1,5 +1,6 @@
 //! feedback: what the email provider said about one email (delivered, bounced, complained).
-//! A hard bounce or a complaint makes the address unusable for later decisions.
+//! A hard bounce or a complaint makes the address unusable for later decisions; a hard
+//! bounce of a critical alert re-routes it (`reroute`).
 
 use forewarn_core::customer::{Channel, UnusableContact};
 use forewarn_core::outcomes::{Outcome, OutcomeType};
@@ -8,7 +9,7 @@ use forewarn_core::types::Id;
 use jiff::Timestamp;
 
 use crate::error::PortError;
-use crate::ports::{Bus, Contacts, Deliveries, Partitions};
+use crate::ports::{Bus, Claims, Contacts, Deliveries, Partitions, Sender};
 use crate::records::{Address, StoredDelivery};
 use crate::report::{Report, row_outcome};
 use crate::service::Service;
@@ -65,11 +66,12 @@ fn meaning(fb: &EmailFeedback, row: &mut StoredDelivery) -> (OutcomeType, Outcom
 
 impl<St, Se, Sc, B> Service<St, Se, Sc, B>
 where
-    St: Partitions + Deliveries + Contacts,
+    St: Partitions + Claims + Deliveries + Contacts,
+    Se: Sender,
     B: Bus,
 {
     /// Records the feedback on the email's row and, for a hard bounce or a complaint, marks
-    /// the address unusable.
+    /// the address unusable; a critical alert that bounced hard goes out on another channel.
     pub async fn feedback(&self, fb: &EmailFeedback, now: Timestamp) -> Result<Report, PortError> {
         let unmatched = |why: &str| Ok(Report::of(Outcome::Unmatched, vec![why.to_owned()]));
         let Some(cid) = &fb.customer_id else {
@@ -104,13 +106,24 @@ where
         // A row that already shows this feedback had it recorded by an earlier attempt, which
         // may have died before putting its event: put it again (outcome events are at least once).
         let recorded = updated == *row || self.store.transition(&updated, row.record.status).await?;
+        let mut report = Report::of(outcome, vec![reason.clone()]);
+        report.customer_id = Some(cid.clone());
         if recorded {
             let mut o = row_outcome(kind, &updated, now);
-            o.reasons = vec![reason.clone()];
-            self.bus.publish(&[o]).await?;
+            o.reasons = vec![reason];
+            let mut outcomes = vec![o];
+            if matches!(fb.kind, FeedbackKind::Bounced { permanent: true, .. }) {
+                let rerouted = self.reroute(&updated, now).await?;
+                report.sent = rerouted
+                    .outcomes
+                    .iter()
+                    .filter(|o| o.detail_type == OutcomeType::NotificationSent)
+                    .count();
+                report.reasons.extend(rerouted.reasons);
+                outcomes.extend(rerouted.outcomes);
+            }
+            self.bus.publish(&outcomes).await?;
         }
-        let mut report = Report::of(outcome, vec![reason]);
-        report.customer_id = Some(cid.clone());
         Ok(report)
     }
 }

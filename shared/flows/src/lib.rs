@@ -14,6 +14,7 @@ pub mod records;
 pub mod reminder;
 pub mod reply;
 pub mod report;
+pub mod reroute;
 pub mod resolve;
 pub mod send;
 pub mod service;

@@ -145,6 +145,7 @@ where
                 outcome: decided.outcome,
                 reasons: decided.reasons.clone(),
                 outcomes: vec![],
+                event: Some(event.to_envelope()),
             },
             take_over,
             new_rows: if resuming { vec![] } else { decided.rows.clone() },

@@ -32,6 +32,10 @@ pub struct Claim {
     /// again, so a `PutEvents` that failed after the claim completed is not lost.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outcomes: Vec<StoredOutcome>,
+    /// The event as EventBridge delivered it (`Event::to_envelope`), so a step after the
+    /// decision (a hard bounce reported hours later) can decide on it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<serde_json::Value>,
 }
 
 /// An outcome event with its detail type, as kept in a claim.

@@ -99,10 +99,31 @@ impl<St: Deliveries + Claims, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
         let (Some(customer), true) = (customer, !failed.is_empty() && failed.len() == done.len()) else {
             return Ok(done);
         };
-        let rows = self.failover_rows(event, customer, &failed, now)?;
-        for row in rows {
+        let more = self.fail_over(event, customer, &failed, now, None).await?;
+        done.extend(more);
+        Ok(done)
+    }
+
+    /// Writes and sends the rows the policy picks when every channel in `failed` failed,
+    /// each with `note` among its reasons. A row an earlier attempt wrote already is taken
+    /// as it stands, if nobody sent it yet.
+    pub(crate) async fn fail_over(
+        &self,
+        event: &Event,
+        customer: &Customer,
+        failed: &[&StoredDelivery],
+        now: Timestamp,
+        note: Option<&str>,
+    ) -> Result<Vec<StoredDelivery>, PortError> {
+        let mut done = Vec::new();
+        for mut row in self.failover_rows(event, customer, failed, now)? {
+            row.reasons.extend(note.map(str::to_owned));
             if !self.store.insert(&row).await? {
-                continue; // written by an earlier attempt, which resumes it as a row of the event
+                // Written by an earlier attempt, which may have died before sending it.
+                if let Some(stored) = self.store.delivery(&row.key()).await? {
+                    done.extend(self.deliver(&stored, now).await?);
+                }
+                continue;
             }
             if let Some(q) = question_of(&row) {
                 self.store

@@ -52,6 +52,34 @@ fn push_device<'c>(devices: &[&'c Device], category: Category, reasons: &mut Vec
     Some(d)
 }
 
+/// The channel a critical alert falls back to when none in `order` can reach the customer:
+/// email first, then SMS, then push, among the channels `order` leaves out.
+fn critical_fallback(
+    customer: &Customer,
+    order: &[Channel],
+    devices: &[&Device],
+    reasons: &mut Vec<String>,
+) -> Option<Channel> {
+    for channel in [Channel::Email, Channel::Sms, Channel::Push] {
+        if order.contains(&channel) {
+            continue;
+        }
+        match unreachable_because(customer, channel, devices) {
+            None => {
+                reasons.push(match channel {
+                    Channel::Email => "neither SMS nor push can reach the customer: falling back to email".into(),
+                    _ => format!(
+                        "no channel the customer chose can reach them: a critical alert falls back to {channel}"
+                    ),
+                });
+                return Some(channel);
+            }
+            Some(why) => reasons.push(format!("{channel} fallback impossible: {why}")),
+        }
+    }
+    None
+}
+
 pub(super) fn choose_routes(
     customer: &Customer,
     category: Category,
@@ -77,14 +105,8 @@ pub(super) fn choose_routes(
             }
         }
     }
-    if chosen.is_empty() && urgency == Urgency::Critical && !order.contains(&Channel::Email) {
-        match unreachable_because(customer, Channel::Email, &devices) {
-            None => {
-                reasons.push("neither SMS nor push can reach the customer: falling back to email".into());
-                chosen.push(Channel::Email);
-            }
-            Some(why) => reasons.push(format!("email fallback impossible: {why}")),
-        }
+    if chosen.is_empty() && urgency == Urgency::Critical {
+        chosen.extend(critical_fallback(customer, order, &devices, reasons));
     }
     if chosen.is_empty() {
         reasons.push(format!("suppressed: no reachable channel among {order_text} ({whose})"));

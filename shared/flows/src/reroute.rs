@@ -1,0 +1,128 @@
+//! Re-routing a critical alert whose email bounced hard after it was sent: SES accepts mail
+//! to an address on its suppression list and bounces it minutes later, so the send looked
+//! fine and no failover ran. The alert goes to the next reachable channel, decided on the
+//! same event (kept with its claim), as if the send had failed then.
+
+use forewarn_core::events::parse_event_value;
+use forewarn_core::outcomes::{OutcomeEvent, OutcomeType};
+use forewarn_core::policy::{DeliveryStatus, Urgency};
+use jiff::Timestamp;
+
+use crate::error::PortError;
+use crate::notify::customer_of;
+use crate::ports::{Claims, Deliveries, Partitions, Sender};
+use crate::records::{Finish, StoredDelivery};
+use crate::reminder::{disabled_of, questions_of};
+use crate::report::{device_disabled, row_outcome};
+use crate::service::Service;
+
+/// The reason every re-routed row carries, which also tells a retry which rows it sent.
+pub const REROUTED: &str = "re-routed: the critical email bounced hard after it was sent";
+
+/// What re-routing did: the outcome events of the rows it sent or failed, and why not when
+/// it did not.
+#[derive(Debug, Default)]
+pub struct Rerouted {
+    pub outcomes: Vec<OutcomeEvent>,
+    pub reasons: Vec<String>,
+}
+
+impl Rerouted {
+    fn not(why: impl Into<String>) -> Rerouted {
+        Rerouted {
+            outcomes: vec![],
+            reasons: vec![format!("not re-routed: {}", why.into())],
+        }
+    }
+}
+
+impl<St, Se, Sc, B> Service<St, Se, Sc, B>
+where
+    St: Partitions + Claims + Deliveries,
+    Se: Sender,
+{
+    /// Sends the alert of `bounced` (an email row just failed by a hard bounce) on the next
+    /// reachable channel, unless it is not critical, is too late to matter, or reached the
+    /// customer on another channel. A retry finds the rows it wrote by their reason and
+    /// reports them again instead of sending anything twice.
+    pub(crate) async fn reroute(&self, bounced: &StoredDelivery, now: Timestamp) -> Result<Rerouted, PortError> {
+        if bounced.record.urgency != Urgency::Critical || bounced.reminder {
+            return Ok(Rerouted::default());
+        }
+        if bounced.message.ttl.is_some_and(|ttl| ttl <= now) {
+            return Ok(Rerouted::not(
+                "the alert stopped mattering before the bounce was reported",
+            ));
+        }
+        let cid = &bounced.customer_id;
+        let part = self.store.load(cid, Some(&bounced.record.event_id)).await?;
+        let Some(customer) = customer_of(&part)? else {
+            return Ok(Rerouted::not("the customer's profile is gone"));
+        };
+        let Some(envelope) = part.claim.as_ref().and_then(|c| c.event.clone()) else {
+            return Ok(Rerouted::not("the event it alerted about is no longer kept"));
+        };
+        let event = parse_event_value(envelope)
+            .map_err(|e| PortError::permanent("store", format!("the event kept with a claim is invalid: {e}")))?;
+        let rows: Vec<&StoredDelivery> = part
+            .deliveries
+            .iter()
+            .filter(|r| r.record.event_id == event.id && !r.reminder)
+            .collect();
+        let again: Vec<OutcomeEvent> = rows
+            .iter()
+            .filter(|r| r.reasons.iter().any(|why| why == REROUTED) && r.record.status == DeliveryStatus::Sent)
+            .map(|r| row_outcome(OutcomeType::NotificationSent, r, now))
+            .collect();
+        if !again.is_empty() {
+            // An earlier attempt re-routed it and died before putting the events.
+            return Ok(Rerouted {
+                outcomes: again,
+                reasons: vec![REROUTED.to_owned()],
+            });
+        }
+        if let Some(other) = rows.iter().find(|r| r.record.status == DeliveryStatus::Sent) {
+            return Ok(Rerouted::not(format!(
+                "the alert went out by {} too",
+                other.record.channel
+            )));
+        }
+        let failed: Vec<&StoredDelivery> = rows
+            .iter()
+            .copied()
+            .filter(|r| r.record.status == DeliveryStatus::Failed || r.is(&bounced.key()))
+            .collect();
+        let done = self.fail_over(&event, &customer, &failed, now, Some(REROUTED)).await?;
+        let disabled = disabled_of(&done);
+        let finish = Finish {
+            customer_id: Some(cid.clone()),
+            questions: questions_of(&done),
+            disabled_devices: disabled.clone(),
+            ..Finish::default()
+        };
+        if !finish.is_empty() {
+            self.store.finish(&finish).await?;
+        }
+        let mut outcomes: Vec<OutcomeEvent> = done
+            .iter()
+            .map(|r| {
+                let kind = match r.record.status {
+                    DeliveryStatus::Sent => OutcomeType::NotificationSent,
+                    _ => OutcomeType::NotificationFailed,
+                };
+                row_outcome(kind, r, now)
+            })
+            .collect();
+        let (source, event_id) = (event.detail_type(), &event.id);
+        outcomes.extend(
+            disabled
+                .iter()
+                .map(|(id, why)| device_disabled(event_id, source, cid, id, why, now)),
+        );
+        let reasons = match done.iter().find(|r| r.record.status == DeliveryStatus::Sent) {
+            Some(r) => vec![format!("{REROUTED}: sent by {}", r.record.channel)],
+            None => vec!["not re-routed: no other channel could take the alert".to_owned()],
+        };
+        Ok(Rerouted { outcomes, reasons })
+    }
+}
