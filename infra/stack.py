@@ -50,7 +50,7 @@ def template_resources():
 
 
 def table_definition(name):
-    """The table's key schema, attributes and TTL, as template.yaml declares them."""
+    """The table's key schema, attributes, indexes and TTL, as template.yaml declares them."""
     tables = [r for r in template_resources().values() if r["Type"] == "AWS::DynamoDB::Table"]
     if len(tables) != 1:
         sys.exit(f"stack.py: expected one AWS::DynamoDB::Table in template.yaml, found {len(tables)}")
@@ -61,6 +61,8 @@ def table_definition(name):
         AttributeDefinitions=p["AttributeDefinitions"],
         BillingMode=p.get("BillingMode", "PAY_PER_REQUEST"),
     )
+    if "GlobalSecondaryIndexes" in p:
+        spec["GlobalSecondaryIndexes"] = p["GlobalSecondaryIndexes"]
     return spec, p.get("TimeToLiveSpecification")
 
 

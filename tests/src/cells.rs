@@ -85,3 +85,43 @@ pub async fn reminder_ready() -> (crate::TestCustomer, Value) {
         .await;
     (c, serde_json::from_str(&input).unwrap())
 }
+
+/// A customer whose quiet hours run from an hour ago to three hours ahead: a normal notice
+/// for them is held for later.
+pub async fn in_quiet_hours() -> crate::TestCustomer {
+    let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Europe/Lisbon").unwrap());
+    let at = |h: i64| {
+        (now.clone() + jiff::SignedDuration::from_hours(h))
+            .strftime("%H:00")
+            .to_string()
+    };
+    crate::TestCustomer::seed("later", json!({"quiet_hours": {"start": at(-1), "end": at(3)}})).await
+}
+
+/// A customer whose push, held for later, is stuck: five hours past its time and still
+/// `scheduled`, as if every firing of its schedule failed.
+pub async fn stuck_row() -> crate::TestCustomer {
+    use forewarn_flows::ports::Deliveries;
+    let c = in_quiet_hours().await;
+    let low_balance = crate::function("low-balance").await;
+    let r = low_balance
+        .invoke(sample("low-balance.json", &format!("lb-{}", c.id), &c.id))
+        .await
+        .ok();
+    assert_eq!(r["scheduled"], 1, "{r}");
+    let mut row = stack().deliveries(&c.id).await.remove(0);
+    row.record.send_at = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(5);
+    let store = forewarn_aws::dynamo::DynamoStore::new(stack().dynamodb().await, stack().table.clone());
+    let planted = store
+        .transition(&row, forewarn_core::policy::DeliveryStatus::Scheduled)
+        .await;
+    assert_eq!(planted, Ok(true), "plant the stuck row");
+    c
+}
+
+/// The EventBridge `Scheduled Event` that starts a sweep, now.
+pub fn scheduled_event() -> Value {
+    json!({"version": "0", "id": format!("sweep-{}", unique()), "detail-type": "Scheduled Event",
+        "source": "aws.events", "account": "123456789012", "time": jiff::Timestamp::now().to_string(),
+        "region": "eu-west-1", "resources": [], "detail": {}})
+}

@@ -12,7 +12,7 @@ use crate::config::{ConfigError, Env};
 use crate::counter::RequestCounter;
 use crate::dynamo::DynamoStore;
 use crate::handler::{
-    activity_event, dispatch_request, email_feedback, inbound_sms, notifying_event, resolving_event, serve,
+    activity_event, dispatch_request, email_feedback, inbound_sms, notifying_event, resolving_event, serve, sweep_time,
 };
 use crate::scheduler::{AwsScheduler, ScheduleTarget};
 use crate::sender::AwsSender;
@@ -218,6 +218,24 @@ pub async fn activity() -> Result<(), lambda_runtime::Error> {
         async move {
             let event = activity_event(payload)?;
             Ok(Box::pin(service.activity(&event, clock.at(event.time.0, now))).await?)
+        }
+    })
+    .await
+}
+
+/// `sweep`: every 15 minutes, fails the rows stuck past their horizon and reports them.
+/// Touches the table and the bus only.
+pub async fn sweep() -> Result<(), lambda_runtime::Error> {
+    let env = Env::process();
+    let c = Clients::load(&env).await?;
+    let clock = env.clock()?;
+    let mut service = Service::new(quiet_engine(&env)?, c.store(&env)?, (), (), c.bus(&env)?);
+    service.lease_seconds = env.lease_seconds()?;
+    serve("sweep", c.counter, |payload, now| {
+        let service = &service;
+        async move {
+            let at = sweep_time(payload)?;
+            Ok(Box::pin(service.sweep(clock.at(at, now))).await?)
         }
     })
     .await

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
+use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::sns::SnsEvent;
 use forewarn_core::conversation::{InboundSms, parse_inbound_sms};
 use forewarn_core::events::{DetailType, Event, EventError, parse_event_value};
@@ -138,6 +139,21 @@ pub fn activity_event(payload: Value) -> Result<Event, HandlerError> {
     Ok(event)
 }
 
+/// The time of the EventBridge `Scheduled Event` that starts a sweep.
+pub fn sweep_time(payload: Value) -> Result<Timestamp, HandlerError> {
+    let event: EventBridgeEvent<Value> =
+        serde_json::from_value(payload).map_err(|e| EventError::new("$", format!("not an EventBridge event: {e}")))?;
+    if event.detail_type != "Scheduled Event" {
+        let why = format!("this function handles Scheduled Event, not {:?}", event.detail_type);
+        return Err(EventError::new("detail-type", why).into());
+    }
+    let time = event.time.ok_or_else(|| EventError::new("time", "missing"))?;
+    let at =
+        Timestamp::from_millisecond(time.timestamp_millis()).map_err(|e| EventError::new("time", e.to_string()))?;
+    info!(event_id = ?event.id, "sweeping");
+    Ok(at)
+}
+
 /// Runs `flow` for every invocation until Lambda stops the process, logging one `done` or
 /// `failed` line per invocation with the requests it made.
 pub async fn serve<F, Fut>(
@@ -189,6 +205,22 @@ pub fn init_logging() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sweep_starts_at_its_scheduled_event_s_time_and_refuses_anything_else() {
+        let event = |detail_type: &str| {
+            serde_json::json!({"version": "0", "id": "s-1", "detail-type": detail_type, "source": "aws.events",
+                "account": "1", "time": "2026-11-23T10:15:00Z", "region": "eu-west-1", "resources": [], "detail": {}})
+        };
+        let at = sweep_time(event("Scheduled Event")).unwrap();
+        assert_eq!(at, "2026-11-23T10:15:00Z".parse::<Timestamp>().unwrap());
+        let err = sweep_time(event("LowBalance")).unwrap_err().to_string();
+        assert!(err.contains("detail-type") && err.contains("Scheduled Event"), "{err}");
+        let err = sweep_time(serde_json::json!({"detail-type": 3}))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not an EventBridge event"), "{err}");
+    }
 
     #[test]
     fn a_dispatch_request_carries_the_time_scheduler_filled_in_and_nothing_else_new() {

@@ -52,6 +52,9 @@ pub enum Outcome {
     SoftBounce,
     Complained,
     Unmatched,
+    // The sweep of rows stuck past their horizon.
+    /// The rows the sweep found stuck were failed and reported (`sent`-like counts say how many).
+    Swept,
 }
 
 impl Outcome {
@@ -80,6 +83,7 @@ impl Outcome {
             Outcome::SoftBounce => "soft_bounce",
             Outcome::Complained => "complained",
             Outcome::Unmatched => "unmatched",
+            Outcome::Swept => "swept",
         }
     }
 }

@@ -17,7 +17,9 @@ use forewarn_core::types::Id;
 use jiff::Timestamp;
 
 use crate::error::PortError;
-use crate::ports::{Activities, Bus, Claims, Contacts, Deliveries, Partitions, Phones, Resolutions, Scheduler, Sender};
+use crate::ports::{
+    Activities, Bus, Claims, Contacts, Deliveries, Overdue, Partitions, Phones, Resolutions, Scheduler, Sender,
+};
 use crate::records::{
     Claim, Commit, CommitResult, DeviceActivity, Finish, Partition, PartitionParts, PhoneBook, Question, Resolution,
     SendResult, StoredDelivery, StoredMessage,
@@ -70,6 +72,8 @@ pub struct Memory {
     pub throttle_sends: RefCell<usize>,
     /// How many of the next finishing writes fail, as if the process died before them.
     pub fail_finishes: RefCell<usize>,
+    /// How many of the next `publish` calls fail (a retryable error).
+    pub fail_publishes: RefCell<usize>,
     /// How many of the next schedule creations fail (a retryable error).
     pub fail_schedules: RefCell<usize>,
     pub schedules: RefCell<Vec<(Timestamp, DispatchRequest)>>,
@@ -319,6 +323,21 @@ impl Deliveries for Rc<Memory> {
     }
 }
 
+impl Overdue for Rc<Memory> {
+    async fn overdue(&self, before: Timestamp, limit: usize) -> Result<Vec<StoredDelivery>, PortError> {
+        let mut rows: Vec<StoredDelivery> = self
+            .rows
+            .borrow()
+            .iter()
+            .filter(|r| (r.record.is_pending() || r.unreported) && r.record.send_at < before)
+            .cloned()
+            .collect();
+        rows.sort_by_key(|r| r.record.send_at);
+        rows.truncate(limit);
+        Ok(rows)
+    }
+}
+
 impl Resolutions for Rc<Memory> {
     async fn resolved(&self, customer_id: &Id, r: &Resolution) -> Result<(), PortError> {
         let mut all = self.resolutions.borrow_mut();
@@ -448,6 +467,12 @@ impl Scheduler for Rc<Memory> {
 
 impl Bus for Rc<Memory> {
     async fn publish(&self, outcomes: &[OutcomeEvent]) -> Result<(), PortError> {
+        if take_one(&self.fail_publishes) {
+            return Err(PortError::retryable(
+                "bus",
+                "injected: the process died before PutEvents",
+            ));
+        }
         self.outcomes.borrow_mut().extend(outcomes.iter().cloned());
         Ok(())
     }

@@ -110,7 +110,11 @@ where
         if outcomes.is_empty() {
             outcomes.push(suppressed(event, decided.reasons, now));
         }
-        outcomes.extend(stuck);
+        outcomes.extend(
+            stuck
+                .iter()
+                .map(|r| row_outcome(OutcomeType::NotificationFailed, r, now)),
+        );
         let finish = Finish {
             customer_id: Some(cid.clone()),
             claim: Some(completed(claim, &outcomes)),
@@ -122,6 +126,7 @@ where
         };
         self.store.finish(&finish).await?;
         self.bus.publish(&outcomes).await?;
+        self.mark_reported(&stuck).await;
         Ok(Some(report))
     }
 
@@ -315,6 +320,7 @@ where
                 attempt: 0,
                 lease_until: None,
                 cancelled_by: None,
+                unreported: false,
             })
             .collect();
         let cancel = part

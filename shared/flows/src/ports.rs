@@ -44,6 +44,13 @@ pub trait Deliveries {
     fn insert(&self, row: &StoredDelivery) -> impl Future<Output = Result<bool, PortError>>;
 }
 
+/// Rows across customers still pending long after their time: what the sweep reads.
+pub trait Overdue {
+    /// Up to `limit` rows still `scheduled` or `sending` whose time is before `before`,
+    /// oldest first; a row may have moved on since (the read may lag the writes).
+    fn overdue(&self, before: Timestamp, limit: usize) -> impl Future<Output = Result<Vec<StoredDelivery>, PortError>>;
+}
+
 /// Resolutions, kept so a notice that arrives after its resolution is not sent.
 pub trait Resolutions {
     /// Records `resolution` unless one at least as recent is kept for its subject.

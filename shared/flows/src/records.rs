@@ -153,6 +153,10 @@ pub struct StoredDelivery {
     /// cancellation's outcome again instead of losing it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancelled_by: Option<Id>,
+    /// Failed as stuck, and its `NotificationFailed` not yet known to be on the bus: the
+    /// sweep keeps seeing the row, and puts the event again, until it is.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unreported: bool,
 }
 
 impl StoredDelivery {

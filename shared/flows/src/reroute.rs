@@ -69,12 +69,13 @@ where
             .iter()
             .filter(|r| r.record.event_id == event.id && !r.reminder)
             .collect();
-        let again: Vec<OutcomeEvent> = rows
+        let rerouted: Vec<StoredDelivery> = rows
             .iter()
             .filter(|r| r.reasons.iter().any(|why| why == REROUTED) && r.record.status == DeliveryStatus::Sent)
-            .map(|r| row_outcome(OutcomeType::NotificationSent, r, now))
+            .map(|r| (*r).clone())
             .collect();
-        if !again.is_empty() {
+        if !rerouted.is_empty() {
+            let again = sent_or_failed(&rerouted, now);
             // An earlier attempt re-routed it and died before putting the events.
             return Ok(Rerouted {
                 outcomes: again,
@@ -103,16 +104,7 @@ where
         if !finish.is_empty() {
             self.store.finish(&finish).await?;
         }
-        let mut outcomes: Vec<OutcomeEvent> = done
-            .iter()
-            .map(|r| {
-                let kind = match r.record.status {
-                    DeliveryStatus::Sent => OutcomeType::NotificationSent,
-                    _ => OutcomeType::NotificationFailed,
-                };
-                row_outcome(kind, r, now)
-            })
-            .collect();
+        let mut outcomes = sent_or_failed(&done, now);
         let (source, event_id) = (event.detail_type(), &event.id);
         outcomes.extend(
             disabled
@@ -125,4 +117,17 @@ where
         };
         Ok(Rerouted { outcomes, reasons })
     }
+}
+
+/// The `NotificationSent` or `NotificationFailed` of each row.
+fn sent_or_failed(rows: &[StoredDelivery], now: Timestamp) -> Vec<OutcomeEvent> {
+    rows.iter()
+        .map(|r| {
+            let kind = match r.record.status {
+                DeliveryStatus::Sent => OutcomeType::NotificationSent,
+                _ => OutcomeType::NotificationFailed,
+            };
+            row_outcome(kind, r, now)
+        })
+        .collect()
 }

@@ -346,6 +346,7 @@ fn a_row_stuck_scheduled_after_every_retry_failed_is_failed_by_the_next_decision
     let rows = m.rows.borrow();
     let old = rows.iter().find(|r| r.key() == stuck.key()).unwrap();
     assert_eq!(old.record.status, DeliveryStatus::Failed);
+    assert!(!old.unreported, "its event went out with the decision's");
     assert!(
         old.failure.as_deref().is_some_and(|f| f.starts_with("stuck")),
         "{:?}",
@@ -391,4 +392,66 @@ fn a_delivery_report_that_arrives_after_a_complaint_does_not_clear_it() {
         row.failure
     );
     assert_eq!(m.unusable.borrow().len(), 1, "the address stays unusable");
+}
+
+#[test]
+fn the_sweep_fails_and_reports_a_row_stuck_past_its_horizon_that_no_later_decision_touches() {
+    let (m, s) = held_overnight();
+    let stuck = m.rows.borrow()[0].clone();
+    m.schedules.borrow_mut().clear();
+    let early = stuck.record.send_at + jiff::SignedDuration::from_hours(2);
+    let r = run(s.sweep(early)).unwrap();
+    assert_eq!(
+        m.rows.borrow()[0].record.status,
+        DeliveryStatus::Scheduled,
+        "not yet stuck: {r:?}"
+    );
+
+    let late = stuck.record.send_at + jiff::SignedDuration::from_hours(4);
+    let r = run(s.sweep(late)).unwrap();
+    assert_eq!(r.outcome, forewarn_core::outcomes::Outcome::Swept);
+    assert!(r.reasons[0].starts_with("1 row(s)"), "{r:?}");
+    let row = m.rows.borrow()[0].clone();
+    assert_eq!(row.record.status, DeliveryStatus::Failed);
+    assert!(
+        row.failure.as_deref().is_some_and(|f| f.starts_with("stuck")),
+        "{row:?}"
+    );
+    let failed = || {
+        m.outcomes
+            .borrow()
+            .iter()
+            .filter(|o| o.detail_type == forewarn_core::outcomes::OutcomeType::NotificationFailed)
+            .count()
+    };
+    assert_eq!(failed(), 1, "the stuck row is accounted for");
+    run(s.sweep(late + jiff::SignedDuration::from_mins(15))).unwrap();
+    assert_eq!(failed(), 1, "a row is swept once");
+    assert!(m.sent.borrow().is_empty(), "the sweep never sends");
+}
+
+#[test]
+fn a_sweep_that_dies_before_putting_its_events_leaves_the_row_for_the_next_sweep_to_report() {
+    let (m, s) = held_overnight();
+    m.schedules.borrow_mut().clear();
+    let late = m.rows.borrow()[0].record.send_at + jiff::SignedDuration::from_hours(4);
+    *m.fail_publishes.borrow_mut() = 1;
+    assert!(run(s.sweep(late)).is_err(), "the injected fault fired");
+    let row = m.rows.borrow()[0].clone();
+    assert_eq!((row.record.status, row.unreported), (DeliveryStatus::Failed, true));
+    let failed = || {
+        m.outcomes
+            .borrow()
+            .iter()
+            .filter(|o| o.detail_type == forewarn_core::outcomes::OutcomeType::NotificationFailed)
+            .count()
+    };
+    assert_eq!(failed(), 0);
+
+    let r = run(s.sweep(late + jiff::SignedDuration::from_mins(15))).unwrap();
+    assert!(r.reasons[0].starts_with("1 row(s)"), "{r:?}");
+    assert_eq!(failed(), 1);
+    assert!(!m.rows.borrow()[0].unreported, "reported now");
+    run(s.sweep(late + jiff::SignedDuration::from_mins(30))).unwrap();
+    assert_eq!(failed(), 1, "and only once");
 }

@@ -3,7 +3,10 @@
 //! is here; `ports` implements the flows' store ports on it.
 
 mod import;
+mod overdue;
 mod ports;
+
+pub use overdue::{PENDING_AT, PENDING_INDEX, PENDING_PK};
 
 use std::collections::HashMap;
 
@@ -224,7 +227,7 @@ impl DynamoStore {
     }
 
     pub(crate) fn delivery_item(row: &StoredDelivery) -> Item {
-        Item::from([
+        let mut item = Item::from([
             ("PK".into(), s(customer_pk(&row.customer_id))),
             ("SK".into(), s(delivery_sk(&row.key()))),
             ("status".into(), s(status_str(row.record.status))),
@@ -236,7 +239,9 @@ impl DynamoStore {
             ("expires_at".into(), n(row.expires_at.as_second())),
             ("attempt".into(), n(i64::from(row.attempt))),
             ("lease_until_ms".into(), n(lease_ms(row))),
-        ])
+        ]);
+        item.extend(overdue::pending_attributes(row).into_iter().flatten());
+        item
     }
 
     pub(crate) fn claim_item(customer_id: &Id, claim: &Claim) -> Item {

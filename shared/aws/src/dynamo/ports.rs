@@ -17,7 +17,8 @@ use forewarn_flows::records::{
 use jiff::{Timestamp, ToSpan};
 
 use super::{
-    DECISIONS_SK, DynamoStore, Item, corrupt, customer_pk, delivery_sk, get_s, lease_ms, n, phone_pk, s, status_str,
+    DECISIONS_SK, DynamoStore, Item, PENDING_AT, PENDING_PK, corrupt, customer_pk, delivery_sk, get_s, lease_ms, n,
+    phone_pk, s, status_str,
 };
 use crate::error::port_error;
 
@@ -247,7 +248,6 @@ impl DynamoStore {
             .table_name(&self.table)
             .key("PK", s(customer_pk(&row.customer_id)))
             .key("SK", s(delivery_sk(&row.key())))
-            .update_expression("SET #st = :to, #data = :data, attempt = :attempt, lease_until_ms = :lease")
             .condition_expression(condition)
             .expression_attribute_names("#st", "status")
             .expression_attribute_names("#data", "data")
@@ -258,6 +258,15 @@ impl DynamoStore {
         for (k, v) in values {
             update = update.expression_attribute_values(*k, v.clone());
         }
+        // The row stays in the `Pending` index while pending, and leaves it once final.
+        let set = "SET #st = :to, #data = :data, attempt = :attempt, lease_until_ms = :lease";
+        update = match super::overdue::pending_attributes(row) {
+            Some([(pk, pk_value), (at, at_value)]) => update
+                .update_expression(format!("{set}, {pk} = :pending_pk, {at} = :pending_at"))
+                .expression_attribute_values(":pending_pk", pk_value)
+                .expression_attribute_values(":pending_at", at_value),
+            None => update.update_expression(format!("{set} REMOVE {PENDING_PK}, {PENDING_AT}")),
+        };
         match update.send().await {
             Ok(_) => Ok(true),
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(false),
