@@ -69,3 +69,70 @@ fn the_template_reader_finds_a_missing_value() {
         [None, Some(60)]
     );
 }
+
+/// The dashboard's body as CloudFormation will hand it to CloudWatch, with every `${…}`
+/// substitution replaced by a placeholder.
+fn dashboard_body(text: &str) -> String {
+    let start = text.find("DashboardBody: !Sub").expect("the dashboard");
+    let body: Vec<&str> = text[start..]
+        .lines()
+        .skip(2)
+        .take_while(|l| !l.trim_start().starts_with("- ns:"))
+        .collect();
+    let mut out = String::new();
+    let mut rest = body.join("\n");
+    while let Some(i) = rest.find("${") {
+        let end = rest[i..].find('}').expect("a closed substitution") + i;
+        out += &rest[..i];
+        out += "X";
+        rest = rest[end + 1..].to_owned();
+    }
+    out + &rest
+}
+
+#[test]
+fn the_dashboard_is_valid_json_and_shows_every_metric_the_functions_write() {
+    let text = template();
+    let body: serde_json::Value = serde_json::from_str(&dashboard_body(&text)).expect("the dashboard body is JSON");
+    let widgets = body["widgets"].as_array().expect("widgets");
+    assert!(widgets.len() >= 8, "{}", widgets.len());
+    let shown = body.to_string();
+    for name in forewarn_flows::metrics::NAMES {
+        let searched = format!("MetricName=\\\"{name}\\\"");
+        let listed = format!("\"X\",\"{name}\"");
+        assert!(
+            shown.contains(&searched) || shown.contains(&listed),
+            "the dashboard does not show {name}"
+        );
+    }
+}
+
+#[test]
+fn every_alarm_on_forewarn_s_own_metrics_names_one_the_functions_write() {
+    let text = template();
+    let own: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("MetricName: "))
+        .chain(text.split("SELECT SUM(").skip(1).filter_map(|s| s.split(')').next()))
+        .filter(|m| !m.contains("AWS") && m.chars().next().is_some_and(char::is_uppercase))
+        .filter(|m| {
+            ![
+                "Errors",
+                "Throttles",
+                "ApproximateNumberOfMessagesVisible",
+                "SMSMonthToDateSpentUSD",
+            ]
+            .contains(m)
+        })
+        .collect();
+    assert!(
+        own.contains(&"ScheduleLateness") && own.contains(&"Deliveries"),
+        "{own:?}"
+    );
+    for m in own {
+        assert!(
+            forewarn_flows::metrics::NAMES.contains(&m),
+            "an alarm watches {m}, which nothing writes"
+        );
+    }
+}

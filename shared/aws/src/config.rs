@@ -52,6 +52,12 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         Env { get }
     }
 
+    /// `FOREWARN_METRICS_NAMESPACE`: the CloudWatch namespace of the metrics.
+    pub fn metrics_namespace(&self) -> String {
+        self.optional("FOREWARN_METRICS_NAMESPACE")
+            .unwrap_or_else(|| crate::emf::DEFAULT_NAMESPACE.to_owned())
+    }
+
     /// A setting that must be there.
     pub fn required(&self, k: &str) -> Result<String, ConfigError> {
         self.optional(k)

@@ -155,7 +155,7 @@ pub fn sweep_time(payload: Value) -> Result<Timestamp, HandlerError> {
 }
 
 /// Runs `flow` for every invocation until Lambda stops the process, logging one `done` or
-/// `failed` line per invocation with the requests it made.
+/// `failed` line per invocation with the requests it made, and writing its metrics.
 pub async fn serve<F, Fut>(
     function: &'static str,
     counter: RequestCounter,
@@ -167,13 +167,16 @@ where
 {
     let flow = &flow;
     let counter = &counter;
+    let metrics = crate::emf::init(function, crate::config::Env::process().metrics_namespace());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let span = info_span!("invocation", function, request_id = %event.context.request_id);
         async move {
             counter.take_all();
+            forewarn_flows::metrics::invocation_started();
             let started = std::time::Instant::now();
             let result = flow(event.payload, Timestamp::now()).await;
             let elapsed = started.elapsed();
+            crate::emf::flush(metrics);
             let (requests, waited) = counter.take_all();
             match result {
                 Ok(report) => {

@@ -6,6 +6,7 @@ pub mod bus;
 pub mod config;
 pub mod counter;
 pub mod dynamo;
+pub mod emf;
 pub mod error;
 pub mod functions;
 pub mod handler;

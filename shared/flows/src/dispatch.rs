@@ -57,6 +57,7 @@ where
                 }
             };
         }
+        crate::metrics::lateness(row.record.send_at, now);
         if let Some(ttl) = row.message.ttl.filter(|ttl| *ttl <= now) {
             let why = format!("expired: too late to matter (it did until {ttl})");
             return self.withdraw(&row, DeliveryStatus::Expired, why, now).await;
@@ -110,6 +111,9 @@ where
             c.failure = Some(format!("{reason} (an earlier attempt may have gone out)"));
             let moved =
                 self.store.take(&mine, now).await? && self.store.transition(&c, DeliveryStatus::Sending).await?;
+            if moved {
+                crate::metrics::delivery(c.record.channel, crate::cancel::status_name(to));
+            }
             moved.then(|| cancelled_outcome(&c, None, now))
         } else {
             self.end_row(row, to, reason.clone(), None, now).await?

@@ -8,6 +8,7 @@ pub mod dispatch;
 pub mod error;
 pub mod feedback;
 pub mod memory;
+pub mod metrics;
 pub mod notify;
 pub mod ports;
 pub mod records;

@@ -46,6 +46,7 @@ where
     pub async fn notify(&self, event: &Event, now: Timestamp) -> Result<Report, PortError> {
         for _ in 0..DECIDE_ATTEMPTS {
             if let Some(report) = self.notify_once(event, now).await? {
+                crate::metrics::decision(event.detail_type(), report.outcome, &report.reasons);
                 return Ok(report);
             }
         }

@@ -93,6 +93,7 @@ where
             .copied()
             .filter(|r| r.record.status == DeliveryStatus::Failed || r.is(&bounced.key()))
             .collect();
+        crate::metrics::failover(bounced.record.channel);
         let done = self.fail_over(&event, &customer, &failed, now, Some(REROUTED)).await?;
         let disabled = disabled_of(&done);
         let finish = Finish {

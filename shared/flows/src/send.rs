@@ -31,6 +31,8 @@ impl<St: Deliveries, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
         let done = match self.send_row(mine.clone()).await {
             Ok(done) => done,
             Err(e) => {
+                let class = if e.retryable { "retryable" } else { "permanent" };
+                crate::metrics::provider_error(mine.record.channel, class);
                 // If this write fails too, the lease runs out and a retry takes the row over.
                 let _ = self
                     .store
@@ -41,6 +43,10 @@ impl<St: Deliveries, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
         };
         let mut settled = done.clone();
         settled.lease_until = None;
+        match settled.record.status {
+            DeliveryStatus::Sent => crate::metrics::sent(settled.record.channel),
+            _ => crate::metrics::delivery(settled.record.channel, "failed"),
+        }
         if !self.settle(&settled).await? {
             // Our lease ran out and another worker took the row over: it records the result.
             let mut late = done;
@@ -99,6 +105,7 @@ impl<St: Deliveries + Claims, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
         let (Some(customer), true) = (customer, !failed.is_empty() && failed.len() == done.len()) else {
             return Ok(done);
         };
+        failed.iter().for_each(|r| crate::metrics::failover(r.record.channel));
         let more = self.fail_over(event, customer, &failed, now, None).await?;
         done.extend(more);
         Ok(done)
@@ -206,6 +213,7 @@ impl<St, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
                 row.provider_message_id = Some(provider_message_id);
             }
             SendResult::Unreachable(why) => {
+                crate::metrics::provider_error(row.record.channel, "refused");
                 row.record.status = DeliveryStatus::Failed;
                 row.failure = Some(format!("{} unreachable: {why}", row.record.channel));
             }

@@ -42,6 +42,7 @@ impl<St: Deliveries, Se, Sc, B> Service<St, Se, Sc, B> {
                 failed.push(f);
             }
         }
+        crate::metrics::stuck(failed.len());
         Ok(failed)
     }
 
@@ -92,13 +93,17 @@ impl<St: Deliveries + Overdue, Se, Sc, B: Bus> Service<St, Se, Sc, B> {
     pub async fn sweep(&self, now: Timestamp) -> Result<Report, PortError> {
         let overdue = self.store.overdue(now - STUCK_AFTER_HOURS.hours(), SWEEP_LIMIT).await?;
         let mut failed = Vec::new();
+        let mut newly = 0;
         for row in &overdue {
             if is_stuck(row, now) {
-                failed.extend(self.fail_row(row, now).await?);
+                let f = self.fail_row(row, now).await?;
+                newly += usize::from(f.is_some());
+                failed.extend(f);
             } else if row.unreported && row.record.status == DeliveryStatus::Failed {
                 failed.push(row.clone());
             }
         }
+        crate::metrics::stuck(newly);
         let outcomes: Vec<OutcomeEvent> = failed
             .iter()
             .map(|r| row_outcome(OutcomeType::NotificationFailed, r, now))

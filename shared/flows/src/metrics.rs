@@ -1,0 +1,146 @@
+//! The operational metrics the flows record, through the `metrics` facade: a Lambda function
+//! installs a recorder that writes CloudWatch Embedded Metric Format; the simulator installs
+//! none, so these calls cost nothing there. Every dimension is a bounded, fixed vocabulary
+//! (a kind, a channel, an outcome, a class): never a customer, an event or an address.
+
+use std::cell::Cell;
+use std::time::Instant;
+
+use forewarn_core::customer::Channel;
+use forewarn_core::events::DetailType;
+use forewarn_core::outcomes::Outcome;
+use jiff::Timestamp;
+
+/// Every metric name, for the dashboard, the alarms and the tests.
+pub const NAMES: [&str; 9] = [
+    DECISIONS,
+    SUPPRESSIONS,
+    DELIVERIES,
+    FAILOVERS,
+    SCHEDULE_LATENESS,
+    DECISION_TO_PROVIDER,
+    PROVIDER_ERRORS,
+    REPLIES,
+    STUCK_ROWS,
+];
+/// A notifying event decided, by `Kind` (detail type) and `Outcome`.
+pub const DECISIONS: &str = "Decisions";
+/// A decision that sends nothing, by `Reason` (a class, see `suppression_class`).
+pub const SUPPRESSIONS: &str = "Suppressions";
+/// A row that ended, by `Channel` and `Result` (sent, failed, cancelled, expired).
+pub const DELIVERIES: &str = "Deliveries";
+/// Every channel tried failed and the policy picked another, by the `Channel` that failed.
+pub const FAILOVERS: &str = "Failovers";
+/// How late a schedule fired: dispatch's time minus the row's time, in seconds.
+pub const SCHEDULE_LATENESS: &str = "ScheduleLateness";
+/// From the start of the invocation that decided or fired the row to the provider taking
+/// the message, in milliseconds, by `Channel`.
+pub const DECISION_TO_PROVIDER: &str = "DecisionToProvider";
+/// A provider call that failed, by `Service` (sns, ses) and `Class` (refused, retryable, permanent).
+pub const PROVIDER_ERRORS: &str = "ProviderErrors";
+/// An inbound SMS, by `Intent`.
+pub const REPLIES: &str = "Replies";
+/// A row failed because it was still pending hours after its time.
+pub const STUCK_ROWS: &str = "StuckRows";
+
+/// Gives each metric its unit and description, for a recorder that writes them out.
+pub fn describe() {
+    use metrics::Unit;
+    let counters = [
+        (DECISIONS, "notifying events decided, by kind and outcome"),
+        (SUPPRESSIONS, "decisions that send nothing, by reason class"),
+        (DELIVERIES, "delivery rows ended, by channel and result"),
+        (FAILOVERS, "channels that failed and were replaced by another"),
+        (PROVIDER_ERRORS, "provider calls that failed, by service and class"),
+        (REPLIES, "inbound SMS, by intent"),
+        (STUCK_ROWS, "rows failed while still pending hours after their time"),
+    ];
+    for (name, what) in counters {
+        metrics::describe_counter!(name, Unit::Count, what);
+    }
+    metrics::describe_histogram!(SCHEDULE_LATENESS, Unit::Seconds, "how late schedules fire");
+    metrics::describe_histogram!(
+        DECISION_TO_PROVIDER,
+        Unit::Milliseconds,
+        "from the invocation's start to the provider taking the message"
+    );
+}
+
+thread_local! {
+    /// When the current invocation started, if a function set it (`invocation_started`).
+    static STARTED: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// Marks the start of an invocation, for `DecisionToProvider`.
+pub fn invocation_started() {
+    STARTED.with(|s| s.set(Some(Instant::now())));
+}
+
+pub(crate) fn decision(kind: DetailType, outcome: Outcome, reasons: &[String]) {
+    metrics::counter!(DECISIONS, "Kind" => kind.as_str(), "Outcome" => outcome.as_str()).increment(1);
+    if outcome == Outcome::Suppressed {
+        metrics::counter!(SUPPRESSIONS, "Reason" => suppression_class(reasons)).increment(1);
+    }
+}
+
+pub(crate) fn delivery(channel: Channel, result: &'static str) {
+    metrics::counter!(DELIVERIES, "Channel" => channel.as_str(), "Result" => result).increment(1);
+}
+
+/// A message the provider took: counted as sent, with how long it took since the invocation began.
+pub(crate) fn sent(channel: Channel) {
+    delivery(channel, "sent");
+    if let Some(started) = STARTED.with(Cell::get) {
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        metrics::histogram!(DECISION_TO_PROVIDER, "Channel" => channel.as_str()).record(ms);
+    }
+}
+
+pub(crate) fn failover(from: Channel) {
+    metrics::counter!(FAILOVERS, "Channel" => from.as_str()).increment(1);
+}
+
+pub(crate) fn lateness(send_at: Timestamp, fired: Timestamp) {
+    let seconds = fired.duration_since(send_at).as_secs_f64().max(0.0);
+    metrics::histogram!(SCHEDULE_LATENESS).record(seconds);
+}
+
+pub(crate) fn provider_error(channel: Channel, class: &'static str) {
+    let service = match channel {
+        Channel::Email => "ses",
+        Channel::Sms | Channel::Push => "sns",
+    };
+    metrics::counter!(PROVIDER_ERRORS, "Service" => service, "Class" => class).increment(1);
+}
+
+pub(crate) fn reply(intent: &'static str) {
+    metrics::counter!(REPLIES, "Intent" => intent).increment(1);
+}
+
+pub(crate) fn stuck(count: usize) {
+    if count > 0 {
+        metrics::counter!(STUCK_ROWS).increment(count as u64);
+    }
+}
+
+/// The class of a suppression, from its deciding (last) reason: one of a fixed set, so it
+/// can be a metric dimension.
+pub fn suppression_class(reasons: &[String]) -> &'static str {
+    const CLASSES: [(&str, &str); 10] = [
+        ("unknown customer", "unknown_customer"),
+        ("duplicate", "duplicate"),
+        ("already resolved", "resolved"),
+        ("frequency cap", "cap"),
+        ("was already", "repeat"),
+        ("no reachable channel", "no_channel"),
+        ("too late", "too_late"),
+        ("expired", "too_late"),
+        ("no moment outside quiet hours", "no_moment"),
+        ("no profile", "unknown_customer"),
+    ];
+    let Some(last) = reasons.last() else { return "other" };
+    CLASSES
+        .iter()
+        .find(|(needle, _)| last.contains(needle))
+        .map_or("other", |(_, class)| class)
+}
