@@ -151,3 +151,59 @@ async fn a_schedule_firing_records_its_lateness_and_a_reply_its_intent() {
     let m = metrics_of(&reply, &personal(&c)).await;
     assert_eq!(find(&m, "Replies", &[("Intent", "yes")]).values, json!(1));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resolution_a_bounce_and_a_sweep_count_what_they_ended() {
+    let (c, _) = reminder_ready().await;
+    let resolve = function("resolve").await;
+    let mut confirmed = sample("transaction-confirmed.json", &format!("tc-{}", c.id), &c.id);
+    confirmed["detail"]["transaction_id"] = json!("tx-88231");
+    assert_eq!(resolve.invoke(confirmed).await.ok()["cancelled"], 1);
+    let m = metrics_of(&resolve, &personal(&c)).await;
+    find(
+        &m,
+        "Deliveries",
+        &[("Function", "resolve"), ("Channel", "push"), ("Result", "cancelled")],
+    );
+
+    let mail = TestCustomer::seed(
+        "metric",
+        json!({"devices": [], "channel_preferences": {"travel": ["email"]}}),
+    )
+    .await;
+    assert_eq!(
+        function("flight-delay")
+            .await
+            .invoke(flight(&format!("fd-{}", mail.id), &mail.id))
+            .await
+            .ok()["sent"],
+        1
+    );
+    let sent = stack()
+        .wait_deliveries(&mail.id, "the email's id", |d| {
+            d.iter().any(|r| r.provider_message_id.is_some())
+        })
+        .await;
+    let id = sent[0].provider_message_id.clone().unwrap();
+    let feedback = function("feedback").await;
+    let bounce = forewarn_e2e::ses_event("Email Bounced", "Bounce", &id, &mail);
+    assert_eq!(feedback.invoke(bounce).await.ok()["outcome"], "bounced");
+    let m = metrics_of(&feedback, &personal(&mail)).await;
+    find(
+        &m,
+        "Deliveries",
+        &[("Function", "feedback"), ("Channel", "email"), ("Result", "bounced")],
+    );
+
+    let stuck = forewarn_e2e::cells::stuck_row().await;
+    let sweep = function("sweep").await;
+    let r = sweep.invoke(forewarn_e2e::cells::scheduled_event()).await.ok();
+    assert_eq!(r["outcome"], "swept", "{r}");
+    let m = metrics_of(&sweep, &personal(&stuck)).await;
+    assert!(find(&m, "StuckRows", &[("Function", "sweep")]).values.as_u64() >= Some(1));
+    find(
+        &m,
+        "Deliveries",
+        &[("Function", "sweep"), ("Channel", "push"), ("Result", "failed")],
+    );
+}

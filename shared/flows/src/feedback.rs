@@ -105,7 +105,11 @@ where
         }
         // A row that already shows this feedback had it recorded by an earlier attempt, which
         // may have died before putting its event: put it again (outcome events are at least once).
-        let recorded = updated == *row || self.store.transition(&updated, row.record.status).await?;
+        let again = updated == *row;
+        let recorded = again || self.store.transition(&updated, row.record.status).await?;
+        if recorded && !again {
+            crate::metrics::delivery(Channel::Email, outcome.as_str());
+        }
         let mut report = Report::of(outcome, vec![reason.clone()]);
         report.customer_id = Some(cid.clone());
         if recorded {

@@ -27,7 +27,8 @@ pub const NAMES: [&str; 9] = [
 pub const DECISIONS: &str = "Decisions";
 /// A decision that sends nothing, by `Reason` (a class, see `suppression_class`).
 pub const SUPPRESSIONS: &str = "Suppressions";
-/// A row that ended, by `Channel` and `Result` (sent, failed, cancelled, expired).
+/// A row that ended, by `Channel` and `Result` (sent, failed, cancelled, expired), or
+/// what the email provider reported of it (delivered, bounced, soft_bounce, complained).
 pub const DELIVERIES: &str = "Deliveries";
 /// Every channel tried failed and the policy picked another, by the `Channel` that failed.
 pub const FAILOVERS: &str = "Failovers";

@@ -72,7 +72,11 @@ impl<St: Deliveries, Se, Sc, B> Service<St, Se, Sc, B> {
             },
             failed.record.send_at
         ));
-        Ok(self.store.transition(&failed, from).await?.then_some(failed))
+        if !self.store.transition(&failed, from).await? {
+            return Ok(None);
+        }
+        crate::metrics::delivery(failed.record.channel, "failed");
+        Ok(Some(failed))
     }
 
     /// Records that the `NotificationFailed` of each stuck row is on the bus. A write that
