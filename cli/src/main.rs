@@ -1,6 +1,8 @@
 //! `forewarn`: the command-line tool. `simulate` runs the decision engine on sample data.
 
 #[cfg(feature = "aws")]
+mod explain;
+#[cfg(feature = "aws")]
 mod ops;
 mod simulate;
 mod timeline;
@@ -48,6 +50,21 @@ enum Command {
         #[command(subcommand)]
         command: CustomersCommand,
     },
+    /// Show a customer's recent decisions, deliveries and what is pending, with the reasons,
+    /// in their local time (destinations masked).
+    Explain {
+        /// The customer's id.
+        #[arg(long)]
+        customer: String,
+        /// Only this event's decision and rows.
+        #[arg(long)]
+        event: Option<String>,
+        /// The DynamoDB table name.
+        #[arg(long, env = "FOREWARN_TABLE")]
+        table: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
 }
 
 #[derive(Subcommand)]
@@ -81,8 +98,15 @@ fn main() -> ExitCode {
         Command::Customers {
             command: CustomersCommand::Import { file, table },
         } => block_on(ops::import(file, table)),
+        #[cfg(feature = "aws")]
+        Command::Explain {
+            customer,
+            event,
+            table,
+            format,
+        } => block_on(ops::explain(customer, event, table, format)),
         #[cfg(not(feature = "aws"))]
-        Command::Emit { .. } | Command::Customers { .. } => without_aws(),
+        Command::Emit { .. } | Command::Customers { .. } | Command::Explain { .. } => without_aws(),
     }
 }
 

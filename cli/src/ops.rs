@@ -1,6 +1,7 @@
-//! Operator commands against a deployed (or local) stack: `emit` and `customers import`.
+//! Operator commands against a deployed (or local) stack: `emit`, `customers import` and `explain`.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -11,7 +12,11 @@ use forewarn_aws::bus::EventBridgeBus;
 use forewarn_aws::dynamo::DynamoStore;
 use forewarn_core::customer::{CustomerProfile, parse_customers};
 use forewarn_core::events::parse_event;
+use forewarn_core::types::Id;
 use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::Format;
+use crate::explain::{self, ExplainError};
 
 fn json_files(p: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     if p.is_dir() {
@@ -186,4 +191,63 @@ pub async fn import(file: PathBuf, table: String) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// `forewarn explain --customer ID [--event ID]`: reads the customer's partition (nothing is
+/// written) and prints what was decided, what is pending and why, in their local time.
+pub async fn explain(customer: String, event: Option<String>, table: String, format: Format) -> ExitCode {
+    let report = match explain_report(customer, event, &table).await {
+        Ok(r) => r,
+        Err((code, why)) => {
+            eprintln!("forewarn explain: {why}");
+            return code;
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let written = match format {
+        Format::Text => explain::write(&mut out, &report),
+        Format::Json => serde_json::to_writer_pretty(&mut out, &report)
+            .map_err(std::io::Error::other)
+            .and_then(|()| writeln!(out)),
+    };
+    match written.and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("forewarn explain: writing the report: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The report, or the exit code (2 for bad input, 1 for a failed read) and why.
+async fn explain_report(
+    customer: String,
+    event: Option<String>,
+    table: &str,
+) -> Result<explain::Report, (ExitCode, String)> {
+    let bad = |e: ExplainError| (ExitCode::from(2), e.to_string());
+    if table.trim().is_empty() {
+        return Err((
+            ExitCode::from(2),
+            "--table: empty; give the table name or set FOREWARN_TABLE".into(),
+        ));
+    }
+    let id = Id::parse(customer.clone()).map_err(|why| bad(ExplainError::BadCustomerId(customer, why)))?;
+    let event = match event {
+        Some(e) => Some(Id::parse(e.clone()).map_err(|why| bad(ExplainError::BadEventId(e, why)))?),
+        None => None,
+    };
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk().await), table);
+    let record = store.customer_record(&id).await.map_err(|e| {
+        if e.message.starts_with("ResourceNotFoundException") {
+            (ExitCode::from(2), format!("--table {table}: no such table ({e})"))
+        } else {
+            (
+                ExitCode::FAILURE,
+                format!("reading customer {id} from table {table}: {e}"),
+            )
+        }
+    })?;
+    explain::report(&id, &record, event.as_ref(), jiff::Timestamp::now())
+        .map_err(|e| (ExitCode::from(2), format!("{e} (table {table})")))
 }

@@ -2,10 +2,12 @@
 //! idempotency claims and delivery rows, so one `Query` serves a decision. Every key format
 //! is here; `ports` implements the flows' store ports on it.
 
+mod explain;
 mod import;
 mod overdue;
 mod ports;
 
+pub use explain::CustomerRecord;
 pub use overdue::{PENDING_AT, PENDING_INDEX, PENDING_PK};
 
 use std::collections::HashMap;
