@@ -1,26 +1,39 @@
 #!/usr/bin/env python3
 """Checks that every IAM policy statement in a CloudFormation / SAM template is scoped to the
-template's own resources.
+template's own resources, and that the template keeps forewarn's IAM model.
 
   check_iam.py TEMPLATE      one line per statement; exit 1 if any statement is not scoped
   check_iam.py --self-test   runs the checker on small inline templates (good and bad ones)
 
 Walked: the policies of AWS::IAM::Role / User / Group, AWS::IAM::Policy and ManagedPolicy,
-AWS::SNS::TopicPolicy, AWS::SQS::QueuePolicy, AWS::KMS::Key key policies, and the `Policies`
-of every AWS::Serverless::Function (inline statements and SAM policy templates).
+AWS::SNS::TopicPolicy, AWS::SQS::QueuePolicy, AWS::Events::EventBusPolicy, AWS::KMS::Key key
+policies, and the `Policies` of every AWS::Serverless::Function (inline statements and SAM
+policy templates).
 
 An Allow statement passes when
   - no action is a whole-service wildcard ("*", "sns:*") and it has no NotAction/NotResource;
   - every Resource is a !Ref / !GetAtt of a resource of this template, or an ARN in this
     partition, region and account whose resource part names one (${Table}, ${ScheduleGroup},
-    ${AWS::StackName}…, a wildcard only after that name), or one of ARN_EXCEPTIONS;
+    ${AWS::StackName}…, a wildcard only after that name), or one of ARN_EXCEPTIONS, or a
+    parameter of PARAMETER_RESOURCES (with only its actions);
   - Resource "*" only for a Sid in STAR_ALLOWED, with its reason (in a KMS key policy "*" is
     the key itself, so it passes there);
   - a resource policy does not grant to Principal "*" without a Condition.
 A SAM policy template passes when it is a known template and every argument is a !Ref /
 !GetAtt of a resource of this template; when the SAM translator is installed the template is
-also expanded and its statements checked as above. A managed policy given by name or ARN
-fails (its statements cannot be checked here) unless it is a resource of this template.
+also expanded and its statements checked as above; one of BROAD_POLICY_TEMPLATES fails (it
+grants what no function needs). A managed policy given by name or ARN fails (its statements
+cannot be checked here) unless it is a resource of this template.
+
+The IAM model (one FAIL line each, naming the resource):
+  - a function or role allowed sns:Publish on "*" (SMS) is denied sns:Publish on SNS ARNs
+    (arn:<partition>:sns:*:*:*): unconditionally when it may not publish to platform endpoints,
+    else for other accounts (aws:ResourceAccount) and other regions (aws:RequestedRegion);
+  - a role that a service assumes (other than Lambda) is trusted on aws:SourceAccount and
+    aws:SourceArn conditions;
+  - every EventBridge bus has a resource policy that denies events:PutEvents with
+    `source: forewarn` to all but named principals, and likewise for the producers' sources,
+    and every rule on the bus matches only sources that policy restricts.
 """
 
 import json
@@ -47,6 +60,24 @@ ARN_EXCEPTIONS = [
     ("ses", r"identity/\$\{SenderEmail\}", {"ses:SendEmail", "ses:SendRawEmail"},
      "the verified sender identity, named by the SenderEmail parameter"),
 ]
+
+# Parameters that name a resource outside the template on purpose:
+# name -> (the only actions allowed on it, reason).
+PARAMETER_RESOURCES = {
+    "KmsKeyArn": ({"kms:Decrypt", "kms:GenerateDataKey"},
+                  "the customer-managed key of the table and the on-failure queues (parameter KmsKeyArn)"),
+}
+
+# SAM policy templates that grant more than any function uses: name -> what they add.
+BROAD_POLICY_TEMPLATES = {
+    "DynamoDBCrudPolicy": "Scan, DeleteItem, BatchWriteItem, BatchGetItem, DescribeTable",
+    "DynamoDBWritePolicy": "DeleteItem, BatchWriteItem, DescribeTable",
+}
+
+# Service principals whose trust cannot name a source (a Lambda function's execution role).
+NO_SOURCE_SERVICES = {"lambda.amazonaws.com", "edgelambda.amazonaws.com"}
+# Condition operators that exclude what they name.
+NEGATED_OPERATORS = ("ArnNotEquals", "ArnNotLike", "StringNotEquals", "StringNotLike")
 
 PARTITIONS = {"${AWS::Partition}", "aws", "aws-cn", "aws-us-gov"}
 # Services whose ARNs carry no region (and, for s3, no account).
@@ -149,6 +180,8 @@ class Checker:
                 for event in (props.get("Events") or {}):
                     self.owned.add(name + event)
         self.lines, self.violations = [], []
+        # Identity statements by resource (function, role, policy): the IAM model's checks.
+        self.identity = {}
 
     # -- reporting
     def ok(self, where, label, detail):
@@ -176,10 +209,18 @@ class Checker:
                 self.document(name, props.get("PolicyDocument"), "policy")
             elif rtype in ("AWS::SNS::TopicPolicy", "AWS::SQS::QueuePolicy"):
                 self.document(name, props.get("PolicyDocument"), "policy", resource_policy=True)
+            elif rtype == "AWS::Events::EventBusPolicy":
+                for st in branches(props.get("Statement")):
+                    self.statement(name, props.get("StatementId") or "statement", st, True, False)
+            elif rtype == "AWS::Events::EventBus" and isinstance(props.get("Policy"), dict):
+                self.document(name, props.get("Policy"), "bus policy", resource_policy=True)
             elif rtype == "AWS::KMS::Key":
                 self.document(name, props.get("KeyPolicy"), "key policy", resource_policy=True, key_policy=True)
             elif rtype == "AWS::Serverless::Function":
                 self.sam_policies(name, props.get("Policies"))
+        self.sms_cannot_reach_topics()
+        self.service_trust_is_conditioned()
+        self.bus_policies()
         return self
 
     def sam_policies(self, where, policies):
@@ -210,6 +251,10 @@ class Checker:
         known = self.templates if self.templates is not None else FALLBACK_POLICY_TEMPLATES
         if tname not in known:
             self.fail(where, tname, "unknown SAM policy template")
+            return
+        if tname in BROAD_POLICY_TEMPLATES:
+            self.fail(where, tname, f"also grants {BROAD_POLICY_TEMPLATES[tname]}; list the actions the function "
+                                    "calls in a statement instead")
             return
         if not isinstance(args, dict):
             args = {}
@@ -250,6 +295,8 @@ class Checker:
         statements = []
         for s in as_list(doc.get("Statement") or []):
             statements.extend(branches(s))
+        if not resource_policy:
+            self.identity.setdefault(where, []).extend(st for st in statements if isinstance(st, dict))
         for j, s in enumerate(statements):
             sid = s.get("Sid") if isinstance(s, dict) else None
             self.statement(where, sid or f"{label} statement {j}", s, resource_policy, key_policy)
@@ -331,6 +378,12 @@ class Checker:
         if k == "Ref":
             if a in self.owned:
                 return f"!Ref {a}", None
+            if a in PARAMETER_RESOURCES and a in self.parameters:
+                allowed, reason = PARAMETER_RESOURCES[a]
+                if not set(actions) <= allowed:
+                    return None, (f"!Ref {a}: only {', '.join(sorted(allowed))} may be granted on it, "
+                                  f"not {', '.join(sorted(set(actions) - allowed))}")
+                return f"!Ref {a} ({reason})", None
             return None, self.not_owned("!Ref", a)
         if k == "Fn::GetAtt":
             target = getatt_target(a)
@@ -439,6 +492,163 @@ class Checker:
             return None, f"{text}: wildcard before the name of this template's resource"
         return rest, None
 
+    # -- the IAM model
+    def sms_cannot_reach_topics(self):
+        """Whoever may publish an SMS (sns:Publish on "*") is denied publishing to topics."""
+        for where, statements in self.identity.items():
+            publish = [s for s in statements if "sns:Publish" in actions_of(s)]
+            allows = [s for s in publish if s.get("Effect") == "Allow"]
+            if not any(r == "*" for s in allows for r in resources_of(s)):
+                continue
+            endpoints = any(":endpoint/" in arn_text(r) for s in allows for r in resources_of(s))
+            denies = [s for s in publish if s.get("Effect") == "Deny"
+                      and any(re.fullmatch(SNS_ANY_ARN, arn_text(r)) for r in resources_of(s))]
+            if not endpoints:
+                good = any(not s.get("Condition") for s in denies)
+                need = "an unconditional Deny of sns:Publish on arn:<partition>:sns:*:*:* (it sends no push)"
+            else:
+                keys = {k.lower() for s in denies for k in condition_keys(s)}
+                good = {"aws:resourceaccount", "aws:requestedregion"} <= keys
+                need = ("Denies of sns:Publish on arn:<partition>:sns:*:*:* for other accounts (aws:ResourceAccount) "
+                        "and other regions (aws:RequestedRegion)")
+            if good:
+                self.ok(where, "SMS publishing", f"{len(denies)} Deny(s) keep sns:Publish on * away from topics")
+            else:
+                self.fail(where, "SMS publishing", f'sns:Publish on "*" reaches every topic: add {need}')
+
+    def service_trust_is_conditioned(self):
+        """A role a service assumes is trusted only for this account's own source."""
+        for name, r in self.resources.items():
+            if not isinstance(r, dict) or r.get("Type") != "AWS::IAM::Role":
+                continue
+            doc = (r.get("Properties") or {}).get("AssumeRolePolicyDocument")
+            for s in as_list((doc or {}).get("Statement") or []) if isinstance(doc, dict) else []:
+                for s in branches(s):
+                    if not isinstance(s, dict) or s.get("Effect") != "Allow":
+                        continue
+                    principal = s.get("Principal")
+                    services = as_list(principal.get("Service", [])) if isinstance(principal, dict) else []
+                    keys = {k.lower() for k in condition_keys(s)}
+                    for svc in services:
+                        if not isinstance(svc, str) or svc in NO_SOURCE_SERVICES:
+                            continue
+                        missing = [k for k in ("aws:SourceAccount", "aws:SourceArn") if k.lower() not in keys]
+                        if missing:
+                            self.fail(name, f"trust of {svc}", f"no {' or '.join(missing)} condition: any "
+                                      f"{svc} caller, in any account, could act through the role")
+                        else:
+                            self.ok(name, f"trust of {svc}", "conditioned on aws:SourceAccount and aws:SourceArn")
+
+    def bus_policies(self):
+        """Each bus denies `source: forewarn` and the producers' sources to all but named
+        principals, and its rules match only sources restricted so."""
+        for bus, r in self.resources.items():
+            if not isinstance(r, dict) or r.get("Type") != "AWS::Events::EventBus":
+                continue
+            statements = []
+            policy = (r.get("Properties") or {}).get("Policy")
+            if isinstance(policy, dict):
+                statements += [s for st in as_list(policy.get("Statement") or []) for s in branches(st)]
+            for p in self.resources.values():
+                props = p.get("Properties") or {} if isinstance(p, dict) else {}
+                if isinstance(p, dict) and p.get("Type") == "AWS::Events::EventBusPolicy" \
+                        and refers_to(props.get("EventBusName"), bus):
+                    statements += branches(props.get("Statement"))
+            restricted = set()
+            for s in statements:
+                if not isinstance(s, dict) or s.get("Effect") != "Deny" or "events:PutEvents" not in actions_of(s):
+                    continue
+                cond = s.get("Condition") if isinstance(s.get("Condition"), dict) else {}
+                if not any(op in NEGATED_OPERATORS and isinstance(v, dict) and "aws:principalarn" in
+                           {k.lower() for k in v} for op, v in cond.items()):
+                    continue
+                for op, v in cond.items():
+                    if op in ("StringEquals", "StringLike") and isinstance(v, dict):
+                        for key, value in v.items():
+                            if key.lower() == "events:source":
+                                restricted |= source_values(value)
+            if "forewarn" in restricted:
+                self.ok(bus, "source forewarn", "denied to every principal but the named ones")
+            else:
+                self.fail(bus, "source forewarn", "no bus policy Deny of events:PutEvents with source forewarn to "
+                          "principals other than forewarn's (anyone who may PutEvents could forge its events)")
+            if restricted - {"forewarn"}:
+                self.ok(bus, "producers' sources", "denied to every principal but the named ones")
+            else:
+                self.fail(bus, "producers' sources", "no bus policy Deny of events:PutEvents with the producers' "
+                          "sources to principals other than the producers'")
+            for where, event, pattern in self.rules_on(bus):
+                sources = source_values(pattern.get("source")) if isinstance(pattern, dict) else set()
+                if not sources:
+                    self.fail(where, f"rule {event}", "matches any source: whoever may put on the bus triggers it")
+                elif sources - restricted:
+                    self.fail(where, f"rule {event}", f"matches source(s) the bus policy does not restrict: "
+                              f"{', '.join(sorted(map(str, sources - restricted)))}")
+                else:
+                    self.ok(where, f"rule {event}", "matches only sources the bus policy restricts")
+
+    def rules_on(self, bus):
+        """(resource, event, pattern) of every rule on `bus`: SAM EventBridgeRule events and AWS::Events::Rule."""
+        for name, r in self.resources.items():
+            if not isinstance(r, dict):
+                continue
+            props = r.get("Properties") or {}
+            if r.get("Type") == "AWS::Serverless::Function":
+                for event, e in (props.get("Events") or {}).items():
+                    ep = (e or {}).get("Properties") or {}
+                    if (e or {}).get("Type") == "EventBridgeRule" and refers_to(ep.get("EventBusName"), bus):
+                        yield name, event, ep.get("Pattern")
+            elif r.get("Type") == "AWS::Events::Rule" and refers_to(props.get("EventBusName"), bus):
+                yield name, "pattern", props.get("EventPattern")
+
+
+SNS_ANY_ARN = r"arn:(\$\{AWS::Partition\}|aws[a-z-]*):sns:\*:\*:\*"
+
+
+def actions_of(s):
+    return {a for a in as_list(s.get("Action", [])) for a in branches(a) if isinstance(a, str)}
+
+
+def resources_of(s):
+    return [r for r in as_list(s.get("Resource", [])) for r in branches(r)]
+
+
+def arn_text(r):
+    """The text of an ARN given as a string or a !Sub, else ""."""
+    k, a = intrinsic(r)
+    if isinstance(r, str):
+        return r
+    if k == "Fn::Sub":
+        return a if isinstance(a, str) else a[0] if isinstance(a, list) and a and isinstance(a[0], str) else ""
+    return ""
+
+
+def condition_keys(s):
+    cond = s.get("Condition")
+    return [k for v in cond.values() if isinstance(v, dict) for k in v] if isinstance(cond, dict) else []
+
+
+def refers_to(v, name):
+    """Whether v is a !Ref, !GetAtt or ${} !Sub of resource `name`."""
+    k, a = intrinsic(v)
+    return (k == "Ref" and a == name) or (k == "Fn::GetAtt" and getatt_target(a) == name) \
+        or (k == "Fn::Sub" and isinstance(a, str) and re.fullmatch(r"\$\{" + re.escape(name) + r"(\.\w+)?\}", a))
+
+
+def source_values(v):
+    """The sources an event-pattern or condition value names: literals, and ("param", P) for !Ref P."""
+    out = set()
+    for item in as_list(v) if v is not None else []:
+        for item in branches(item):
+            k, a = intrinsic(item)
+            if isinstance(item, str):
+                out.add(item)
+            elif k == "Ref":
+                out.add(("param", a))
+            else:
+                out.add(("other", json.dumps(item)))
+    return out
+
 
 def substitute(value, params, args):
     """A SAM policy template's definition with {"Ref": <parameter>} replaced by its argument."""
@@ -461,10 +671,51 @@ def check(template, templates=None):
 GOOD = """
 Parameters:
   SenderEmail: {Type: String}
+  KmsKeyArn: {Type: String}
+  ProducerSources: {Type: CommaDelimitedList}
+Conditions:
+  HasKmsKey: !Not [!Equals [!Ref KmsKeyArn, ""]]
 Resources:
   Table: {Type: AWS::DynamoDB::Table}
   Bus: {Type: AWS::Events::EventBus}
+  OnlyProducers:
+    Type: AWS::Events::EventBusPolicy
+    Properties:
+      EventBusName: !Ref Bus
+      StatementId: OnlyProducers
+      Statement:
+        Effect: Deny
+        Principal: "*"
+        Action: events:PutEvents
+        Resource: !GetAtt Bus.Arn
+        Condition:
+          StringEquals: {events:source: !Ref ProducerSources}
+          ArnNotLike: {aws:PrincipalArn: ["arn:aws:iam::111122223333:role/core"]}
+  OnlyForewarn:
+    Type: AWS::Events::EventBusPolicy
+    Properties:
+      EventBusName: !Ref Bus
+      StatementId: OnlyForewarn
+      Statement:
+        Effect: Deny
+        Principal: "*"
+        Action: events:PutEvents
+        Resource: !GetAtt Bus.Arn
+        Condition:
+          StringEquals: {events:source: forewarn}
+          ArnNotEquals: {aws:PrincipalArn: [!GetAtt OneRole.Arn, !GetAtt TwoRole.Arn]}
   ScheduleGroup: {Type: AWS::Scheduler::ScheduleGroup}
+  SchedulerRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: scheduler.amazonaws.com}
+            Action: sts:AssumeRole
+            Condition:
+              StringEquals: {aws:SourceAccount: !Ref AWS::AccountId}
+              ArnLike: {aws:SourceArn: !Sub "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/${ScheduleGroup}/*"}
   Topic: {Type: AWS::SNS::Topic}
   TopicPolicy:
     Type: AWS::SNS::TopicPolicy
@@ -477,11 +728,26 @@ Resources:
   One:
     Type: AWS::Serverless::Function
     Properties:
+      Events:
+        Rule:
+          Type: EventBridgeRule
+          Properties: {EventBusName: !Ref Bus, Pattern: {source: !Ref ProducerSources, detail-type: [LowBalance]}}
+        Replies:
+          Type: EventBridgeRule
+          Properties: {EventBusName: !Ref Bus, Pattern: {source: [forewarn], detail-type: [TransactionConfirmed]}}
       Policies: &shared
-        - DynamoDBCrudPolicy: {TableName: !Ref Table}
         - EventBridgePutEventsPolicy: {EventBusName: !Ref Bus}
         - Statement:
+            - Sid: Table
+              Effect: Allow
+              Action: [dynamodb:Query, dynamodb:PutItem]
+              Resource: !GetAtt Table.Arn
+            - !If
+              - HasKmsKey
+              - {Sid: Key, Effect: Allow, Action: [kms:Decrypt, kms:GenerateDataKey], Resource: !Ref KmsKeyArn}
+              - !Ref AWS::NoValue
             - {Sid: SmsToPhoneNumbers, Effect: Allow, Action: sns:Publish, Resource: "*"}
+            - {Sid: NoTopics, Effect: Deny, Action: sns:Publish, Resource: !Sub "arn:${AWS::Partition}:sns:*:*:*"}
             - Sid: Schedules
               Effect: Allow
               Action: [scheduler:CreateSchedule, scheduler:DeleteSchedule]
@@ -576,6 +842,73 @@ Resources:
         Statement:
           - {Sid: Anyone, Effect: Allow, Principal: "*", Action: sqs:SendMessage, Resource: !GetAtt Queue.Arn}
 """,
+    "a DynamoDBCrudPolicy on the template's own table": _function("""
+- DynamoDBCrudPolicy: {TableName: !Ref Table}"""),
+    "the KmsKeyArn parameter granted another action": _function("""
+- Statement:
+    - {Sid: Key, Effect: Allow, Action: [kms:Decrypt, kms:CreateGrant], Resource: !Ref KmsKeyArn}""").replace(
+        "TableParam: {Type: String}", "TableParam: {Type: String}\n  KmsKeyArn: {Type: String}"),
+    "SMS on * with no Deny of topics": _function("""
+- Statement:
+    - {Sid: SmsToPhoneNumbers, Effect: Allow, Action: sns:Publish, Resource: "*"}"""),
+    "SMS on * without push, with only a conditional Deny of topics": _function("""
+- Statement:
+    - {Sid: SmsToPhoneNumbers, Effect: Allow, Action: sns:Publish, Resource: "*"}
+    - Sid: NoOtherAccounts
+      Effect: Deny
+      Action: sns:Publish
+      Resource: !Sub "arn:${AWS::Partition}:sns:*:*:*"
+      Condition: {StringNotEquals: {aws:ResourceAccount: !Ref AWS::AccountId}}"""),
+    "SMS and push on * with other regions' topics allowed": _function("""
+- Statement:
+    - Sid: Push
+      Effect: Allow
+      Action: sns:Publish
+      Resource: !Sub "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:endpoint/*"
+    - {Sid: SmsToPhoneNumbers, Effect: Allow, Action: sns:Publish, Resource: "*"}
+    - Sid: NoOtherAccounts
+      Effect: Deny
+      Action: sns:Publish
+      Resource: !Sub "arn:${AWS::Partition}:sns:*:*:*"
+      Condition: {StringNotEquals: {aws:ResourceAccount: !Ref AWS::AccountId}}"""),
+    "a scheduler role trusted without a source ARN": """
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: scheduler.amazonaws.com}
+            Action: sts:AssumeRole
+            Condition: {StringEquals: {aws:SourceAccount: !Ref AWS::AccountId}}
+""",
+    "a bus without a policy": """
+Resources:
+  Bus: {Type: AWS::Events::EventBus}
+""",
+    "a bus that lets anyone put source forewarn": """
+Parameters:
+  ProducerSources: {Type: CommaDelimitedList}
+Resources:
+  Bus: {Type: AWS::Events::EventBus}
+  OnlyProducers:
+    Type: AWS::Events::EventBusPolicy
+    Properties:
+      EventBusName: !Ref Bus
+      StatementId: OnlyProducers
+      Statement:
+        Effect: Deny
+        Principal: "*"
+        Action: events:PutEvents
+        Resource: !GetAtt Bus.Arn
+        Condition:
+          StringEquals: {events:source: !Ref ProducerSources}
+          ArnNotLike: {aws:PrincipalArn: ["arn:aws:iam::111122223333:role/core"]}
+""",
+    "a rule on the bus that matches any source": GOOD.replace(
+        "Properties: {EventBusName: !Ref Bus, Pattern: {source: !Ref ProducerSources, detail-type: [LowBalance]}}",
+        "Properties: {EventBusName: !Ref Bus, Pattern: {detail-type: [LowBalance]}}"),
     "a role policy on *": """
 Resources:
   Role:
@@ -596,14 +929,15 @@ def self_test():
     good = check(load(GOOD), templates)
     if good.violations:
         failures.append("the good template was rejected:\n  " + "\n  ".join(good.violations))
-    elif len(good.lines) != 13:
-        failures.append("the good template: expected 13 statements (the topic policy, then 6 per function "
-                        "through the anchor), got:\n  " + "\n  ".join(good.lines))
+    elif len(good.lines) != 26:
+        failures.append("the good template: expected 26 lines (2 bus policy statements, the topic policy, 8 "
+                        "statements per function through the anchor, then SMS publishing per function, the "
+                        "scheduler's trust, the bus's 2 restrictions and its 2 rules), got:\n  " + "\n  ".join(good.lines))
     for what, text in BAD.items():
         result = check(load(text), templates)
         if not result.violations:
             failures.append(f"{what}: accepted\n  " + "\n  ".join(result.lines))
-        elif not all(re.match(r"FAIL (Fn|QueuePolicy|Role) ", v) for v in result.violations):
+        elif not all(re.match(r"FAIL (Fn|QueuePolicy|Role|Bus|One|Two) ", v) for v in result.violations):
             failures.append(f"{what}: the failure does not name the resource\n  " + "\n  ".join(result.violations))
     if failures:
         print("check_iam self-test failed:\n" + "\n".join(failures), file=sys.stderr)
@@ -631,8 +965,8 @@ def main(argv):
         print(f"check_iam: {path}: {len(result.violations)} IAM statement(s) not scoped to this template's "
               "resources (the FAIL lines above name the resource and Sid)", file=sys.stderr)
         return 1
-    print(f"check_iam: {path}: {len(result.lines)} IAM statements, all scoped to the template's own resources",
-          file=sys.stderr)
+    print(f"check_iam: {path}: {len(result.lines)} IAM statements and model checks, all scoped to the template's "
+          "own resources", file=sys.stderr)
     return 0
 
 
