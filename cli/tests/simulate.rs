@@ -212,7 +212,7 @@ fn the_sample_story_plays_out_as_the_policy_says() {
         .find(|l| l["kind"] == "delivery" && l["event_id"] == "st-0002" && l["channel"] == "sms")
         .unwrap();
     assert_eq!(fraud_sms["expects_reply"], true);
-    assert_eq!(fraud_sms["to"], "+12025****43");
+    assert_eq!(fraud_sms["to"], "+1********43");
 }
 
 #[test]

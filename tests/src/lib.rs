@@ -591,6 +591,7 @@ impl Stack {
             expires_at: asked_at + jiff::SignedDuration::from_hours(forewarn_flows::records::QUESTION_HOURS),
             provider_message_id: Some(format!("seeded-{transaction_id}")),
             answer: None,
+            about: None,
         };
         let store = forewarn_aws::dynamo::DynamoStore::new(self.dynamodb().await, &self.table);
         store

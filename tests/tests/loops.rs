@@ -172,9 +172,9 @@ async fn a_reply_from_another_number_or_after_expiry_gives_no_event() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stop_is_confirmed_once_and_stops_later_sms() {
+async fn a_self_managed_stop_is_confirmed_once_and_stops_later_sms() {
     let c = customer(json!({})).await;
-    let reply = function("reply").await;
+    let reply = self_managed_reply().await;
     let fraud = function("suspicious-transaction").await;
     let r = reply
         .invoke(inbound_sms(&c.phone, "STOP", &format!("in-{}", c.id)))
@@ -203,6 +203,107 @@ async fn stop_is_confirmed_once_and_stops_later_sms() {
     assert_eq!(sent.len(), 1);
     let reasons = sent[0]["detail"]["reasons"].to_string();
     assert!(reasons.contains("sms skipped: the customer opted out"), "{reasons}");
+}
+
+/// `reply` for a number whose opt-outs are self-managed: forewarn answers STOP, START and HELP.
+async fn self_managed_reply() -> forewarn_e2e::runtime::FunctionProcess {
+    use forewarn_e2e::runtime::{FunctionProcess, binary};
+    let mut env = stack().function_env();
+    env.push(("FOREWARN_SMS_SELF_MANAGED_OPT_OUTS".into(), "true".into()));
+    let mut f = FunctionProcess::spawn(&binary("reply"), &env).await;
+    f.init_time(std::time::Duration::from_secs(20)).await;
+    f
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn where_aws_manages_opt_outs_end_and_start_are_recorded_without_an_answer_of_ours() {
+    let c = customer(json!({})).await;
+    let reply = function("reply").await;
+    let fraud = function("suspicious-transaction").await;
+    let r = reply
+        .invoke(inbound_sms(&c.phone, "End.", &format!("in-{}", c.id)))
+        .await
+        .ok();
+    assert_eq!(
+        (r["outcome"].as_str(), r["sent"].as_u64()),
+        (Some("opted_out"), Some(0)),
+        "{r}"
+    );
+    let r = reply
+        .invoke(inbound_sms(&c.phone, "start", &format!("in2-{}", c.id)))
+        .await
+        .ok();
+    assert_eq!(
+        (r["outcome"].as_str(), r["sent"].as_u64()),
+        (Some("opted_in"), Some(0)),
+        "{r}"
+    );
+    reply.settled_logs().await;
+    let r = fraud
+        .invoke(sample("suspicious-transaction.json", &format!("st-{}", c.id), &c.id))
+        .await
+        .ok();
+    assert_eq!(r["sent"], 2, "SMS and push again: {r}");
+    assert!(
+        r["reasons"]
+            .to_string()
+            .contains("SMS allowed again: the customer replied START on"),
+        "{r}"
+    );
+    assert_eq!(
+        stack().wait_sms_to(&c.phone, 1).await.len(),
+        1,
+        "only the alert, no answer of ours"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_yes_with_two_open_questions_asks_which_and_a_numbered_yes_confirms_only_that_one() {
+    let c = customer(json!({})).await;
+    let fraud = function("suspicious-transaction").await;
+    let reply = function("reply").await;
+    fraud
+        .invoke(sample("suspicious-transaction.json", &format!("st-{}", c.id), &c.id))
+        .await
+        .ok();
+    let mut second = sample("suspicious-transaction.json", &format!("st2-{}", c.id), &c.id);
+    second["detail"]["transaction_id"] = json!("tx-2");
+    second["detail"]["merchant"]["name"] = json!("Livraria Porto");
+    second["detail"]["amount"]["amount"] = json!("12.00");
+    fraud.invoke(second).await.ok();
+    stack().wait_sms_to(&c.phone, 2).await;
+
+    let r = reply
+        .invoke(inbound_sms(&c.phone, "YES", &format!("in-{}", c.id)))
+        .await
+        .ok();
+    assert_eq!(r["outcome"], "ambiguous", "{r}");
+    let sms = stack().wait_sms_to(&c.phone, 3).await;
+    let which = sms.last().unwrap();
+    assert!(
+        which.contains("YES 1 for Electro Mundo 1249.99 EUR, YES 2 for Livraria Porto 12.00 EUR"),
+        "{which}"
+    );
+    let r = reply
+        .invoke(inbound_sms(&c.phone, "yes 2", &format!("in2-{}", c.id)))
+        .await
+        .ok();
+    assert_eq!(r["outcome"], "confirmed", "{r}");
+    let confirmed = events_of(&c.id, "TransactionConfirmed", 1).await;
+    assert_eq!(confirmed.len(), 1, "{confirmed:?}");
+    assert_eq!(confirmed[0]["detail"]["transaction_id"], "tx-2");
+    let r = reply
+        .invoke(inbound_sms(&c.phone, "NO", &format!("in3-{}", c.id)))
+        .await
+        .ok();
+    assert_eq!(r["outcome"], "disputed", "{r}");
+    let disputed = events_of(&c.id, "TransactionDisputed", 1).await;
+    assert_eq!(disputed.len(), 1, "{disputed:?}");
+    assert_eq!(disputed[0]["detail"]["transaction_id"], "tx-88231");
+    for e in outcomes_settled(&c.id).await {
+        let text = e.to_string();
+        assert!(!text.contains("Livraria") && !text.contains(&c.phone), "{text}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

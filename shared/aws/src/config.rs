@@ -114,6 +114,18 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         )
     }
 
+    /// `FOREWARN_SMS_SELF_MANAGED_OPT_OUTS`: `true` when the origination number's opt-outs are
+    /// self-managed (forewarn answers STOP, START and HELP), `false` (the default) when AWS
+    /// manages them and answers those keywords itself.
+    pub fn self_managed_opt_outs(&self) -> Result<bool, ConfigError> {
+        const K: &str = "FOREWARN_SMS_SELF_MANAGED_OPT_OUTS";
+        match self.optional(K).map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(_) => Err(ConfigError(format!("{K} must be true or false"))),
+        }
+    }
+
     /// `FOREWARN_CLOCK`: `wall` (the default) or `event`.
     pub fn clock(&self) -> Result<Clock, ConfigError> {
         match self.optional("FOREWARN_CLOCK").as_deref() {
@@ -207,6 +219,23 @@ mod tests {
         assert_eq!(c.at(event, wall), event);
         vars.insert("FOREWARN_CLOCK", "virtual");
         assert!(env(&vars).clock().unwrap_err().to_string().contains("FOREWARN_CLOCK"));
+    }
+
+    #[test]
+    fn opt_outs_are_managed_by_aws_unless_the_setting_says_self_managed() {
+        let mut vars = full();
+        assert!(!env(&vars).self_managed_opt_outs().unwrap());
+        for (v, want) in [("true", true), ("TRUE", true), ("false", false), (" ", false)] {
+            vars.insert("FOREWARN_SMS_SELF_MANAGED_OPT_OUTS", v);
+            assert_eq!(env(&vars).self_managed_opt_outs().unwrap(), want, "{v:?}");
+        }
+        vars.insert("FOREWARN_SMS_SELF_MANAGED_OPT_OUTS", "yes");
+        let err = env(&vars).self_managed_opt_outs().unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("FOREWARN_SMS_SELF_MANAGED_OPT_OUTS must be true or false"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -171,13 +171,14 @@ pub async fn reply() -> Result<(), lambda_runtime::Error> {
     let env = Env::process();
     let c = Clients::load(&env).await?;
     let clock = env.clock()?;
-    let service = Service::new(
+    let mut service = Service::new(
         engine(&env)?,
         c.store(&env)?,
         c.sns(&env),
         c.scheduler(&env, false)?,
         c.bus(&env)?,
     );
+    service.self_managed_opt_outs = env.self_managed_opt_outs()?;
     serve("reply", c.counter, |payload, now| {
         let service = &service;
         async move {

@@ -129,6 +129,7 @@ mod tests {
             deep_link: Some("https://airline.example/b/1".into()),
             ttl: None,
             expects_reply: false,
+            about: None,
         };
         let v: serde_json::Value = serde_json::from_str(&push_payload(&m)).unwrap();
         assert_eq!(v["default"], "Now leaving 14:30");

@@ -12,7 +12,10 @@ use crate::error::EventError;
 pub enum Intent {
     Yes,
     No,
+    /// An opt-out keyword: stop SMS.
     Stop,
+    /// An opt-in keyword (START, UNSTOP…): SMS again.
+    Start,
     Help,
     Other,
 }
@@ -23,34 +26,108 @@ impl Intent {
             Intent::Yes => "yes",
             Intent::No => "no",
             Intent::Stop => "stop",
+            Intent::Start => "start",
             Intent::Help => "help",
             Intent::Other => "other",
         }
     }
 }
 
+/// The opt-out keywords AWS End User Messaging SMS requires, then Portuguese and Spanish ones.
+pub const STOP_WORDS: [&str; 18] = [
+    "arret",
+    "arrêt",
+    "cancel",
+    "end",
+    "opt-out",
+    "optout",
+    "opt out",
+    "quit",
+    "remove",
+    "stop",
+    "td",
+    "unsubscribe",
+    "parar",
+    "pare",
+    "sair",
+    "cancelar",
+    "baja",
+    "alto",
+];
+/// Opt-in keywords: AWS's START and UNSTOP, Portuguese/Spanish INICIAR and Spanish ALTA.
+pub const START_WORDS: [&str; 4] = ["start", "unstop", "iniciar", "alta"];
+/// Help keywords in English, Portuguese and Spanish.
+pub const HELP_WORDS: [&str; 3] = ["help", "ajuda", "ayuda"];
+
 /// Longest accepted answer, in bytes, once trimmed ("unsubscribe"); longer bodies are not read further.
 const MAX_ANSWER_BYTES: usize = 16;
+/// Highest question number an answer can pick ("YES 2").
+pub const MAX_CHOICE: u8 = 99;
 
-/// Reads an answer: YES / Y / SIM / SÍ / SI, NO / N / NÃO / NAO, STOP / UNSUBSCRIBE / PARAR / PARE and
-/// HELP / AJUDA / AYUDA, in any case, ignoring surrounding whitespace, punctuation and symbols. Anything else, extra
-/// words included ("yes it was me"), is `Other`.
-pub fn parse_intent(body: &str) -> Intent {
+/// What an inbound SMS says, and which listed question it picks ("YES 2" picks the second).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reply {
+    pub intent: Intent,
+    pub choice: Option<u8>,
+}
+
+/// Reads an answer: YES / Y / SIM / SÍ / SI and NO / N / NÃO / NAO, each optionally followed by
+/// a question number ("YES 2", "sim #1", "no2"); the opt-out keywords ([`STOP_WORDS`], ALTO);
+/// the opt-in keywords ([`START_WORDS`]); HELP / AJUDA / AYUDA. Any case, ignoring surrounding
+/// whitespace, punctuation and symbols. Anything else, extra words included ("yes it was
+/// me"), is `Other`.
+pub fn parse_reply(body: &str) -> Reply {
+    let other = Reply {
+        intent: Intent::Other,
+        choice: None,
+    };
     let word = body.trim_matches(|c: char| !c.is_alphanumeric());
     if word.len() > MAX_ANSWER_BYTES {
-        return Intent::Other;
+        return other;
     }
     // Phones may send accents decomposed (NFD): "na\u{303}o" composes to "não".
     let word = icu::normalizer::ComposingNormalizerBorrowed::new_nfc()
         .normalize(word)
         .to_lowercase();
-    match word.as_str() {
+    let intent = |w: &str| match w {
         "yes" | "y" | "sim" | "sí" | "si" => Intent::Yes,
         "no" | "n" | "não" | "nao" => Intent::No,
-        "stop" | "unsubscribe" | "parar" | "pare" => Intent::Stop,
-        "help" | "ajuda" | "ayuda" => Intent::Help,
+        w if STOP_WORDS.contains(&w) => Intent::Stop,
+        w if START_WORDS.contains(&w) => Intent::Start,
+        w if HELP_WORDS.contains(&w) => Intent::Help,
         _ => Intent::Other,
+    };
+    match intent(&word) {
+        Intent::Other => {}
+        found => {
+            return Reply {
+                intent: found,
+                choice: None,
+            };
+        }
     }
+    // "yes 2", "sim #1", "no-2", "no2": an answer, then the number of a listed question.
+    let number = word.trim_start_matches(|c: char| !c.is_ascii_digit());
+    let head = word
+        .strip_suffix(number)
+        .unwrap_or_default()
+        .trim_end_matches(|c: char| c.is_whitespace() || "#-.:".contains(c));
+    let choice = number
+        .parse::<u8>()
+        .ok()
+        .filter(|n| (1..=MAX_CHOICE).contains(n) && !number.starts_with('0'));
+    match (intent(head), choice) {
+        (answer @ (Intent::Yes | Intent::No), Some(n)) => Reply {
+            intent: answer,
+            choice: Some(n),
+        },
+        _ => other,
+    }
+}
+
+/// What an inbound SMS says ([`parse_reply`] without the question number).
+pub fn parse_intent(body: &str) -> Intent {
+    parse_reply(body).intent
 }
 
 /// Longest body kept, in characters (ten concatenated segments).
@@ -76,6 +153,8 @@ pub struct InboundSms {
     /// The id of our message this answers, when End User Messaging knows it.
     pub previous_published_message_id: Option<String>,
     pub intent: Intent,
+    /// The listed question a numbered answer picks ("YES 2" → 2).
+    pub choice: Option<u8>,
 }
 
 /// Parses the SNS `Message` JSON of an inbound SMS; an error names the faulty field (`$` for the whole message).
@@ -97,7 +176,8 @@ pub fn parse_inbound_sms(json: &str) -> Result<InboundSms, EventError> {
             .filter(|s| !s.trim().is_empty())
             .ok_or_else(|| EventError::new(k, "missing"))
     };
-    let from = PhoneNumber::parse(required("originationNumber")?)
+    // Any well-formed number: the carrier knows it is real even where the metadata does not.
+    let from = PhoneNumber::parse_inbound(required("originationNumber")?)
         .map_err(|_| EventError::new("originationNumber", "not a phone number in E.164 form"))?;
     let to = required("destinationNumber")?.to_owned();
     let body = text("messageBody")?.ok_or_else(|| EventError::new("messageBody", "missing"))?;
@@ -110,10 +190,12 @@ pub fn parse_inbound_sms(json: &str) -> Result<InboundSms, EventError> {
         .filter(|s| !s.trim().is_empty() && s.chars().count() <= MAX_ID_CHARS)
         .map(str::to_owned);
     let body = first_chars(body, MAX_BODY_CHARS).to_owned();
+    let reply = parse_reply(&body);
     Ok(InboundSms {
         from,
         to,
-        intent: parse_intent(&body),
+        intent: reply.intent,
+        choice: reply.choice,
         body,
         inbound_message_id: id.to_owned(),
         previous_published_message_id: previous,
@@ -126,6 +208,7 @@ pub enum ReplyText {
     Confirmed,
     Disputed,
     OptedOut,
+    OptedIn,
     Help,
     NoOpenQuestion,
     Expired,
@@ -135,10 +218,11 @@ pub enum ReplyText {
 
 impl ReplyText {
     /// Every text, for tests and tools.
-    pub const ALL: [ReplyText; 8] = [
+    pub const ALL: [ReplyText; 9] = [
         ReplyText::Confirmed,
         ReplyText::Disputed,
         ReplyText::OptedOut,
+        ReplyText::OptedIn,
         ReplyText::Help,
         ReplyText::NoOpenQuestion,
         ReplyText::Expired,
@@ -161,6 +245,8 @@ pub fn reply_text(locale: &str, text: ReplyText) -> &'static str {
         }
         (ReplyText::OptedOut, false) => "You will get no more SMS from us. Reply HELP for help.",
         (ReplyText::OptedOut, true) => "Não voltará a receber SMS nossos. Responda AJUDA para obter ajuda.",
+        (ReplyText::OptedIn, false) => "You will get SMS from us again. Reply STOP to stop them.",
+        (ReplyText::OptedIn, true) => "Voltará a receber SMS nossos. Responda PARAR para deixar de os receber.",
         (ReplyText::Help, false) => {
             "Security alerts from your bank. Reply YES or NO to a security question, STOP to stop SMS."
         }
@@ -184,6 +270,53 @@ pub fn reply_text(locale: &str, text: ReplyText) -> &'static str {
         (ReplyText::UnknownSender, false) => "Sorry, we couldn't match this number to an account.",
         (ReplyText::UnknownSender, true) => "Lamentamos, não encontrámos uma conta com este número.",
     }
+}
+
+/// Longest answer listing open questions: two concatenated SMS segments.
+const MAX_WHICH_SEGMENTS: usize = 2;
+/// Most questions one listing names.
+const MAX_LISTED: usize = 9;
+
+/// The answer to a bare YES while several questions are open: which one? Each `(number,
+/// label)` is named ("YES 1 for Shop 12.00 EUR"); labels are shortened, then left out, to
+/// keep the text within two SMS segments. A bare NO disputes them all, and the text says so.
+pub fn which_text(locale: &str, listed: &[(u8, String)]) -> String {
+    let pt = locale.to_ascii_lowercase().starts_with("pt");
+    let (yes, for_, intro, outro) = if pt {
+        (
+            "SIM",
+            "para",
+            "Tem várias perguntas abertas. Responda",
+            "ou NÃO para contestar todas.",
+        )
+    } else {
+        (
+            "YES",
+            "for",
+            "You have several open questions. Reply",
+            "or NO to dispute them all.",
+        )
+    };
+    let listed = &listed[..listed.len().min(MAX_LISTED)];
+    let build = |max: usize| {
+        let items: Vec<String> = listed
+            .iter()
+            .map(|(n, label)| {
+                let label = first_chars(label.trim(), max).trim_end();
+                if label.is_empty() {
+                    format!("{yes} {n}")
+                } else {
+                    format!("{yes} {n} {for_} {label}")
+                }
+            })
+            .collect();
+        format!("{intro} {}, {outro}", items.join(", "))
+    };
+    [40, 24, 16, 10, 6, 0]
+        .into_iter()
+        .map(build)
+        .find(|t| crate::messages::sms::segments(t).segments <= MAX_WHICH_SEGMENTS)
+        .unwrap_or_else(|| build(0))
 }
 
 /// What starts an escalation reminder: "Reminder: " or "Lembrete: ".
@@ -220,6 +353,13 @@ mod tests {
         ("ajuda", Intent::Help),
         ("ayuda", Intent::Help),
     ];
+
+    /// Every answer form and every keyword, with its intent.
+    fn accepted() -> Vec<(&'static str, Intent)> {
+        let mut all = ACCEPTED.to_vec();
+        all.extend(keywords());
+        all
+    }
 
     #[test]
     fn every_accepted_form_is_read_in_any_case_with_punctuation_around() {
@@ -262,13 +402,152 @@ mod tests {
             "🙂",
             "y.e.s",
             "no way",
-            "yes1",
             "stopall",
-            "cancel",
-            "start",
             "sim não",
+            "yes 0",
+            "yes 01",
+            "yes 100",
+            "yes 1 2",
+            "1 yes",
+            "stop 1",
+            "help 2",
+            "y2k",
+            "start now",
         ] {
-            assert_eq!(parse_intent(body), Intent::Other, "{body:?}");
+            assert_eq!(
+                parse_reply(body),
+                Reply {
+                    intent: Intent::Other,
+                    choice: None
+                },
+                "{body:?}"
+            );
+        }
+    }
+
+    /// Every keyword, each with its intent.
+    fn keywords() -> Vec<(&'static str, Intent)> {
+        let mut all: Vec<(&str, Intent)> = STOP_WORDS.iter().map(|w| (*w, Intent::Stop)).collect();
+        all.extend(START_WORDS.iter().map(|w| (*w, Intent::Start)));
+        all.extend(HELP_WORDS.iter().map(|w| (*w, Intent::Help)));
+        all
+    }
+
+    #[test]
+    fn every_opt_out_opt_in_and_help_keyword_is_read_in_any_case_with_punctuation_around() {
+        let required = [
+            "ARRET",
+            "CANCEL",
+            "END",
+            "OPT-OUT",
+            "OPTOUT",
+            "QUIT",
+            "REMOVE",
+            "STOP",
+            "TD",
+            "UNSUBSCRIBE",
+        ];
+        let iberian = ["PARAR", "PARE", "SAIR", "CANCELAR", "BAJA", "ALTO"];
+        for word in required.iter().chain(&iberian) {
+            assert!(
+                STOP_WORDS.contains(&word.to_lowercase().as_str()),
+                "{word} is not an opt-out keyword"
+            );
+        }
+        for word in ["START", "UNSTOP"] {
+            assert!(START_WORDS.contains(&word.to_lowercase().as_str()), "{word}");
+        }
+        let upper_first = |w: &str| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        };
+        for (word, want) in keywords() {
+            let variants = [
+                word.to_owned(),
+                word.to_uppercase(),
+                upper_first(word),
+                format!("  {}.  ", word.to_uppercase()),
+                format!("\"{word}\""),
+                format!("{}!!", upper_first(word)),
+                format!("\n{word}?\t"),
+                format!("*{}*", word.to_uppercase()),
+            ];
+            for body in variants {
+                assert_eq!(
+                    parse_reply(&body),
+                    Reply {
+                        intent: want,
+                        choice: None
+                    },
+                    "{body:?}"
+                );
+            }
+        }
+        assert_eq!(parse_intent("Arrêt"), Intent::Stop);
+        assert_eq!(parse_intent("Opt Out"), Intent::Stop);
+    }
+
+    #[test]
+    fn a_numbered_answer_picks_a_listed_question() {
+        let cases = [
+            ("YES 1", Intent::Yes, 1),
+            ("yes1", Intent::Yes, 1),
+            ("Yes #2", Intent::Yes, 2),
+            ("sim 2", Intent::Yes, 2),
+            ("SÍ 3.", Intent::Yes, 3),
+            ("y-4", Intent::Yes, 4),
+            ("NO 2", Intent::No, 2),
+            ("não 1", Intent::No, 1),
+            (" No: 12! ", Intent::No, 12),
+            ("n 99", Intent::No, 99),
+        ];
+        for (body, intent, n) in cases {
+            assert_eq!(
+                parse_reply(body),
+                Reply {
+                    intent,
+                    choice: Some(n)
+                },
+                "{body:?}"
+            );
+            assert_eq!(parse_intent(body), intent, "{body:?}");
+        }
+        assert_eq!(parse_reply("yes").choice, None);
+    }
+
+    #[test]
+    fn the_question_listing_names_each_merchant_within_two_segments_and_parses_back() {
+        let listed = vec![
+            (1, "Shop 12.00 EUR".to_owned()),
+            (2, "Café Lisboa 99.00 EUR".to_owned()),
+        ];
+        let en = which_text("en-GB", &listed);
+        assert_eq!(
+            en,
+            "You have several open questions. Reply YES 1 for Shop 12.00 EUR, YES 2 for Café Lisboa 99.00 EUR, \
+             or NO to dispute them all."
+        );
+        let pt = which_text("pt-PT", &listed);
+        assert!(pt.contains("SIM 1 para Shop 12.00 EUR, SIM 2 para Café"), "{pt}");
+        for text in [&en, &pt] {
+            for pick in ["YES 1", "YES 2", "SIM 1", "SIM 2"]
+                .into_iter()
+                .filter(|p| text.contains(p))
+            {
+                assert_eq!(parse_reply(pick).choice, Some(pick.as_bytes()[4] - b'0'));
+            }
+        }
+        let long: Vec<(u8, String)> = (1..=12)
+            .map(|n| (n, format!("Mercado Ünïcode Ltd №{n} 1234.56 EUR")))
+            .collect();
+        for locale in ["en", "pt"] {
+            for few in [2, 4, 12] {
+                let t = which_text(locale, &long[..few]);
+                assert!(crate::messages::sms::segments(&t).segments <= 2, "{few} {locale}: {t}");
+                assert!(t.contains(if locale == "en" { "YES 2" } else { "SIM 2" }), "{t}");
+            }
         }
     }
 
@@ -278,6 +557,7 @@ mod tests {
             (Intent::Yes, "yes"),
             (Intent::No, "no"),
             (Intent::Stop, "stop"),
+            (Intent::Start, "start"),
             (Intent::Help, "help"),
             (Intent::Other, "other"),
         ] {
@@ -495,14 +775,14 @@ mod tests {
 
         #[test]
         fn noise_around_an_accepted_form_keeps_its_intent(
-            (word, want) in prop::sample::select(ACCEPTED.to_vec()), before in NOISE, after in NOISE,
+            (word, want) in prop::sample::select(accepted()), before in NOISE, after in NOISE,
         ) {
             prop_assert_eq!(parse_intent(&format!("{before}{word}{after}")), want);
         }
 
         #[test]
         fn case_changes_keep_an_accepted_forms_intent(
-            (word, want) in prop::sample::select(ACCEPTED.to_vec()), upper in prop::collection::vec(any::<bool>(), 11),
+            (word, want) in prop::sample::select(accepted()), upper in prop::collection::vec(any::<bool>(), 11),
         ) {
             prop_assert_eq!(parse_intent(&recase(word, &upper)), want);
         }

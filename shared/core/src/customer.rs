@@ -136,6 +136,30 @@ impl PhoneNumber {
         let country = n.country().id().map(|id| id.as_ref().to_owned());
         Ok(PhoneNumber { e164, country })
     }
+    /// A number as a provider reports it (an inbound SMS's sender): any well-formed E.164
+    /// number, `+` and 7 to 15 digits not starting with 0, even one the phone metadata calls
+    /// unassigned (`+447700900123`), so an answer is never lost to stale metadata. Profiles
+    /// keep the strict [`PhoneNumber::parse`].
+    pub fn parse_inbound(s: &str) -> Result<Self, String> {
+        let digits = s
+            .strip_prefix('+')
+            .ok_or("not in E.164 form (it must start with + and the country code)")?;
+        let well_formed =
+            (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0');
+        if !well_formed {
+            return Err("not in E.164 form (+ and 7 to 15 digits, the first not 0)".into());
+        }
+        if let Ok(strict) = PhoneNumber::parse(s) {
+            return Ok(strict);
+        }
+        let country = phonenumber::parse(None, s)
+            .ok()
+            .and_then(|n| n.country().id().map(|id| id.as_ref().to_owned()));
+        Ok(PhoneNumber {
+            e164: s.to_owned(),
+            country,
+        })
+    }
     pub fn e164(&self) -> &str {
         &self.e164
     }
@@ -143,21 +167,26 @@ impl PhoneNumber {
     pub fn country(&self) -> Option<&str> {
         self.country.as_deref()
     }
-    /// `+35191*****78`: the country code and a little of the number, never all of it.
+    /// `+351*******78`: the country code and the last two digits, never more.
     pub fn masked(&self) -> String {
         mask_phone(&self.e164)
     }
 }
 
-/// Masks a phone number for logs and outputs, keeping its first six and last two characters.
+/// Masks a phone number for logs and outputs: its country code and its last two digits, no
+/// more (`+351*******78`). A number whose country code cannot be read keeps only its last two.
 pub fn mask_phone(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    if chars.len() <= 8 {
-        return "*".repeat(chars.len());
+    let digits: Vec<char> = s.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() <= 4 {
+        return "*".repeat(s.chars().count());
     }
-    let head: String = chars[..6].iter().collect();
-    let tail: String = chars[chars.len() - 2..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 8))
+    let code = phonenumber::parse(None, s)
+        .ok()
+        .map(|n| n.code().value().to_string())
+        .filter(|c| c.len() + 2 < digits.len())
+        .unwrap_or_default();
+    let tail: String = digits[digits.len() - 2..].iter().collect();
+    format!("+{code}{}{tail}", "*".repeat(digits.len() - code.len() - 2))
 }
 
 /// An email address: one `@`, a local part and a dotted domain, no spaces.
@@ -498,6 +527,33 @@ pub fn parse_customers(json: &str) -> Result<Vec<ParsedProfile>, EventError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_inbound_number_needs_only_e164_form_while_a_profile_number_must_be_assigned() {
+        let unassigned = "+447700900123";
+        assert!(
+            PhoneNumber::parse(unassigned).is_err(),
+            "the metadata calls it unassigned"
+        );
+        let p = PhoneNumber::parse_inbound(unassigned).unwrap();
+        assert_eq!(p.e164(), unassigned);
+        assert_eq!(p.masked(), mask_phone(unassigned));
+        let valid = PhoneNumber::parse_inbound("+351912345678").unwrap();
+        assert_eq!(valid, PhoneNumber::parse("+351912345678").unwrap());
+        for bad in [
+            "447700900123",
+            "+12",
+            "+0447700900123",
+            "+4477009001234567",
+            "+44 7700 900123",
+            "+44770090012a",
+            "+",
+            "",
+        ] {
+            let err = PhoneNumber::parse_inbound(bad).unwrap_err();
+            assert!(err.contains("E.164"), "{bad:?}: {err}");
+        }
+    }
     use serde_json::json;
 
     fn ana() -> serde_json::Value {
@@ -590,7 +646,10 @@ mod tests {
 
     #[test]
     fn phone_numbers_and_emails_are_masked() {
-        assert_eq!(mask_phone("+351912345678"), "+35191*****78");
+        assert_eq!(mask_phone("+351912345678"), "+351*******78");
+        assert_eq!(mask_phone("+14155550123"), "+1********23");
+        assert_eq!(mask_phone("+447700900123"), "+44********23");
+        assert_eq!(mask_phone("12"), "**");
         assert_eq!(mask_email("ana@example.com"), "a***@example.com");
     }
 

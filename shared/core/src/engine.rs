@@ -17,7 +17,7 @@ pub enum Destination {
 }
 
 impl Destination {
-    /// Safe to print or log: `+35191*****78`, `a***@example.com`, the endpoint's last part.
+    /// Safe to print or log: `+351*******78`, `a***@example.com`, the endpoint's last part.
     pub fn masked(&self) -> String {
         match self {
             Destination::Phone(p) => p.masked(),

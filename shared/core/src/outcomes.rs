@@ -44,6 +44,10 @@ pub enum Outcome {
     NoOpenQuestion,
     UnknownSender,
     OptedOut,
+    /// START / UNSTOP: SMS allowed again.
+    OptedIn,
+    /// A bare YES while several questions are open: nothing confirmed, the customer is asked which.
+    Ambiguous,
     Help,
     Unrecognised,
     // Email feedback.
@@ -76,6 +80,8 @@ impl Outcome {
             Outcome::NoOpenQuestion => "no_open_question",
             Outcome::UnknownSender => "unknown_sender",
             Outcome::OptedOut => "opted_out",
+            Outcome::OptedIn => "opted_in",
+            Outcome::Ambiguous => "ambiguous",
             Outcome::Help => "help",
             Outcome::Unrecognised => "unrecognised",
             Outcome::Delivered => "delivered",
@@ -152,7 +158,7 @@ pub struct OutcomeEvent {
     pub channel: Option<Channel>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
-    /// Masked destination, e.g. `+35191*****78`.
+    /// Masked destination, e.g. `+351*******78`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

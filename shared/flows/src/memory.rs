@@ -58,6 +58,8 @@ pub struct SentMessage {
 pub struct Memory {
     pub profiles: RefCell<Vec<CustomerProfile>>,
     pub opt_outs: RefCell<Vec<(Id, Channel)>>,
+    /// `(customer, channel, reason)` of each opt-in (START).
+    pub opt_ins: RefCell<Vec<(Id, Channel, String)>>,
     pub unusable: RefCell<Vec<(Id, UnusableContact)>>,
     /// `(customer, device, reason)`.
     pub disabled: RefCell<Vec<(Id, Id, String)>>,
@@ -162,6 +164,13 @@ impl Memory {
                 .cloned()
                 .collect(),
             claim: None,
+            opted_in: self
+                .opt_ins
+                .borrow()
+                .iter()
+                .filter(|(c, ..)| mine(c))
+                .map(|(_, ch, why)| (*ch, why.clone()))
+                .collect(),
             decisions: self.decisions_of(customer_id),
             resolutions: self
                 .resolutions
@@ -396,6 +405,19 @@ impl Contacts for Rc<Memory> {
             o.push((customer_id.clone(), channel));
         }
         Ok(new)
+    }
+
+    async fn opt_in(&self, customer_id: &Id, channel: Channel, reason: &str) -> Result<bool, PortError> {
+        let mut o = self.opt_outs.borrow_mut();
+        let before = o.len();
+        o.retain(|(c, ch)| !(c == customer_id && *ch == channel));
+        if o.len() == before {
+            return Ok(false);
+        }
+        let mut ins = self.opt_ins.borrow_mut();
+        ins.retain(|(c, ch, _)| !(c == customer_id && *ch == channel));
+        ins.push((customer_id.clone(), channel, reason.to_owned()));
+        Ok(true)
     }
 
     async fn suppress_contact(&self, customer_id: &Id, c: &UnusableContact) -> Result<(), PortError> {

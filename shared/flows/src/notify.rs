@@ -15,7 +15,7 @@ use crate::records::{
     Address, Claim, Commit, CommitResult, Finish, Partition, RETENTION_DAYS, StoredDelivery, StoredMessage,
     StoredOutcome,
 };
-use crate::reminder::{disabled_of, questions_of};
+use crate::reminder::{about_of, disabled_of, questions_of};
 use crate::report::{Report, device_disabled, row_outcome};
 use crate::service::Service;
 use crate::state;
@@ -287,10 +287,11 @@ where
             .engine
             .decide(event, &ctx, now)
             .map_err(|e| PortError::permanent("render", e.to_string()))?;
-        let plan = decision.plan;
+        let mut plan = decision.plan;
         if let Some(d) = resolved_before(part, &plan.subject, event) {
             return Ok(d);
         }
+        plan.reasons.extend(allowed_again(part, customer));
         let send_at = plan.send_at.unwrap_or(now);
         let rows = decision
             .deliveries
@@ -311,7 +312,10 @@ where
                 },
                 device_id: d.route.device_id.clone(),
                 address: Address::from_destination(&d.to),
-                message: StoredMessage::from(&d.message),
+                message: StoredMessage {
+                    about: about_of(event),
+                    ..StoredMessage::from(&d.message)
+                },
                 reasons: plan.reasons.clone(),
                 provider_message_id: None,
                 failure: None,
@@ -365,6 +369,16 @@ fn resolved_before(part: &Partition, subject: &str, event: &Event) -> Option<Dec
         rows: vec![],
         cancel: vec![],
     })
+}
+
+/// What the customer opted back in to (START) and may be reached on again, in plain words.
+fn allowed_again(part: &Partition, customer: Option<&Customer>) -> Vec<String> {
+    let Some(c) = customer else { return vec![] };
+    part.opted_in
+        .iter()
+        .filter(|(channel, _)| !c.has_opted_out(*channel))
+        .map(|(channel, why)| format!("{} allowed again: {why}", channel.as_str().to_uppercase()))
+        .collect()
 }
 
 /// The `NotificationSuppressed` event of a decision that sent, scheduled and cancelled nothing.

@@ -74,6 +74,10 @@ pub trait Contacts {
         channel: Channel,
         reason: &str,
     ) -> impl Future<Output = Result<bool, PortError>>;
+    /// Lifts the opt-out recorded for `channel` (the customer sent START) and records the
+    /// opt-in with `reason`; true if there was an opt-out to lift.
+    fn opt_in(&self, customer_id: &Id, channel: Channel, reason: &str)
+    -> impl Future<Output = Result<bool, PortError>>;
     /// Marks an address unusable for later decisions.
     fn suppress_contact(
         &self,

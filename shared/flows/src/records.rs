@@ -92,6 +92,10 @@ pub struct StoredMessage {
     pub deep_link: Option<String>,
     pub ttl: Option<Timestamp>,
     pub expects_reply: bool,
+    /// What a question asks about, in a few words ("Shop 12.00 EUR"), so a customer with
+    /// several open questions can be asked which one an answer is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<String>,
 }
 
 impl StoredMessage {
@@ -105,6 +109,7 @@ impl StoredMessage {
             deep_link: None,
             ttl: None,
             expects_reply: false,
+            about: None,
         }
     }
 }
@@ -119,6 +124,7 @@ impl From<&Message> for StoredMessage {
             deep_link: m.deep_link.clone(),
             ttl: m.ttl,
             expects_reply: m.expects_reply,
+            about: None,
         }
     }
 }
@@ -218,6 +224,9 @@ pub struct Question {
     pub provider_message_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer: Option<Answer>,
+    /// What the question is about ("Shop 12.00 EUR"), to name it among several open ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<String>,
 }
 
 impl Question {
@@ -273,6 +282,8 @@ pub struct Partition {
     pub decisions: u64,
     /// The subjects resolved, newest resolution of each.
     pub resolutions: Vec<Resolution>,
+    /// Channels the customer opted back in to (START), with what they did and when.
+    pub opted_in: Vec<(Channel, String)>,
 }
 
 /// A partition's items as an adapter reads them, before what forewarn learned is merged in.
@@ -287,6 +298,8 @@ pub struct PartitionParts {
     pub claim: Option<Claim>,
     pub decisions: u64,
     pub resolutions: Vec<Resolution>,
+    /// `(channel, reason)` of each opt-in (START) recorded.
+    pub opted_in: Vec<(Channel, String)>,
 }
 
 impl PartitionParts {
@@ -302,6 +315,7 @@ impl PartitionParts {
             claim,
             decisions,
             resolutions,
+            opted_in,
         } = self;
         if let Some(p) = &mut profile {
             devices.sort_by(|a, b| a.device_id.cmp(&b.device_id));
@@ -339,6 +353,7 @@ impl PartitionParts {
             activity,
             decisions,
             resolutions,
+            opted_in,
         }
     }
 }

@@ -7,7 +7,7 @@ use forewarn_core::engine::{Destination, Engine};
 use forewarn_core::events::{Detail, Event};
 use forewarn_core::messages::{Message, RenderError};
 use forewarn_core::policy::DeliveryStatus;
-use forewarn_core::types::Id;
+use forewarn_core::types::{Id, truncate};
 use jiff::{Timestamp, ToSpan};
 
 use crate::error::PortError;
@@ -93,7 +93,10 @@ impl<St, Se, Sc, B> Service<St, Se, Sc, B> {
         row.record.expects_reply = message.expects_reply;
         row.device_id = device_id;
         row.address = Address::from_destination(&to);
-        row.message = StoredMessage::from(&message);
+        row.message = StoredMessage {
+            about: first.message.about.clone(),
+            ..StoredMessage::from(&message)
+        };
         row.provider_message_id = None;
         row.failure = None;
         row.reminder = true;
@@ -101,6 +104,20 @@ impl<St, Se, Sc, B> Service<St, Se, Sc, B> {
             "reminder on {channel} in {minutes} min unless the customer answers first (push if the SMS went out, otherwise SMS, then email)"
         )];
         Ok(Some(row))
+    }
+}
+
+/// What a fraud alert's question is about, in a few words: the merchant (at most 24
+/// characters) and the amount, e.g. `Shop 12.00 EUR`. Kept only in the store, never logged.
+pub fn about_of(event: &Event) -> Option<String> {
+    match &event.detail {
+        Detail::SuspiciousTransaction(t) => Some(format!(
+            "{} {} {}",
+            truncate(t.merchant.name.as_str(), 24).trim(),
+            t.amount.amount.as_str(),
+            t.amount.currency.as_str()
+        )),
+        _ => None,
     }
 }
 
@@ -129,6 +146,7 @@ pub fn question_of(r: &StoredDelivery) -> Option<Question> {
         },
         provider_message_id: r.provider_message_id.clone(),
         answer: None,
+        about: r.message.about.clone(),
     })
 }
 

@@ -1,8 +1,8 @@
-//! reply: an inbound SMS. An answer to the fraud question it threads to (or the newest open
-//! one sent to that number), an opt-out, a request for help, or anything else; each gets
-//! one `ReplyReceived` outcome event and, where it is due, a short answer.
+//! reply: an inbound SMS. An answer to the fraud questions it picks (`matching`), an opt-out
+//! or opt-in, a request for help, or anything else; each gets one `ReplyReceived` outcome
+//! event and, where it is due, a short answer.
 
-use forewarn_core::conversation::{InboundSms, Intent, ReplyText, reply_text};
+use forewarn_core::conversation::{InboundSms, Intent, ReplyText, reply_text, which_text};
 use forewarn_core::customer::{Channel, Customer};
 use forewarn_core::engine::Destination;
 use forewarn_core::events::{Detail, TransactionAnswer};
@@ -17,53 +17,36 @@ use crate::records::{Answer, AnswerKind, PhoneBook, Question, SendResult, Stored
 use crate::report::Report;
 use crate::service::Service;
 
-/// Which question an answer is for.
+pub use crate::matching::{Matched, match_question};
+
+/// What forewarn answers an inbound SMS with.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Matched<'a> {
-    Open(&'a Question),
-    /// This very inbound message was already recorded (a redelivery): finish its effects.
-    Again(&'a Question),
-    Expired,
-    None,
+enum Say {
+    Text(ReplyText),
+    /// Which of the listed questions (number, what it is about) the answer is for.
+    Which(Vec<(u8, String)>),
 }
 
-/// The question an answer from `sms.from` refers to: the one its reply threads to when the
-/// carrier says so, else the newest open one sent to that number.
-pub fn match_question<'a>(questions: &'a [Question], sms: &InboundSms, now: Timestamp) -> Matched<'a> {
-    let mine = |q: &&Question| q.phone == sms.from.e164();
-    let same_inbound = |q: &&Question| {
-        q.answer
-            .as_ref()
-            .is_some_and(|a| a.inbound_message_id == sms.inbound_message_id)
-    };
-    if let Some(q) = questions.iter().filter(mine).find(same_inbound) {
-        return Matched::Again(q);
+impl Say {
+    fn name(&self) -> String {
+        match self {
+            Say::Text(t) => format!("{t:?}"),
+            Say::Which(_) => "Which".into(),
+        }
     }
-    if let Some(id) = &sms.previous_published_message_id
-        && let Some(q) = questions
-            .iter()
-            .filter(mine)
-            .find(|q| q.provider_message_id.as_deref() == Some(id.as_str()))
-    {
-        return match (q.answer.is_some(), q.open(now)) {
-            (true, _) => Matched::None,
-            (false, true) => Matched::Open(q),
-            (false, false) => Matched::Expired,
-        };
+    fn body(&self, locale: &str) -> String {
+        match self {
+            Say::Text(t) => reply_text(locale, *t).to_owned(),
+            Say::Which(listed) => which_text(locale, listed),
+        }
     }
-    let newest = |a: &&Question, b: &&Question| a.asked_at.cmp(&b.asked_at);
-    if let Some(q) = questions.iter().filter(mine).filter(|q| q.open(now)).max_by(newest) {
-        return Matched::Open(q);
-    }
-    match questions
-        .iter()
-        .filter(mine)
-        .filter(|q| q.answer.is_none())
-        .max_by(newest)
-    {
-        Some(_) => Matched::Expired,
-        None => Matched::None,
-    }
+}
+
+/// How a question is named in a listing: what it is about, else when it was asked.
+fn label(q: &Question) -> String {
+    q.about
+        .clone()
+        .unwrap_or_else(|| format!("the alert of {}", q.asked_at.strftime("%d/%m %H:%M UTC")))
 }
 
 /// What the reply flow knows while it works: the sender's customer and their rows.
@@ -92,36 +75,45 @@ where
             _ => Matched::None,
         };
         let customer_id = match &matched {
-            Matched::Open(q) | Matched::Again(q) => Some(q.customer_id.clone()),
-            _ => book.customers.first().cloned(),
+            Matched::Answer(qs) => qs.first().map(|q| q.customer_id.clone()),
+            Matched::Ambiguous(listed) => listed.first().map(|(_, q)| q.customer_id.clone()),
+            _ => None,
         };
+        let customer_id = customer_id.or_else(|| book.customers.first().cloned());
         let mut conv = self.conversation(sms, customer_id, now).await?;
-        let (outcome, text) = match &matched {
-            Matched::Open(q) | Matched::Again(q) => {
-                let again = matches!(matched, Matched::Again(_));
-                match self.answer(sms, q, again, &mut conv, now).await? {
-                    Some(done) => done,
-                    None => (Outcome::NoOpenQuestion, Some(ReplyText::NoOpenQuestion)),
-                }
+        let (outcome, say) = match &matched {
+            Matched::Answer(qs) => match self.answer(sms, qs, &mut conv, now).await? {
+                Some(done) => done,
+                None => (Outcome::NoOpenQuestion, Some(Say::Text(ReplyText::NoOpenQuestion))),
+            },
+            Matched::Ambiguous(listed) => {
+                conv.outcome.reasons.push(format!(
+                    "a bare YES while {} questions are open: none confirmed, the customer is asked which",
+                    listed.len()
+                ));
+                let named = listed.iter().map(|(n, q)| (*n, label(q))).collect();
+                (Outcome::Ambiguous, Some(Say::Which(named)))
             }
             Matched::Expired => {
                 conv.outcome.reasons.push("the question expired: no event".into());
-                (Outcome::Expired, Some(ReplyText::Expired))
+                (Outcome::Expired, Some(Say::Text(ReplyText::Expired)))
             }
             Matched::None => self.not_an_answer(sms, &book, &mut conv, now).await?,
         };
         let mut report = Report::of(outcome, vec![]);
         report.customer_id = conv.customer_id.clone();
         report.cancelled = conv.cancelled;
-        if let Some(text) = text {
-            conv.outcome.reasons.push(format!("answered with the {text:?} text"));
+        if let Some(say) = &say {
+            conv.outcome
+                .reasons
+                .push(format!("answered with the {} text", say.name()));
         }
         report.reasons = conv.outcome.reasons.clone();
         // The answer back is the last step: nothing after it can fail and make a retry send
         // it again.
         self.bus.publish(std::slice::from_ref(&conv.outcome)).await?;
-        if let Some(text) = text {
-            self.answer_back(sms, &conv.locale, text, &mut report).await?;
+        if let Some(say) = say {
+            self.answer_back(sms, &conv.locale, &say, &mut report).await?;
         }
         Ok(report)
     }
@@ -161,54 +153,126 @@ where
         })
     }
 
-    /// Records the answer to `q` (once), cancels its reminder and puts the bank's event on
-    /// the bus; `None` when another answer got there first.
+    /// Records the answer to each of `qs` (once each), cancels their reminders and puts the
+    /// bank's events on the bus; `None` when other answers got there first for all of them.
     async fn answer(
         &self,
         sms: &InboundSms,
-        q: &Question,
-        again: bool,
+        qs: &[&Question],
         conv: &mut Conversation,
         now: Timestamp,
-    ) -> Result<Option<(Outcome, Option<ReplyText>)>, PortError> {
-        let mut answered = q.clone();
-        if answered.answer.is_none() {
-            answered.answer = Some(Answer {
-                intent: if sms.intent == Intent::Yes {
-                    AnswerKind::Yes
-                } else {
-                    AnswerKind::No
-                },
-                at: now,
-                inbound_message_id: sms.inbound_message_id.clone(),
-            });
-            if !self.store.answer(&answered).await? {
-                conv.outcome
-                    .reasons
-                    .push("the question was answered meanwhile: nothing changed".into());
-                return Ok(None);
-            }
-        }
-        let answer = answered.answer.clone().expect("set above");
-        let yes = if again {
-            answer.intent == AnswerKind::Yes
-        } else {
-            sms.intent == Intent::Yes
-        };
-        let rows = std::mem::take(&mut conv.rows);
+    ) -> Result<Option<(Outcome, Option<Say>)>, PortError> {
         let by = Id::parse(truncate(&sms.inbound_message_id, 120).as_ref()).ok();
-        if let Some(by) = &by {
-            let again = cancelled_before(&rows, by, now);
-            self.delete_schedules_of(&rows, by).await?;
-            conv.cancelled += again.len();
-            self.bus.publish(&again).await?;
+        let mut read: Vec<(Id, Vec<StoredDelivery>)> = Vec::new();
+        let mut said = Vec::new();
+        for q in qs {
+            let Some(answer) = self.record(sms, q, conv, now).await? else {
+                continue;
+            };
+            let rows = self.rows_for(&q.customer_id, &mut read, by.as_ref(), conv, now).await?;
+            self.cancel_reminder(q, rows, by.as_ref(), conv, now).await?;
+            let yes = answer.intent == AnswerKind::Yes;
+            let detail = answer_detail(q, answer.at, yes, sms);
+            let kind = detail.detail_type();
+            self.bus.emit(&detail, answer.at).await?;
+            if said.is_empty() {
+                conv.outcome.event_id = q.event_id.to_string();
+            }
+            said.push((
+                yes,
+                format!(
+                    "answered {} to the question of event {}: {kind} put on the bus",
+                    if yes { "YES" } else { "NO" },
+                    q.event_id
+                ),
+            ));
         }
-        for row in rows
+        let Some(&(yes, _)) = said.first() else { return Ok(None) };
+        conv.outcome.source_detail_type = Some("SuspiciousTransaction".into());
+        conv.outcome.reasons.splice(0..0, said.into_iter().map(|(_, why)| why));
+        Ok(Some(if yes {
+            (Outcome::Confirmed, Some(Say::Text(ReplyText::Confirmed)))
+        } else {
+            (Outcome::Disputed, Some(Say::Text(ReplyText::Disputed)))
+        }))
+    }
+
+    /// The delivery rows of `cid`, read once. The first time, it also finishes what a first
+    /// delivery of this very message cancelled before it died: schedules and outcome events.
+    async fn rows_for<'r>(
+        &self,
+        cid: &Id,
+        read: &'r mut Vec<(Id, Vec<StoredDelivery>)>,
+        by: Option<&Id>,
+        conv: &mut Conversation,
+        now: Timestamp,
+    ) -> Result<&'r [StoredDelivery], PortError> {
+        let Some(i) = read.iter().position(|(c, _)| c == cid) else {
+            let rows = if conv.customer_id.as_ref() == Some(cid) {
+                std::mem::take(&mut conv.rows)
+            } else {
+                self.store.load(cid, None).await?.deliveries
+            };
+            if let Some(by) = by {
+                let again = cancelled_before(&rows, by, now);
+                self.delete_schedules_of(&rows, by).await?;
+                conv.cancelled += again.len();
+                self.bus.publish(&again).await?;
+            }
+            read.push((cid.clone(), rows));
+            return Ok(&read[read.len() - 1].1);
+        };
+        Ok(&read[i].1)
+    }
+
+    /// The answer recorded on `q`: this one if it counts (a conditional write), the one a
+    /// first delivery of this very message recorded, or `None` when another got there first.
+    async fn record(
+        &self,
+        sms: &InboundSms,
+        q: &Question,
+        conv: &mut Conversation,
+        now: Timestamp,
+    ) -> Result<Option<Answer>, PortError> {
+        if let Some(a) = &q.answer {
+            return Ok(Some(a.clone()));
+        }
+        let mut answered = q.clone();
+        let answer = Answer {
+            intent: if sms.intent == Intent::Yes {
+                AnswerKind::Yes
+            } else {
+                AnswerKind::No
+            },
+            at: now,
+            inbound_message_id: sms.inbound_message_id.clone(),
+        };
+        answered.answer = Some(answer.clone());
+        if self.store.answer(&answered).await? {
+            return Ok(Some(answer));
+        }
+        conv.outcome.reasons.push(format!(
+            "the question of event {} was answered meanwhile: nothing changed",
+            q.event_id
+        ));
+        Ok(None)
+    }
+
+    /// Cancels the pending reminder of an answered question.
+    async fn cancel_reminder(
+        &self,
+        q: &Question,
+        rows: &[StoredDelivery],
+        by: Option<&Id>,
+        conv: &mut Conversation,
+        now: Timestamp,
+    ) -> Result<(), PortError> {
+        let reminders = rows
             .iter()
-            .filter(|r| r.reminder && r.record.subject == answered.subject && r.record.event_id == answered.event_id)
-        {
+            .filter(|r| r.reminder && r.record.subject == q.subject && r.record.event_id == q.event_id);
+        for row in reminders {
             let why = "the customer answered before the reminder".to_owned();
-            if let Some(o) = self.cancel_pending(row, why, by.as_ref(), now).await? {
+            if let Some(o) = self.cancel_pending(row, why, by, now).await? {
                 self.bus.publish(std::slice::from_ref(&o)).await?;
                 conv.cancelled += 1;
                 conv.outcome
@@ -216,71 +280,41 @@ where
                     .push(format!("cancelled the pending reminder on {}", row.record.channel));
             }
         }
-        let detail = answer_detail(&answered, answer.at, yes, sms);
-        let kind = detail.detail_type();
-        self.bus.emit(&detail, answer.at).await?;
-        conv.outcome.event_id = answered.event_id.to_string();
-        conv.outcome.source_detail_type = Some("SuspiciousTransaction".into());
-        conv.outcome.reasons.insert(
-            0,
-            format!(
-                "answered {} to the question of event {}: {kind} put on the bus",
-                if yes { "YES" } else { "NO" },
-                answered.event_id
-            ),
-        );
-        Ok(Some(if yes {
-            (Outcome::Confirmed, Some(ReplyText::Confirmed))
-        } else {
-            (Outcome::Disputed, Some(ReplyText::Disputed))
-        }))
+        Ok(())
     }
 
-    /// Anything that does not answer an open question: STOP, HELP, a stray YES, other text.
+    /// Anything that does not answer an open question: STOP, START, HELP, a stray YES, other text.
     async fn not_an_answer(
         &self,
         sms: &InboundSms,
         book: &PhoneBook,
         conv: &mut Conversation,
         now: Timestamp,
-    ) -> Result<(Outcome, Option<ReplyText>), PortError> {
-        let reasons = &mut conv.outcome.reasons;
+    ) -> Result<(Outcome, Option<Say>), PortError> {
         let known = conv.customer_id.is_some();
-        Ok(match sms.intent {
-            Intent::Stop => {
-                let mut new = false;
-                for cid in &book.customers {
-                    new |= self
-                        .store
-                        .opt_out(cid, Channel::Sms, &format!("replied STOP on {now}"))
-                        .await?;
-                }
-                if new {
-                    reasons.push("opted out of SMS: later decisions skip SMS".into());
-                    (Outcome::OptedOut, Some(ReplyText::OptedOut))
-                } else if book.customers.is_empty() {
-                    reasons.push("STOP from a number no customer has: nothing to record".into());
-                    (Outcome::OptedOut, None)
-                } else {
-                    reasons.push("already opted out of SMS: not confirmed again".into());
-                    (Outcome::OptedOut, None)
-                }
-            }
+        let (outcome, text) = match sms.intent {
+            Intent::Stop | Intent::Start => self.opt_out_or_in(sms.intent, book, conv, now).await?,
             Intent::Help => {
-                reasons.push("asked for help".into());
+                conv.outcome.reasons.push("asked for help".into());
                 (Outcome::Help, Some(ReplyText::Help))
             }
             _ if !known => {
-                reasons.push("no customer or question for this number: no event".into());
+                conv.outcome
+                    .reasons
+                    .push("no customer or question for this number: no event".into());
                 (Outcome::UnknownSender, Some(ReplyText::UnknownSender))
             }
             Intent::Yes | Intent::No => {
-                reasons.push("no open question for this number: no event".into());
+                conv.outcome
+                    .reasons
+                    .push("no open question for this number: no event".into());
                 (Outcome::NoOpenQuestion, Some(ReplyText::NoOpenQuestion))
             }
             Intent::Other => {
                 let open = book.questions.iter().any(|q| q.phone == sms.from.e164() && q.open(now));
-                reasons.push("not an answer forewarn understands: no event".into());
+                conv.outcome
+                    .reasons
+                    .push("not an answer forewarn understands: no event".into());
                 let text = if open {
                     ReplyText::Unrecognised
                 } else {
@@ -288,6 +322,55 @@ where
                 };
                 (Outcome::Unrecognised, Some(text))
             }
+        };
+        let keyword = matches!(sms.intent, Intent::Stop | Intent::Start | Intent::Help);
+        if keyword && text.is_some() && !self.self_managed_opt_outs {
+            conv.outcome.reasons.push(
+                "AWS manages this number's opt-outs and answers STOP, START and HELP itself: no answer of ours".into(),
+            );
+            return Ok((outcome, None));
+        }
+        Ok((outcome, text.map(Say::Text)))
+    }
+
+    /// STOP records an SMS opt-out, START lifts it, for every customer with the number;
+    /// either is confirmed once.
+    async fn opt_out_or_in(
+        &self,
+        intent: Intent,
+        book: &PhoneBook,
+        conv: &mut Conversation,
+        now: Timestamp,
+    ) -> Result<(Outcome, Option<ReplyText>), PortError> {
+        let stop = intent == Intent::Stop;
+        let mut new = false;
+        for cid in &book.customers {
+            new |= if stop {
+                let why = format!("replied STOP on {now}");
+                self.store.opt_out(cid, Channel::Sms, &why).await?
+            } else {
+                let why = format!("the customer replied START on {now}");
+                self.store.opt_in(cid, Channel::Sms, &why).await?
+            };
+        }
+        let (outcome, text, done, already) = if stop {
+            let done = "opted out of SMS: later decisions skip SMS";
+            (Outcome::OptedOut, ReplyText::OptedOut, done, "already opted out of SMS")
+        } else {
+            let done = "opted back in to SMS: later decisions may use SMS again";
+            (Outcome::OptedIn, ReplyText::OptedIn, done, "not opted out of SMS")
+        };
+        let reasons = &mut conv.outcome.reasons;
+        let word = if stop { "STOP" } else { "START" };
+        Ok(if new {
+            reasons.push(done.into());
+            (outcome, Some(text))
+        } else if book.customers.is_empty() {
+            reasons.push(format!("{word} from a number no customer has: nothing to record"));
+            (outcome, None)
+        } else {
+            reasons.push(format!("{already}: not confirmed again"));
+            (outcome, None)
         })
     }
 
@@ -296,11 +379,11 @@ where
         &self,
         sms: &InboundSms,
         locale: &str,
-        text: ReplyText,
+        say: &Say,
         report: &mut Report,
     ) -> Result<(), PortError> {
         let to = Destination::Phone(sms.from.clone());
-        let message = StoredMessage::text(reply_text(locale, text));
+        let message = StoredMessage::text(&say.body(locale));
         match self.sender.send(&to, &message, report.customer_id.as_ref()).await? {
             SendResult::Sent { .. } => report.sent += 1,
             SendResult::Unreachable(why) => report.reasons.push(format!("could not answer: {why}")),

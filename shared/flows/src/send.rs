@@ -188,7 +188,10 @@ impl<St: Deliveries + Claims, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
                 row.record.expects_reply = d.message.expects_reply;
                 row.device_id = d.route.device_id.clone();
                 row.address = Address::from_destination(&d.to);
-                row.message = StoredMessage::from(&d.message);
+                row.message = StoredMessage {
+                    about: failed[0].message.about.clone(),
+                    ..StoredMessage::from(&d.message)
+                };
                 row.failure = None;
                 row.provider_message_id = None;
                 row.attempt = 0;

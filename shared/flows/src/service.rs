@@ -11,6 +11,9 @@ pub struct Service<St, Se, Sc, B> {
     pub engine: Engine,
     /// How long an unfinished idempotency claim holds off a duplicate before a retry takes over.
     pub lease_seconds: i64,
+    /// Whether the origination number's opt-outs are self-managed: then forewarn answers
+    /// STOP, START and HELP itself; otherwise AWS does, and forewarn only records them.
+    pub self_managed_opt_outs: bool,
     pub store: St,
     pub sender: Se,
     pub scheduler: Sc,
@@ -23,6 +26,7 @@ impl<St, Se, Sc, B> Service<St, Se, Sc, B> {
         Service {
             engine,
             lease_seconds: CLAIM_LEASE_SECONDS,
+            self_managed_opt_outs: false,
             store,
             sender,
             scheduler,

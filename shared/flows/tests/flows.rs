@@ -150,7 +150,7 @@ fn a_push_that_cannot_be_delivered_fails_over_to_the_next_channel() {
     m.unreachable.borrow_mut().push("abcd".into());
     let r = run(s.notify(&flight("f1", "2026-11-23T12:00:00Z"), ts("2026-11-23T12:00:00Z"))).unwrap();
     assert_eq!(r.sent, 1);
-    assert_eq!(m.sent.borrow()[0].to.masked(), "+35191*****78");
+    assert_eq!(m.sent.borrow()[0].to.masked(), "+351*******78");
     let rows = m.rows.borrow();
     let statuses: Vec<_> = rows.iter().map(|r| (r.record.channel, r.record.status)).collect();
     assert_eq!(
@@ -343,7 +343,8 @@ fn an_answer_after_a_day_is_expired_and_emits_nothing() {
 
 #[test]
 fn stop_opts_out_once_and_later_alerts_skip_sms() {
-    let (m, s) = memory(json!({}));
+    let (m, mut s) = memory(json!({}));
+    s.self_managed_opt_outs = true;
     assert_eq!(
         run(s.reply(&sms("STOP", "in-1"), ts("2026-11-23T03:00:00Z")))
             .unwrap()
@@ -396,12 +397,13 @@ fn question(at: &str, provider: &str) -> Question {
         expires_at: at + QUESTION_HOURS.hours(),
         provider_message_id: Some(provider.into()),
         answer: None,
+        about: None,
     }
 }
 
-fn threaded_sms(from: &str, previous: Option<&str>) -> InboundSms {
+fn threaded_sms(from: &str, previous: Option<&str>, body: &str) -> InboundSms {
     forewarn_core::conversation::parse_inbound_sms(
-        &json!({"originationNumber": from, "destinationNumber": "+1800", "messageBody": "yes",
+        &json!({"originationNumber": from, "destinationNumber": "+1800", "messageBody": body,
             "inboundMessageId": "in", "previousPublishedMessageId": previous})
         .to_string(),
     )
@@ -409,31 +411,50 @@ fn threaded_sms(from: &str, previous: Option<&str>) -> InboundSms {
 }
 
 #[test]
-fn an_answer_goes_to_the_threaded_question_else_to_the_newest_open_one_from_that_number_only() {
+fn an_answer_goes_to_the_numbered_or_threaded_question_else_to_the_only_open_one_from_that_number() {
     let qs = [
         question("2026-11-23T01:00:00Z", "m-old"),
         question("2026-11-23T02:00:00Z", "m-new"),
     ];
     let now: Timestamp = "2026-11-23T03:00:00Z".parse().unwrap();
     let pick = |m: Matched<'_>| match m {
-        Matched::Open(q) => q.event_id.to_string(),
+        Matched::Answer(qs) => qs.iter().map(|q| q.event_id.to_string()).collect::<Vec<_>>().join(","),
+        Matched::Ambiguous(listed) => format!("which of {}", listed.len()),
         other => format!("{other:?}"),
     };
+    let from = "+351912345678";
     assert_eq!(
-        pick(match_question(&qs, &threaded_sms("+351912345678", None), now)),
+        pick(match_question(&qs, &threaded_sms(from, None, "yes"), now)),
+        "which of 2"
+    );
+    assert_eq!(
+        pick(match_question(&qs, &threaded_sms(from, None, "yes 2"), now)),
         "m-new"
     );
     assert_eq!(
-        pick(match_question(&qs, &threaded_sms("+351912345678", Some("m-old")), now)),
+        pick(match_question(&qs, &threaded_sms(from, None, "no"), now)),
+        "m-old,m-new"
+    );
+    assert_eq!(
+        pick(match_question(&qs, &threaded_sms(from, Some("m-old"), "yes"), now)),
         "m-old"
     );
     assert_eq!(
-        match_question(&qs, &threaded_sms("+351919999999", None), now),
+        pick(match_question(&qs, &threaded_sms(from, Some("other"), "yes"), now)),
+        "which of 2"
+    );
+    assert_eq!(
+        match_question(&qs, &threaded_sms("+351919999999", None, "yes"), now),
         Matched::None
+    );
+    let only = &qs[..1];
+    assert_eq!(
+        pick(match_question(only, &threaded_sms(from, None, "yes"), now)),
+        "m-old"
     );
     let late: Timestamp = "2026-11-24T02:00:00Z".parse().unwrap();
     assert_eq!(
-        match_question(&qs, &threaded_sms("+351912345678", None), late),
+        match_question(&qs, &threaded_sms(from, None, "yes"), late),
         Matched::Expired
     );
 }

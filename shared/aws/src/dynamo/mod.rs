@@ -337,6 +337,11 @@ impl DynamoStore {
                 let channel = serde_json::from_value(serde_json::Value::String(channel.into()))
                     .map_err(|e| corrupt("opt-out", e))?;
                 part.opted_out.push(channel);
+            } else if let Some(channel) = sk.strip_prefix("OPTIN#") {
+                let channel = serde_json::from_value(serde_json::Value::String(channel.into()))
+                    .map_err(|e| corrupt("opt-in", e))?;
+                part.opted_in
+                    .push((channel, get_s(&item, "reason").unwrap_or("opted in").to_owned()));
             } else if sk.starts_with("UNUSABLE#") {
                 let json = data("unusable contact", "data")?;
                 part.unusable

@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 use forewarn_core::customer::{Channel, PhoneNumber, UnusableContact};
 use forewarn_core::outcomes::DispatchRequest;
 use forewarn_core::policy::DeliveryStatus;
@@ -346,6 +346,47 @@ impl Contacts for DynamoStore {
             ("reason".into(), s(reason)),
         ]);
         self.put_if(item, "attribute_not_exists(PK)", None).await
+    }
+
+    /// One transaction: the opt-out deleted, only if it is there, and the opt-in recorded.
+    async fn opt_in(&self, customer_id: &Id, channel: Channel, reason: &str) -> Result<bool, PortError> {
+        let pk = customer_pk(customer_id);
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .key("PK", s(&pk))
+            .key("SK", s(format!("OPTOUT#{channel}")))
+            .condition_expression("attribute_exists(PK)")
+            .build()
+            .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+        let opt_in = Item::from([
+            ("PK".into(), s(&pk)),
+            ("SK".into(), s(format!("OPTIN#{channel}"))),
+            ("reason".into(), s(reason)),
+        ]);
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().delete(delete).build())
+            .transact_items(self.put(opt_in, None, None)?)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) => {
+                let not_opted_out = e.as_service_error().is_some_and(|s| match s {
+                    TransactWriteItemsError::TransactionCanceledException(t) => t
+                        .cancellation_reasons()
+                        .iter()
+                        .any(|r| r.code() == Some("ConditionalCheckFailed")),
+                    _ => false,
+                });
+                if not_opted_out {
+                    Ok(false)
+                } else {
+                    Err(port_error("dynamodb", e))
+                }
+            }
+        }
     }
 
     async fn suppress_contact(&self, customer_id: &Id, c: &UnusableContact) -> Result<(), PortError> {
