@@ -134,3 +134,76 @@ async fn no_log_line_or_bus_event_of_a_full_run_holds_an_address_or_a_message_bo
         );
     }
 }
+
+/// A fault-proxy answer whose message names `who`, as some provider errors do.
+fn naming(status: u16, body: String) -> forewarn_e2e::faults::Fault {
+    forewarn_e2e::faults::Fault::Respond { status, body }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_error_that_names_the_recipient_reaches_no_log_line_returned_error_or_event() {
+    use forewarn_e2e::cells::{flight, function_behind, proxy};
+    use forewarn_e2e::faults::Rule;
+    use forewarn_e2e::runtime::Invocation;
+    let mail = TestCustomer::seed(
+        "privfault",
+        json!({"name": "Zélia", "devices": [], "channel_preferences": {"travel": ["email"]}}),
+    )
+    .await;
+    let sms = TestCustomer::seed(
+        "privfault",
+        json!({"name": "Zélia", "devices": [], "channel_preferences": {"travel": ["sms"]}}),
+    )
+    .await;
+    let proxy = proxy().await;
+    let ses = format!(
+        r#"{{"__type":"BadRequestException","message":"Illegal address: {}"}}"#,
+        mail.email
+    );
+    let sns = format!(
+        "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded for {}</Message></Error><RequestId>r</RequestId></ErrorResponse>",
+        sms.phone
+    );
+    for (operation, fault) in [
+        ("/v2/email/outbound-emails", naming(400, ses)),
+        ("Action=Publish", naming(400, sns)),
+    ] {
+        proxy.add(Rule {
+            operation: operation.into(),
+            skip: 0,
+            times: 20,
+            fault,
+        });
+    }
+    let f = function_behind(&proxy, "flight-delay").await;
+    let mut returned = String::new();
+    for c in [&mail, &sms] {
+        match f.invoke(flight(&format!("fd-{}", c.id), &c.id)).await {
+            Invocation::Err {
+                error_type,
+                error_message,
+            } => returned += &format!("{error_type}: {error_message}\n"),
+            Invocation::Ok(v) => panic!("the provider's error was meant to fail the invocation: {v}"),
+        }
+    }
+    assert!(proxy.fired("/v2/email/outbound-emails") >= 1 && proxy.fired("Action=Publish") >= 1);
+    assert!(
+        returned.contains("BadRequestException") && returned.contains("Throttling"),
+        "{returned}"
+    );
+    let logs = f.settled_logs().await;
+    let mut bus = String::new();
+    for c in [&mail, &sms] {
+        bus += &serde_json::to_string(&forewarn_e2e::outcomes_for(&c.id).await).unwrap();
+    }
+    let secrets = [mail.email.as_str(), sms.phone.as_str(), &sms.phone[1..], "Zélia"];
+    for s in secrets {
+        assert!(!returned.contains(s), "{s:?} is in a returned error:\n{returned}");
+        assert!(!logs.contains(s), "{s:?} is in the logs:\n{logs}");
+        assert!(!bus.contains(s), "{s:?} is in an event on the bus:\n{bus}");
+    }
+    assert!(
+        returned.contains(&forewarn_core::customer::mask_email(&mail.email)),
+        "{returned}"
+    );
+}

@@ -29,15 +29,54 @@ where
         }
         _ => false,
     };
+    // The provider's own text may name the recipient: it is kept only with every address and
+    // number in it masked.
     let message = match err.code() {
-        Some(code) => format!("{code}: {}", err.message().unwrap_or("no message")),
-        None => format!("{}", aws_smithy_types::error::display::DisplayErrorContext(&err)),
+        Some(code) => format!("{code}: {}", scrub(err.message().unwrap_or("no message"))),
+        None => scrub(&format!(
+            "{}",
+            aws_smithy_types::error::display::DisplayErrorContext(&err)
+        )),
     };
     PortError {
         port,
         message,
         retryable,
     }
+}
+
+/// `text` with every email address and every run of seven or more digits (a phone number,
+/// with or without its `+`) masked as the rest of forewarn masks them.
+pub fn scrub(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let word = |c: char| c.is_ascii_alphanumeric() || "._%+-".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '@' {
+            let start = out.chars().rev().take_while(|c| word(*c)).count();
+            let local: String = out.chars().skip(out.chars().count() - start).collect();
+            let end = (i + 1..chars.len()).find(|&j| !word(chars[j])).unwrap_or(chars.len());
+            let domain: String = chars[i + 1..end].iter().collect();
+            for _ in 0..start {
+                out.pop();
+            }
+            out += &forewarn_core::customer::mask_email(&format!("{local}@{domain}"));
+            i = end;
+            continue;
+        }
+        let plus = usize::from(chars[i] == '+');
+        let run = chars[i + plus..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if run >= 7 {
+            let number: String = chars[i..i + plus + run].iter().collect();
+            out += &forewarn_core::customer::mask_phone(&format!("+{}", number.trim_start_matches('+')));
+            i += plus + run;
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
 }
 
 /// The HTTP status of a raw response.
@@ -61,6 +100,7 @@ pub fn channel_refusal(code: Option<&str>) -> Option<&'static str> {
             "the push platform application is disabled (for example an expired APNs certificate)"
         }
         "InvalidParameter" | "ParameterValueInvalid" => "the provider refused the destination as invalid",
+        "OptedOut" | "OptedOutException" => "the number is on the account's SMS opt-out list",
         "MessageRejected" => "SES rejected the message",
         "SendingPausedException" => "sending is paused for the SES account or configuration set",
         "AccountSuspendedException" => "the SES account is suspended",
@@ -72,7 +112,20 @@ pub fn channel_refusal(code: Option<&str>) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
-    use super::channel_refusal;
+    use super::{channel_refusal, scrub};
+
+    #[test]
+    fn a_provider_message_keeps_its_words_but_not_the_address_or_number_it_names() {
+        let text = "Email address is not verified: ana.silva@example.com; +351912345678 is opted out (request 12345)";
+        let s = scrub(text);
+        assert!(!s.contains("ana.silva") && !s.contains("912345678"), "{s}");
+        assert!(s.contains("a***@example.com") && s.contains("+351*******78"), "{s}");
+        assert!(
+            s.contains("Email address is not verified") && s.contains("(request 12345)"),
+            "{s}"
+        );
+        assert_eq!(scrub("plain words"), "plain words");
+    }
 
     #[test]
     fn permanent_refusals_close_the_channel_and_throttling_or_unknown_codes_do_not() {
@@ -80,6 +133,7 @@ mod tests {
             "EndpointDisabled",
             "PlatformApplicationDisabled",
             "InvalidParameter",
+            "OptedOut",
             "MessageRejected",
             "SendingPausedException",
             "AccountSuspendedException",
