@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use report::{Row, Table, median, percentile};
 
 /// The functions measured, with the name of their binary.
-const FUNCTIONS: [&str; 9] = [
+const FUNCTIONS: [&str; 10] = [
     "suspicious-transaction",
     "flight-delay",
     "low-balance",
@@ -28,6 +28,7 @@ const FUNCTIONS: [&str; 9] = [
     "reply",
     "feedback",
     "activity",
+    "sweep",
 ];
 
 struct Args {
@@ -173,6 +174,9 @@ fn event_for(function: &str, id: &str, n: usize, run: &str) -> Value {
             "region": "eu-west-1", "resources": [],
             "detail": {"customer_id": id, "device_id": "desk", "device_kind": "desktop", "platform": "web",
                        "at": jiff::Timestamp::now().to_string()}}),
+        "sweep" => json!({"version": "0", "id": eid("sweep"), "detail-type": "Scheduled Event",
+            "source": "aws.events", "account": "123456789012", "time": jiff::Timestamp::now().to_string(),
+            "region": "eu-west-1", "resources": [], "detail": {}}),
         other => panic!("no generated event for {other}"),
     }
 }
