@@ -205,6 +205,47 @@ async fn a_self_managed_stop_is_confirmed_once_and_stops_later_sms() {
     assert!(reasons.contains("sms skipped: the customer opted out"), "{reasons}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn texts_from_one_number_sent_at_once_to_two_reply_processes_get_exactly_one_answer() {
+    let (a, b) = (function("reply").await, function("reply").await);
+    let n = unique();
+    let stranger = format!("+35196{n:07}");
+    let texts = |p: &'static str| {
+        let stranger = stranger.clone();
+        (0..3).map(move |i| inbound_sms(&stranger, "hello?", &format!("in-{p}{i}-{n}")))
+    };
+    let several = async |f: &forewarn_e2e::runtime::FunctionProcess, texts: Vec<Value>| {
+        let mut results = Vec::new();
+        for t in texts {
+            results.push(f.invoke(t).await.ok());
+        }
+        results
+    };
+    let (ra, rb) = tokio::join!(several(&a, texts("a").collect()), several(&b, texts("b").collect()));
+    let all: Vec<Value> = ra.into_iter().chain(rb).collect();
+    assert!(all.iter().all(|r| r["outcome"] == "unknown_sender"), "{all:?}");
+    let sent: u64 = all.iter().map(|r| r["sent"].as_u64().unwrap_or(0)).sum();
+    assert_eq!(sent, 1, "one answer for six texts: {all:?}");
+    let limited = all
+        .iter()
+        .filter(|r| {
+            r["reasons"]
+                .to_string()
+                .contains("no answer sent: this number already got")
+        })
+        .count();
+    assert_eq!(limited, 5, "every other text is reported with why: {all:?}");
+    assert_eq!(stack().wait_sms_to(&stranger, 1).await.len(), 1);
+    let logs = a.settled_logs().await + &b.settled_logs().await;
+    assert_eq!(
+        stack().sms_to(&stranger).await.len(),
+        1,
+        "still one, with both processes done"
+    );
+    let leaks: Vec<&str> = logs.lines().filter(|l| l.contains(&stranger[1..])).collect();
+    assert!(leaks.is_empty(), "no phone number in the logs: {leaks:?}");
+}
+
 /// `reply` for a number whose opt-outs are self-managed: forewarn answers STOP, START and HELP.
 async fn self_managed_reply() -> forewarn_e2e::runtime::FunctionProcess {
     use forewarn_e2e::runtime::{FunctionProcess, binary};

@@ -3,6 +3,7 @@
 
 use std::env;
 
+use forewarn_core::messages::safe::LinkHosts;
 use forewarn_core::policy::Policy;
 
 use crate::tls::TrustedRoots;
@@ -104,6 +105,13 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         })
     }
 
+    /// `FOREWARN_LINK_HOSTS`: comma-separated host suffixes that producer links (resume,
+    /// rebooking, push deep link) may lead to; unset or empty, any https host.
+    pub fn link_hosts(&self) -> Result<LinkHosts, ConfigError> {
+        let list = self.optional("FOREWARN_LINK_HOSTS").unwrap_or_default();
+        LinkHosts::parse(&list).map_err(|e| ConfigError(format!("FOREWARN_LINK_HOSTS: {e}")))
+    }
+
     /// `FOREWARN_CLAIM_LEASE_SECONDS`.
     pub fn lease_seconds(&self) -> Result<i64, ConfigError> {
         self.number(
@@ -124,6 +132,15 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             Some("true") => Ok(true),
             Some(_) => Err(ConfigError(format!("{K} must be true or false"))),
         }
+    }
+
+    /// `FOREWARN_SMS_AUTO_ANSWERS_PER_DAY`: how many automatic answers a number gets per 24 h
+    /// outside answers to questions and opt-out or opt-in confirmations (and, counted apart,
+    /// how many help texts); 1 by default, 0 for none.
+    pub fn auto_answers_per_day(&self) -> Result<u32, ConfigError> {
+        let default = i64::from(forewarn_flows::service::AUTO_ANSWERS_PER_DAY);
+        let n = self.number("FOREWARN_SMS_AUTO_ANSWERS_PER_DAY", default, 0..=100, "answers")?;
+        Ok(u32::try_from(n).unwrap_or_default())
     }
 
     /// `FOREWARN_CLOCK`: `wall` (the default) or `event`.
@@ -234,6 +251,23 @@ mod tests {
         assert!(
             err.to_string()
                 .contains("FOREWARN_SMS_SELF_MANAGED_OPT_OUTS must be true or false"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn link_hosts_allow_any_https_host_unless_listed_and_a_bad_entry_is_named() {
+        let mut vars = full();
+        assert!(env(&vars).link_hosts().unwrap().is_any());
+        vars.insert("FOREWARN_LINK_HOSTS", "bank.example, air.example");
+        assert_eq!(
+            env(&vars).link_hosts().unwrap(),
+            LinkHosts::parse("bank.example,air.example").unwrap()
+        );
+        vars.insert("FOREWARN_LINK_HOSTS", "https://bank.example");
+        let err = env(&vars).link_hosts().unwrap_err();
+        assert!(
+            err.to_string().contains("FOREWARN_LINK_HOSTS: not a host name"),
             "{err}"
         );
     }

@@ -93,9 +93,9 @@ impl Clients {
     }
 }
 
-/// The engine with the deployment's policy.
+/// The engine with the deployment's policy and the hosts its messages' links may lead to.
 fn engine(env: &Env0) -> Result<Engine, ConfigError> {
-    Ok(Engine::new(env.policy()?))
+    Ok(Engine::new(env.policy()?).with_link_hosts(env.link_hosts()?))
 }
 
 /// The engine of a function that decides but sends nothing: no templates, no ICU4X data.
@@ -179,6 +179,7 @@ pub async fn reply() -> Result<(), lambda_runtime::Error> {
         c.bus(&env)?,
     );
     service.self_managed_opt_outs = env.self_managed_opt_outs()?;
+    service.auto_answers_per_day = env.auto_answers_per_day()?;
     serve("reply", c.counter, |payload, now| {
         let service = &service;
         async move {

@@ -573,7 +573,17 @@ mod tests {
                     "missing_items": ["id"], "resume_url": "javascript:alert(1)"}),
                 ),
                 "detail.resume_url",
-                "not an http(s) URL",
+                "must be an https URL",
+            ),
+            (
+                envelope(
+                    "FlightDelayed",
+                    json!({"customer_id": "c", "booking_ref": "B", "flight": {"number": "TP1", "origin": "LIS",
+                    "destination": "LHR", "scheduled_departure": "2026-11-22T12:00:00Z",
+                    "estimated_departure": "2026-11-22T13:00:00Z"}, "rebooking": {"url": "http://air.example/r"}}),
+                ),
+                "detail.rebooking.url",
+                "must be an https URL",
             ),
             (
                 envelope("BalanceRestored", json!({"customer_id": "", "account_id": "a"})),
@@ -598,6 +608,23 @@ mod tests {
             assert_eq!(err.path, path, "{json} -> {err}");
             assert!(err.reason.contains(reason), "{json} -> {err}");
         }
+    }
+
+    #[test]
+    fn a_plain_http_resume_url_is_rejected_naming_the_field() {
+        let detail = |url: &str| {
+            json!({"customer_id": "c", "application_id": "a", "product": "Loan",
+                   "missing_items": ["id"], "resume_url": url})
+        };
+        let err = parse_event(&envelope("ApplicationIncomplete", detail("http://bank.example/resume"))).unwrap_err();
+        assert_eq!(err.to_string(), "detail.resume_url: must be an https URL");
+        assert!(
+            parse_event(&envelope(
+                "ApplicationIncomplete",
+                detail("https://bank.example/resume")
+            ))
+            .is_ok()
+        );
     }
 
     #[test]

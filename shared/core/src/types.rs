@@ -245,15 +245,18 @@ impl JsonSchema for Currency {
     }
 }
 
-/// An `https://` (or `http://`) link the customer can open.
+/// An `https://` link the customer can open (resume, rebooking, push deep link): a plain
+/// `http://` one is refused, since anyone on the path could change where it leads.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct Url(String);
 
 impl Url {
     pub fn parse(s: &str) -> Result<Self, String> {
-        let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
-        match rest {
+        if s.starts_with("http://") {
+            return Err("must be an https URL".to_owned());
+        }
+        match s.strip_prefix("https://") {
             Some(r)
                 if !r.is_empty()
                     && s.len() <= 2048
@@ -263,7 +266,7 @@ impl Url {
             {
                 Ok(Url(s.to_owned()))
             }
-            _ => Err(format!("not an http(s) URL: {:?}", truncate(s, 60))),
+            _ => Err(format!("must be an https URL: {:?}", truncate(s, 60))),
         }
     }
     pub fn as_str(&self) -> &str {
@@ -283,7 +286,7 @@ impl JsonSchema for Url {
         "Url".into()
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2048})
+        json_schema!({"type": "string", "format": "uri", "pattern": "^https://", "maxLength": 2048})
     }
 }
 

@@ -7,6 +7,7 @@ pub mod cancel;
 pub mod dispatch;
 pub mod error;
 pub mod feedback;
+mod limits;
 pub mod matching;
 pub mod memory;
 pub mod metrics;

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use forewarn_core::customer::{Channel, CustomerProfile, PhoneNumber, UnusableContact};
+use forewarn_core::customer::{Channel, CustomerProfile, UnusableContact};
 use forewarn_core::engine::{Destination, Engine};
 use forewarn_core::events::Detail;
 use forewarn_core::outcomes::{DispatchRequest, OutcomeEvent};
@@ -17,15 +17,15 @@ use forewarn_core::types::Id;
 use jiff::Timestamp;
 
 use crate::error::PortError;
-use crate::ports::{
-    Activities, Bus, Claims, Contacts, Deliveries, Overdue, Partitions, Phones, Resolutions, Scheduler, Sender,
-};
+use crate::ports::{Activities, Bus, Claims, Deliveries, Overdue, Partitions, Resolutions, Scheduler, Sender};
 use crate::records::{
-    Claim, Commit, CommitResult, DeviceActivity, Finish, Partition, PartitionParts, PhoneBook, Question, Resolution,
+    AnswerWindow, Claim, Commit, CommitResult, DeviceActivity, Finish, Partition, PartitionParts, Question, Resolution,
     SendResult, StoredDelivery, StoredMessage,
 };
 use crate::service::Service;
 use crate::state;
+
+mod phones;
 
 /// Runs a flow on in-memory ports, which never wait.
 pub fn run_ready<F: Future>(f: F) -> F::Output {
@@ -67,6 +67,8 @@ pub struct Memory {
     pub rows: RefCell<Vec<StoredDelivery>>,
     pub claims: RefCell<Vec<(Id, Claim)>>,
     pub questions: RefCell<Vec<Question>>,
+    /// Each number's counted automatic answers: `(e164, window)`.
+    pub answers: RefCell<Vec<(String, AnswerWindow)>>,
     pub sent: RefCell<Vec<SentMessage>>,
     /// Masked destinations (or parts of them) the sender treats as unreachable.
     pub unreachable: RefCell<Vec<String>>,
@@ -356,72 +358,6 @@ impl Resolutions for Rc<Memory> {
         }
         all.retain(|x| !same(x));
         all.push((customer_id.clone(), r.clone()));
-        Ok(())
-    }
-}
-
-impl Phones for Rc<Memory> {
-    async fn phone_book(&self, phone: &PhoneNumber) -> Result<PhoneBook, PortError> {
-        let customers = self
-            .profiles
-            .borrow()
-            .iter()
-            .filter(|p| {
-                p.contacts
-                    .phone
-                    .as_deref()
-                    .and_then(|x| PhoneNumber::parse(x).ok())
-                    .is_some_and(|x| x.e164() == phone.e164())
-            })
-            .map(|p| p.customer_id.clone())
-            .collect();
-        let questions = self
-            .questions
-            .borrow()
-            .iter()
-            .filter(|q| q.phone == phone.e164())
-            .cloned()
-            .collect();
-        Ok(PhoneBook { customers, questions })
-    }
-
-    async fn answer(&self, q: &Question) -> Result<bool, PortError> {
-        let mut questions = self.questions.borrow_mut();
-        match questions.iter_mut().find(|x| x.same(q)) {
-            Some(x) if x.answer.is_none() => {
-                *x = q.clone();
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
-    }
-}
-
-impl Contacts for Rc<Memory> {
-    async fn opt_out(&self, customer_id: &Id, channel: Channel, _reason: &str) -> Result<bool, PortError> {
-        let mut o = self.opt_outs.borrow_mut();
-        let new = !o.iter().any(|(c, ch)| c == customer_id && *ch == channel);
-        if new {
-            o.push((customer_id.clone(), channel));
-        }
-        Ok(new)
-    }
-
-    async fn opt_in(&self, customer_id: &Id, channel: Channel, reason: &str) -> Result<bool, PortError> {
-        let mut o = self.opt_outs.borrow_mut();
-        let before = o.len();
-        o.retain(|(c, ch)| !(c == customer_id && *ch == channel));
-        if o.len() == before {
-            return Ok(false);
-        }
-        let mut ins = self.opt_ins.borrow_mut();
-        ins.retain(|(c, ch, _)| !(c == customer_id && *ch == channel));
-        ins.push((customer_id.clone(), channel, reason.to_owned()));
-        Ok(true)
-    }
-
-    async fn suppress_contact(&self, customer_id: &Id, c: &UnusableContact) -> Result<(), PortError> {
-        self.unusable.borrow_mut().push((customer_id.clone(), c.clone()));
         Ok(())
     }
 }

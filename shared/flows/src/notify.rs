@@ -313,7 +313,7 @@ where
                 device_id: d.route.device_id.clone(),
                 address: Address::from_destination(&d.to),
                 message: StoredMessage {
-                    about: about_of(event),
+                    about: about_of(event, d.message.language),
                     ..StoredMessage::from(&d.message)
                 },
                 reasons: plan.reasons.clone(),

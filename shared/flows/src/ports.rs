@@ -11,7 +11,7 @@ use jiff::Timestamp;
 
 use crate::error::PortError;
 use crate::records::{
-    Commit, CommitResult, DeviceActivity, Finish, Partition, PhoneBook, Question, Resolution, SendResult,
+    AnswerCount, Commit, CommitResult, DeviceActivity, Finish, Partition, PhoneBook, Question, Resolution, SendResult,
     StoredDelivery, StoredMessage,
 };
 
@@ -63,6 +63,18 @@ pub trait Phones {
     fn phone_book(&self, phone: &PhoneNumber) -> impl Future<Output = Result<PhoneBook, PortError>>;
     /// Records `question.answer` unless another answer is there already; true if this one counts.
     fn answer(&self, question: &Question) -> impl Future<Output = Result<bool, PortError>>;
+    /// Counts one automatic answer of `count` to `phone`, for the inbound message `by`, if the
+    /// number got fewer than `limit` in its current window (`ANSWER_WINDOW_HOURS` from the
+    /// first answer in it; a new one begins with the next answer after it ends). One
+    /// conditional write, so concurrent replies cannot both pass; false, nothing counted, if over.
+    fn count_answer(
+        &self,
+        phone: &PhoneNumber,
+        count: AnswerCount,
+        by: &str,
+        now: Timestamp,
+        limit: u32,
+    ) -> impl Future<Output = Result<bool, PortError>>;
 }
 
 /// What the customer or the providers said about the customer's contacts.

@@ -253,6 +253,45 @@ pub struct Answer {
 pub struct PhoneBook {
     pub customers: Vec<Id>,
     pub questions: Vec<Question>,
+    /// The number's automatic answers counted in their current windows.
+    pub answers: Vec<AnswerWindow>,
+}
+
+/// How long a window of counted automatic answers lasts, from the first answer in it.
+pub const ANSWER_WINDOW_HOURS: i64 = 24;
+
+/// The automatic answers to a number that are counted together against the daily limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnswerCount {
+    /// Anything but an answer to a question, an opt-out or opt-in confirmation, or help.
+    Reply,
+    /// The help text.
+    Help,
+}
+
+impl AnswerCount {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnswerCount::Reply => "reply",
+            AnswerCount::Help => "help",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [AnswerCount::Reply, AnswerCount::Help]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
+}
+
+/// The automatic answers of one count a number got in the window that began at `started`
+/// (with the first of them), and the inbound messages that got them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnswerWindow {
+    pub count: AnswerCount,
+    pub started: Timestamp,
+    pub answered: u32,
+    pub by: Vec<String>,
 }
 
 /// A device's learned habits as stored, with what the session said about the device.

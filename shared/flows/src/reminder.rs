@@ -5,9 +5,10 @@ use forewarn_core::conversation::reminder_prefix;
 use forewarn_core::customer::{Channel, Customer};
 use forewarn_core::engine::{Destination, Engine};
 use forewarn_core::events::{Detail, Event};
+use forewarn_core::messages::safe::{self, Placeholders, neutralise};
 use forewarn_core::messages::{Message, RenderError};
 use forewarn_core::policy::DeliveryStatus;
-use forewarn_core::types::{Id, truncate};
+use forewarn_core::types::Id;
 use jiff::{Timestamp, ToSpan};
 
 use crate::error::PortError;
@@ -108,12 +109,15 @@ impl<St, Se, Sc, B> Service<St, Se, Sc, B> {
 }
 
 /// What a fraud alert's question is about, in a few words: the merchant (at most 24
-/// characters) and the amount, e.g. `Shop 12.00 EUR`. Kept only in the store, never logged.
-pub fn about_of(event: &Event) -> Option<String> {
+/// characters, its links and phone numbers replaced in the message's `language`, since the
+/// question listing shows it in an SMS) and the amount, e.g. `Shop 12.00 EUR`. Kept only in
+/// the store, never logged.
+pub fn about_of(event: &Event, language: &str) -> Option<String> {
+    let words = Placeholders::for_locale(language);
     match &event.detail {
         Detail::SuspiciousTransaction(t) => Some(format!(
             "{} {} {}",
-            truncate(t.merchant.name.as_str(), 24).trim(),
+            safe::cut(&neutralise(t.merchant.name.as_str(), words), 24, words).trim(),
             t.amount.amount.as_str(),
             t.amount.currency.as_str()
         )),
@@ -168,4 +172,35 @@ pub fn disabled_of(rows: &[StoredDelivery]) -> Vec<(Id, String)> {
             ))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use forewarn_core::events::parse_event_value;
+
+    fn fraud_at(merchant: &str) -> Event {
+        parse_event_value(
+            serde_json::json!({"version": "0", "id": "e-1", "detail-type": "SuspiciousTransaction",
+            "source": "bank.cards", "time": "2026-11-22T10:00:00Z", "detail": {"customer_id": "c-1",
+            "transaction_id": "t-1", "account_id": "a-1", "amount": {"amount": "12.00", "currency": "EUR"},
+            "merchant": {"name": merchant, "city": "Lisboa", "country": "PT"},
+            "occurred_at": "2026-11-22T09:58:00Z"}}),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_question_names_its_merchant_without_links_or_phone_numbers_in_the_customers_language() {
+        let about = |merchant: &str, language: &str| about_of(&fraud_at(merchant), language).unwrap();
+        assert_eq!(about("Café Lisboa", "en"), "Café Lisboa 12.00 EUR");
+        assert_eq!(about("Call 800 555 0100", "en"), "Call [number removed] 12.00 EUR");
+        assert_eq!(about("Ligue 800 555 0100", "pt"), "Ligue [número removido] 12.00 EUR");
+        assert_eq!(
+            about("Refunds evil.example/pay", "en"),
+            "Refunds [link removed] 12.00 EUR"
+        );
+        // A placeholder that would be cut at 24 characters is left out whole.
+        assert_eq!(about("Refunds at evil.example/pay now", "en"), "Refunds at… 12.00 EUR");
+    }
 }

@@ -12,6 +12,7 @@ use jiff::Timestamp;
 
 use crate::cancel::cancelled_before;
 use crate::error::PortError;
+use crate::limits::Kind;
 use crate::ports::{Bus, Contacts, Deliveries, Partitions, Phones, Scheduler, Sender};
 use crate::records::{Answer, AnswerKind, PhoneBook, Question, SendResult, StoredDelivery, StoredMessage};
 use crate::report::Report;
@@ -32,6 +33,16 @@ impl Say {
         match self {
             Say::Text(t) => format!("{t:?}"),
             Say::Which(_) => "Which".into(),
+        }
+    }
+    /// What the answer is, for the limits.
+    fn kind(&self) -> Kind {
+        match self {
+            Say::Which(_) | Say::Text(ReplyText::Confirmed | ReplyText::Disputed) => Kind::Question,
+            Say::Text(ReplyText::OptedOut) => Kind::OptedOut,
+            Say::Text(ReplyText::OptedIn) => Kind::OptedIn,
+            Say::Text(ReplyText::Help) => Kind::Help,
+            Say::Text(_) => Kind::Other,
         }
     }
     fn body(&self, locale: &str) -> String {
@@ -57,6 +68,8 @@ struct Conversation {
     outcome: OutcomeEvent,
     /// Pending reminders this reply cancelled.
     cancelled: usize,
+    /// Whether the number is opted out of SMS (its customer's opt-out, after this reply's).
+    opted_out: bool,
 }
 
 impl<St, Se, Sc, B> Service<St, Se, Sc, B>
@@ -100,6 +113,15 @@ where
             }
             Matched::None => self.not_an_answer(sms, &book, &mut conv, now).await?,
         };
+        let say = match say {
+            Some(say) => {
+                let (kind, opted_out) = (say.kind(), conv.opted_out);
+                let reasons = &mut conv.outcome.reasons;
+                let may = self.may_answer(sms, kind, opted_out, &book, reasons, now).await?;
+                may.then_some(say)
+            }
+            None => None,
+        };
         let mut report = Report::of(outcome, vec![]);
         report.customer_id = conv.customer_id.clone();
         report.cancelled = conv.cancelled;
@@ -125,7 +147,7 @@ where
         customer_id: Option<Id>,
         now: Timestamp,
     ) -> Result<Conversation, PortError> {
-        let (rows, customer) = match &customer_id {
+        let (rows, customer): (_, Option<Customer>) = match &customer_id {
             Some(cid) => {
                 let part = self.store.load(cid, None).await?;
                 (
@@ -146,6 +168,7 @@ where
         outcome.to = Some(sms.from.masked());
         Ok(Conversation {
             customer_id,
+            opted_out: customer.as_ref().is_some_and(|c| c.has_opted_out(Channel::Sms)),
             locale: customer.map_or_else(|| "en".into(), |c| c.locale),
             rows,
             outcome,
@@ -360,6 +383,9 @@ where
             let done = "opted back in to SMS: later decisions may use SMS again";
             (Outcome::OptedIn, ReplyText::OptedIn, done, "not opted out of SMS")
         };
+        if !book.customers.is_empty() {
+            conv.opted_out = stop;
+        }
         let reasons = &mut conv.outcome.reasons;
         let word = if stop { "STOP" } else { "START" };
         Ok(if new {

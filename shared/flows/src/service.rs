@@ -6,6 +6,9 @@ use forewarn_core::engine::Engine;
 /// How long, by default, an unfinished claim blocks a concurrent duplicate before a retry may take over.
 pub const CLAIM_LEASE_SECONDS: i64 = 60;
 
+/// How many automatic answers of each count (`AnswerCount`) a number gets per 24 h, by default.
+pub const AUTO_ANSWERS_PER_DAY: u32 = 1;
+
 /// The decision engine and the adapters one process uses.
 pub struct Service<St, Se, Sc, B> {
     pub engine: Engine,
@@ -14,6 +17,9 @@ pub struct Service<St, Se, Sc, B> {
     /// Whether the origination number's opt-outs are self-managed: then forewarn answers
     /// STOP, START and HELP itself; otherwise AWS does, and forewarn only records them.
     pub self_managed_opt_outs: bool,
+    /// How many automatic answers outside questions, confirmations and help a number gets per
+    /// 24 h, and how many help texts (counted apart).
+    pub auto_answers_per_day: u32,
     pub store: St,
     pub sender: Se,
     pub scheduler: Sc,
@@ -27,6 +33,7 @@ impl<St, Se, Sc, B> Service<St, Se, Sc, B> {
             engine,
             lease_seconds: CLAIM_LEASE_SECONDS,
             self_managed_opt_outs: false,
+            auto_answers_per_day: AUTO_ANSWERS_PER_DAY,
             store,
             sender,
             scheduler,

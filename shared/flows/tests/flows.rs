@@ -458,3 +458,26 @@ fn an_answer_goes_to_the_numbered_or_threaded_question_else_to_the_only_open_one
         Matched::Expired
     );
 }
+
+#[test]
+fn a_phone_number_or_link_in_a_merchant_name_never_reaches_the_customer_or_the_question() {
+    let (m, s) = memory(json!({"locale": "pt-PT"}));
+    let at = "2026-11-23T12:00:00Z";
+    let e = event(
+        "x1",
+        "SuspiciousTransaction",
+        json!({"customer_id": "c-1", "transaction_id": "tx-1", "account_id": "a", "amount": {"amount": "99.00", "currency": "EUR"},
+            "merchant": {"name": "Ligue +351 800 555 010", "city": "evil.example/pt", "country": "PT"}, "occurred_at": at}),
+        at,
+    );
+    let r = run(s.notify(&e, ts(at))).unwrap();
+    assert!(r.sent >= 1, "{r:?}");
+    for sent in m.sent.borrow().iter() {
+        let text = format!("{:?}", sent.message);
+        assert!(!text.contains("555 010") && !text.contains("evil.example"), "{text}");
+        assert!(text.contains("[número removido]"), "{text}");
+    }
+    let rows = m.rows.borrow();
+    let about = rows.iter().find_map(|r| r.message.about.clone());
+    assert_eq!(about.as_deref(), Some("Ligue [número removido] 99.00 EUR"));
+}

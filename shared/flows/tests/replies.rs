@@ -255,3 +255,148 @@ fn an_answer_from_a_number_the_metadata_calls_unassigned_is_read_and_answered() 
     assert_eq!(o[0].to, Some(forewarn_core::customer::mask_phone(from)));
     assert!(!o[0].to.as_deref().unwrap_or_default().contains("7700900"));
 }
+
+/// An inbound SMS from `from`.
+fn sms_from(from: &str, body: &str, id: &str) -> forewarn_core::conversation::InboundSms {
+    let message = json!({"originationNumber": from, "destinationNumber": "+18005550100",
+        "messageBody": body, "inboundMessageId": id});
+    forewarn_core::conversation::parse_inbound_sms(&message.to_string()).unwrap()
+}
+
+const ALREADY: &str = "no answer sent: this number already got its automatic answer in the last 24 h";
+
+#[test]
+fn five_texts_from_an_unknown_number_get_one_answer_and_each_is_still_reported() {
+    let (m, s) = memory(json!({}));
+    let stranger = "+351930000001";
+    let start = ts("2026-11-23T03:00:00Z");
+    let mut sent = 0;
+    for i in 0..5 {
+        let r = run(s.reply(
+            &sms_from(stranger, "hello?", &format!("in-{i}")),
+            start + (i * 10).minutes(),
+        ))
+        .unwrap();
+        assert_eq!(r.outcome, Outcome::UnknownSender, "{r:?}");
+        assert_eq!(r.reasons.iter().any(|x| x == ALREADY), i > 0, "{i}: {:?}", r.reasons);
+        sent += r.sent;
+    }
+    assert_eq!(sent, 1, "one answer, not five");
+    assert_eq!(m.sent.borrow().len(), 1);
+    let outcomes = m.outcomes.borrow();
+    assert_eq!(outcomes.len(), 5, "every text is reported");
+    assert!(outcomes[1..].iter().all(|o| o.reasons.iter().any(|x| x == ALREADY)));
+    drop(outcomes);
+    let r = run(s.reply(&sms_from(stranger, "hello?", "in-9"), start + 25.hours())).unwrap();
+    assert_eq!(r.sent, 1, "a new day, a new answer: {r:?}");
+}
+
+#[test]
+fn five_hellos_from_a_customer_get_one_answer() {
+    let (m, s) = memory(json!({}));
+    let start = ts("2026-11-23T03:00:00Z");
+    let sent: usize = (0..5)
+        .map(|i| {
+            run(s.reply(&sms("hello?", &format!("in-{i}")), start + i.minutes()))
+                .unwrap()
+                .sent
+        })
+        .sum();
+    assert_eq!(sent, 1);
+    assert_eq!(texts_to_phone(&m), [reply_text("en", ReplyText::NoOpenQuestion)]);
+}
+
+#[test]
+fn an_opted_out_number_gets_only_its_opt_out_confirmation() {
+    let (m, mut s) = memory(json!({}));
+    s.self_managed_opt_outs = true;
+    run(s.notify(&fraud("st-1", "2026-11-23T03:00:00Z"), ts("2026-11-23T03:00:00Z"))).unwrap();
+    m.sent.borrow_mut().clear();
+    let r = run(s.reply(&sms("STOP", "in-1"), ts("2026-11-23T03:01:00Z"))).unwrap();
+    assert_eq!((r.outcome, r.sent), (Outcome::OptedOut, 1), "{r:?}");
+    let later = [
+        ("hello?", Outcome::Unrecognised),
+        ("HELP", Outcome::Help),
+        ("yes", Outcome::Confirmed),
+        ("stop", Outcome::OptedOut),
+    ];
+    for (i, (body, outcome)) in later.into_iter().enumerate() {
+        let r = run(s.reply(&sms(body, &format!("in-{}", i + 2)), ts("2026-11-23T03:05:00Z"))).unwrap();
+        assert_eq!((r.outcome, r.sent), (outcome, 0), "{body}: {r:?}");
+        if outcome != Outcome::OptedOut {
+            assert!(
+                r.reasons
+                    .iter()
+                    .any(|x| x == "no answer sent: this number opted out of SMS"),
+                "{body}: {:?}",
+                r.reasons
+            );
+        }
+    }
+    assert_eq!(answered(&m).len(), 1, "the answer still counts");
+    assert_eq!(texts_to_phone(&m), [reply_text("en", ReplyText::OptedOut)]);
+    let r = run(s.reply(&sms("START", "in-9"), ts("2026-11-23T03:10:00Z"))).unwrap();
+    assert_eq!(
+        (r.outcome, r.sent),
+        (Outcome::OptedIn, 1),
+        "opted back in, confirmed: {r:?}"
+    );
+}
+
+#[test]
+fn help_twice_gets_one_help_text_counted_apart_from_other_answers() {
+    let (m, mut s) = memory(json!({}));
+    s.self_managed_opt_outs = true;
+    let at = ts("2026-11-23T03:00:00Z");
+    let r = run(s.reply(&sms("HELP", "in-1"), at)).unwrap();
+    assert_eq!(r.sent, 1);
+    let r = run(s.reply(&sms("help", "in-2"), at + 1.minutes())).unwrap();
+    assert_eq!((r.outcome, r.sent), (Outcome::Help, 0), "{r:?}");
+    assert!(
+        r.reasons
+            .iter()
+            .any(|x| x == "no answer sent: this number already got the help text in the last 24 h"),
+        "{:?}",
+        r.reasons
+    );
+    let r = run(s.reply(&sms("hello?", "in-3"), at + 2.minutes())).unwrap();
+    assert_eq!(r.sent, 1, "other answers are counted apart: {r:?}");
+    assert_eq!(
+        texts_to_phone(&m),
+        [
+            reply_text("en", ReplyText::Help),
+            reply_text("en", ReplyText::NoOpenQuestion)
+        ]
+    );
+}
+
+#[test]
+fn answers_to_questions_are_not_limited() {
+    let (m, s) = two_open_questions();
+    let at = ts("2026-11-23T03:05:00Z");
+    let replies = [
+        ("hello?", Outcome::Unrecognised, 1),
+        ("what?", Outcome::Unrecognised, 0),
+        ("yes", Outcome::Ambiguous, 1),
+        ("yes", Outcome::Ambiguous, 1),
+        ("YES 1", Outcome::Confirmed, 1),
+        ("NO 2", Outcome::Disputed, 1),
+    ];
+    for (i, (body, outcome, sent)) in replies.into_iter().enumerate() {
+        let r = run(s.reply(&sms(body, &format!("in-{i}")), at + (i as i64).minutes())).unwrap();
+        assert_eq!((r.outcome, r.sent), (outcome, sent), "{body}: {r:?}");
+    }
+    assert_eq!(texts_to_phone(&m).len(), 5);
+}
+
+#[test]
+fn a_redelivered_text_whose_answer_was_throttled_gets_its_answer_on_the_retry() {
+    let (m, s) = memory(json!({}));
+    let at = ts("2026-11-23T03:00:00Z");
+    *m.throttle_sends.borrow_mut() = 1;
+    assert!(run(s.reply(&sms("hello?", "in-1"), at)).is_err());
+    let r = run(s.reply(&sms("hello?", "in-1"), at + 1.minutes())).unwrap();
+    assert_eq!(r.sent, 1, "the retry of the counted text answers: {r:?}");
+    let r = run(s.reply(&sms("hello?", "in-2"), at + 2.minutes())).unwrap();
+    assert_eq!(r.sent, 0, "{r:?}");
+}

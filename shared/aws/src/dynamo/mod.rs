@@ -2,6 +2,7 @@
 //! idempotency claims and delivery rows, so one `Query` serves a decision. Every key format
 //! is here; `ports` implements the flows' store ports on it.
 
+mod answers;
 mod explain;
 mod import;
 mod overdue;

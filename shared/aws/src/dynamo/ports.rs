@@ -11,8 +11,8 @@ use forewarn_core::types::Id;
 use forewarn_flows::PortError;
 use forewarn_flows::ports::{Activities, Claims, Contacts, Deliveries, Partitions, Phones, Resolutions};
 use forewarn_flows::records::{
-    Commit, CommitResult, DeviceActivity, Finish, Partition, PhoneBook, Question, RETENTION_DAYS, Resolution,
-    StoredDelivery,
+    AnswerCount, Commit, CommitResult, DeviceActivity, Finish, Partition, PhoneBook, Question, RETENTION_DAYS,
+    Resolution, StoredDelivery,
 };
 use jiff::{Timestamp, ToSpan};
 
@@ -322,6 +322,8 @@ impl Phones for DynamoStore {
                     q.expires_at = q.expires_at.min(q.asked_at);
                 }
                 book.questions.push(q);
+            } else if let Some(count) = sk.strip_prefix("ANSWERS#") {
+                book.answers.extend(super::answers::window(count, &item)?);
             }
         }
         Ok(book)
@@ -335,6 +337,17 @@ impl Phones for DynamoStore {
         item.insert("answered_by".into(), s(&a.inbound_message_id));
         self.put_if(item, "attribute_exists(PK) AND attribute_not_exists(answered_by)", None)
             .await
+    }
+
+    async fn count_answer(
+        &self,
+        phone: &PhoneNumber,
+        count: AnswerCount,
+        by: &str,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<bool, PortError> {
+        self.count_answer_in(phone, count, by, now, limit).await
     }
 }
 

@@ -5,11 +5,14 @@
 //! Each detail type has four templates per language: `sms.txt`, `push.txt` (first line: the
 //! title), `email.txt` (first line: the subject) and `email.html` (autoescaped). In SMS and push
 //! bodies, template line breaks are dropped: spaces are written out. Producer text is cleaned
-//! (control and bidi-override characters removed; `<` and `>` too outside HTML) and cut to
+//! (control and bidi-override characters removed; `<` and `>` too outside HTML), its links and
+//! phone numbers are replaced by placeholders on every channel ([`safe`]), and it is cut to
 //! bounded lengths; an SMS that would still take more than [`MAX_SMS_SEGMENTS`] is rendered
 //! again with tighter bounds, down to a compact form proven to fit by the tests.
 
 pub mod format;
+mod limits;
+pub mod safe;
 pub mod sms;
 
 use std::borrow::Cow;
@@ -25,6 +28,8 @@ use crate::customer::Channel;
 use crate::events::{ApplicationIncomplete, Detail, FlightDelayed, LowBalance, SuspiciousTransaction};
 use crate::types::{Url, truncate};
 use format::{FormatCache, Formats, Lang};
+use limits::{EMAIL, Limits, PUSH, SMS_LEVELS};
+use safe::{LinkHosts, Placeholders};
 
 /// What a message is rendered from.
 pub struct MessageInput<'a> {
@@ -50,7 +55,8 @@ pub struct Message {
     pub body: String,
     /// Email HTML part (autoescaped).
     pub html: Option<String>,
-    /// Push deep link: the producer's link (resume, rebooking) when there is one.
+    /// Push deep link: the producer's link (resume, rebooking) when there is one on an allowed
+    /// host ([`LinkHosts`]).
     pub deep_link: Option<String>,
     /// Push: after this instant the message no longer matters.
     pub ttl: Option<Timestamp>,
@@ -120,88 +126,11 @@ fn template_name(lang: Lang, kind: Kind, part: Part) -> &'static str {
     TEMPLATES[lang as usize * 16 + kind as usize * 4 + part as usize].0
 }
 
-/// Upper bounds, in characters, for producer values placed in a message.
-#[derive(Clone, Copy, Debug)]
-struct Limits {
-    /// Free text: merchant, city, payee, product, reason, gate, name.
-    text: usize,
-    /// Identifiers: flight number, airport codes, country.
-    id: usize,
-    /// One missing item, and all of them as a sentence.
-    item: usize,
-    list: usize,
-    /// Links longer than this are left out (a link cannot be cut).
-    url: usize,
-    /// Leave out optional details (time, card) to save room.
-    compact: bool,
-}
-
-const EMAIL: Limits = Limits {
-    text: 200,
-    id: 64,
-    item: 200,
-    list: 2000,
-    url: 2048,
-    compact: false,
-};
-const PUSH: Limits = Limits {
-    text: 60,
-    id: 16,
-    item: 40,
-    list: 120,
-    url: 0,
-    compact: false,
-};
-/// Tried in order until the SMS fits in [`MAX_SMS_SEGMENTS`]; the last always does (a test
-/// proves it with the costliest values). Realistic texts fit at the first level; the compact
-/// levels, which also leave out optional details, exist for pathological ones.
-const SMS_LEVELS: [Limits; 5] = [
-    Limits {
-        text: 40,
-        id: 16,
-        item: 30,
-        list: 80,
-        url: 120,
-        compact: false,
-    },
-    Limits {
-        text: 20,
-        id: 10,
-        item: 20,
-        list: 40,
-        url: 60,
-        compact: false,
-    },
-    Limits {
-        text: 20,
-        id: 10,
-        item: 20,
-        list: 40,
-        url: 60,
-        compact: true,
-    },
-    Limits {
-        text: 10,
-        id: 8,
-        item: 10,
-        list: 14,
-        url: 40,
-        compact: true,
-    },
-    Limits {
-        text: 6,
-        id: 4,
-        item: 6,
-        list: 10,
-        url: 30,
-        compact: true,
-    },
-];
-
 /// Renders messages; build once, use for every event. `Send + Sync`: share it across threads.
 pub struct Renderer {
     env: Environment<'static>,
     formats: FormatCache,
+    link_hosts: LinkHosts,
 }
 
 impl Renderer {
@@ -222,7 +151,21 @@ impl Renderer {
         Renderer {
             env,
             formats: FormatCache::default(),
+            link_hosts: LinkHosts::default(),
         }
+    }
+
+    /// The same renderer, placing only producer links on `hosts` ([`LinkHosts`]).
+    pub fn with_link_hosts(self, hosts: LinkHosts) -> Renderer {
+        Renderer {
+            link_hosts: hosts,
+            ..self
+        }
+    }
+
+    /// The producer link of `detail` that messages leave out: one not on an allowed host.
+    pub fn refused_link<'d>(&self, detail: &'d Detail) -> Option<&'d Url> {
+        link_of(detail).filter(|u| !self.link_hosts.allows(u))
     }
 
     /// Words `input.detail` for `input.channel` in the customer's language.
@@ -241,7 +184,12 @@ impl Renderer {
             }
         };
         let fmt = self.formats.get(input.locale);
-        let r = Render { input, fmt: &fmt, kind };
+        let r = Render {
+            input,
+            fmt: &fmt,
+            kind,
+            hosts: &self.link_hosts,
+        };
         let mut message = match input.channel {
             Channel::Sms => self.sms(&r)?,
             Channel::Push => self.push(&r)?,
@@ -330,6 +278,15 @@ impl Message {
     }
 }
 
+/// The producer's own link in `detail` (resume, rebooking), if it has one.
+pub fn link_of(detail: &Detail) -> Option<&Url> {
+    match detail {
+        Detail::FlightDelayed(d) => d.rebooking.as_ref().map(|r| &r.url),
+        Detail::ApplicationIncomplete(d) => Some(&d.resume_url),
+        _ => None,
+    }
+}
+
 /// Markup brackets never reach a plain-text part: the templates write none, and producer text
 /// loses them here (the HTML part keeps and escapes them).
 fn plain(c: char) -> bool {
@@ -373,38 +330,6 @@ fn paragraphs(s: &str, text: bool) -> String {
     out
 }
 
-/// Characters producer text may not bring into any message: controls, and bidi overrides and
-/// isolates, which can disguise a merchant name.
-fn unwanted(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
-/// Producer text without unwanted characters, trimmed.
-fn clean(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(unwanted) {
-        return Cow::Borrowed(s.trim());
-    }
-    let kept: String = s.chars().filter(|&c| !unwanted(c)).collect();
-    Cow::Owned(kept.trim().to_owned())
-}
-
-impl Limits {
-    /// `s` cleaned and cut to `max` characters, as a template value.
-    fn bounded(&self, s: &str, max: usize) -> Value {
-        Value::from(truncate(&clean(s), max).as_ref())
-    }
-    fn text(&self, s: &str) -> Value {
-        self.bounded(s, self.text)
-    }
-    fn id(&self, s: &str) -> Value {
-        self.bounded(s, self.id)
-    }
-    /// The link, unless it is too long to place (a link cannot be cut).
-    fn url(&self, u: &Url) -> Option<Value> {
-        (u.as_str().len() <= self.url).then(|| Value::from(u.as_str()))
-    }
-}
-
 /// The values one template sees, already formatted and bounded: a flat list looked up by
 /// name, cheaper than a serialized map. A missing (or `None`) name is undefined, which is
 /// false in `{% if %}`.
@@ -429,16 +354,21 @@ impl Object for Fields {
     }
 }
 
-/// One render: the input, its formatters and its detail kind.
+/// One render: the input, its formatters, its detail kind and the hosts links may lead to.
 struct Render<'a> {
     input: &'a MessageInput<'a>,
     fmt: &'a Formats,
     kind: Kind,
+    hosts: &'a LinkHosts,
 }
 
 impl Render<'_> {
     /// The template values for `self.input` within `limits`.
     fn context(&self, limits: Limits) -> Value {
+        let limits = Limits {
+            words: Placeholders::of(self.fmt.lang),
+            ..limits
+        };
         let mut f = Fields(Vec::with_capacity(12));
         let name = self.input.customer_name.map(|n| limits.text(n));
         f.opt("name", name.filter(|n| n.as_str().is_some_and(|s| !s.is_empty())));
@@ -476,7 +406,7 @@ impl Render<'_> {
         f.opt("gate", d.gate.as_ref().map(|g| limits.id(g.as_str())));
         f.opt("reason", d.reason.as_ref().map(|r| limits.text(r.as_str())));
         if let Some(r) = &d.rebooking {
-            f.opt("rebook_url", limits.url(&r.url));
+            f.opt("rebook_url", self.link(&r.url, limits));
             f.opt("rebook_options", r.options.as_ref().map(|o| limits.text(o.as_str())));
         }
     }
@@ -487,7 +417,7 @@ impl Render<'_> {
             .missing_items
             .iter()
             .take(MAX_ITEMS)
-            .map(|i| Cow::Owned(truncate(&clean(i.as_str()), limits.item).into_owned()))
+            .map(|i| Cow::Owned(limits.safe(i.as_str(), limits.item)))
             .collect();
         // As many whole items as the sentence has room for; the rest are counted.
         let list = |n: usize| self.fmt.list(items[..n].iter().map(|i| i.as_ref()));
@@ -505,7 +435,7 @@ impl Render<'_> {
         // Every item, for lists (email), up to 20, and how many that leaves out.
         f.opt("more", count(d.missing_items.len() - items.len()));
         f.set("items", Value::from_iter(items.iter().map(|i| Value::from(i.as_ref()))));
-        f.opt("url", limits.url(&d.resume_url));
+        f.opt("url", self.link(&d.resume_url, limits));
         f.opt("expires", d.expires_at.map(|t| self.date_time(t.0)));
     }
 
@@ -519,13 +449,16 @@ impl Render<'_> {
         f.opt("reason", d.reason.as_ref().map(|r| limits.text(r.as_str())));
     }
 
-    /// Where a push opens: the producer's own link, never an invented one.
+    /// Where a push opens: the producer's own link, never an invented one, and only on an
+    /// allowed host.
     fn deep_link(&self) -> Option<&Url> {
-        match self.input.detail {
-            Detail::FlightDelayed(d) => d.rebooking.as_ref().map(|r| &r.url),
-            Detail::ApplicationIncomplete(d) => Some(&d.resume_url),
-            _ => None,
-        }
+        link_of(self.input.detail).filter(|u| self.hosts.allows(u))
+    }
+
+    /// The producer's link as a template value: left out when its host is not allowed or
+    /// when it is too long for `limits`.
+    fn link(&self, u: &Url, limits: Limits) -> Option<Value> {
+        if self.hosts.allows(u) { limits.url(u) } else { None }
     }
 
     /// After this instant the notice no longer matters; with nothing better known, a day
@@ -544,6 +477,7 @@ impl Render<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::limits::clean;
     use super::*;
     use crate::events::DetailType;
     use serde_json::{Value as Json, json};
@@ -1113,5 +1047,54 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn links_and_numbers_in_producer_text_are_replaced_on_every_channel_in_the_customers_language() {
+        let mut fraud = fraud_json();
+        fraud["merchant"]["name"] = json!("Call +1 800 555 0100 to cancel");
+        fraud["merchant"]["city"] = json!("evil.example/refund");
+        let mut payment = low_balance_json();
+        payment["upcoming_payment"]["payee"] = json!("www.pay.example");
+        let mut application = application_json();
+        application["product"] = json!("Loan 0800 123 4567");
+        application["missing_items"] = json!(["send it to id@evil.example"]);
+        let cases = [
+            (DetailType::SuspiciousTransaction, fraud),
+            (DetailType::LowBalance, payment),
+            (DetailType::ApplicationIncomplete, application),
+        ];
+        for (kind, v) in cases {
+            let d = detail(kind, v);
+            for channel in CHANNELS {
+                for (locale, words) in [("en", Placeholders::EN), ("pt-PT", Placeholders::PT)] {
+                    let text = all_text(&render(&d, channel, locale));
+                    // Email has room for the placeholder; SMS may cut it out whole to fit.
+                    let shown = text.contains(words.link) || text.contains(words.number);
+                    assert!(shown || channel == Channel::Sms, "{kind} {channel} {locale}: {text}");
+                    let whole = |i: usize| [words.link, words.number].iter().any(|p| text[i..].starts_with(p));
+                    assert!(
+                        text.match_indices('[').all(|(i, _)| whole(i)),
+                        "cut placeholder: {text}"
+                    );
+                    for bad in ["555 0100", "evil.example", "www.", "123 4567"] {
+                        assert!(!text.contains(bad), "{kind} {channel} {locale}: {bad} in {text}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_producers_own_links_are_not_neutralised() {
+        let d = typical(DetailType::ApplicationIncomplete);
+        let email = render(&d, Channel::Email, "en");
+        assert!(
+            email.body.contains("https://bank.example/apply/app-9"),
+            "{}",
+            email.body
+        );
+        let push = render(&d, Channel::Push, "en");
+        assert_eq!(push.deep_link.as_deref(), Some("https://bank.example/apply/app-9"));
     }
 }
