@@ -22,40 +22,79 @@ use jiff::tz::TimeZone;
 
 use crate::types::{Currency, Money};
 
-/// The languages templates are written in.
+/// The languages forewarn writes in: every kind's templates and every reply text exist in
+/// each of them (`forewarn catalog check` proves it for the templates).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Lang {
     En,
+    /// European Portuguese.
     Pt,
+    /// Brazilian Portuguese.
+    PtBr,
+    Es,
+    Fr,
+    De,
 }
 
 impl Lang {
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::Pt];
+    pub const ALL: [Lang; 6] = [Lang::En, Lang::Pt, Lang::PtBr, Lang::Es, Lang::Fr, Lang::De];
 
+    /// The short name messages report (`en`, `pt`, `pt-BR`, `es`, `fr`, `de`).
     pub fn as_str(self) -> &'static str {
         match self {
             Lang::En => "en",
             Lang::Pt => "pt",
+            Lang::PtBr => "pt-BR",
+            Lang::Es => "es",
+            Lang::Fr => "fr",
+            Lang::De => "de",
         }
+    }
+
+    /// The key of this language in the catalog's templates and reply texts.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Pt => "pt-PT",
+            other => other.as_str(),
+        }
+    }
+
+    /// The language for a catalog key (`pt-PT`, `es`), if forewarn writes in it.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        Lang::ALL.into_iter().find(|l| l.tag() == tag)
+    }
+
+    /// The template language for a BCP 47 locale (`de-AT` is German, `pt` and `pt-AO` are
+    /// European Portuguese, `pt-BR` Brazilian); English for any other or unparseable one.
+    pub fn of(locale: &str) -> Lang {
+        resolve(locale).0
     }
 }
 
 /// The template language for a BCP 47 locale string and the ICU locale to format with: the
 /// customer's own for a language with templates, else English with the customer's region (so
-/// `de-DE` reads English with `en-DE` numbers and dates). Unparseable → `en`.
+/// `nl-NL` reads English with `en-NL` numbers and dates). Unparseable → `en`.
 pub fn resolve(locale: &str) -> (Lang, Locale) {
     let Ok(mut loc) = Locale::try_from_str(&locale.trim().replace('_', "-")) else {
         return (Lang::En, locale!("en"));
     };
-    if loc.id.language == language!("pt") {
-        return (Lang::Pt, loc);
-    }
-    if loc.id.language != language!("en") {
-        loc.id.language = language!("en");
-        loc.id.script = None;
-        loc.id.variants = Variants::new();
-    }
-    (Lang::En, loc)
+    let lang = match loc.id.language {
+        l if l == language!("pt") => match loc.id.region {
+            Some(r) if r.as_str() == "BR" => Lang::PtBr,
+            _ => Lang::Pt,
+        },
+        l if l == language!("es") => Lang::Es,
+        l if l == language!("fr") => Lang::Fr,
+        l if l == language!("de") => Lang::De,
+        l if l == language!("en") => Lang::En,
+        _ => {
+            loc.id.language = language!("en");
+            loc.id.script = None;
+            loc.id.variants = Variants::new();
+            Lang::En
+        }
+    };
+    (lang, loc)
 }
 
 type MoneyFormatter = CurrencyFormatter<DecimalFormatter>;

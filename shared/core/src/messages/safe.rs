@@ -38,10 +38,26 @@ impl Placeholders {
         number: "[número removido]",
     };
 
+    pub const ES: Placeholders = Placeholders {
+        link: "[enlace eliminado]",
+        number: "[número eliminado]",
+    };
+    pub const FR: Placeholders = Placeholders {
+        link: "[lien supprimé]",
+        number: "[numéro supprimé]",
+    };
+    pub const DE: Placeholders = Placeholders {
+        link: "[Link entfernt]",
+        number: "[Nummer entfernt]",
+    };
+
     pub const fn of(lang: Lang) -> Placeholders {
         match lang {
             Lang::En => Placeholders::EN,
-            Lang::Pt => Placeholders::PT,
+            Lang::Pt | Lang::PtBr => Placeholders::PT,
+            Lang::Es => Placeholders::ES,
+            Lang::Fr => Placeholders::FR,
+            Lang::De => Placeholders::DE,
         }
     }
 
