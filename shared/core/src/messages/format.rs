@@ -242,10 +242,15 @@ mod tests {
     fn locales_pick_the_template_language_and_keep_the_region() {
         let cases = [
             ("pt-PT", Lang::Pt, "pt-PT"),
-            ("pt_BR", Lang::Pt, "pt-BR"),
+            ("pt_BR", Lang::PtBr, "pt-BR"),
             ("pt", Lang::Pt, "pt"),
+            ("pt-AO", Lang::Pt, "pt-AO"),
             ("en-GB", Lang::En, "en-GB"),
-            ("de-DE", Lang::En, "en-DE"),
+            ("de-DE", Lang::De, "de-DE"),
+            ("de-AT", Lang::De, "de-AT"),
+            ("es-MX", Lang::Es, "es-MX"),
+            ("fr-CA", Lang::Fr, "fr-CA"),
+            ("nl-NL", Lang::En, "en-NL"),
             ("zh-Hant-TW", Lang::En, "en-TW"),
             ("", Lang::En, "en"),
             ("not a locale!", Lang::En, "en"),
