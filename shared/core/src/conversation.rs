@@ -1,8 +1,10 @@
-//! Two-way SMS: reading an inbound reply (answers, STOP, HELP) and the short localized texts
-//! forewarn answers with.
+//! Two-way SMS: reading an inbound reply (answers, STOP, HELP) and the localized texts forewarn answers with.
+
+mod texts;
 
 use serde::Serialize;
 
+pub use self::texts::{REPLIES_TOML, ReplyText, check_replies, reminder_prefix, reply_text, which_text};
 use crate::customer::PhoneNumber;
 use crate::error::EventError;
 
@@ -33,8 +35,12 @@ impl Intent {
     }
 }
 
-/// The opt-out keywords AWS End User Messaging SMS requires, then Portuguese and Spanish ones.
-pub const STOP_WORDS: [&str; 18] = [
+/// Yes in English, Portuguese, Spanish (SÍ, or SI without the accent), French and German.
+pub const YES_WORDS: [&str; 7] = ["yes", "y", "sim", "sí", "si", "oui", "ja"];
+/// No in English, Portuguese (NÃO, or NAO without the accent), Spanish, French and German.
+pub const NO_WORDS: [&str; 6] = ["no", "n", "não", "nao", "non", "nein"];
+/// The opt-out keywords AWS End User Messaging SMS requires, then Portuguese, Spanish and German ones.
+pub const STOP_WORDS: [&str; 19] = [
     "arret",
     "arrêt",
     "cancel",
@@ -53,11 +59,12 @@ pub const STOP_WORDS: [&str; 18] = [
     "cancelar",
     "baja",
     "alto",
+    "stopp",
 ];
 /// Opt-in keywords: AWS's START and UNSTOP, Portuguese/Spanish INICIAR and Spanish ALTA.
 pub const START_WORDS: [&str; 4] = ["start", "unstop", "iniciar", "alta"];
-/// Help keywords in English, Portuguese and Spanish.
-pub const HELP_WORDS: [&str; 3] = ["help", "ajuda", "ayuda"];
+/// Help keywords in English, Portuguese, Spanish, French and German.
+pub const HELP_WORDS: [&str; 5] = ["help", "ajuda", "ayuda", "aide", "hilfe"];
 
 /// Longest accepted answer, in bytes, once trimmed ("unsubscribe"); longer bodies are not read further.
 const MAX_ANSWER_BYTES: usize = 16;
@@ -71,11 +78,11 @@ pub struct Reply {
     pub choice: Option<u8>,
 }
 
-/// Reads an answer: YES / Y / SIM / SÍ / SI and NO / N / NÃO / NAO, each optionally followed by
-/// a question number ("YES 2", "sim #1", "no2"); the opt-out keywords ([`STOP_WORDS`], ALTO);
-/// the opt-in keywords ([`START_WORDS`]); HELP / AJUDA / AYUDA. Any case, ignoring surrounding
-/// whitespace, punctuation and symbols. Anything else, extra words included ("yes it was
-/// me"), is `Other`.
+/// Reads an answer: [`YES_WORDS`] (YES / Y / SIM / SÍ / SI / OUI / JA) and [`NO_WORDS`] (NO / N
+/// / NÃO / NAO / NON / NEIN), each optionally followed by a question number ("YES 2", "sim #1",
+/// "no2"); the opt-out keywords ([`STOP_WORDS`]); the opt-in keywords ([`START_WORDS`]); the
+/// help keywords ([`HELP_WORDS`]). Any case, ignoring surrounding whitespace, punctuation and
+/// symbols. Anything else, extra words included ("yes it was me"), is `Other`.
 pub fn parse_reply(body: &str) -> Reply {
     let other = Reply {
         intent: Intent::Other,
@@ -90,8 +97,8 @@ pub fn parse_reply(body: &str) -> Reply {
         .normalize(word)
         .to_lowercase();
     let intent = |w: &str| match w {
-        "yes" | "y" | "sim" | "sí" | "si" => Intent::Yes,
-        "no" | "n" | "não" | "nao" => Intent::No,
+        w if YES_WORDS.contains(&w) => Intent::Yes,
+        w if NO_WORDS.contains(&w) => Intent::No,
         w if STOP_WORDS.contains(&w) => Intent::Stop,
         w if START_WORDS.contains(&w) => Intent::Start,
         w if HELP_WORDS.contains(&w) => Intent::Help,
@@ -202,149 +209,28 @@ pub fn parse_inbound_sms(json: &str) -> Result<InboundSms, EventError> {
     })
 }
 
-/// The texts forewarn answers an inbound SMS with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReplyText {
-    Confirmed,
-    Disputed,
-    OptedOut,
-    OptedIn,
-    Help,
-    NoOpenQuestion,
-    Expired,
-    Unrecognised,
-    UnknownSender,
-}
-
-impl ReplyText {
-    /// Every text, for tests and tools.
-    pub const ALL: [ReplyText; 9] = [
-        ReplyText::Confirmed,
-        ReplyText::Disputed,
-        ReplyText::OptedOut,
-        ReplyText::OptedIn,
-        ReplyText::Help,
-        ReplyText::NoOpenQuestion,
-        ReplyText::Expired,
-        ReplyText::Unrecognised,
-        ReplyText::UnknownSender,
-    ];
-}
-
-/// A short answer in the customer's language (Portuguese for `pt*`, otherwise English).
-pub fn reply_text(locale: &str, text: ReplyText) -> &'static str {
-    let pt = locale.to_ascii_lowercase().starts_with("pt");
-    match (text, pt) {
-        (ReplyText::Confirmed, false) => "Thank you. The transaction stays approved; there is nothing more to do.",
-        (ReplyText::Confirmed, true) => "Obrigado. A transação fica aprovada; não precisa de fazer mais nada.",
-        (ReplyText::Disputed, false) => {
-            "Thank you. We have blocked your card and disputed the transaction; we will contact you. We never ask for codes."
-        }
-        (ReplyText::Disputed, true) => {
-            "Obrigado. Bloqueámos o cartão e contestámos a transação; vamos contactá-lo. Nunca pedimos códigos."
-        }
-        (ReplyText::OptedOut, false) => "You will get no more SMS from us. Reply HELP for help.",
-        (ReplyText::OptedOut, true) => "Não voltará a receber SMS nossos. Responda AJUDA para obter ajuda.",
-        (ReplyText::OptedIn, false) => "You will get SMS from us again. Reply STOP to stop them.",
-        (ReplyText::OptedIn, true) => "Voltará a receber SMS nossos. Responda PARAR para deixar de os receber.",
-        (ReplyText::Help, false) => {
-            "Security alerts from your bank. Reply YES or NO to a security question, STOP to stop SMS."
-        }
-        (ReplyText::Help, true) => {
-            "Alertas de segurança do seu banco. Responda SIM ou NÃO a uma pergunta de segurança, PARAR para deixar de receber SMS."
-        }
-        (ReplyText::NoOpenQuestion, false) => {
-            "There is no open question to answer on this number; it may have been answered already."
-        }
-        (ReplyText::NoOpenQuestion, true) => {
-            "Não há nenhuma pergunta por responder neste número; pode já ter sido respondida."
-        }
-        (ReplyText::Expired, false) => {
-            "This question has expired. If you don't recognise a transaction, call the number on your card."
-        }
-        (ReplyText::Expired, true) => {
-            "Esta pergunta expirou. Se não reconhece uma transação, ligue para o número no seu cartão."
-        }
-        (ReplyText::Unrecognised, false) => "Sorry, we didn't understand. Please reply YES or NO.",
-        (ReplyText::Unrecognised, true) => "Desculpe, não percebemos. Responda SIM ou NÃO.",
-        (ReplyText::UnknownSender, false) => "Sorry, we couldn't match this number to an account.",
-        (ReplyText::UnknownSender, true) => "Lamentamos, não encontrámos uma conta com este número.",
-    }
-}
-
-/// Longest answer listing open questions: two concatenated SMS segments.
-const MAX_WHICH_SEGMENTS: usize = 2;
-/// Most questions one listing names.
-const MAX_LISTED: usize = 9;
-
-/// The answer to a bare YES while several questions are open: which one? Each `(number,
-/// label)` is named ("YES 1 for Shop 12.00 EUR"); labels are shortened, then left out, to
-/// keep the text within two SMS segments. A bare NO disputes them all, and the text says so.
-pub fn which_text(locale: &str, listed: &[(u8, String)]) -> String {
-    let pt = locale.to_ascii_lowercase().starts_with("pt");
-    let (yes, for_, intro, outro) = if pt {
-        (
-            "SIM",
-            "para",
-            "Tem várias perguntas abertas. Responda",
-            "ou NÃO para contestar todas.",
-        )
-    } else {
-        (
-            "YES",
-            "for",
-            "You have several open questions. Reply",
-            "or NO to dispute them all.",
-        )
-    };
-    let listed = &listed[..listed.len().min(MAX_LISTED)];
-    let build = |max: usize| {
-        let items: Vec<String> = listed
-            .iter()
-            .map(|(n, label)| {
-                let label = first_chars(label.trim(), max).trim_end();
-                if label.is_empty() {
-                    format!("{yes} {n}")
-                } else {
-                    format!("{yes} {n} {for_} {label}")
-                }
-            })
-            .collect();
-        format!("{intro} {}, {outro}", items.join(", "))
-    };
-    [40, 24, 16, 10, 6, 0]
-        .into_iter()
-        .map(build)
-        .find(|t| crate::messages::sms::segments(t).segments <= MAX_WHICH_SEGMENTS)
-        .unwrap_or_else(|| build(0))
-}
-
-/// What starts an escalation reminder: "Reminder: " or "Lembrete: ".
-pub fn reminder_prefix(locale: &str) -> &'static str {
-    if locale.to_ascii_lowercase().starts_with("pt") {
-        "Lembrete: "
-    } else {
-        "Reminder: "
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::messages::format::Lang;
     use proptest::prelude::*;
     use serde_json::{Value, json};
 
     /// Every form `parse_intent` accepts, with its intent.
-    const ACCEPTED: [(&str, Intent); 16] = [
+    const ACCEPTED: [(&str, Intent); 20] = [
         ("yes", Intent::Yes),
         ("y", Intent::Yes),
         ("sim", Intent::Yes),
         ("sí", Intent::Yes),
         ("si", Intent::Yes),
+        ("oui", Intent::Yes),
+        ("ja", Intent::Yes),
         ("no", Intent::No),
         ("n", Intent::No),
         ("não", Intent::No),
         ("nao", Intent::No),
+        ("non", Intent::No),
+        ("nein", Intent::No),
         ("stop", Intent::Stop),
         ("unsubscribe", Intent::Stop),
         ("parar", Intent::Stop),
@@ -386,6 +272,13 @@ mod tests {
             ("help?", Intent::Help),
             ("ajuda", Intent::Help),
             ("¿AYUDA?", Intent::Help),
+            ("Oui", Intent::Yes),
+            ("JA!", Intent::Yes),
+            ("non.", Intent::No),
+            ("NEIN", Intent::No),
+            ("STOPP", Intent::Stop),
+            ("Aide ?", Intent::Help),
+            ("hilfe", Intent::Help),
         ];
         for (body, want) in cases {
             assert_eq!(parse_intent(body), want, "{body:?}");
@@ -413,6 +306,12 @@ mod tests {
             "help 2",
             "y2k",
             "start now",
+            "ja nein",
+            "oui non",
+            "non merci",
+            "jaa",
+            "stop stopp",
+            "ja 0",
         ] {
             assert_eq!(
                 parse_reply(body),
@@ -422,6 +321,23 @@ mod tests {
                 },
                 "{body:?}"
             );
+        }
+    }
+
+    /// Every yes and no word and every keyword, each with its intent.
+    fn all_words() -> Vec<(&'static str, Intent)> {
+        let mut all: Vec<(&str, Intent)> = YES_WORDS.iter().map(|w| (*w, Intent::Yes)).collect();
+        all.extend(NO_WORDS.iter().map(|w| (*w, Intent::No)));
+        all.extend(keywords());
+        all
+    }
+
+    #[test]
+    fn no_word_has_two_intents_and_each_is_read_as_its_own() {
+        let all = all_words();
+        for (i, (word, want)) in all.iter().enumerate() {
+            assert_eq!(parse_intent(word), *want, "{word}");
+            assert!(all[i + 1..].iter().all(|(w, _)| w != word), "{word} is listed twice");
         }
     }
 
@@ -453,6 +369,16 @@ mod tests {
                 STOP_WORDS.contains(&word.to_lowercase().as_str()),
                 "{word} is not an opt-out keyword"
             );
+        }
+        for (words, want) in [
+            (&["OUI", "JA", "SÍ", "SIM"][..], &YES_WORDS[..]),
+            (&["NON", "NEIN", "NÃO"], &NO_WORDS),
+            (&["STOPP", "ARRET", "BAJA"], &STOP_WORDS),
+            (&["AIDE", "HILFE", "AYUDA"], &HELP_WORDS),
+        ] {
+            for word in words {
+                assert!(want.contains(&word.to_lowercase().as_str()), "{word}");
+            }
         }
         for word in ["START", "UNSTOP"] {
             assert!(START_WORDS.contains(&word.to_lowercase().as_str()), "{word}");
@@ -502,6 +428,11 @@ mod tests {
             ("não 1", Intent::No, 1),
             (" No: 12! ", Intent::No, 12),
             ("n 99", Intent::No, 99),
+            ("OUI 2", Intent::Yes, 2),
+            ("ja 1", Intent::Yes, 1),
+            ("Non #3", Intent::No, 3),
+            ("NEIN 2", Intent::No, 2),
+            ("SÍ 2", Intent::Yes, 2),
         ];
         for (body, intent, n) in cases {
             assert_eq!(
@@ -517,6 +448,16 @@ mod tests {
         assert_eq!(parse_reply("yes").choice, None);
     }
 
+    /// Each language's locale and the answer its listing asks for.
+    const YES_BY_LANGUAGE: [(&str, &str); 6] = [
+        ("en", "YES"),
+        ("pt-PT", "SIM"),
+        ("pt-BR", "SIM"),
+        ("es", "SÍ"),
+        ("fr", "OUI"),
+        ("de", "JA"),
+    ];
+
     #[test]
     fn the_question_listing_names_each_merchant_within_two_segments_and_parses_back() {
         let listed = vec![
@@ -531,22 +472,42 @@ mod tests {
         );
         let pt = which_text("pt-PT", &listed);
         assert!(pt.contains("SIM 1 para Shop 12.00 EUR, SIM 2 para Café"), "{pt}");
-        for text in [&en, &pt] {
-            for pick in ["YES 1", "YES 2", "SIM 1", "SIM 2"]
-                .into_iter()
-                .filter(|p| text.contains(p))
-            {
-                assert_eq!(parse_reply(pick).choice, Some(pick.as_bytes()[4] - b'0'));
+        let de = which_text("de-DE", &listed);
+        assert!(
+            de.contains("JA 1 für Shop 12.00 EUR, JA 2 für Café Lisboa 99.00 EUR, oder NEIN"),
+            "{de}"
+        );
+        for (locale, yes) in YES_BY_LANGUAGE {
+            let text = which_text(locale, &listed);
+            for n in [1, 2] {
+                let pick = format!("{yes} {n}");
+                assert!(text.contains(&pick), "{locale}: {text}");
+                assert_eq!(
+                    parse_reply(&pick),
+                    Reply {
+                        intent: Intent::Yes,
+                        choice: Some(n)
+                    },
+                    "{pick}"
+                );
             }
         }
+    }
+
+    #[test]
+    fn the_question_listing_stays_within_two_segments_in_every_language() {
         let long: Vec<(u8, String)> = (1..=12)
             .map(|n| (n, format!("Mercado Ünïcode Ltd №{n} 1234.56 EUR")))
             .collect();
-        for locale in ["en", "pt"] {
-            for few in [2, 4, 12] {
-                let t = which_text(locale, &long[..few]);
-                assert!(crate::messages::sms::segments(&t).segments <= 2, "{few} {locale}: {t}");
-                assert!(t.contains(if locale == "en" { "YES 2" } else { "SIM 2" }), "{t}");
+        let plain: Vec<(u8, String)> = (1..=12).map(|n| (n, format!("Supermarket {n} 1234.56 EUR"))).collect();
+        for (locale, yes) in YES_BY_LANGUAGE {
+            for labels in [&long, &plain] {
+                for few in [2, 4, 9, 12] {
+                    let t = which_text(locale, &labels[..few]);
+                    assert!(crate::messages::sms::segments(&t).segments <= 2, "{few} {locale}: {t}");
+                    assert!(t.contains(&format!("{yes} 2")), "{t}");
+                    assert!(t.contains(&format!("{yes} {}", few.min(9))), "{t}");
+                }
             }
         }
     }
@@ -670,30 +631,141 @@ mod tests {
         ¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
 
     #[test]
-    fn every_text_is_one_short_sms_in_both_languages() {
-        for t in ReplyText::ALL {
-            let en = reply_text("en", t);
-            assert!(!en.is_empty() && en.chars().count() <= 160, "{t:?}: {en}");
-            assert!(en.chars().all(|c| GSM7.contains(c)), "{t:?} is not GSM-7: {en}");
-            let pt = reply_text("pt", t);
-            assert!(!pt.is_empty() && pt.chars().count() <= 160, "{t:?}: {pt}");
+    fn every_text_is_one_short_sms_in_every_language() {
+        for lang in Lang::ALL {
+            for t in ReplyText::ALL {
+                let text = reply_text(lang.tag(), t);
+                assert!(!text.trim().is_empty(), "{lang:?} {t:?} is empty");
+                assert!(text.chars().count() <= 160, "{lang:?} {t:?}: {text}");
+                let sms = crate::messages::sms::segments(text);
+                assert!(sms.segments <= 3, "{lang:?} {t:?}: {sms:?}");
+                if lang == Lang::En {
+                    assert!(text.chars().all(|c| GSM7.contains(c)), "{t:?} is not GSM-7: {text}");
+                    assert_eq!(sms.segments, 1, "{t:?}: {text}");
+                }
+            }
         }
     }
 
     #[test]
-    fn any_pt_locale_is_portuguese_and_the_rest_english() {
+    fn every_language_has_every_text_in_its_own_words() {
         for t in ReplyText::ALL {
-            for locale in ["pt", "pt-PT", "pt-BR", "pt_BR", "PT-br"] {
-                assert_eq!(reply_text(locale, t), reply_text("pt", t), "{locale}");
+            let texts = Lang::ALL.map(|l| reply_text(l.tag(), t));
+            for (i, text) in texts.iter().enumerate() {
+                assert!(!text.trim().is_empty(), "{:?} {t:?} is empty", Lang::ALL[i]);
+                assert!(
+                    texts[i + 1..].iter().all(|other| other != text),
+                    "{:?} {t:?} repeats another language: {text}",
+                    Lang::ALL[i]
+                );
             }
-            for locale in ["en", "en-GB", "es", "", "fr-PT"] {
-                assert_eq!(reply_text(locale, t), reply_text("en", t), "{locale}");
-            }
-            assert_ne!(reply_text("pt-BR", t), reply_text("en", t));
         }
-        assert_eq!(reminder_prefix("pt-BR"), "Lembrete: ");
-        assert_eq!(reminder_prefix("en-US"), "Reminder: ");
-        assert_eq!(reminder_prefix(""), "Reminder: ");
+        for lang in Lang::ALL {
+            assert!(reminder_prefix(lang.tag()).ends_with(' '), "{lang:?}");
+        }
+    }
+
+    #[test]
+    fn brazilian_portuguese_differs_from_european_portuguese_where_the_languages_differ() {
+        for t in ReplyText::ALL {
+            assert_ne!(reply_text("pt-BR", t), reply_text("pt-PT", t), "{t:?}");
+        }
+        let br = ReplyText::ALL.map(|t| reply_text("pt-BR", t)).join(" ");
+        let pt = ReplyText::ALL.map(|t| reply_text("pt-PT", t)).join(" ");
+        for brazilian in [
+            "transação",
+            "cartão",
+            "entraremos em contato",
+            "Responda",
+            "você",
+            "Você",
+        ] {
+            assert!(br.contains(brazilian), "pt-BR lacks {brazilian}");
+        }
+        for european in [
+            "Bloqueámos",
+            "contestámos",
+            "contactá",
+            "encontrámos",
+            "percebemos",
+            "precisa de",
+        ] {
+            assert!(pt.contains(european), "pt-PT lacks {european}");
+            assert!(!br.contains(european), "pt-BR says {european}");
+        }
+        assert_ne!(which_text("pt-BR", &[]), which_text("pt-PT", &[]));
+        assert_eq!(reminder_prefix("pt-BR"), reminder_prefix("pt-PT"));
+    }
+
+    #[test]
+    fn each_locale_picks_its_language_and_any_other_is_english() {
+        let cases = [
+            ("de-DE", Lang::De),
+            ("de-AT", Lang::De),
+            ("de", Lang::De),
+            ("es-MX", Lang::Es),
+            ("es-ES", Lang::Es),
+            ("es", Lang::Es),
+            ("fr-CA", Lang::Fr),
+            ("fr-PT", Lang::Fr),
+            ("fr", Lang::Fr),
+            ("pt-BR", Lang::PtBr),
+            ("pt_BR", Lang::PtBr),
+            ("PT-br", Lang::PtBr),
+            ("pt", Lang::Pt),
+            ("pt-PT", Lang::Pt),
+            ("pt-AO", Lang::Pt),
+            ("en", Lang::En),
+            ("en-GB", Lang::En),
+            ("nl-NL", Lang::En),
+            ("it", Lang::En),
+            ("", Lang::En),
+            ("not a locale!", Lang::En),
+        ];
+        for (locale, lang) in cases {
+            for t in ReplyText::ALL {
+                assert_eq!(reply_text(locale, t), reply_text(lang.tag(), t), "{locale} {t:?}");
+            }
+            assert_eq!(reminder_prefix(locale), reminder_prefix(lang.tag()), "{locale}");
+        }
+        assert!(reply_text("de-DE", ReplyText::Help).contains("Antworten Sie JA oder NEIN"));
+        assert!(reply_text("es-MX", ReplyText::Unrecognised).contains("Responda SÍ o NO"));
+        assert!(reply_text("fr-CA", ReplyText::Help).contains("Répondez OUI ou NON"));
+        assert!(reply_text("pt-BR", ReplyText::Disputed).contains("entraremos em contato"));
+        assert_eq!(
+            reply_text("sv-SE", ReplyText::Confirmed),
+            "Thank you. The transaction stays approved; there is nothing more to do."
+        );
+        let prefixes = [
+            ("en-US", "Reminder: "),
+            ("", "Reminder: "),
+            ("pt-PT", "Lembrete: "),
+            ("pt-BR", "Lembrete: "),
+            ("es-MX", "Recordatorio: "),
+            ("fr-CA", "Rappel : "),
+            ("de-DE", "Erinnerung: "),
+        ];
+        for (locale, prefix) in prefixes {
+            assert_eq!(reminder_prefix(locale), prefix, "{locale}");
+        }
+    }
+
+    #[test]
+    fn the_texts_address_the_customer_formally() {
+        let all = |locale: &str| format!(" {} ", ReplyText::ALL.map(|t| reply_text(locale, t)).join(" "));
+        let (fr, de, es) = (all("fr"), all("de"), all("es"));
+        assert!(fr.contains(" vous ") && fr.contains(" votre "), "{fr}");
+        assert!(de.contains(" Sie ") && de.contains(" Ihre "), "{de}");
+        assert!(es.contains(" usted") && es.contains(" su "), "{es}");
+        for informal in [" tu ", " ton ", " ta ", " te "] {
+            assert!(!fr.contains(informal), "fr: {informal}");
+        }
+        for informal in [" du ", " dich ", " dir ", " dein", " Du "] {
+            assert!(!de.contains(informal), "de: {informal}");
+        }
+        for informal in [" tú ", " tu ", " te ", " ti "] {
+            assert!(!es.contains(informal), "es: {informal}");
+        }
     }
 
     #[test]
@@ -704,18 +776,135 @@ mod tests {
                 .map(str::to_owned)
                 .collect()
         };
+        let intents = |text: &str| asks_for(text).iter().map(|w| parse_intent(w)).collect::<Vec<_>>();
         let mut seen = Vec::new();
-        for t in ReplyText::ALL {
-            for locale in ["en", "pt"] {
-                for word in asks_for(reply_text(locale, t)) {
-                    assert_ne!(parse_intent(&word), Intent::Other, "{t:?} {locale}: {word}");
+        for lang in Lang::ALL {
+            let locale = lang.tag();
+            let listing = which_text(locale, &[(1, "Shop".to_owned()), (2, "Café".to_owned())]);
+            let texts = ReplyText::ALL.map(|t| reply_text(locale, t));
+            for text in texts.into_iter().chain([listing.as_str()]) {
+                for word in asks_for(text) {
+                    assert_ne!(parse_intent(&word), Intent::Other, "{locale}: {word} in {text}");
                     seen.push(word);
                 }
             }
+            let asks = |t: ReplyText, want: &[Intent]| {
+                let found = intents(reply_text(locale, t));
+                assert!(
+                    want.iter().all(|i| found.contains(i)),
+                    "{locale} {t:?} asks for {found:?}"
+                );
+            };
+            asks(ReplyText::Help, &[Intent::Yes, Intent::No, Intent::Stop]);
+            asks(ReplyText::Unrecognised, &[Intent::Yes, Intent::No]);
+            asks(ReplyText::OptedOut, &[Intent::Help]);
+            asks(ReplyText::OptedIn, &[Intent::Stop]);
+            assert_eq!(intents(&listing), [Intent::Yes, Intent::Yes, Intent::No], "{listing}");
         }
-        for word in ["YES", "NO", "STOP", "HELP", "SIM", "NÃO", "AJUDA"] {
+        let expected = [
+            "YES", "NO", "STOP", "HELP", "SIM", "NÃO", "AJUDA", "PARAR", "SÍ", "BAJA", "AYUDA", "OUI", "NON", "ARRET",
+            "AIDE", "JA", "NEIN", "STOPP", "HILFE",
+        ];
+        for word in expected {
             assert!(seen.iter().any(|w| w == word), "no text asks for {word}");
         }
+    }
+
+    #[test]
+    fn the_catalog_has_no_problems() {
+        assert_eq!(check_replies(REPLIES_TOML), Vec::<String>::new());
+    }
+
+    /// The catalog with the first `from` after the table `header` replaced by `to`.
+    fn edited(header: &str, from: &str, to: &str) -> String {
+        let at = REPLIES_TOML.find(&format!("\n{header}\n")).expect(header);
+        let (head, tail) = REPLIES_TOML.split_at(at);
+        assert!(tail.contains(from), "{header} has no {from}");
+        format!("{head}{}", tail.replacen(from, to, 1))
+    }
+
+    #[test]
+    fn a_broken_catalog_is_reported_naming_the_language_and_key() {
+        let (fr, de) = (
+            REPLIES_TOML.find("\n[fr]\n").unwrap(),
+            REPLIES_TOML.find("\n[de]\n").unwrap(),
+        );
+        let without_french = format!("{}{}", &REPLIES_TOML[..fr], &REPLIES_TOML[de..]);
+        assert_eq!(
+            check_replies(&without_french),
+            ["`fr`: missing: every language needs every text"]
+        );
+        let cases = [
+            (
+                edited("[de]", "\nhelp = ", "\nhilfe_text = "),
+                vec!["`de.help`: missing", "`de.hilfe_text`: unknown key"],
+            ),
+            (
+                edited(
+                    "[es]",
+                    "expired = \"",
+                    &format!("expired = \"{}", "Atención. ".repeat(7)),
+                ),
+                vec!["`es.expired`: 170 characters, more than 160"],
+            ),
+            (
+                edited("[en]", "Please reply YES or NO.", "Please reply “YES” or “NO”."),
+                vec!["`en.unrecognised`: an English text must be one GSM-7 SMS segment, not 1 UCS-2 segment(s)"],
+            ),
+            (
+                edited("[fr]", "Répondez AIDE", "Répondez AIDEZ"),
+                vec!["`fr.opted_out`: asks the customer to send AIDEZ"],
+            ),
+            (
+                edited("[\"pt-BR\"]", "which_yes = \"SIM\"", "which_yes = \" \""),
+                vec!["`pt-BR.which_yes`: empty"],
+            ),
+            (
+                edited("[\"pt-PT\"]", "ou NÃO para", "ou NAN para"),
+                vec![
+                    "`pt-PT.which_outro`: asks the customer to send NAN",
+                    "`pt-PT.which_outro`: must offer",
+                ],
+            ),
+            (
+                edited("[de]", "which_yes = \"JA\"", "which_yes = \"JAWOHL\""),
+                vec!["`de.which_yes`: JAWOHL is not read as yes"],
+            ),
+            (
+                format!("{REPLIES_TOML}\n[it]\nhelp = \"Aiuto\"\n"),
+                vec!["`it`: not a language forewarn writes in"],
+            ),
+            (
+                edited("[es]", "\"Recordatorio: \"", "\"Recordatorio:\""),
+                vec!["`es.reminder_prefix`: must end with a space"],
+            ),
+            (
+                edited(
+                    "[fr]",
+                    "which_intro = \"",
+                    &format!("which_intro = \"{}", "Vraiment ".repeat(40)),
+                ),
+                vec!["`fr.which_intro`, `fr.which_outro`: listing nine questions takes 4 SMS segments, more than 2"],
+            ),
+            (
+                edited("[de]", "unknown_sender = \"", "unknown_sender = 5\nx = \""),
+                vec!["`de.unknown_sender`: must be a string"],
+            ),
+            (
+                edited("[en]", "[en]", "en = 1\n[x]"),
+                vec!["`en`: must be a table of texts", "`x`: not a language"],
+            ),
+        ];
+        for (text, wants) in cases {
+            let problems = check_replies(&text);
+            for want in wants {
+                assert!(
+                    problems.iter().any(|p| p.starts_with(want)),
+                    "{want} is not in {problems:#?}"
+                );
+            }
+        }
+        assert!(check_replies("[en\n")[0].starts_with("not valid TOML"));
     }
 
     /// Case changed character by character.

@@ -108,7 +108,7 @@ impl Engine {
         if let Some(link) = refused.filter(|_| !deliveries.is_empty()) {
             plan.reasons.push(format!(
                 "the link to {} is left out of the messages: not a host FOREWARN_LINK_HOSTS allows",
-                host_of(link)
+                host_of(&link)
             ));
         }
         Ok(Decision { plan, deliveries })

@@ -7,28 +7,32 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::error::EventError;
 use crate::error::typed;
+use crate::catalog::{Kind, catalog, text_at};
 use crate::kinds::DeviceKind;
-use crate::types::{Id, Instant, Money, Text, Url};
+use crate::types::{Id, Instant, Money, Text, Url, truncate};
 
 /// Largest event accepted, in bytes of JSON: EventBridge's own limit for an entry.
 pub const MAX_EVENT_BYTES: usize = 256 * 1024;
 
-/// The business events forewarn understands, by their EventBridge `detail-type`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
-pub enum DetailType {
-    LowBalance,
-    FlightDelayed,
-    ApplicationIncomplete,
-    SuspiciousTransaction,
-    BalanceRestored,
-    ApplicationCompleted,
-    TransactionConfirmed,
-    TransactionDisputed,
-    CustomerActivity,
-}
+/// An event's EventBridge `detail-type`: one of the catalog's kinds (`catalog/kinds/`), or
+/// `CustomerActivity`. The seed kinds are named constants; any other is read from the catalog.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DetailType(&'static str);
 
+#[allow(non_upper_case_globals)]
 impl DetailType {
-    pub const ALL: [DetailType; 9] = [
+    pub const LowBalance: DetailType = DetailType("LowBalance");
+    pub const FlightDelayed: DetailType = DetailType("FlightDelayed");
+    pub const ApplicationIncomplete: DetailType = DetailType("ApplicationIncomplete");
+    pub const SuspiciousTransaction: DetailType = DetailType("SuspiciousTransaction");
+    pub const BalanceRestored: DetailType = DetailType("BalanceRestored");
+    pub const ApplicationCompleted: DetailType = DetailType("ApplicationCompleted");
+    pub const TransactionConfirmed: DetailType = DetailType("TransactionConfirmed");
+    pub const TransactionDisputed: DetailType = DetailType("TransactionDisputed");
+    pub const CustomerActivity: DetailType = DetailType("CustomerActivity");
+
+    /// The kinds with typed details in Rust, and `CustomerActivity`.
+    const BUILT_IN: [DetailType; 9] = [
         DetailType::LowBalance,
         DetailType::FlightDelayed,
         DetailType::ApplicationIncomplete,
@@ -40,28 +44,63 @@ impl DetailType {
         DetailType::CustomerActivity,
     ];
 
+    /// Every detail type this build understands: the catalog's kinds, then `CustomerActivity`.
+    pub fn all() -> Vec<DetailType> {
+        let mut all: Vec<DetailType> = catalog().kinds().iter().map(|k| DetailType(k.name())).collect();
+        all.push(DetailType::CustomerActivity);
+        all
+    }
+
     pub fn as_str(self) -> &'static str {
-        match self {
-            DetailType::LowBalance => "LowBalance",
-            DetailType::FlightDelayed => "FlightDelayed",
-            DetailType::ApplicationIncomplete => "ApplicationIncomplete",
-            DetailType::SuspiciousTransaction => "SuspiciousTransaction",
-            DetailType::BalanceRestored => "BalanceRestored",
-            DetailType::ApplicationCompleted => "ApplicationCompleted",
-            DetailType::TransactionConfirmed => "TransactionConfirmed",
-            DetailType::TransactionDisputed => "TransactionDisputed",
-            DetailType::CustomerActivity => "CustomerActivity",
-        }
+        self.0
     }
 
     pub fn parse(s: &str) -> Option<DetailType> {
-        DetailType::ALL.into_iter().find(|d| d.as_str() == s)
+        if let Some(t) = DetailType::BUILT_IN.into_iter().find(|d| d.0 == s) {
+            return Some(t);
+        }
+        catalog().kind(s).map(|k| DetailType(k.name()))
+    }
+
+    /// Its catalog entry; `None` for `CustomerActivity`.
+    pub fn kind(self) -> Option<&'static Kind> {
+        catalog().kind(self.0)
+    }
+}
+
+impl fmt::Debug for DetailType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
     }
 }
 
 impl fmt::Display for DetailType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(self.0)
+    }
+}
+
+impl Serialize for DetailType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for DetailType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        DetailType::parse(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown detail type {:?}: not in the catalog", truncate(&s, 60))))
+    }
+}
+
+impl JsonSchema for DetailType {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "DetailType".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = DetailType::all().into_iter().map(DetailType::as_str).collect();
+        schemars::json_schema!({"type": "string", "enum": names})
     }
 }
 
@@ -211,6 +250,17 @@ pub enum Detail {
     TransactionConfirmed(TransactionAnswer),
     TransactionDisputed(TransactionAnswer),
     CustomerActivity(CustomerActivity),
+    /// A kind the catalog alone declares: its detail as the producer wrote it, checked
+    /// against the kind's JSON Schema.
+    Catalog(CatalogDetail),
+}
+
+/// The detail of a kind with no Rust type: valid against its catalog schema.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CatalogDetail {
+    pub detail_type: DetailType,
+    pub customer_id: Id,
+    pub value: serde_json::Value,
 }
 
 impl Detail {
@@ -225,6 +275,7 @@ impl Detail {
             Detail::ApplicationCompleted(d) => serde_json::to_value(d),
             Detail::TransactionConfirmed(d) | Detail::TransactionDisputed(d) => serde_json::to_value(d),
             Detail::CustomerActivity(d) => serde_json::to_value(d),
+            Detail::Catalog(d) => Ok(d.value.clone()),
         };
         v.expect("event details serialize")
     }
@@ -240,6 +291,7 @@ impl Detail {
             Detail::TransactionConfirmed(_) => DetailType::TransactionConfirmed,
             Detail::TransactionDisputed(_) => DetailType::TransactionDisputed,
             Detail::CustomerActivity(_) => DetailType::CustomerActivity,
+            Detail::Catalog(d) => d.detail_type,
         }
     }
 
@@ -253,25 +305,32 @@ impl Detail {
             Detail::ApplicationCompleted(d) => &d.customer_id,
             Detail::TransactionConfirmed(d) | Detail::TransactionDisputed(d) => &d.customer_id,
             Detail::CustomerActivity(d) => &d.customer_id,
+            Detail::Catalog(d) => &d.customer_id,
         }
     }
 
-    /// What the event is about: deliveries for the same subject de-duplicate and cancel
-    /// each other (`account:<id>`, `application:<id>`, `flight:<booking>:<number>`,
-    /// `transaction:<id>`).
+    /// What the event is about, from its catalog subject: deliveries for the same subject
+    /// de-duplicate and cancel each other (`account:<id>`, `flight:<booking>:<number>`). A
+    /// resolving event's is the first subject it settles; `CustomerActivity`'s, its device.
     pub fn subject(&self) -> String {
-        match self {
-            Detail::LowBalance(d) => format!("account:{}", d.account_id),
-            Detail::BalanceRestored(d) => format!("account:{}", d.account_id),
-            Detail::ApplicationIncomplete(d) => format!("application:{}", d.application_id),
-            Detail::ApplicationCompleted(d) => format!("application:{}", d.application_id),
-            Detail::FlightDelayed(d) => format!("flight:{}:{}", d.booking_ref, d.flight.number),
-            Detail::SuspiciousTransaction(d) => format!("transaction:{}", d.transaction_id),
-            Detail::TransactionConfirmed(d) | Detail::TransactionDisputed(d) => {
-                format!("transaction:{}", d.transaction_id)
-            }
-            Detail::CustomerActivity(d) => format!("device:{}", d.device_id),
+        if let Detail::CustomerActivity(d) = self {
+            return format!("device:{}", d.device_id);
         }
+        let json = self.to_json();
+        match self.detail_type().kind() {
+            Some(k) if k.notifies() => k.subject_of(&json),
+            _ => catalog()
+                .resolved_subjects(self.detail_type().as_str(), &json)
+                .into_iter()
+                .next()
+                .map(|p| p.text)
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The text of the detail field at a dotted `path`, empty when absent.
+    pub fn text_at(&self, path: &str) -> String {
+        text_at(&self.to_json(), path)
     }
 
     /// Checks the rules a JSON Schema cannot state, naming the field at fault.
@@ -425,7 +484,7 @@ pub fn parse_event_value(value: serde_json::Value) -> Result<Event, EventError> 
             format!(
                 "unknown detail type {:?}; expected one of {}",
                 crate::types::truncate(&env.detail_type, 60),
-                DetailType::ALL.map(DetailType::as_str).join(", ")
+                DetailType::all().into_iter().map(DetailType::as_str).collect::<Vec<_>>().join(", ")
             ),
         )
     })?;
@@ -443,6 +502,7 @@ pub fn parse_event_value(value: serde_json::Value) -> Result<Event, EventError> 
         DetailType::TransactionConfirmed => Detail::TransactionConfirmed(typed("detail", d)?),
         DetailType::TransactionDisputed => Detail::TransactionDisputed(typed("detail", d)?),
         DetailType::CustomerActivity => Detail::CustomerActivity(typed("detail", d)?),
+        other => catalog_detail(other, d)?,
     };
     detail.check()?;
     if let Detail::CustomerActivity(a) = &detail
@@ -462,6 +522,29 @@ pub fn parse_event_value(value: serde_json::Value) -> Result<Event, EventError> 
         resources: env.resources,
         detail,
     })
+}
+
+/// A detail of a kind the catalog alone declares, checked against its JSON Schema: the
+/// first fault is named by its JSON path (`detail.amount.currency`).
+fn catalog_detail(t: DetailType, d: serde_json::Value) -> Result<Detail, EventError> {
+    let kind = t.kind().ok_or_else(|| EventError::new("detail-type", format!("{t} has no catalog entry")))?;
+    let validator = kind
+        .validator()
+        .map_err(|e| EventError::new("detail-type", format!("the catalog schema of {t} is invalid: {e}")))?;
+    if let Some(err) = validator.iter_errors(&d).next() {
+        let mut path = String::from("detail");
+        for segment in err.instance_path().to_string().split('/').skip(1) {
+            path.push('.');
+            path.push_str(segment);
+        }
+        return Err(EventError::new(path, crate::types::truncate(&err.to_string(), 200).into_owned()));
+    }
+    let customer_id: Id = typed("detail.customer_id", d.get("customer_id").cloned().unwrap_or_default())?;
+    Ok(Detail::Catalog(CatalogDetail {
+        detail_type: t,
+        customer_id,
+        value: d,
+    }))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! (policy, timing, zones) and the wording (messages, reply texts). No AWS SDK, no async
 //! runtime and no storage formats: the flows, the Lambda functions and the simulator build on it.
 
+pub mod catalog;
 pub mod conversation;
 pub mod customer;
 pub mod engine;

@@ -76,7 +76,7 @@ fn every_sample_event_parses_and_validates_against_its_schema() {
     }
     assert_eq!(
         seen.len(),
-        DetailType::ALL.len(),
+        DetailType::all().len(),
         "a sample for every detail type: {seen:?}"
     );
 }

@@ -1,21 +1,23 @@
-//! Customer-facing words: templates per detail type × channel × language (minijinja, embedded
-//! from `templates/<lang>/<detail>/`), with money, dates and lists written for the customer's
+//! Customer-facing words: each kind's templates per language × channel, from the catalog
+//! (minijinja, compiled on first use), with money, dates and lists written for the customer's
 //! locale by ICU4X.
 //!
-//! Each detail type has four templates per language: `sms.txt`, `push.txt` (first line: the
-//! title), `email.txt` (first line: the subject) and `email.html` (autoescaped). In SMS and push
-//! bodies, template line breaks are dropped: spaces are written out. Producer text is cleaned
-//! (control and bidi-override characters removed; `<` and `>` too outside HTML), its links and
-//! phone numbers are replaced by placeholders on every channel ([`safe`]), and it is cut to
-//! bounded lengths; an SMS that would still take more than [`MAX_SMS_SEGMENTS`] is rendered
-//! again with tighter bounds, down to a compact form proven to fit by the tests.
+//! A kind has four templates per language (`catalog/kinds/<kind>.toml`): `sms`, `push` (first
+//! line: the title), `email` (first line: the subject) and `html` (autoescaped). Templates see
+//! the kind's placeholders, each a detail field formatted by its declared format. In SMS and
+//! push bodies, template line breaks are dropped: spaces are written out. Producer text is
+//! cleaned (control and bidi-override characters removed; `<` and `>` too outside HTML), its
+//! links and phone numbers are replaced by placeholders on every channel ([`safe`]), and it is
+//! cut to bounded lengths; an SMS that would still take more than [`MAX_SMS_SEGMENTS`] is
+//! rendered again with tighter bounds, down to a compact form `forewarn catalog check` proves
+//! to fit with the costliest values.
 
 pub mod format;
 mod limits;
 pub mod safe;
 pub mod sms;
+mod values;
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use jiff::tz::TimeZone;
@@ -24,9 +26,10 @@ use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Object;
 use minijinja::{Environment, Value};
 
+use crate::catalog::{Catalog, Kind, catalog};
 use crate::customer::Channel;
-use crate::events::{ApplicationIncomplete, Detail, FlightDelayed, LowBalance, SuspiciousTransaction};
-use crate::types::{Url, truncate};
+use crate::events::Detail;
+use crate::types::Url;
 use format::{FormatCache, Formats, Lang};
 use limits::{EMAIL, Limits, PUSH, SMS_LEVELS};
 use safe::{LinkHosts, Placeholders};
@@ -64,7 +67,7 @@ pub struct Message {
     pub expects_reply: bool,
     /// SMS only: encoding and segment count.
     pub sms: Option<sms::Segments>,
-    /// The template language used (`en`, `pt`).
+    /// The template language used (`en`, `pt`, `pt-BR`, `es`, `fr`, `de`).
     pub language: &'static str,
 }
 
@@ -79,19 +82,10 @@ pub enum RenderError {
 /// Most parts an SMS may take.
 pub const MAX_SMS_SEGMENTS: usize = 2;
 
-/// How long a fraud question matters when nobody answers it.
-const FRAUD_QUESTION_TTL: SignedDuration = SignedDuration::from_hours(24);
+/// How long a notice matters when its kind names no deadline.
+const DEFAULT_TTL: SignedDuration = SignedDuration::from_hours(24);
 
-/// The detail types that notify, in template-table order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    LowBalance,
-    FlightDelayed,
-    ApplicationIncomplete,
-    SuspiciousTransaction,
-}
-
-/// The template files of one detail type, in template-table order.
+/// The template parts of one language, with the file-like suffix that sets autoescaping.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Part {
     Sms,
@@ -100,41 +94,53 @@ enum Part {
     EmailHtml,
 }
 
-macro_rules! templates {
-    ($($lang:literal, $kind:literal: [$($part:literal),*];)*) => {
-        [$($((
-            concat!($lang, "/", $kind, "/", $part),
-            include_str!(concat!("../../templates/", $lang, "/", $kind, "/", $part)),
-        ),)*)*]
-    };
+impl Part {
+    fn suffix(self) -> &'static str {
+        match self {
+            Part::Sms => "sms.txt",
+            Part::Push => "push.txt",
+            Part::EmailText => "email.txt",
+            Part::EmailHtml => "email.html",
+        }
+    }
 }
 
-/// Every template, by language (`Lang` order), then kind (`Kind` order), then part (`Part`
-/// order): the name of one is found by index, with no allocation.
-const TEMPLATES: [(&str, &str); 32] = templates! {
-    "en", "low_balance": ["sms.txt", "push.txt", "email.txt", "email.html"];
-    "en", "flight_delayed": ["sms.txt", "push.txt", "email.txt", "email.html"];
-    "en", "application_incomplete": ["sms.txt", "push.txt", "email.txt", "email.html"];
-    "en", "suspicious_transaction": ["sms.txt", "push.txt", "email.txt", "email.html"];
-    "pt", "low_balance": ["sms.txt", "push.txt", "email.txt", "email.html"];
-    "pt", "flight_delayed": ["sms.txt", "push.txt", "email.txt", "email.html"];
-    "pt", "application_incomplete": ["sms.txt", "push.txt", "email.txt", "email.html"];
-    "pt", "suspicious_transaction": ["sms.txt", "push.txt", "email.txt", "email.html"];
-};
+/// A template's name: `<detail-type>/<language tag>/<part>` (`LowBalance/pt-PT/email.html`).
+fn template_name(kind: &str, lang: Lang, part: Part) -> String {
+    format!("{kind}/{}/{}", lang.tag(), part.suffix())
+}
 
-fn template_name(lang: Lang, kind: Kind, part: Part) -> &'static str {
-    TEMPLATES[lang as usize * 16 + kind as usize * 4 + part as usize].0
+/// The source of a template name in `catalog`.
+fn template_source(catalog: &Catalog, name: &str) -> Option<String> {
+    let mut parts = name.splitn(3, '/');
+    let (kind, tag, part) = (parts.next()?, parts.next()?, parts.next()?);
+    let t = catalog.kind(kind)?.def.templates.get(tag)?;
+    let source = match part {
+        "sms.txt" => &t.sms,
+        "push.txt" => &t.push,
+        "email.txt" => &t.email,
+        "email.html" => &t.html,
+        _ => return None,
+    };
+    Some(source.clone())
 }
 
 /// Renders messages; build once, use for every event. `Send + Sync`: share it across threads.
 pub struct Renderer {
     env: Environment<'static>,
+    catalog: &'static Catalog,
     formats: FormatCache,
     link_hosts: LinkHosts,
 }
 
 impl Renderer {
+    /// A renderer of this process's catalog ([`catalog`]).
     pub fn new() -> Renderer {
+        Renderer::for_catalog(catalog())
+    }
+
+    /// A renderer of `catalog`'s templates, each compiled the first time it is used.
+    pub fn for_catalog(catalog: &'static Catalog) -> Renderer {
         let mut env = Environment::new();
         env.set_syntax(
             SyntaxConfig::builder()
@@ -143,13 +149,11 @@ impl Renderer {
                 .build()
                 .expect("the default delimiters are valid"),
         );
-        // Autoescaping follows the file name: `.html` templates escape HTML, others do not.
-        for (name, source) in TEMPLATES {
-            env.add_template(name, source)
-                .unwrap_or_else(|e| panic!("embedded template {name} is invalid: {e}"));
-        }
+        // Autoescaping follows the name: `.html` templates escape HTML, others do not.
+        env.set_loader(move |name| Ok(template_source(catalog, name)));
         Renderer {
             env,
+            catalog,
             formats: FormatCache::default(),
             link_hosts: LinkHosts::default(),
         }
@@ -164,29 +168,32 @@ impl Renderer {
     }
 
     /// The producer link of `detail` that messages leave out: one not on an allowed host.
-    pub fn refused_link<'d>(&self, detail: &'d Detail) -> Option<&'d Url> {
-        link_of(detail).filter(|u| !self.link_hosts.allows(u))
+    pub fn refused_link(&self, detail: &Detail) -> Option<Url> {
+        link_of(self.catalog, detail).filter(|u| !self.link_hosts.allows(u))
     }
 
     /// Words `input.detail` for `input.channel` in the customer's language.
     pub fn render(&self, input: &MessageInput<'_>) -> Result<Message, RenderError> {
-        let kind = match input.detail {
-            Detail::LowBalance(_) => Kind::LowBalance,
-            Detail::FlightDelayed(_) => Kind::FlightDelayed,
-            Detail::ApplicationIncomplete(_) => Kind::ApplicationIncomplete,
-            Detail::SuspiciousTransaction(_) => Kind::SuspiciousTransaction,
-            other => {
-                return Err(RenderError::NoTemplate(format!(
-                    "{} on {}",
-                    other.detail_type(),
-                    input.channel
-                )));
-            }
-        };
+        let no_template = || RenderError::NoTemplate(format!("{} on {}", input.detail.detail_type(), input.channel));
+        let kind = self
+            .catalog
+            .kind(input.detail.detail_type().as_str())
+            .filter(|k| k.notifies())
+            .ok_or_else(no_template)?;
         let fmt = self.formats.get(input.locale);
+        // A language the kind has no words in falls back to English.
+        let lang = if kind.def.templates.contains_key(fmt.lang.tag()) {
+            fmt.lang
+        } else if kind.def.templates.contains_key(Lang::En.tag()) {
+            Lang::En
+        } else {
+            return Err(no_template());
+        };
         let r = Render {
             input,
+            json: input.detail.to_json(),
             fmt: &fmt,
+            lang,
             kind,
             hosts: &self.link_hosts,
         };
@@ -195,17 +202,17 @@ impl Renderer {
             Channel::Push => self.push(&r)?,
             Channel::Email => self.email(&r)?,
         };
-        message.language = fmt.lang.as_str();
+        message.language = lang.as_str();
         message.ttl = Some(r.ttl());
         Ok(message)
     }
 
     fn sms(&self, r: &Render<'_>) -> Result<Message, RenderError> {
-        let name = template_name(r.fmt.lang, r.kind, Part::Sms);
+        let name = template_name(r.kind.name(), r.lang, Part::Sms);
         let mut text = String::new();
         let mut counted = sms::segments("");
         for limits in SMS_LEVELS {
-            let raw = self.run(name, r.context(limits))?;
+            let raw = self.run(&name, r.context(limits))?;
             text = sms::prefer_gsm7(&one_line(&raw)).into_owned();
             counted = sms::segments(&text);
             if counted.segments <= MAX_SMS_SEGMENTS {
@@ -215,14 +222,14 @@ impl Renderer {
         Ok(Message {
             body: text,
             sms: Some(counted),
-            expects_reply: r.kind == Kind::SuspiciousTransaction,
+            expects_reply: r.kind.def.expects_reply,
             ..Message::empty()
         })
     }
 
     fn push(&self, r: &Render<'_>) -> Result<Message, RenderError> {
-        let name = template_name(r.fmt.lang, r.kind, Part::Push);
-        let raw = self.run(name, r.context(PUSH))?;
+        let name = template_name(r.kind.name(), r.lang, Part::Push);
+        let raw = self.run(&name, r.context(PUSH))?;
         let (title, body) = raw.split_once('\n').unwrap_or((&raw, ""));
         Ok(Message {
             title: Some(one_line(title)),
@@ -234,11 +241,11 @@ impl Renderer {
 
     fn email(&self, r: &Render<'_>) -> Result<Message, RenderError> {
         let ctx = r.context(EMAIL);
-        let text = template_name(r.fmt.lang, r.kind, Part::EmailText);
-        let raw = self.run(text, ctx.clone())?;
+        let text = template_name(r.kind.name(), r.lang, Part::EmailText);
+        let raw = self.run(&text, ctx.clone())?;
         let (subject, body) = raw.split_once('\n').unwrap_or((&raw, ""));
-        let html = template_name(r.fmt.lang, r.kind, Part::EmailHtml);
-        let html = self.run(html, ctx)?;
+        let html = template_name(r.kind.name(), r.lang, Part::EmailHtml);
+        let html = self.run(&html, ctx)?;
         Ok(Message {
             subject: Some(one_line(subject)),
             body: paragraphs(body, true),
@@ -278,13 +285,10 @@ impl Message {
     }
 }
 
-/// The producer's own link in `detail` (resume, rebooking), if it has one.
-pub fn link_of(detail: &Detail) -> Option<&Url> {
-    match detail {
-        Detail::FlightDelayed(d) => d.rebooking.as_ref().map(|r| &r.url),
-        Detail::ApplicationIncomplete(d) => Some(&d.resume_url),
-        _ => None,
-    }
+/// The producer's own link in `detail` (resume, rebooking): the field its kind names as `link`.
+pub fn link_of(catalog: &Catalog, detail: &Detail) -> Option<Url> {
+    let path = catalog.kind(detail.detail_type().as_str())?.def.link.as_deref()?;
+    Url::parse(&detail.text_at(path)).ok()
 }
 
 /// Markup brackets never reach a plain-text part: the templates write none, and producer text
@@ -334,13 +338,13 @@ fn paragraphs(s: &str, text: bool) -> String {
 /// name, cheaper than a serialized map. A missing (or `None`) name is undefined, which is
 /// false in `{% if %}`.
 #[derive(Debug, Default)]
-struct Fields(Vec<(&'static str, Value)>);
+struct Fields(Vec<(String, Value)>);
 
 impl Fields {
-    fn set(&mut self, name: &'static str, value: impl Into<Value>) {
-        self.0.push((name, value.into()));
+    fn set(&mut self, name: impl Into<String>, value: impl Into<Value>) {
+        self.0.push((name.into(), value.into()));
     }
-    fn opt(&mut self, name: &'static str, value: Option<impl Into<Value>>) {
+    fn opt(&mut self, name: impl Into<String>, value: Option<impl Into<Value>>) {
         if let Some(v) = value {
             self.set(name, v);
         }
@@ -350,128 +354,61 @@ impl Fields {
 impl Object for Fields {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let key = key.as_str()?;
-        self.0.iter().find(|(name, _)| *name == key).map(|(_, v)| v.clone())
+        self.0.iter().find(|(name, _)| name == key).map(|(_, v)| v.clone())
     }
 }
 
-/// One render: the input, its formatters, its detail kind and the hosts links may lead to.
+/// One render: the input and its detail as JSON, its formatters and language, its kind and the
+/// hosts links may lead to.
 struct Render<'a> {
     input: &'a MessageInput<'a>,
+    json: serde_json::Value,
     fmt: &'a Formats,
-    kind: Kind,
+    lang: Lang,
+    kind: &'a Kind,
     hosts: &'a LinkHosts,
 }
 
 impl Render<'_> {
-    /// The template values for `self.input` within `limits`.
+    /// The template values for `self.input` within `limits`: the name, `compact`, and every
+    /// placeholder of the kind that the detail holds.
     fn context(&self, limits: Limits) -> Value {
         let limits = Limits {
             words: Placeholders::of(self.fmt.lang),
             ..limits
         };
-        let mut f = Fields(Vec::with_capacity(12));
+        let mut f = Fields(Vec::with_capacity(4 + self.kind.def.placeholders.len()));
         let name = self.input.customer_name.map(|n| limits.text(n));
         f.opt("name", name.filter(|n| n.as_str().is_some_and(|s| !s.is_empty())));
         f.set("compact", limits.compact);
-        match self.input.detail {
-            Detail::LowBalance(d) => self.low_balance(&mut f, d, limits),
-            Detail::FlightDelayed(d) => self.flight(&mut f, d, limits),
-            Detail::ApplicationIncomplete(d) => self.application(&mut f, d, limits),
-            Detail::SuspiciousTransaction(d) => self.fraud(&mut f, d, limits),
-            _ => {}
+        for (name, placeholder) in &self.kind.def.placeholders {
+            values::place(self, &mut f, name, placeholder, limits);
         }
         Value::from_object(f)
     }
 
-    fn date_time(&self, ts: Timestamp) -> String {
-        self.fmt.date_time(ts, self.input.time_zone)
-    }
-
-    fn low_balance(&self, f: &mut Fields, d: &LowBalance, limits: Limits) {
-        f.set("balance", self.fmt.money(&d.balance));
-        f.opt("threshold", d.threshold.as_ref().map(|t| self.fmt.money(t)));
-        if let Some(p) = &d.upcoming_payment {
-            f.set("payment", self.fmt.money(&p.amount));
-            f.set("payee", limits.text(p.payee.as_str()));
-            f.set("due", self.fmt.date(p.due_at.0, self.input.time_zone));
-        }
-    }
-
-    fn flight(&self, f: &mut Fields, d: &FlightDelayed, limits: Limits) {
-        f.set("flight", limits.id(d.flight.number.as_str()));
-        f.set("origin", limits.id(d.flight.origin.as_str()));
-        f.set("destination", limits.id(d.flight.destination.as_str()));
-        f.set("departure", self.date_time(d.flight.estimated_departure.0));
-        f.set("scheduled", self.date_time(d.flight.scheduled_departure.0));
-        f.opt("gate", d.gate.as_ref().map(|g| limits.id(g.as_str())));
-        f.opt("reason", d.reason.as_ref().map(|r| limits.text(r.as_str())));
-        if let Some(r) = &d.rebooking {
-            f.opt("rebook_url", self.link(&r.url, limits));
-            f.opt("rebook_options", r.options.as_ref().map(|o| limits.text(o.as_str())));
-        }
-    }
-
-    fn application(&self, f: &mut Fields, d: &ApplicationIncomplete, limits: Limits) {
-        const MAX_ITEMS: usize = 20;
-        let items: Vec<Cow<'_, str>> = d
-            .missing_items
-            .iter()
-            .take(MAX_ITEMS)
-            .map(|i| Cow::Owned(limits.safe(i.as_str(), limits.item)))
-            .collect();
-        // As many whole items as the sentence has room for; the rest are counted.
-        let list = |n: usize| self.fmt.list(items[..n].iter().map(|i| i.as_ref()));
-        let mut shown = items.len();
-        let mut missing = list(shown);
-        while shown > 1 && missing.chars().count() > limits.list {
-            shown -= 1;
-            missing = list(shown);
-        }
-        let count = |n: usize| (n > 0).then(|| self.fmt.number(n));
-        f.set("product", limits.text(d.product.as_str()));
-        // The missing items as a sentence (`a, b and c`), and how many it leaves out.
-        f.set("missing", truncate(&missing, limits.list).as_ref());
-        f.opt("hidden", count(d.missing_items.len() - shown));
-        // Every item, for lists (email), up to 20, and how many that leaves out.
-        f.opt("more", count(d.missing_items.len() - items.len()));
-        f.set("items", Value::from_iter(items.iter().map(|i| Value::from(i.as_ref()))));
-        f.opt("url", self.link(&d.resume_url, limits));
-        f.opt("expires", d.expires_at.map(|t| self.date_time(t.0)));
-    }
-
-    fn fraud(&self, f: &mut Fields, d: &SuspiciousTransaction, limits: Limits) {
-        f.set("amount", self.fmt.money(&d.amount));
-        f.set("merchant", limits.text(d.merchant.name.as_str()));
-        f.set("city", limits.text(d.merchant.city.as_str()));
-        f.set("country", limits.id(d.merchant.country.as_str()));
-        f.opt("card", d.card_last4.as_deref().map(|c| limits.id(c)));
-        f.set("when", self.date_time(d.occurred_at.0));
-        f.opt("reason", d.reason.as_ref().map(|r| limits.text(r.as_str())));
-    }
-
     /// Where a push opens: the producer's own link, never an invented one, and only on an
     /// allowed host.
-    fn deep_link(&self) -> Option<&Url> {
-        link_of(self.input.detail).filter(|u| self.hosts.allows(u))
+    fn deep_link(&self) -> Option<Url> {
+        self.link_url().filter(|u| self.hosts.allows(u))
     }
 
-    /// The producer's link as a template value: left out when its host is not allowed or
-    /// when it is too long for `limits`.
-    fn link(&self, u: &Url, limits: Limits) -> Option<Value> {
-        if self.hosts.allows(u) { limits.url(u) } else { None }
+    fn link_url(&self) -> Option<Url> {
+        let path = self.kind.def.link.as_deref()?;
+        Url::parse(&crate::catalog::text_at(&self.json, path)).ok()
     }
 
-    /// After this instant the notice no longer matters; with nothing better known, a day
+    /// After this instant the notice no longer matters: the kind's `expires` field, or a day
     /// after the event.
     fn ttl(&self) -> Timestamp {
         let t = self.input.event_time;
-        let day_after = t.saturating_add(FRAUD_QUESTION_TTL).unwrap_or(t);
-        match self.input.detail {
-            Detail::FlightDelayed(d) => d.flight.estimated_departure.0,
-            Detail::ApplicationIncomplete(d) => d.expires_at.map_or(day_after, |t| t.0),
-            Detail::LowBalance(d) => d.upcoming_payment.as_ref().map_or(day_after, |p| p.due_at.0),
-            _ => day_after,
-        }
+        let day_after = t.saturating_add(DEFAULT_TTL).unwrap_or(t);
+        self.kind
+            .def
+            .expires
+            .as_deref()
+            .and_then(|p| crate::catalog::text_at(&self.json, p).parse().ok())
+            .unwrap_or(day_after)
     }
 }
 
@@ -1031,19 +968,17 @@ mod tests {
 
     #[test]
     fn every_template_compiles_and_every_pair_renders() {
-        assert_eq!(TEMPLATES.len(), Lang::ALL.len() * 4 * 4);
-        for (i, lang) in Lang::ALL.into_iter().enumerate() {
-            assert!(TEMPLATES[i * 16].0.starts_with(lang.as_str()));
-        }
         assert_eq!(
-            template_name(Lang::Pt, Kind::SuspiciousTransaction, Part::EmailHtml),
-            "pt/suspicious_transaction/email.html"
+            template_name("SuspiciousTransaction", Lang::Pt, Part::EmailHtml),
+            "SuspiciousTransaction/pt-PT/email.html"
         );
+        assert!(template_source(catalog(), "SuspiciousTransaction/pt-PT/email.html").is_some());
+        assert!(template_source(catalog(), "SuspiciousTransaction/xx/email.html").is_none());
         for kind in NOTIFYING {
             for channel in CHANNELS {
-                for locale in ["en", "pt"] {
-                    let m = render(&typical(kind), channel, locale);
-                    assert!(!m.body.trim().is_empty(), "{kind} {channel} {locale}");
+                for lang in Lang::ALL {
+                    let m = render(&typical(kind), channel, lang.tag());
+                    assert!(!m.body.trim().is_empty(), "{kind} {channel} {lang:?}");
                 }
             }
         }

@@ -389,13 +389,16 @@ mod tests {
     }
 
     #[test]
-    fn portuguese_messages_get_portuguese_placeholders() {
+    fn every_language_gets_its_own_placeholders() {
         let pt = Placeholders::for_locale("pt-BR");
         assert_eq!(
             neutralise("Ligue 800 555 0100 ou www.x.example", pt),
             "Ligue [número removido] ou [link removido]"
         );
-        assert_eq!(Placeholders::for_locale("de-DE"), Placeholders::EN);
+        assert_eq!(Placeholders::for_locale("de-DE"), Placeholders::DE);
+        assert_eq!(Placeholders::for_locale("es-MX"), Placeholders::ES);
+        assert_eq!(Placeholders::for_locale("fr"), Placeholders::FR);
+        assert_eq!(Placeholders::for_locale("nl-NL"), Placeholders::EN);
         assert_eq!(Placeholders::for_locale("en"), Placeholders::EN);
     }
 

@@ -8,15 +8,16 @@ use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
 
 use crate::customer::{Category, Channel, Customer, DeviceKind};
-use crate::events::{Detail, DetailType, Event};
+use crate::events::{DetailType, Event};
 pub use crate::outcomes::Outcome;
 use crate::timing::{LocalClock, sub};
 use crate::types::Id;
-use routes::choose_routes;
+use crate::catalog::{Kind, Repeat, Timing, catalog};
+use routes::{Routing, choose_routes};
 use when::choose_time;
 
 /// How much a message matters now, which decides timing and capping.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Urgency {
     Low,
@@ -40,25 +41,10 @@ impl Urgency {
     }
 }
 
-/// The category and urgency of a notifying detail type; `None` for resolving ones.
+/// The category and urgency of a notifying detail type, from the catalog; `None` for resolving ones.
 pub fn classify(t: DetailType) -> Option<(Category, Urgency)> {
-    match t {
-        DetailType::SuspiciousTransaction => Some((Category::Security, Urgency::Critical)),
-        DetailType::FlightDelayed => Some((Category::Travel, Urgency::High)),
-        DetailType::LowBalance => Some((Category::Account, Urgency::Normal)),
-        DetailType::ApplicationIncomplete => Some((Category::Applications, Urgency::Low)),
-        _ => None,
-    }
-}
-
-/// Channel order when the customer has stated no preference for the category.
-pub fn default_channels(c: Category) -> &'static [Channel] {
-    match c {
-        Category::Security => &[Channel::Sms, Channel::Push],
-        Category::Travel => &[Channel::Push, Channel::Sms, Channel::Email],
-        Category::Account => &[Channel::Push, Channel::Email, Channel::Sms],
-        Category::Applications => &[Channel::Email, Channel::Push, Channel::Sms],
-    }
+    let k = t.kind().filter(|k| k.notifies())?;
+    Some((k.def.category?, k.def.urgency?))
 }
 
 /// Tunable limits.
@@ -205,7 +191,10 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
             vec![format!("duplicate: event {} was already processed", event.id)],
         );
     }
-    let Some((category, urgency)) = classify(event.detail_type()) else {
+    let Some(kind) = event.detail_type().kind().filter(|k| k.notifies()) else {
+        return resolve(event, ctx, subject);
+    };
+    let (Some(category), Some(urgency)) = (kind.def.category, kind.def.urgency) else {
         return resolve(event, ctx, subject);
     };
     let mut reasons = vec![format!("{} alert, {} urgency", category.as_str(), urgency.as_str())];
@@ -215,29 +204,21 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
         ..Plan::suppressed(subject, vec![])
     };
 
-    if let Some(why) = repeat_of_earlier(event, ctx, &plan.subject, now) {
+    if let Some(why) = repeat_of_earlier(kind, event, ctx, &plan.subject, now) {
         reasons.push(why);
         plan.reasons = reasons;
         return plan;
     }
-    if let Detail::FlightDelayed(_) = &event.detail {
-        for r in ctx
-            .history
-            .iter()
-            .filter(|r| r.subject == plan.subject && r.is_pending())
-        {
-            if !plan.cancellations.iter().any(|c| c.event_id == r.event_id) {
-                plan.cancellations.push(Cancellation {
-                    event_id: r.event_id.clone(),
-                    subject: plan.subject.clone(),
-                    reason: format!("superseded by a newer delay update ({})", event.id),
-                });
-                reasons.push(format!("replaces pending notice {} for the same flight", r.event_id));
-            }
-        }
+    if let Some(Repeat::Latest { update }) = &kind.def.repeat {
+        supersede(update, event, ctx, &mut plan, &mut reasons);
     }
 
-    let routes = match choose_routes(customer, category, urgency, &mut reasons) {
+    let routing = Routing {
+        category,
+        defaults: &kind.def.channels,
+        big_screen: matches!(kind.def.timing, Some(Timing::BigScreen { .. })),
+    };
+    let routes = match choose_routes(customer, &routing, urgency, &mut reasons) {
         Some(r) => r,
         None => {
             plan.reasons = reasons;
@@ -246,7 +227,7 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
     };
     reasons.push(customer.zone.explain());
     let clock = LocalClock::of(customer, now);
-    let Some(send_at) = choose_time(event, customer, &clock, urgency, now, &mut reasons) else {
+    let Some(send_at) = choose_time(kind, event, customer, &clock, urgency, now, &mut reasons) else {
         plan.reasons = reasons;
         return plan;
     };
@@ -295,44 +276,62 @@ fn over_cap(
     })
 }
 
-/// A reason to stay silent because this subject was already handled.
-fn repeat_of_earlier(event: &Event, ctx: &Context<'_>, subject: &str, now: Timestamp) -> Option<String> {
+/// A newer update replaces the pending notices of its subject.
+fn supersede(update: &str, event: &Event, ctx: &Context<'_>, plan: &mut Plan, reasons: &mut Vec<String>) {
+    for r in ctx
+        .history
+        .iter()
+        .filter(|r| r.subject == plan.subject && r.is_pending())
+    {
+        if !plan.cancellations.iter().any(|c| c.event_id == r.event_id) {
+            plan.cancellations.push(Cancellation {
+                event_id: r.event_id.clone(),
+                subject: plan.subject.clone(),
+                reason: format!("superseded by a newer {update} ({})", event.id),
+            });
+            reasons.push(format!("replaces pending notice {} for the same {}", r.event_id, subject_word(&plan.subject)));
+        }
+    }
+}
+
+/// The word a subject starts with (`flight` of `flight:ABC123:TP1`).
+fn subject_word(subject: &str) -> &str {
+    subject.split(':').next().unwrap_or(subject)
+}
+
+/// A reason to stay silent because this subject was already handled, by the kind's repeat rule.
+fn repeat_of_earlier(kind: &Kind, event: &Event, ctx: &Context<'_>, subject: &str, now: Timestamp) -> Option<String> {
     let same = || {
         ctx.history
             .iter()
             .filter(move |r| r.subject == subject && r.event_id != event.id && r.is_live())
     };
-    let recent = |hours: i64, what: &str| {
-        same()
+    let label = || kind.subject_label(&event.detail.to_json());
+    match kind.def.repeat.as_ref()? {
+        Repeat::Window { hours } => same()
             .find(|r| r.is_pending() || r.send_at >= sub(now, hours.hours()))
             .map(|r| {
                 format!(
-                    "{what} was already {} in the last {hours} h (event {})",
+                    "{} was already {} in the last {hours} h (event {})",
+                    label(),
                     status_word(r),
                     r.event_id
                 )
-            })
-    };
-    match &event.detail {
-        Detail::LowBalance(d) => recent(24, &format!("account {}", d.account_id)),
-        Detail::ApplicationIncomplete(d) => recent(72, &format!("application {}", d.application_id)),
-        Detail::SuspiciousTransaction(d) => same().next().map(|r| {
-            format!(
-                "transaction {} was already raised with the customer (event {})",
-                d.transaction_id, r.event_id
-            )
-        }),
-        Detail::FlightDelayed(_) => ctx
+            }),
+        Repeat::Once => same()
+            .next()
+            .map(|r| format!("{} was already raised with the customer (event {})", label(), r.event_id)),
+        Repeat::Latest { update } => ctx
             .history
             .iter()
             .find(|r| r.subject == subject && r.event_time > event.time.0)
             .map(|r| {
                 format!(
-                    "stale: a newer delay update for this flight ({}) was already handled",
+                    "stale: a newer {update} for this {} ({}) was already handled",
+                    subject_word(subject),
                     r.event_id
                 )
             }),
-        _ => None,
     }
 }
 
@@ -340,24 +339,20 @@ fn status_word(r: &DeliveryRecord) -> &'static str {
     if r.is_pending() { "pending" } else { "notified" }
 }
 
-/// Resolving events cancel pending notices of their subject and close open questions.
+/// Resolving events cancel pending notices of the subjects they settle and close open questions.
 fn resolve(event: &Event, ctx: &Context<'_>, subject: String) -> Plan {
     let mut plan = Plan {
         outcome: Outcome::Resolved,
         ..Plan::suppressed(subject, vec![])
     };
-    let what = match &event.detail {
-        Detail::BalanceRestored(_) => "balance restored",
-        Detail::ApplicationCompleted(_) => "application completed",
-        Detail::TransactionConfirmed(_) => "customer confirmed the transaction",
-        Detail::TransactionDisputed(_) => "customer disputed the transaction",
-        _ => "resolved",
-    };
-    for r in ctx.history.iter().filter(|r| r.subject == plan.subject) {
+    let kind = event.detail_type().kind();
+    let what = kind.and_then(|k| k.def.resolution.as_deref()).unwrap_or("resolved");
+    let patterns = catalog().resolved_subjects(event.detail_type().as_str(), &event.detail.to_json());
+    for r in ctx.history.iter().filter(|r| patterns.iter().any(|p| p.matches(&r.subject))) {
         if r.is_pending() && !plan.cancellations.iter().any(|c| c.event_id == r.event_id) {
             plan.cancellations.push(Cancellation {
                 event_id: r.event_id.clone(),
-                subject: plan.subject.clone(),
+                subject: r.subject.clone(),
                 reason: format!("{what} ({}) before it was sent", event.id),
             });
         }

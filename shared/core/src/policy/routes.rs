@@ -2,7 +2,7 @@
 
 use crate::customer::{Category, Channel, Contact, Customer, Device};
 
-use super::{Route, Urgency, default_channels};
+use super::{Route, Urgency};
 
 /// Why a channel cannot be used for this customer, if it cannot.
 fn unreachable_because(customer: &Customer, channel: Channel, devices: &[&Device]) -> Option<String> {
@@ -26,8 +26,7 @@ fn unreachable_because(customer: &Customer, channel: Channel, devices: &[&Device
 }
 
 /// The enabled push device that fits the message, seen most recently.
-fn push_device<'c>(devices: &[&'c Device], category: Category, reasons: &mut Vec<String>) -> Option<&'c Device> {
-    let wants_big_screen = category == Category::Applications;
+fn push_device<'c>(devices: &[&'c Device], wants_big_screen: bool, reasons: &mut Vec<String>) -> Option<&'c Device> {
     let fits = |d: &&&Device| d.kind.is_glanceable() != wants_big_screen;
     let newest = |a: &&&Device, b: &&&Device| a.last_seen.cmp(&b.last_seen);
     if let Some(d) = devices.iter().filter(fits).max_by(newest) {
@@ -80,15 +79,23 @@ fn critical_fallback(
     None
 }
 
+/// What the kind says about routing: its category (for the customer's preferences), its
+/// default channel order and whether it is a task for a big screen.
+pub(super) struct Routing<'k> {
+    pub category: Category,
+    pub defaults: &'k [Channel],
+    pub big_screen: bool,
+}
+
 pub(super) fn choose_routes(
     customer: &Customer,
-    category: Category,
+    routing: &Routing<'_>,
     urgency: Urgency,
     reasons: &mut Vec<String>,
 ) -> Option<Vec<Route>> {
-    let (order, whose): (&[Channel], &str) = match customer.channel_preferences.get(&category) {
+    let (order, whose): (&[Channel], &str) = match customer.channel_preferences.get(&routing.category) {
         Some(list) if !list.is_empty() => (list, "the customer's preference"),
-        _ => (default_channels(category), "the default"),
+        _ => (routing.defaults, "the default"),
     };
     let devices: Vec<&Device> = customer.devices.iter().filter(|d| d.pushable()).collect();
     let order_text = order.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(" → ");
@@ -124,7 +131,7 @@ pub(super) fn choose_routes(
     let mut routes = Vec::with_capacity(chosen.len());
     for channel in chosen {
         let device = if channel == Channel::Push {
-            push_device(&devices, category, reasons)
+            push_device(&devices, routing.big_screen, reasons)
         } else {
             None
         };

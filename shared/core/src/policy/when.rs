@@ -3,8 +3,9 @@
 
 use jiff::{Timestamp, ToSpan};
 
+use crate::catalog::{Kind, Timing};
 use crate::customer::{Customer, DeviceKind, QuietHours};
-use crate::events::{Detail, Event};
+use crate::events::Event;
 use crate::timing::{LocalClock, add, sub};
 
 use super::Urgency;
@@ -19,6 +20,7 @@ const BIG_SCREEN: [DeviceKind; 2] = [DeviceKind::Desktop, DeviceKind::Tablet];
 
 /// When to send, or `None` (with the reason pushed) when it is too late to matter.
 pub(super) fn choose_time(
+    kind: &Kind,
     event: &Event,
     customer: &Customer,
     clock: &LocalClock<'_>,
@@ -34,15 +36,49 @@ pub(super) fn choose_time(
             " (default)"
         },
     };
-    match urgency {
-        Urgency::Critical => {
-            reasons.push("sent now: critical alerts go out at any hour".into());
+    let instant = |path: &Option<String>| path.as_deref().and_then(|p| instant_at(event, p));
+    match kind.def.timing.as_ref() {
+        None | Some(Timing::Now) => {
+            reasons.push(format!("sent now: {} alerts go out at any hour", urgency.as_str()));
             Some(now)
         }
-        Urgency::High => when_high(event, clock, &quiet, now, reasons),
-        Urgency::Normal => when_normal(event, clock, &quiet, now, reasons),
-        Urgency::Low => when_low(event, clock, &quiet, now, reasons),
+        Some(Timing::BeforeDeparture { departure, margin_hours }) => {
+            let Some(departure) = instant_at(event, departure) else {
+                return Some(now);
+            };
+            when_high(departure, *margin_hours, clock, &quiet, now, reasons)
+        }
+        Some(Timing::UsualMoment {
+            within_hours,
+            deadline,
+            lead_hours,
+            what,
+        }) => {
+            let deadline = instant(deadline).map(|d| sub(d, lead_hours.hours()));
+            let window = Window { hours: *within_hours, what };
+            when_normal(deadline, window, *lead_hours, clock, &quiet, now, reasons)
+        }
+        Some(Timing::BigScreen {
+            within_hours,
+            deadline,
+            lead_hours,
+            what,
+        }) => {
+            let window = Window { hours: *within_hours, what };
+            when_low(instant(deadline), window, *lead_hours, clock, &quiet, now, reasons)
+        }
     }
+}
+
+/// The time at a detail field, if it holds one.
+fn instant_at(event: &Event, path: &str) -> Option<Timestamp> {
+    event.detail.text_at(path).parse().ok()
+}
+
+/// How far ahead a rule looks, and the words for what its deadline is about.
+struct Window<'a> {
+    hours: i64,
+    what: &'a str,
 }
 
 /// The customer's quiet hours and whether they are the default ones.
@@ -53,17 +89,14 @@ struct Quiet {
 
 /// Travel: now, or after quiet hours if that still leaves 3 h before departure.
 fn when_high(
-    event: &Event,
+    departure: Timestamp,
+    margin_hours: i64,
     clock: &LocalClock<'_>,
     q: &Quiet,
     now: Timestamp,
     reasons: &mut Vec<String>,
 ) -> Option<Timestamp> {
     let (quiet, quiet_src) = (q.hours, q.src);
-    let Detail::FlightDelayed(d) = &event.detail else {
-        return Some(now);
-    };
-    let departure = d.flight.estimated_departure.0;
     if now >= departure {
         reasons.push(format!(
             "suppressed: too late, the flight was estimated to leave at {}",
@@ -76,9 +109,9 @@ fn when_high(
         return Some(now);
     }
     match clock.next_allowed(now) {
-        Some(end) if add(end, 3.hours()) <= departure => {
+        Some(end) if add(end, margin_hours.hours()) <= departure => {
             reasons.push(format!(
-                "deferred to {}: quiet hours {quiet}{quiet_src}; still at least 3 h before departure",
+                "deferred to {}: quiet hours {quiet}{quiet_src}; still at least {margin_hours} h before departure",
                 clock.describe(end)
             ));
             Some(end)
@@ -95,7 +128,9 @@ fn when_high(
 
 /// Account: the first usual moment within 12 h, before a known payment is due.
 fn when_normal(
-    event: &Event,
+    deadline: Option<Timestamp>,
+    window: Window<'_>,
+    lead_hours: i64,
     clock: &LocalClock<'_>,
     q: &Quiet,
     now: Timestamp,
@@ -103,18 +138,15 @@ fn when_normal(
 ) -> Option<Timestamp> {
     let (quiet, quiet_src) = (q.hours, q.src);
     let earliest = earliest_allowed(clock, q, now, reasons)?;
-    let usual = clock.first_where(earliest, add(earliest, 12.hours()), &[], |t| {
+    let usual = clock.first_where(earliest, add(earliest, window.hours.hours()), &[], |t| {
         !clock.is_quiet(t) && clock.usual_device(t, &GLANCE).is_some()
     });
-    let deadline = match &event.detail {
-        Detail::LowBalance(d) => d.upcoming_payment.as_ref().map(|p| sub(p.due_at.0, 24.hours())),
-        _ => None,
-    };
     match (usual, deadline) {
         (Some(t), Some(dl)) if t > dl => {
             reasons.push(format!(
-                "{}: the payment is due within 24 h of the usual time, so no waiting for it",
-                when_earliest(clock, earliest, now, quiet, quiet_src)
+                "{}: {} is due within {lead_hours} h of the usual time, so no waiting for it",
+                when_earliest(clock, earliest, now, quiet, quiet_src),
+                window.what
             ));
             Some(earliest)
         }
@@ -140,8 +172,9 @@ fn when_normal(
         }
         (None, _) => {
             reasons.push(format!(
-                "{}: no usual hours within 12 h",
-                when_earliest(clock, earliest, now, quiet, quiet_src)
+                "{}: no usual hours within {} h",
+                when_earliest(clock, earliest, now, quiet, quiet_src),
+                window.hours
             ));
             Some(earliest)
         }
@@ -150,27 +183,25 @@ fn when_normal(
 
 /// Tasks: the first usual moment on a big screen, else the next allowed 19:00.
 fn when_low(
-    event: &Event,
+    expires: Option<Timestamp>,
+    window: Window<'_>,
+    lead_hours: i64,
     clock: &LocalClock<'_>,
     q: &Quiet,
     now: Timestamp,
     reasons: &mut Vec<String>,
 ) -> Option<Timestamp> {
     let (quiet, quiet_src) = (q.hours, q.src);
-    let expires = match &event.detail {
-        Detail::ApplicationIncomplete(d) => d.expires_at.map(|e| e.0),
-        _ => None,
-    };
     if let Some(e) = expires
         && e <= now
     {
-        reasons.push(format!("suppressed: the application expired at {}", clock.describe(e)));
+        reasons.push(format!("suppressed: {} expired at {}", window.what, clock.describe(e)));
         return None;
     }
     let earliest = earliest_allowed(clock, q, now, reasons)?;
-    let mut limit = add(now, 72.hours());
+    let mut limit = add(now, window.hours.hours());
     if let Some(e) = expires {
-        limit = limit.min(sub(e, 24.hours()));
+        limit = limit.min(sub(e, lead_hours.hours()));
     }
     let big = clock.first_where(earliest, limit, &[], |t| {
         !clock.is_quiet(t) && clock.usual_device(t, &BIG_SCREEN).is_some()

@@ -1,0 +1,297 @@
+//! The catalog: every notification kind and resolving event as checked data (`catalog/kinds/*.toml`), so a new kind or new wording needs no Rust.
+//!
+//! A kind file declares its detail-type and JSON Schema, its category and urgency, the fields
+//! that name its subject, its repeat rule, the events that resolve it, its timing rule and
+//! deadline, whether it expects a reply, its channel order, and its templates per language ×
+//! channel. The files are built into every binary (`build.rs`); [`catalog`] reads them once.
+//! The timing and repeat rules are a closed set of proven behaviours a kind picks and
+//! parameterises; the wording and the contract are free.
+
+mod file;
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+pub use file::{KindFile, Placeholder, PlaceholderFormat, Repeat, ResolvedBy, Role, Subject, Templates, Timing};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/catalog_files.rs"));
+}
+
+/// A catalog that cannot be read, naming the file and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {reason}")]
+pub struct CatalogError {
+    pub file: String,
+    pub reason: String,
+}
+
+impl CatalogError {
+    fn new(file: &str, reason: impl Into<String>) -> CatalogError {
+        CatalogError {
+            file: file.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// One kind of the catalog, read and cross-checked.
+#[derive(Debug)]
+pub struct Kind {
+    /// The file it came from (`low-balance.toml`).
+    pub file: String,
+    pub def: KindFile,
+    validator: OnceLock<Result<jsonschema::Validator, String>>,
+}
+
+impl Kind {
+    /// The detail-type, as EventBridge carries it.
+    pub fn name(&self) -> &str {
+        &self.def.detail_type
+    }
+
+    pub fn notifies(&self) -> bool {
+        self.def.role == Role::Notify
+    }
+
+    /// The compiled JSON Schema of the detail (compiled on first use).
+    pub fn validator(&self) -> Result<&jsonschema::Validator, &str> {
+        self.validator
+            .get_or_init(|| {
+                jsonschema::draft202012::options()
+                    .should_validate_formats(true)
+                    .build(&self.def.schema)
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// The subject of a detail of this kind: `<name>:<field>:<field>…` (`account:PT50-1`).
+    pub fn subject_of(&self, detail: &Value) -> String {
+        match &self.def.subject {
+            Some(s) => subject_string(&s.name, s.fields.iter().map(|f| text_at(detail, f))),
+            None => String::new(),
+        }
+    }
+
+    /// The subject's words for reasons: `account PT50-1`, `application app-9`.
+    pub fn subject_label(&self, detail: &Value) -> String {
+        match &self.def.subject {
+            Some(s) => {
+                let values: Vec<String> = s.fields.iter().map(|f| text_at(detail, f)).collect();
+                format!("{} {}", s.name, values.join(" "))
+            }
+            None => String::new(),
+        }
+    }
+}
+
+fn subject_string(name: &str, values: impl Iterator<Item = String>) -> String {
+    let mut s = name.to_owned();
+    for v in values {
+        s.push(':');
+        s.push_str(&v);
+    }
+    s
+}
+
+/// A subject a resolving event settles: exactly one, or every one that starts with a prefix
+/// (when it matches only the leading fields of the notice's subject).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubjectPattern {
+    pub text: String,
+    pub prefix: bool,
+}
+
+impl SubjectPattern {
+    pub fn matches(&self, subject: &str) -> bool {
+        if self.prefix {
+            subject.starts_with(&self.text)
+        } else {
+            subject == self.text
+        }
+    }
+}
+
+/// The value at a dotted `path` of a JSON detail (`flight.number`).
+pub fn lookup<'v>(detail: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.').try_fold(detail, |v, key| v.get(key)).filter(|v| !v.is_null())
+}
+
+/// The text of the value at `path` (a string as is, a number written out); empty when absent.
+pub fn text_at(detail: &Value, path: &str) -> String {
+    match lookup(detail, path) {
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    }
+}
+
+/// Every kind, read from kind files and cross-checked.
+#[derive(Debug)]
+pub struct Catalog {
+    kinds: Vec<Kind>,
+}
+
+impl Catalog {
+    /// Reads `(file name, TOML text)` pairs; the first fault found is returned.
+    pub fn parse<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Catalog, CatalogError> {
+        let mut kinds = Vec::new();
+        for (name, text) in files {
+            let def: KindFile = toml::from_str(text).map_err(|e| CatalogError::new(name, e.to_string()))?;
+            file::check_shape(&def).map_err(|r| CatalogError::new(name, r))?;
+            kinds.push(Kind {
+                file: name.to_owned(),
+                def,
+                validator: OnceLock::new(),
+            });
+        }
+        let catalog = Catalog { kinds };
+        catalog.cross_check()?;
+        Ok(catalog)
+    }
+
+    /// Reads every `*.toml` of `dir`.
+    pub fn load_dir(dir: &std::path::Path) -> Result<Catalog, CatalogError> {
+        let where_ = dir.display().to_string();
+        let entries = std::fs::read_dir(dir).map_err(|e| CatalogError::new(&where_, e.to_string()))?;
+        let mut files: Vec<(String, String)> = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(|e| CatalogError::new(&where_, e.to_string()))?.path();
+            if path.extension().is_some_and(|x| x == "toml") {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| CatalogError::new(&path.display().to_string(), e.to_string()))?;
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                files.push((name, text));
+            }
+        }
+        if files.is_empty() {
+            return Err(CatalogError::new(&where_, "no kind files (*.toml)"));
+        }
+        files.sort();
+        Catalog::parse(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+    }
+
+    /// The catalog built into this binary.
+    pub fn embedded() -> Catalog {
+        Catalog::parse(embedded::FILES.iter().copied()).unwrap_or_else(|e| panic!("the built-in catalog is invalid: {e}"))
+    }
+
+    pub fn kinds(&self) -> &[Kind] {
+        &self.kinds
+    }
+
+    pub fn kind(&self, detail_type: &str) -> Option<&Kind> {
+        self.kinds.iter().find(|k| k.name() == detail_type)
+    }
+
+    /// The subjects a resolving event of kind `resolving` settles: one per notice kind that
+    /// names it in `resolved_by`, in catalog order.
+    pub fn resolved_subjects(&self, resolving: &str, detail: &Value) -> Vec<SubjectPattern> {
+        let mut out = Vec::new();
+        for k in &self.kinds {
+            let Some(subject) = &k.def.subject else { continue };
+            for r in k.def.resolved_by.iter().filter(|r| r.kind == resolving) {
+                let prefix = r.fields.len() < subject.fields.len();
+                let mut text = subject_string(&subject.name, r.fields.iter().map(|f| text_at(detail, f)));
+                if prefix {
+                    text.push(':');
+                }
+                let pattern = SubjectPattern { text, prefix };
+                if !out.contains(&pattern) {
+                    out.push(pattern);
+                }
+            }
+        }
+        out
+    }
+
+    /// Resolved-by links, subject fields and placeholders that point at nothing.
+    fn cross_check(&self) -> Result<(), CatalogError> {
+        let mut seen = BTreeMap::new();
+        for k in &self.kinds {
+            if let Some(other) = seen.insert(k.name(), &k.file) {
+                return Err(CatalogError::new(&k.file, format!("detail_type {} is also declared by {other}", k.name())));
+            }
+        }
+        for k in &self.kinds {
+            let Some(subject) = &k.def.subject else { continue };
+            for (i, r) in k.def.resolved_by.iter().enumerate() {
+                let at = format!("resolved_by[{i}]");
+                let Some(by) = self.kind(&r.kind) else {
+                    return Err(CatalogError::new(&k.file, format!("{at}.kind: no kind file declares {}", r.kind)));
+                };
+                if by.notifies() {
+                    return Err(CatalogError::new(&k.file, format!("{at}.kind: {} notifies; only a `role = \"resolve\"` kind can resolve", r.kind)));
+                }
+                if r.fields.is_empty() || !subject.fields.starts_with(&r.fields) {
+                    return Err(CatalogError::new(
+                        &k.file,
+                        format!("{at}.match: must be the leading fields of subject.fields ({})", subject.fields.join(", ")),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+static CATALOG: OnceLock<Catalog> = OnceLock::new();
+
+/// The catalog this process runs on: the built-in one unless [`install`] gave another first.
+pub fn catalog() -> &'static Catalog {
+    CATALOG.get_or_init(Catalog::embedded)
+}
+
+/// Makes `c` the catalog of this process (the CLI's `--catalog DIR`); refused once one is in use.
+pub fn install(c: Catalog) -> Result<(), Catalog> {
+    CATALOG.set(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_built_in_catalog_reads_and_holds_every_seed_kind() {
+        let c = Catalog::embedded();
+        for name in ["LowBalance", "FlightDelayed", "ApplicationIncomplete", "SuspiciousTransaction", "BalanceRestored"] {
+            assert!(c.kind(name).is_some(), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_subject_is_built_from_the_declared_fields_in_order() {
+        let c = Catalog::embedded();
+        let flight = json!({"booking_ref": "ABC123", "flight": {"number": "TP1234"}});
+        assert_eq!(c.kind("FlightDelayed").unwrap().subject_of(&flight), "flight:ABC123:TP1234");
+        let low = json!({"account_id": "PT50"});
+        assert_eq!(c.kind("LowBalance").unwrap().subject_of(&low), "account:PT50");
+        assert_eq!(c.kind("LowBalance").unwrap().subject_label(&low), "account PT50");
+    }
+
+    #[test]
+    fn a_resolving_event_settles_the_subjects_of_every_kind_that_names_it() {
+        let c = Catalog::embedded();
+        let got = c.resolved_subjects("BalanceRestored", &json!({"account_id": "PT50"}));
+        assert_eq!(got[0], SubjectPattern { text: "account:PT50".into(), prefix: false });
+        assert!(got[0].matches("account:PT50") && !got[0].matches("account:PT500"));
+        let prefix = SubjectPattern { text: "payment:PT50:".into(), prefix: true };
+        assert!(prefix.matches("payment:PT50:p-1") && !prefix.matches("payment:PT500:p-1"));
+    }
+
+    #[test]
+    fn a_resolved_by_link_to_an_unknown_or_notifying_kind_is_refused_naming_the_file() {
+        let base = Catalog::embedded();
+        let low = base.kinds().iter().find(|k| k.name() == "LowBalance").unwrap();
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../catalog/kinds/low-balance.toml")).unwrap();
+        let broken = text.replace("kind = \"BalanceRestored\"", "kind = \"NoSuchKind\"");
+        let err = Catalog::parse([(low.file.as_str(), broken.as_str())]).unwrap_err();
+        assert_eq!(err.file, "low-balance.toml");
+        assert!(err.reason.contains("resolved_by[0].kind: no kind file declares NoSuchKind"), "{err}");
+    }
+}

@@ -1,0 +1,67 @@
+//! Placeholder values: a detail field read by its catalog path and written in its declared format for the customer's locale.
+
+use std::borrow::Cow;
+
+use jiff::Timestamp;
+use minijinja::Value;
+
+use super::limits::Limits;
+use super::{Fields, Render};
+use crate::catalog::{Placeholder, PlaceholderFormat, lookup};
+use crate::types::{Money, Url, truncate};
+
+/// Most list items a template sees.
+const MAX_ITEMS: usize = 20;
+
+/// Sets `name` (and, for a list, its companions) in `f` when the detail holds the field.
+pub(super) fn place(r: &Render<'_>, f: &mut Fields, name: &str, p: &Placeholder, limits: Limits) {
+    let Some(v) = lookup(&r.json, &p.path) else { return };
+    let text = || match v {
+        serde_json::Value::String(s) => Cow::Borrowed(s.as_str()),
+        other => Cow::Owned(other.to_string()),
+    };
+    let time = || text().parse::<Timestamp>().ok();
+    match p.format {
+        PlaceholderFormat::Text => f.set(name, limits.text(&text())),
+        PlaceholderFormat::Id => f.set(name, limits.id(&text())),
+        PlaceholderFormat::Money => {
+            let money: Option<Money> = serde_json::from_value(v.clone()).ok();
+            f.opt(name, money.map(|m| r.fmt.money(&m)));
+        }
+        PlaceholderFormat::Date => f.opt(name, time().map(|t| r.fmt.date(t, r.input.time_zone))),
+        PlaceholderFormat::Datetime => f.opt(name, time().map(|t| r.fmt.date_time(t, r.input.time_zone))),
+        PlaceholderFormat::Link => {
+            let url = Url::parse(&text()).ok();
+            f.opt(name, url.filter(|u| r.hosts.allows(u)).and_then(|u| limits.url(&u)));
+        }
+        PlaceholderFormat::List => list(r, f, name, v, limits),
+    }
+}
+
+/// A list: the sentence of as many whole items as it has room for (`a, b and c`) and how many
+/// it leaves out; every item (up to 20) for lists, and how many those leave out.
+fn list(r: &Render<'_>, f: &mut Fields, name: &str, v: &serde_json::Value, limits: Limits) {
+    let all: Vec<Cow<'_, str>> = match v {
+        serde_json::Value::Array(a) => a
+            .iter()
+            .map(|i| match i {
+                serde_json::Value::String(s) => Cow::Borrowed(s.as_str()),
+                other => Cow::Owned(other.to_string()),
+            })
+            .collect(),
+        other => vec![Cow::Owned(other.to_string())],
+    };
+    let items: Vec<String> = all.iter().take(MAX_ITEMS).map(|i| limits.safe(i, limits.item)).collect();
+    let sentence = |n: usize| r.fmt.list(items[..n].iter().map(String::as_str));
+    let mut shown = items.len();
+    let mut missing = sentence(shown);
+    while shown > 1 && missing.chars().count() > limits.list {
+        shown -= 1;
+        missing = sentence(shown);
+    }
+    let count = |n: usize| (n > 0).then(|| r.fmt.number(n));
+    f.set(name, truncate(&missing, limits.list).as_ref());
+    f.opt(format!("{name}_hidden"), count(all.len() - shown));
+    f.opt(format!("{name}_more"), count(all.len() - items.len()));
+    f.set(format!("{name}_items"), Value::from_iter(items.iter().map(|i| Value::from(i.as_str()))));
+}
