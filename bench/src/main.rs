@@ -18,11 +18,12 @@ use serde_json::{Value, json};
 use report::{Row, Table, median, percentile};
 
 /// The functions measured, with the name of their binary.
-const FUNCTIONS: [&str; 10] = [
+const FUNCTIONS: [&str; 11] = [
     "suspicious-transaction",
     "flight-delay",
     "low-balance",
     "incomplete-application",
+    "notify",
     "resolve",
     "dispatch",
     "reply",
@@ -162,6 +163,12 @@ fn event_for(function: &str, id: &str, n: usize, run: &str) -> Value {
             let mut e = sample("application-incomplete.json", &eid("ai"), id);
             e["detail"]["application_id"] = json!(format!("app-{run}-{n}"));
             e["detail"]["expires_at"] = json!(later(24 * 10));
+            e
+        }
+        "notify" => {
+            let mut e = sample("payment-due.json", &eid("pd"), id);
+            e["detail"]["payment_id"] = json!(format!("pay-{run}-{n}"));
+            e["detail"]["due_at"] = json!(later(24 * 5));
             e
         }
         "resolve" => {

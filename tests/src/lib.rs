@@ -661,18 +661,21 @@ impl TestCustomer {
     }
 }
 
-/// The function that handles a sample, by its detail type (`InboundSms` goes to `reply`);
-/// `None` for what no function of the stack takes.
+/// The function that handles a sample, by its detail type (`InboundSms` goes to `reply`; a
+/// notifying kind the catalog alone declares to `notify`, a resolving one to `resolve`), as
+/// template.yaml routes them; `None` for what no function of the stack takes.
 pub fn function_for(detail_type: &str) -> Option<&'static str> {
     Some(match detail_type {
         "LowBalance" => "low-balance",
         "FlightDelayed" => "flight-delay",
         "ApplicationIncomplete" => "incomplete-application",
         "SuspiciousTransaction" => "suspicious-transaction",
-        "BalanceRestored" | "ApplicationCompleted" | "TransactionConfirmed" | "TransactionDisputed" => "resolve",
         "CustomerActivity" => "activity",
         "InboundSms" => "reply",
-        _ => return None,
+        other => match forewarn_core::catalog::catalog().kind(other)? {
+            k if k.notifies() => "notify",
+            _ => "resolve",
+        },
     })
 }
 

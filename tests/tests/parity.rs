@@ -113,6 +113,7 @@ impl Real {
             "flight-delay",
             "incomplete-application",
             "suspicious-transaction",
+            "notify",
             "resolve",
             "activity",
             "dispatch",

@@ -21,6 +21,7 @@ async fn no_log_line_or_bus_event_of_a_full_run_holds_an_address_or_a_message_bo
         "flight-delay",
         "incomplete-application",
         "suspicious-transaction",
+        "notify",
         "resolve",
         "activity",
         "dispatch",
@@ -61,6 +62,9 @@ async fn no_log_line_or_bus_event_of_a_full_run_holds_an_address_or_a_message_bo
         }
         if let Some(p) = e["detail"].get_mut("upcoming_payment") {
             p["due_at"] = json!(later(120));
+        }
+        if e["detail"].get("due_at").is_some() {
+            e["detail"]["due_at"] = json!(later(120));
         }
         if e["detail"].get("at").is_some() {
             e["detail"]["at"] = json!(jiff::Timestamp::now().to_string());

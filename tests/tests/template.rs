@@ -1,6 +1,7 @@
 //! What template.yaml promises about lateness and redrives, checked against the code's own
 //! constants: no function decides an event older than an hour, and a claim outlives every
-//! on-failure queue's copy of its event, so a redrive is recognised as done.
+//! on-failure queue's copy of its event, so a redrive is recognised as done; and every kind
+//! of the catalog is routed to a function that handles it.
 
 use forewarn_aws::dynamo::CLAIM_RETENTION_DAYS;
 
@@ -31,10 +32,62 @@ fn values_under(text: &str, header: &str, key: &str) -> Vec<Option<i64>> {
 #[test]
 fn every_function_sends_events_older_than_an_hour_to_its_on_failure_queue() {
     let ages = values_under(&template(), "EventInvokeConfig:", "MaximumEventAgeInSeconds");
-    assert_eq!(ages.len(), 10, "one EventInvokeConfig per function");
+    assert_eq!(ages.len(), 11, "one EventInvokeConfig per function");
     for age in ages {
         assert!(age.is_some_and(|a| (60..=3600).contains(&a)), "{age:?}");
     }
+}
+
+/// `(function, detail-type)` for every rule pattern of template.yaml on the producers' sources:
+/// each `detail-type: [...]` line, under the function resource it belongs to.
+fn producer_routes(text: &str) -> Vec<(String, String)> {
+    let mut function = String::new();
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if let Some(name) = line.strip_prefix("  ").filter(|l| !l.starts_with(' ')).and_then(|l| l.strip_suffix(':')) {
+            function = name.to_owned();
+        }
+        if line.contains("source: [forewarn]") {
+            continue;
+        }
+        let Some(list) = line.split("detail-type: [").nth(1).and_then(|l| l.split(']').next()) else {
+            continue;
+        };
+        out.extend(list.split(',').map(|t| (function.clone(), t.trim().to_owned())));
+    }
+    out
+}
+
+#[test]
+fn every_catalog_kind_is_routed_to_a_function_that_handles_it() {
+    let routes = producer_routes(&template());
+    let catalog = forewarn_core::catalog::catalog();
+    assert!(catalog.kinds().len() >= 10, "the catalog has {} kinds", catalog.kinds().len());
+    for kind in catalog.kinds() {
+        let to: Vec<&str> = routes
+            .iter()
+            .filter(|(_, t)| t == kind.name())
+            .map(|(f, _)| f.as_str())
+            .collect();
+        assert_eq!(to.len(), 1, "{} ({}) must have exactly one route; it has {to:?}", kind.name(), kind.file);
+        if kind.notifies() {
+            assert!(to[0] != "ResolveFunction" && to[0].ends_with("Function"), "{} goes to {}", kind.name(), to[0]);
+        } else {
+            assert_eq!(to[0], "ResolveFunction", "{} resolves", kind.name());
+        }
+    }
+    for (function, t) in &routes {
+        let known = forewarn_core::events::DetailType::parse(t).is_some() || t.starts_with("Email ");
+        assert!(known, "{function} is routed {t}, which no catalog kind declares");
+    }
+}
+
+#[test]
+fn a_kind_without_a_route_is_found() {
+    let text = template().replace("detail-type: [PaymentDue]", "detail-type: []");
+    let routes = producer_routes(&text);
+    assert!(!routes.iter().any(|(_, t)| t == "PaymentDue"));
+    assert!(routes.iter().any(|(f, t)| f == "LowBalanceFunction" && t == "LowBalance"));
 }
 
 #[test]

@@ -5,5 +5,5 @@ use forewarn_core::events::DetailType;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     forewarn_aws::init_logging();
-    forewarn_aws::functions::notify(DetailType::SuspiciousTransaction).await
+    forewarn_aws::functions::notify(Some(DetailType::SuspiciousTransaction)).await
 }

@@ -103,8 +103,9 @@ fn quiet_engine(env: &Env0) -> Result<Engine, ConfigError> {
     Ok(Engine::without_messages(env.policy()?))
 }
 
-/// `low-balance`, `flight-delay`, `incomplete-application`, `suspicious-transaction`.
-pub async fn notify(detail_type: DetailType) -> Result<(), lambda_runtime::Error> {
+/// `low-balance`, `flight-delay`, `incomplete-application`, `suspicious-transaction` (one kind
+/// each), and `notify` (`None`: any notifying kind of the catalog, routed by one rule).
+pub async fn notify(detail_type: Option<DetailType>) -> Result<(), lambda_runtime::Error> {
     let env = Env::process();
     let c = Clients::load(&env).await?;
     let clock = env.clock()?;

@@ -61,11 +61,17 @@ pub struct Response {
     pub service_us: u64,
 }
 
-/// A business event for the function that handles `expected`.
-pub fn notifying_event(payload: Value, expected: DetailType) -> Result<Event, HandlerError> {
+/// A business event for the function that handles `expected`, or any notifying kind of the
+/// catalog for the generic notifier (`None`).
+pub fn notifying_event(payload: Value, expected: Option<DetailType>) -> Result<Event, HandlerError> {
     let event = parse_event_value(payload)?;
-    if event.detail_type() != expected {
-        let why = format!("this function handles {expected}, not {}", event.detail_type());
+    let fits = match expected {
+        Some(t) => event.detail_type() == t,
+        None => classify(event.detail_type()).is_some(),
+    };
+    if !fits {
+        let handles = expected.map_or_else(|| "the catalog's notifying kinds".to_owned(), |t| t.to_string());
+        let why = format!("this function handles {handles}, not {}", event.detail_type());
         return Err(EventError::new("detail-type", why).into());
     }
     info!(event_id = %event.id, customer_id = %event.detail.customer_id(), "deciding");
@@ -259,7 +265,7 @@ mod tests {
     fn a_function_refuses_an_event_of_another_kind_naming_the_detail_type() {
         let e = serde_json::json!({"version": "0", "id": "x", "detail-type": "BalanceRestored", "source": "s",
             "time": "2026-11-23T10:00:00Z", "detail": {"customer_id": "c", "account_id": "a"}});
-        let Err(HandlerError::InvalidEvent(err)) = notifying_event(e.clone(), DetailType::LowBalance) else {
+        let Err(HandlerError::InvalidEvent(err)) = notifying_event(e.clone(), Some(DetailType::LowBalance)) else {
             panic!("a resolving event is not a low balance");
         };
         assert_eq!(err.path, "detail-type");

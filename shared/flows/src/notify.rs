@@ -358,7 +358,7 @@ fn resolved_before(part: &Partition, subject: &str, event: &Event) -> Option<Dec
     let r = part
         .resolutions
         .iter()
-        .find(|r| r.subject == subject && r.at >= event.time.0)?;
+        .find(|r| settles(&r.subject, subject) && r.at >= event.time.0)?;
     Some(Decided {
         outcome: Outcome::Suppressed,
         send_at: None,
@@ -369,6 +369,11 @@ fn resolved_before(part: &Partition, subject: &str, event: &Event) -> Option<Dec
         rows: vec![],
         cancel: vec![],
     })
+}
+
+/// A kept resolution's subject settles `subject`: the same, or a prefix of it (`payment:A:`).
+fn settles(resolved: &str, subject: &str) -> bool {
+    resolved == subject || (resolved.ends_with(':') && subject.starts_with(resolved))
 }
 
 /// What the customer opted back in to (START) and may be reached on again, in plain words.

@@ -2,6 +2,7 @@
 //! `TransactionConfirmed`, `TransactionDisputed`). The policy says which pending notices it
 //! cancels and which open questions it closes; this flow does it.
 
+use forewarn_core::catalog::catalog;
 use forewarn_core::events::Event;
 use forewarn_core::policy::{Context, DeliveryRecord};
 use jiff::Timestamp;
@@ -34,14 +35,18 @@ where
             seen_before: false,
         };
         let plan = forewarn_core::policy::decide(&self.engine.policy, event, &ctx, now);
-        // Kept first, so a notice of this subject that arrives later is not sent.
-        let resolution = Resolution {
-            subject: plan.subject.clone(),
-            event_id: event.id.clone(),
-            detail_type: event.detail_type().to_string(),
-            at: event.time.0,
-        };
-        self.store.resolved(&cid, &resolution).await?;
+        // Kept first, so a notice of these subjects that arrives later is not sent. A subject
+        // matched on its leading fields only is kept as a prefix (ending in `:`).
+        let settled = catalog().resolved_subjects(event.detail_type().as_str(), &event.detail.to_json());
+        for pattern in settled {
+            let resolution = Resolution {
+                subject: pattern.text,
+                event_id: event.id.clone(),
+                detail_type: event.detail_type().to_string(),
+                at: event.time.0,
+            };
+            self.store.resolved(&cid, &resolution).await?;
+        }
         let mut outcomes = cancelled_before(&part.deliveries, &event.id, now);
         self.delete_schedules_of(&part.deliveries, &event.id).await?;
         for c in &plan.cancellations {

@@ -51,7 +51,11 @@ fn list(r: &Render<'_>, f: &mut Fields, name: &str, v: &serde_json::Value, limit
             .collect(),
         other => vec![Cow::Owned(other.to_string())],
     };
-    let items: Vec<String> = all.iter().take(MAX_ITEMS).map(|i| limits.safe(i, limits.item)).collect();
+    let items: Vec<String> = all
+        .iter()
+        .take(MAX_ITEMS)
+        .map(|i| limits.safe(i, limits.item))
+        .collect();
     let sentence = |n: usize| r.fmt.list(items[..n].iter().map(String::as_str));
     let mut shown = items.len();
     let mut missing = sentence(shown);
@@ -63,5 +67,8 @@ fn list(r: &Render<'_>, f: &mut Fields, name: &str, v: &serde_json::Value, limit
     f.set(name, truncate(&missing, limits.list).as_ref());
     f.opt(format!("{name}_hidden"), count(all.len() - shown));
     f.opt(format!("{name}_more"), count(all.len() - items.len()));
-    f.set(format!("{name}_items"), Value::from_iter(items.iter().map(|i| Value::from(i.as_str()))));
+    f.set(
+        format!("{name}_items"),
+        Value::from_iter(items.iter().map(|i| Value::from(i.as_str()))),
+    );
 }
