@@ -455,6 +455,16 @@ mod tests {
                "resume_url": "https://bank.example/apply/app-9",
                "expires_at": "2026-11-30T23:59:00Z"})
     }
+    fn payment_due_json() -> Json {
+        json!({"customer_id": "c-1", "account_id": "a-1", "payment_id": "dd-7", "payee": "EDP Comercial",
+               "amount": eur("86.40"), "balance": eur("31.05"), "due_at": "2026-11-27T09:00:00Z",
+               "method": "direct_debit"})
+    }
+
+    /// PaymentDue: a kind the catalog alone declares (no Rust type names it).
+    fn payment_due() -> DetailType {
+        DetailType::parse("PaymentDue").expect("the catalog declares PaymentDue")
+    }
 
     fn detail(kind: DetailType, v: Json) -> Detail {
         match kind {
@@ -462,6 +472,15 @@ mod tests {
             DetailType::FlightDelayed => Detail::FlightDelayed(serde_json::from_value(v).unwrap()),
             DetailType::ApplicationIncomplete => Detail::ApplicationIncomplete(serde_json::from_value(v).unwrap()),
             DetailType::SuspiciousTransaction => Detail::SuspiciousTransaction(serde_json::from_value(v).unwrap()),
+            // A catalog-only kind: read as producers send it, checked against its schema.
+            other if other == payment_due() => {
+                let event = json!({"version": "0", "id": "e-1", "detail-type": other.as_str(),
+                    "source": "bank.core", "account": "123456789012", "time": EVENT_TIME,
+                    "region": "eu-west-1", "resources": [], "detail": v});
+                let event = crate::events::parse_event_value(event).unwrap_or_else(|e| panic!("{other}: {e}"));
+                assert!(matches!(event.detail, Detail::Catalog(_)));
+                event.detail
+            }
             other => panic!("{other} does not notify"),
         }
     }
@@ -473,17 +492,23 @@ mod tests {
             DetailType::FlightDelayed => flight_json(),
             DetailType::ApplicationIncomplete => application_json(),
             DetailType::SuspiciousTransaction => fraud_json(),
+            other if other == payment_due() => payment_due_json(),
             other => panic!("{other} does not notify"),
         };
         detail(kind, v)
     }
 
-    const NOTIFYING: [DetailType; 4] = [
-        DetailType::LowBalance,
-        DetailType::FlightDelayed,
-        DetailType::ApplicationIncomplete,
-        DetailType::SuspiciousTransaction,
-    ];
+    /// Every notifying kind: the four Rust types name, and PaymentDue, which only the catalog
+    /// declares.
+    fn notifying() -> [DetailType; 5] {
+        [
+            DetailType::LowBalance,
+            DetailType::FlightDelayed,
+            DetailType::ApplicationIncomplete,
+            DetailType::SuspiciousTransaction,
+            payment_due(),
+        ]
+    }
     const CHANNELS: [Channel; 3] = [Channel::Sms, Channel::Push, Channel::Email];
 
     fn render_with(r: &Renderer, d: &Detail, channel: Channel, locale: &str, name: Option<&str>) -> Message {
@@ -522,26 +547,50 @@ mod tests {
         s.replace(['\u{a0}', '\u{202f}'], " ")
     }
 
+    /// Every template language's tag, then regional and other locales.
+    fn locales_of_every_language<'a>(others: &[&'a str]) -> Vec<&'a str> {
+        Lang::ALL
+            .iter()
+            .map(|l| l.tag())
+            .chain(others.iter().copied())
+            .collect()
+    }
+
+    /// How the fraud SMS ends in each language: the question and the words to reply.
+    fn fraud_ask(lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => "Reply YES if this was you, NO if not.",
+            Lang::Pt | Lang::PtBr => "Responda SIM se foi você, NÃO se não foi.",
+            Lang::Es => "¿Ha sido usted? Responda SÍ o NO.",
+            Lang::Fr => "Est-ce vous ? Répondez OUI ou NON.",
+            Lang::De => "Waren Sie das? Antworten Sie JA oder NEIN.",
+        }
+    }
+
     #[test]
     fn fraud_sms_asks_for_a_yes_or_no_reply_in_the_customers_language() {
-        let cases = [
-            ("en", "Reply YES if this was you, NO if not."),
-            ("en-US", "Reply YES if this was you, NO if not."),
-            ("pt-PT", "Responda SIM se foi você, NÃO se não foi."),
-            ("pt-BR", "Responda SIM se foi você, NÃO se não foi."),
-            ("fr-FR", "Reply YES if this was you, NO if not."),
-        ];
+        use crate::conversation::{Intent, parse_intent};
         let d = typical(DetailType::SuspiciousTransaction);
-        for (locale, ask) in cases {
+        for locale in locales_of_every_language(&["en-US", "es-MX", "fr-CA", "de-AT", "nl-NL"]) {
+            let lang = Lang::of(locale);
+            let ask = fraud_ask(lang);
             let m = render(&d, Channel::Sms, locale);
             assert!(m.body.ends_with(ask), "{locale}: {}", m.body);
+            assert_eq!(m.language, lang.as_str(), "{locale}");
             assert!(m.expects_reply, "{locale}");
+            // The words in capitals it asks for are a yes and a no the reply parser reads.
+            let asked: Vec<Intent> = ask
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| w.chars().count() >= 2 && w.chars().all(char::is_uppercase))
+                .map(parse_intent)
+                .collect();
+            assert_eq!(asked, [Intent::Yes, Intent::No], "{locale}: {ask}");
         }
     }
 
     #[test]
     fn only_the_fraud_sms_expects_a_reply() {
-        for kind in NOTIFYING {
+        for kind in notifying() {
             for channel in CHANNELS {
                 let m = render(&typical(kind), channel, "en");
                 let asks = kind == DetailType::SuspiciousTransaction && channel == Channel::Sms;
@@ -553,7 +602,16 @@ mod tests {
     #[test]
     fn the_fraud_message_names_the_amount_the_merchant_and_its_city_on_every_channel() {
         let d = typical(DetailType::SuspiciousTransaction);
-        for (locale, amount) in [("en", "€249.90"), ("pt-PT", "249,90 €")] {
+        let cases = [
+            ("en", "€249.90"),
+            ("pt-PT", "249,90 €"),
+            ("pt-BR", "€ 249,90"),
+            ("es-ES", "249,90 €"),
+            ("fr-FR", "249,90 €"),
+            ("de-DE", "249,90 €"),
+        ];
+        for (locale, amount) in cases {
+            assert_eq!(render(&d, Channel::Sms, locale).language, Lang::of(locale).as_str());
             for channel in CHANNELS {
                 let m = render(&d, channel, locale);
                 let text = spaced(&all_text(&m));
@@ -708,6 +766,7 @@ mod tests {
             (no_expiry, ts("2026-11-23T08:00:00Z")),
             (typical(DetailType::LowBalance), ts("2026-11-25T09:00:00Z")),
             (typical(DetailType::SuspiciousTransaction), ts("2026-11-23T08:00:00Z")),
+            (typical(payment_due()), ts("2026-11-27T09:00:00Z")),
         ];
         for (d, ttl) in cases {
             let m = render(&d, Channel::Push, "en");
@@ -729,6 +788,7 @@ mod tests {
             ),
             (DetailType::LowBalance, None),
             (DetailType::SuspiciousTransaction, None),
+            (payment_due(), None),
         ];
         for (kind, link) in cases {
             let m = render(&typical(kind), Channel::Push, "en");
@@ -745,8 +805,16 @@ mod tests {
             ("en", Some("  "), "Hello,"),
             ("pt-PT", Some("Ana"), "Olá Ana,"),
             ("pt-PT", None, "Olá,"),
+            ("pt-BR", Some("Ana"), "Olá, Ana,"),
+            ("pt-BR", None, "Olá,"),
+            ("es-ES", Some("Ana"), "Hola, Ana:"),
+            ("es-ES", None, "Hola:"),
+            ("fr-FR", Some("Ana"), "Bonjour Ana,"),
+            ("fr-FR", None, "Bonjour,"),
+            ("de-DE", Some("Ana"), "Guten Tag Ana,"),
+            ("de-DE", Some("  "), "Guten Tag,"),
         ];
-        for kind in NOTIFYING {
+        for kind in notifying() {
             for (locale, name, greeting) in cases {
                 let m = render_with(&r, &typical(kind), Channel::Email, locale, name);
                 assert!(
@@ -766,36 +834,49 @@ mod tests {
         let mut v = fraud_json();
         v["merchant"]["name"] = json!("<script>alert('x')</script>Shop");
         let d = detail(DetailType::SuspiciousTransaction, v);
-        let email = render(&d, Channel::Email, "en");
-        let html = email.html.as_deref().unwrap();
-        assert!(
-            html.contains("&lt;script&gt;alert(&#x27;x&#x27;)&lt;&#x2f;script&gt;Shop"),
-            "{html}"
-        );
-        assert!(!html.contains("<script>"));
-        for channel in CHANNELS {
-            let m = render(&d, channel, "en");
-            for part in [m.subject.as_deref(), m.title.as_deref(), Some(m.body.as_str())] {
-                let part = part.unwrap_or_default();
-                assert!(!part.contains('<') && !part.contains('>'), "{channel}: {part}");
+        for lang in Lang::ALL {
+            let locale = lang.tag();
+            let email = render(&d, Channel::Email, locale);
+            assert_eq!(email.language, lang.as_str());
+            let html = email.html.as_deref().unwrap();
+            assert!(
+                html.contains("&lt;script&gt;alert(&#x27;x&#x27;)&lt;&#x2f;script&gt;Shop"),
+                "{locale}: {html}"
+            );
+            assert!(!html.contains("<script>"), "{locale}");
+            for channel in CHANNELS {
+                let m = render(&d, channel, locale);
+                for part in [m.subject.as_deref(), m.title.as_deref(), Some(m.body.as_str())] {
+                    let part = part.unwrap_or_default();
+                    assert!(!part.contains('<') && !part.contains('>'), "{channel} {locale}: {part}");
+                }
+                // A UCS-2 SMS (Portuguese) cuts the name shorter to stay within two parts.
+                let kept = if channel == Channel::Sms {
+                    "scriptalert('x')/"
+                } else {
+                    "scriptalert('x')/scriptShop"
+                };
+                assert!(m.body.contains(kept), "{channel} {locale}: {}", m.body);
             }
-            assert!(m.body.contains("scriptalert('x')/scriptShop"), "{channel}: {}", m.body);
         }
     }
 
     #[test]
     fn templates_put_no_markup_in_sms_push_or_plain_text() {
-        for kind in NOTIFYING {
+        for kind in notifying() {
             for channel in CHANNELS {
-                for locale in ["en", "pt"] {
+                for locale in locales_of_every_language(&["pt"]) {
                     let m = render(&typical(kind), channel, locale);
                     for part in [m.subject.as_deref(), m.title.as_deref(), Some(m.body.as_str())] {
                         let part = part.unwrap_or_default();
                         assert!(
                             !part.contains('<') && !part.contains("&lt;"),
-                            "{kind} {channel}: {part}"
+                            "{kind} {channel} {locale}: {part}"
                         );
-                        assert!(!part.contains("{{") && !part.contains("{%"), "{kind} {channel}: {part}");
+                        assert!(
+                            !part.contains("{{") && !part.contains("{%"),
+                            "{kind} {channel} {locale}: {part}"
+                        );
                     }
                     assert_eq!(m.html.is_some(), channel == Channel::Email);
                     assert_eq!(m.sms.is_some(), channel == Channel::Sms);
@@ -849,18 +930,18 @@ mod tests {
     #[test]
     fn any_other_or_unparseable_locale_falls_back_to_english() {
         let d = typical(DetailType::LowBalance);
-        for locale in ["de-DE", "ja", "", "???", "pt-PT-x-"] {
+        for locale in ["nl-NL", "ja", "", "???", "pt-PT-x-"] {
             let m = render(&d, Channel::Sms, locale);
             assert_eq!(m.language, "en", "{locale:?}");
             assert!(m.body.starts_with("Low balance"), "{locale:?}: {}", m.body);
         }
-        // English words, German numbers: the customer's region is kept.
-        assert!(spaced(&render(&d, Channel::Sms, "de-DE").body).contains("42,10 €"));
+        // English words, Dutch numbers: the customer's region is kept.
+        assert!(spaced(&render(&d, Channel::Sms, "nl-NL").body).contains("€ 42,10"));
     }
 
     #[test]
     fn english_sms_with_typical_values_travel_as_gsm7() {
-        for kind in NOTIFYING {
+        for kind in notifying() {
             for locale in ["en", "en-US", "en-GB"] {
                 let m = render(&typical(kind), Channel::Sms, locale);
                 let s = m.sms.unwrap();
@@ -900,24 +981,31 @@ mod tests {
                 "account_id": id, "amount": big, "occurred_at": "2026-09-30T23:59:00Z",
                 "merchant": {"name": text, "city": text, "country": id},
                 "card_last4": "9999", "reason": text}),
+            // Its schema bounds the payee to 60 characters.
+            p if p == payment_due() => json!({"customer_id": id, "account_id": id, "payment_id": id,
+                "payee": text.chars().take(60).collect::<String>(), "amount": big, "balance": big,
+                "due_at": "2026-09-30T23:59:00Z", "method": "card"}),
             other => panic!("{other}"),
         };
         detail(kind, v)
     }
 
-    #[test]
-    fn every_sms_stays_within_two_segments_with_worst_case_values() {
+    /// The SMS of `kinds` with worst-case values (producer text from `texts`), in every
+    /// language, that take more than [`MAX_SMS_SEGMENTS`]; and how full the fullest one is (%).
+    fn worst_case_sms_over(kinds: &[DetailType], texts: &[String]) -> (Vec<String>, usize) {
         let r = Renderer::new();
         let long_url = format!("https://example.com/{}", "a".repeat(2000));
         let short_url = "https://bank.example/r/ABC123";
+        let locales = locales_of_every_language(&["en-US", "es-MX", "fr-CA", "de-CH"]);
         let (mut worst, mut over) = (0, Vec::new());
-        for kind in NOTIFYING {
-            for text in worst_texts() {
+        for &kind in kinds {
+            for text in texts {
                 let id = text.chars().take(crate::types::MAX_ID_LEN).collect::<String>();
                 for url in [long_url.as_str(), short_url] {
-                    let d = worst_case(kind, &text, &id, url);
-                    for locale in ["en", "en-US", "pt-PT", "pt-BR", "de-DE"] {
-                        let m = render_with(&r, &d, Channel::Sms, locale, Some(&text));
+                    let d = worst_case(kind, text, &id, url);
+                    for &locale in &locales {
+                        let m = render_with(&r, &d, Channel::Sms, locale, Some(text));
+                        assert_eq!(m.language, Lang::of(locale).as_str(), "{kind} {locale}");
                         let s = sms::segments(&m.body);
                         if s.segments > MAX_SMS_SEGMENTS {
                             over.push(format!("{kind} {locale}: {} units: {}", s.units, m.body));
@@ -928,8 +1016,31 @@ mod tests {
                 }
             }
         }
+        (over, worst)
+    }
+
+    #[test]
+    fn every_sms_stays_within_two_segments_with_worst_case_values() {
+        let kinds: Vec<DetailType> = notifying().into_iter().filter(|&k| k != payment_due()).collect();
+        let (over, worst) = worst_case_sms_over(&kinds, &worst_texts());
         assert!(over.is_empty(), "over {MAX_SMS_SEGMENTS} parts:\n{}", over.join("\n"));
         assert!(worst > 50, "the worst cases should come near the limit ({worst}%)");
+        // PaymentDue's SMS has no compact form: it fits with the largest values GSM-7 carries
+        // (the ignored test below shows where it does not).
+        let gsm7: Vec<String> = worst_texts()
+            .into_iter()
+            .filter(|t| sms::segments(t).encoding == sms::Encoding::Gsm7)
+            .collect();
+        assert_eq!(gsm7.len(), 2);
+        let (over, worst) = worst_case_sms_over(&[payment_due()], &gsm7);
+        assert!(over.is_empty(), "over {MAX_SMS_SEGMENTS} parts:\n{}", over.join("\n"));
+        assert!(worst > 50, "the worst cases should come near the limit ({worst}%)");
+    }
+
+    #[test]
+    fn payment_due_sms_stay_within_two_segments_with_ucs2_worst_case_values() {
+        let (over, _) = worst_case_sms_over(&[payment_due()], &worst_texts());
+        assert!(over.is_empty(), "over {MAX_SMS_SEGMENTS} parts:\n{}", over.join("\n"));
     }
 
     #[test]
@@ -944,6 +1055,11 @@ mod tests {
             m.body
         );
         assert!(spaced(&m.body).contains("999 999 999 999 999,99 €"), "{}", m.body);
+        for lang in Lang::ALL {
+            let m = render_with(&r, &d, Channel::Sms, lang.tag(), None);
+            assert!(m.body.ends_with(fraud_ask(lang)), "{lang:?}: {}", m.body);
+            assert!(m.body.contains("999"), "{lang:?}: {}", m.body);
+        }
         let d = worst_case(DetailType::ApplicationIncomplete, &text, "x", "https://x.example/y");
         let m = render_with(&r, &d, Channel::Sms, "en", None);
         assert!(m.body.contains("https://x.example/y"), "{}", m.body);
@@ -955,10 +1071,10 @@ mod tests {
         assert_send_sync::<Renderer>();
         let r = Renderer::new();
         std::thread::scope(|s| {
-            for locale in ["en", "pt-PT", "pt-BR", "en-GB"] {
+            for locale in ["en", "pt-PT", "pt-BR", "en-GB", "es-ES", "fr-FR", "de-DE"] {
                 let r = &r;
                 s.spawn(move || {
-                    for kind in NOTIFYING {
+                    for kind in notifying() {
                         render_with(r, &typical(kind), Channel::Sms, locale, None);
                     }
                 });
@@ -974,7 +1090,7 @@ mod tests {
         );
         assert!(template_source(catalog(), "SuspiciousTransaction/pt-PT/email.html").is_some());
         assert!(template_source(catalog(), "SuspiciousTransaction/xx/email.html").is_none());
-        for kind in NOTIFYING {
+        for kind in notifying() {
             for channel in CHANNELS {
                 for lang in Lang::ALL {
                     let m = render(&typical(kind), channel, lang.tag());
@@ -994,16 +1110,22 @@ mod tests {
         let mut application = application_json();
         application["product"] = json!("Loan 0800 123 4567");
         application["missing_items"] = json!(["send it to id@evil.example"]);
+        let mut due = payment_due_json();
+        due["payee"] = json!("Call 0800 123 4567 now");
         let cases = [
             (DetailType::SuspiciousTransaction, fraud),
             (DetailType::LowBalance, payment),
             (DetailType::ApplicationIncomplete, application),
+            (payment_due(), due),
         ];
         for (kind, v) in cases {
             let d = detail(kind, v);
             for channel in CHANNELS {
-                for (locale, words) in [("en", Placeholders::EN), ("pt-PT", Placeholders::PT)] {
-                    let text = all_text(&render(&d, channel, locale));
+                for lang in Lang::ALL {
+                    let (locale, words) = (lang.tag(), Placeholders::of(lang));
+                    let m = render(&d, channel, locale);
+                    assert_eq!(m.language, lang.as_str(), "{kind} {channel} {locale}");
+                    let text = all_text(&m);
                     // Email has room for the placeholder; SMS may cut it out whole to fit.
                     let shown = text.contains(words.link) || text.contains(words.number);
                     assert!(shown || channel == Channel::Sms, "{kind} {channel} {locale}: {text}");
@@ -1031,5 +1153,233 @@ mod tests {
         );
         let push = render(&d, Channel::Push, "en");
         assert_eq!(push.deep_link.as_deref(), Some("https://bank.example/apply/app-9"));
+    }
+
+    /// A template's logic: its tags (`if x`, `else`, `endif`, `for`…) in order, each with the
+    /// values shown (`{{ x }}`) up to the next tag, sorted: a translation may move words and
+    /// values within a stretch, not change what is shown when.
+    fn shape(source: &str) -> Vec<(String, Vec<String>)> {
+        let mut shape = vec![(String::new(), Vec::new())];
+        let mut rest = source;
+        while let Some(i) = [rest.find("{{"), rest.find("{%"), rest.find("{#")]
+            .into_iter()
+            .flatten()
+            .min()
+        {
+            let (value, close) = match &rest[i..i + 2] {
+                "{{" => (true, "}}"),
+                "{%" => (false, "%}"),
+                _ => panic!("no comments in templates: {source}"),
+            };
+            let len = rest[i..]
+                .find(close)
+                .unwrap_or_else(|| panic!("unclosed {close}: {source}"));
+            let inner = rest[i + 2..i + len].split_whitespace().collect::<Vec<_>>().join(" ");
+            match value {
+                true => shape.last_mut().unwrap().1.push(inner),
+                false => shape.push((inner, Vec::new())),
+            }
+            rest = &rest[i + len + 2..];
+        }
+        for (_, values) in &mut shape {
+            values.sort();
+        }
+        shape
+    }
+
+    #[test]
+    fn every_language_shows_the_same_values_under_the_same_conditions_as_english() {
+        assert_eq!(
+            shape("A {{ a }}{% if b and not compact %} B {{b}} {{ a }}{% endif %}."),
+            [
+                (String::new(), vec!["a".to_owned()]),
+                ("if b and not compact".to_owned(), vec!["a".to_owned(), "b".to_owned()]),
+                ("endif".to_owned(), vec![]),
+            ]
+        );
+        let mut kinds = 0;
+        for kind in catalog().kinds().iter().filter(|k| k.notifies()) {
+            kinds += 1;
+            let templates = &kind.def.templates;
+            let tags: Vec<&str> = templates.keys().map(String::as_str).collect();
+            let mut want: Vec<&str> = Lang::ALL.iter().map(|l| l.tag()).collect();
+            want.sort();
+            assert_eq!(tags, want, "{}: one template set per language", kind.file);
+            let en = &templates["en"];
+            for (tag, t) in templates {
+                let parts = [
+                    ("sms", &t.sms, &en.sms),
+                    ("push", &t.push, &en.push),
+                    ("email", &t.email, &en.email),
+                    ("html", &t.html, &en.html),
+                ];
+                for (part, source, english) in parts {
+                    assert_eq!(shape(source), shape(english), "{} {tag} {part}", kind.file);
+                }
+            }
+        }
+        assert!(kinds >= 5, "{kinds} notifying kinds");
+    }
+
+    #[test]
+    fn the_email_html_declares_its_language() {
+        for kind in notifying() {
+            for lang in Lang::ALL {
+                let html = render(&typical(kind), Channel::Email, lang.tag()).html.unwrap();
+                // The European Portuguese templates were written with the bare `pt`.
+                let declared = match lang {
+                    Lang::Pt => html.contains("<html lang=\"pt\">") || html.contains("<html lang=\"pt-PT\">"),
+                    other => html.contains(&format!("<html lang=\"{}\">", other.tag())),
+                };
+                assert!(declared, "{kind} {lang:?}: {html}");
+            }
+        }
+    }
+
+    /// The built-in kind files without their words in any language but English: what a customer
+    /// whose language had no templates would get.
+    fn english_only_catalog() -> &'static Catalog {
+        static ENGLISH: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+        ENGLISH.get_or_init(|| {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog/kinds");
+            let mut files = Vec::new();
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_none_or(|x| x != "toml") {
+                    continue;
+                }
+                // Drop every `[templates."<tag>"]` table but English's: up to the next table
+                // header outside a multi-line string.
+                let (mut kept, mut in_string, mut dropping) = (String::new(), false, false);
+                for line in std::fs::read_to_string(&path).unwrap().lines() {
+                    if !in_string && line.starts_with('[') {
+                        dropping = line.starts_with("[templates.") && line != "[templates.\"en\"]";
+                    }
+                    in_string ^= line.matches("'''").count() % 2 == 1;
+                    if !dropping {
+                        kept.push_str(line);
+                        kept.push('\n');
+                    }
+                }
+                files.push((path.file_name().unwrap().to_string_lossy().into_owned(), kept));
+            }
+            let c = Catalog::parse(files.iter().map(|(n, t)| (n.as_str(), t.as_str()))).unwrap();
+            for kind in c.kinds().iter().filter(|k| k.notifies()) {
+                assert_eq!(kind.def.templates.keys().collect::<Vec<_>>(), ["en"], "{}", kind.file);
+            }
+            c
+        })
+    }
+
+    /// The words of a message that hold a digit (amounts, dates, times, card, flight, links),
+    /// without the punctuation around them; of the HTML part, its text without markup.
+    fn figures(m: &Message) -> std::collections::BTreeSet<String> {
+        let html = m.html.as_deref().unwrap_or_default();
+        let html_text: String = html
+            .split('<')
+            .map(|s| s.split_once('>').map_or(s, |(_, t)| t))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let parts = [
+            m.subject.as_deref(),
+            m.title.as_deref(),
+            Some(m.body.as_str()),
+            Some(html_text.as_str()),
+        ];
+        let words = parts.into_iter().flatten().flat_map(str::split_whitespace);
+        words
+            .map(|w| w.trim_matches(|c: char| ".,;:()".contains(c)))
+            .filter(|w| w.chars().any(|c| c.is_ascii_digit()))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn customers_with_german_spanish_and_french_locales_get_their_own_language() {
+        let own = Renderer::new();
+        let english = Renderer::for_catalog(english_only_catalog());
+        let cases = [
+            ("de-DE", Lang::De),
+            ("es-ES", Lang::Es),
+            ("fr-FR", Lang::Fr),
+            ("pt-BR", Lang::PtBr),
+        ];
+        let parts = |m: &Message| [m.subject.clone(), m.title.clone(), Some(m.body.clone()), m.html.clone()];
+        for kind in notifying() {
+            let d = typical(kind);
+            for channel in CHANNELS {
+                for (locale, lang) in cases {
+                    let at = format!("{kind} {channel} {locale}");
+                    let m = render_with(&own, &d, channel, locale, Some("Ana"));
+                    assert_eq!(m.language, lang.as_str(), "{at}");
+                    // The English words the same customer would otherwise get: the same
+                    // locale's numbers and dates, so only the words differ.
+                    let en = render_with(&english, &d, channel, locale, Some("Ana"));
+                    assert_eq!(en.language, "en", "{at}");
+                    for (ours, theirs) in parts(&m).into_iter().zip(parts(&en)) {
+                        assert_eq!(ours.is_some(), theirs.is_some(), "{at}");
+                        if let (Some(ours), Some(theirs)) = (ours, theirs) {
+                            assert_ne!(ours, theirs, "{at}: still the English words");
+                        }
+                    }
+                    // The same facts, written the same way, and the same message otherwise. A
+                    // UCS-2 SMS (Portuguese) may leave out the details English has room for.
+                    let (ours, theirs) = (figures(&m), figures(&en));
+                    match channel {
+                        Channel::Sms => assert!(ours.is_subset(&theirs), "{at}: {}", m.body),
+                        _ => assert_eq!(ours, theirs, "{at}"),
+                    }
+                    assert_eq!(
+                        (m.ttl, &m.deep_link, m.expects_reply),
+                        (en.ttl, &en.deep_link, en.expects_reply),
+                        "{at}"
+                    );
+                    if let Some(s) = m.sms {
+                        assert!(s.segments <= MAX_SMS_SEGMENTS, "{at}: {}", m.body);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_fraud_sms_reads_as_expected_in_brazilian_portuguese_spanish_french_and_german() {
+        let d = typical(DetailType::SuspiciousTransaction);
+        let cases = [
+            (
+                "pt-BR",
+                "€ 249,90 em Electro Shop, Madrid com o cartão final 4242 em 22 de nov., 07:58. \
+                 Responda SIM se foi você, NÃO se não foi.",
+                sms::Encoding::Ucs2,
+                2,
+            ),
+            (
+                "es-ES",
+                "249,90 € en Electro Shop, Madrid con la tarjeta terminada en 4242 el 22 nov, 07:58. \
+                 ¿Ha sido usted? Responda SÍ o NO.",
+                sms::Encoding::Ucs2,
+                2,
+            ),
+            (
+                "fr-FR",
+                "249,90 € chez Electro Shop, Madrid avec la carte finissant par 4242 le 22 nov., 07:58. \
+                 Est-ce vous ? Répondez OUI ou NON.",
+                sms::Encoding::Gsm7,
+                1,
+            ),
+            (
+                "de-DE",
+                "249,90 € bei Electro Shop, Madrid mit Karte endend auf 4242 am 22. Nov., 07:58. \
+                 Waren Sie das? Antworten Sie JA oder NEIN.",
+                sms::Encoding::Gsm7,
+                1,
+            ),
+        ];
+        for (locale, want, encoding, segments) in cases {
+            let m = render(&d, Channel::Sms, locale);
+            let s = m.sms.unwrap();
+            assert_eq!(spaced(&m.body), want, "{locale}");
+            assert_eq!((s.encoding, s.segments), (encoding, segments), "{locale}: {}", m.body);
+        }
     }
 }
