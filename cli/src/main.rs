@@ -1,5 +1,7 @@
-//! `forewarn`: the command-line tool. `simulate` runs the decision engine on sample data.
+//! `forewarn`: the command-line tool. `simulate` runs the decision engine on sample data;
+//! `catalog check` proves the notification catalog and `preview` renders one of its messages.
 
+mod catalog;
 #[cfg(feature = "aws")]
 mod explain;
 #[cfg(feature = "aws")]
@@ -36,6 +38,14 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Work with the notification catalog (`catalog/kinds/*.toml`, `catalog/replies.toml`).
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+    /// Render one message of a kind as a customer would get it: title or subject, body, SMS
+    /// cost, HTML part.
+    Preview(catalog::PreviewArgs),
     /// Put events on the bus (batches of 10; each failed entry is reported).
     Emit {
         /// Event files or directories.
@@ -68,6 +78,22 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum CatalogCommand {
+    /// Check every kind file and the reply texts: schemas, examples and sample events, the
+    /// fields rules and placeholders name, templates in every language, worst-case SMS length,
+    /// escaped HTML. Exit 1 with every problem on stderr; 2 when the catalog cannot be read.
+    Check {
+        /// The catalog directory: kind files in `DIR/kinds`, reply texts in `DIR/replies.toml`.
+        #[arg(default_value = "catalog")]
+        dir: PathBuf,
+        /// The sample events checked against their kind's schema (every `*.json` directly
+        /// inside; default `events` when there is one).
+        #[arg(long)]
+        events: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
 enum CustomersCommand {
     /// Validate and write a JSON array of customer profiles.
     Import {
@@ -92,6 +118,10 @@ fn main() -> ExitCode {
             events,
             format,
         } => simulate::run(customers, events, format),
+        Command::Catalog {
+            command: CatalogCommand::Check { dir, events },
+        } => catalog::run_check(&dir, events.as_deref()),
+        Command::Preview(args) => catalog::run_preview(args),
         #[cfg(feature = "aws")]
         Command::Emit { paths, bus } => block_on(ops::emit(paths, bus)),
         #[cfg(feature = "aws")]

@@ -13,7 +13,9 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     files.sort();
-    let mut out = String::from("/// The catalog's kind files, by file name, in name order.\npub const FILES: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// The catalog's kind files, by file name, in name order.\npub const FILES: &[(&str, &str)] = &[\n",
+    );
     for f in &files {
         println!("cargo::rerun-if-changed={}", f.display());
         let name = f.file_name().expect("a file name").to_string_lossy();

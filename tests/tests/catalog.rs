@@ -25,7 +25,10 @@ async fn a_payment_due_goes_out_through_the_generic_notifier_in_the_customers_ow
     let pushes = stack().wait_pushes_to(&c.endpoint, 1).await;
     assert_eq!(pushes.len(), 1, "{pushes:?}");
     let push = pushes[0].to_string();
-    assert!(push.contains("Zahlung fällig") || push.contains("Zahlung f\\u00e4llig"), "{push}");
+    assert!(
+        push.contains("Zahlung fällig") || push.contains("Zahlung f\\u00e4llig"),
+        "{push}"
+    );
     assert!(push.contains("112,40"), "German number format: {push}");
     assert!(push.contains("Stadtwerke Berlin"), "{push}");
     let sent = |rows: &Vec<(String, Option<String>)>| {
@@ -42,15 +45,27 @@ async fn a_payment_due_goes_out_through_the_generic_notifier_in_the_customers_ow
     repeat["id"] = json!(format!("pd2-{}", c.id));
     let r = notify.invoke(repeat).await.ok();
     assert_eq!(r["outcome"], "suppressed", "{r}");
-    assert!(r.to_string().contains("payment DE89-0007 sepa-dd-4471 was already notified"), "{r}");
+    assert!(
+        r.to_string()
+            .contains("payment DE89-0007 sepa-dd-4471 was already notified"),
+        "{r}"
+    );
     notify.settled_logs().await;
-    assert_eq!(stack().pushes_to(&c.endpoint).await.len(), 1, "one message for one payment");
+    assert_eq!(
+        stack().pushes_to(&c.endpoint).await.len(),
+        1,
+        "one message for one payment"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payment_made_before_the_notice_goes_out_cancels_it_and_its_schedule() {
     let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Europe/Lisbon").unwrap());
-    let hour = |h: i64| (now.clone() + jiff::SignedDuration::from_hours(h)).strftime("%H:00").to_string();
+    let hour = |h: i64| {
+        (now.clone() + jiff::SignedDuration::from_hours(h))
+            .strftime("%H:00")
+            .to_string()
+    };
     let quiet = json!({"quiet_hours": {"start": hour(-1), "end": hour(3)}, "locale": "es-ES"});
     let c = TestCustomer::seed("cat", quiet).await;
     let notify = function("notify").await;
@@ -83,7 +98,11 @@ async fn a_payment_made_before_the_notice_goes_out_cancels_it_and_its_schedule()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_balance_restored_settles_every_payment_due_of_the_account() {
     let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Europe/Lisbon").unwrap());
-    let hour = |h: i64| (now.clone() + jiff::SignedDuration::from_hours(h)).strftime("%H:00").to_string();
+    let hour = |h: i64| {
+        (now.clone() + jiff::SignedDuration::from_hours(h))
+            .strftime("%H:00")
+            .to_string()
+    };
     let c = TestCustomer::seed("cat", json!({"quiet_hours": {"start": hour(-1), "end": hour(3)}})).await;
     let notify = function("notify").await;
     let resolve = function("resolve").await;
@@ -102,7 +121,10 @@ async fn the_generic_notifier_refuses_a_resolving_event_naming_the_detail_type()
         .invoke(sample("payment-made.json", &format!("pm-{}", c.id), &c.id))
         .await
         .err();
-    assert!(message.contains("detail-type") && message.contains("PaymentMade"), "{message}");
+    assert!(
+        message.contains("detail-type") && message.contains("PaymentMade"),
+        "{message}"
+    );
     let mut bad = payment_due(&c, 48);
     bad["detail"]["amount"]["currency"] = json!("euro");
     let (_, message) = notify.invoke(bad).await.err();

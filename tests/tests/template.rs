@@ -44,7 +44,11 @@ fn producer_routes(text: &str) -> Vec<(String, String)> {
     let mut function = String::new();
     let mut out = Vec::new();
     for line in text.lines() {
-        if let Some(name) = line.strip_prefix("  ").filter(|l| !l.starts_with(' ')).and_then(|l| l.strip_suffix(':')) {
+        if let Some(name) = line
+            .strip_prefix("  ")
+            .filter(|l| !l.starts_with(' '))
+            .and_then(|l| l.strip_suffix(':'))
+        {
             function = name.to_owned();
         }
         if line.contains("source: [forewarn]") {
@@ -62,16 +66,31 @@ fn producer_routes(text: &str) -> Vec<(String, String)> {
 fn every_catalog_kind_is_routed_to_a_function_that_handles_it() {
     let routes = producer_routes(&template());
     let catalog = forewarn_core::catalog::catalog();
-    assert!(catalog.kinds().len() >= 10, "the catalog has {} kinds", catalog.kinds().len());
+    assert!(
+        catalog.kinds().len() >= 10,
+        "the catalog has {} kinds",
+        catalog.kinds().len()
+    );
     for kind in catalog.kinds() {
         let to: Vec<&str> = routes
             .iter()
             .filter(|(_, t)| t == kind.name())
             .map(|(f, _)| f.as_str())
             .collect();
-        assert_eq!(to.len(), 1, "{} ({}) must have exactly one route; it has {to:?}", kind.name(), kind.file);
+        assert_eq!(
+            to.len(),
+            1,
+            "{} ({}) must have exactly one route; it has {to:?}",
+            kind.name(),
+            kind.file
+        );
         if kind.notifies() {
-            assert!(to[0] != "ResolveFunction" && to[0].ends_with("Function"), "{} goes to {}", kind.name(), to[0]);
+            assert!(
+                to[0] != "ResolveFunction" && to[0].ends_with("Function"),
+                "{} goes to {}",
+                kind.name(),
+                to[0]
+            );
         } else {
             assert_eq!(to[0], "ResolveFunction", "{} resolves", kind.name());
         }
@@ -87,7 +106,11 @@ fn a_kind_without_a_route_is_found() {
     let text = template().replace("detail-type: [PaymentDue]", "detail-type: []");
     let routes = producer_routes(&text);
     assert!(!routes.iter().any(|(_, t)| t == "PaymentDue"));
-    assert!(routes.iter().any(|(f, t)| f == "LowBalanceFunction" && t == "LowBalance"));
+    assert!(
+        routes
+            .iter()
+            .any(|(f, t)| f == "LowBalanceFunction" && t == "LowBalance")
+    );
 }
 
 #[test]

@@ -1,108 +1,19 @@
 //! The event contracts producers code against: EventBridge envelopes and their typed details.
 
-use std::fmt;
+mod detail_type;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::{catalog, text_at};
 pub use crate::error::EventError;
 use crate::error::typed;
-use crate::catalog::{Kind, catalog, text_at};
 use crate::kinds::DeviceKind;
-use crate::types::{Id, Instant, Money, Text, Url, truncate};
+use crate::types::{Id, Instant, Money, Text, Url};
+pub use detail_type::DetailType;
 
 /// Largest event accepted, in bytes of JSON: EventBridge's own limit for an entry.
 pub const MAX_EVENT_BYTES: usize = 256 * 1024;
-
-/// An event's EventBridge `detail-type`: one of the catalog's kinds (`catalog/kinds/`), or
-/// `CustomerActivity`. The seed kinds are named constants; any other is read from the catalog.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct DetailType(&'static str);
-
-#[allow(non_upper_case_globals)]
-impl DetailType {
-    pub const LowBalance: DetailType = DetailType("LowBalance");
-    pub const FlightDelayed: DetailType = DetailType("FlightDelayed");
-    pub const ApplicationIncomplete: DetailType = DetailType("ApplicationIncomplete");
-    pub const SuspiciousTransaction: DetailType = DetailType("SuspiciousTransaction");
-    pub const BalanceRestored: DetailType = DetailType("BalanceRestored");
-    pub const ApplicationCompleted: DetailType = DetailType("ApplicationCompleted");
-    pub const TransactionConfirmed: DetailType = DetailType("TransactionConfirmed");
-    pub const TransactionDisputed: DetailType = DetailType("TransactionDisputed");
-    pub const CustomerActivity: DetailType = DetailType("CustomerActivity");
-
-    /// The kinds with typed details in Rust, and `CustomerActivity`.
-    const BUILT_IN: [DetailType; 9] = [
-        DetailType::LowBalance,
-        DetailType::FlightDelayed,
-        DetailType::ApplicationIncomplete,
-        DetailType::SuspiciousTransaction,
-        DetailType::BalanceRestored,
-        DetailType::ApplicationCompleted,
-        DetailType::TransactionConfirmed,
-        DetailType::TransactionDisputed,
-        DetailType::CustomerActivity,
-    ];
-
-    /// Every detail type this build understands: the catalog's kinds, then `CustomerActivity`.
-    pub fn all() -> Vec<DetailType> {
-        let mut all: Vec<DetailType> = catalog().kinds().iter().map(|k| DetailType(k.name())).collect();
-        all.push(DetailType::CustomerActivity);
-        all
-    }
-
-    pub fn as_str(self) -> &'static str {
-        self.0
-    }
-
-    pub fn parse(s: &str) -> Option<DetailType> {
-        if let Some(t) = DetailType::BUILT_IN.into_iter().find(|d| d.0 == s) {
-            return Some(t);
-        }
-        catalog().kind(s).map(|k| DetailType(k.name()))
-    }
-
-    /// Its catalog entry; `None` for `CustomerActivity`.
-    pub fn kind(self) -> Option<&'static Kind> {
-        catalog().kind(self.0)
-    }
-}
-
-impl fmt::Debug for DetailType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-impl fmt::Display for DetailType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-impl Serialize for DetailType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for DetailType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        DetailType::parse(&s)
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown detail type {:?}: not in the catalog", truncate(&s, 60))))
-    }
-}
-
-impl JsonSchema for DetailType {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "DetailType".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let names: Vec<&str> = DetailType::all().into_iter().map(DetailType::as_str).collect();
-        schemars::json_schema!({"type": "string", "enum": names})
-    }
-}
 
 /// `LowBalance`: an account's balance fell below the customer's threshold.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -484,7 +395,11 @@ pub fn parse_event_value(value: serde_json::Value) -> Result<Event, EventError> 
             format!(
                 "unknown detail type {:?}; expected one of {}",
                 crate::types::truncate(&env.detail_type, 60),
-                DetailType::all().into_iter().map(DetailType::as_str).collect::<Vec<_>>().join(", ")
+                DetailType::all()
+                    .into_iter()
+                    .map(DetailType::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         )
     })?;
@@ -527,7 +442,9 @@ pub fn parse_event_value(value: serde_json::Value) -> Result<Event, EventError> 
 /// A detail of a kind the catalog alone declares, checked against its JSON Schema: the
 /// first fault is named by its JSON path (`detail.amount.currency`).
 fn catalog_detail(t: DetailType, d: serde_json::Value) -> Result<Detail, EventError> {
-    let kind = t.kind().ok_or_else(|| EventError::new("detail-type", format!("{t} has no catalog entry")))?;
+    let kind = t
+        .kind()
+        .ok_or_else(|| EventError::new("detail-type", format!("{t} has no catalog entry")))?;
     let validator = kind
         .validator()
         .map_err(|e| EventError::new("detail-type", format!("the catalog schema of {t} is invalid: {e}")))?;
@@ -537,7 +454,10 @@ fn catalog_detail(t: DetailType, d: serde_json::Value) -> Result<Detail, EventEr
             path.push('.');
             path.push_str(segment);
         }
-        return Err(EventError::new(path, crate::types::truncate(&err.to_string(), 200).into_owned()));
+        return Err(EventError::new(
+            path,
+            crate::types::truncate(&err.to_string(), 200).into_owned(),
+        ));
     }
     let customer_id: Id = typed("detail.customer_id", d.get("customer_id").cloned().unwrap_or_default())?;
     Ok(Detail::Catalog(CatalogDetail {

@@ -1,4 +1,4 @@
-//! The closed vocabularies every layer shares: channels, categories of alert, device kinds.
+//! The closed vocabularies every layer shares: channels, categories and urgencies of alert, device kinds.
 
 use std::fmt;
 
@@ -72,5 +72,30 @@ impl DeviceKind {
     /// Phones and watches suit glanceable alerts; tablets and desktops suit tasks.
     pub fn is_glanceable(self) -> bool {
         matches!(self, DeviceKind::Phone | DeviceKind::Watch)
+    }
+}
+
+/// How much a message matters now, which decides timing and capping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Urgency {
+    Low,
+    Normal,
+    High,
+    Critical,
+}
+
+impl Urgency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Urgency::Low => "low",
+            Urgency::Normal => "normal",
+            Urgency::High => "high",
+            Urgency::Critical => "critical",
+        }
+    }
+    /// Normal and low messages count against the customer's frequency cap.
+    pub fn is_capped(self) -> bool {
+        self <= Urgency::Normal
     }
 }

@@ -3,6 +3,7 @@
 //! runtime and no storage formats: the flows, the Lambda functions and the simulator build on it.
 
 pub mod catalog;
+pub mod catalog_check;
 pub mod conversation;
 pub mod customer;
 pub mod engine;

@@ -1,13 +1,11 @@
-//! JSON Schemas of the event contracts and the customer profile, generated from the Rust types.
+//! JSON Schemas of the event contracts (from the catalog's kind files), the outcome events and the customer profile (from the Rust types).
 
 use schemars::{JsonSchema, generate::SchemaSettings};
 use serde_json::{Value, json};
 
+use crate::catalog::{Kind, KindFile, catalog};
 use crate::customer::CustomerProfile;
-use crate::events::{
-    ApplicationCompleted, ApplicationIncomplete, BalanceRestored, CustomerActivity, DetailType, EnvelopeSchema,
-    FlightDelayed, LowBalance, SuspiciousTransaction, TransactionAnswer,
-};
+use crate::events::{CustomerActivity, DetailType, EnvelopeSchema};
 use crate::outcomes::{DispatchRequest, OutcomeEvent, OutcomeType, SCHEDULED_TIME_FIELD};
 
 fn envelope<D: JsonSchema>(detail_type: DetailType, description: &str) -> Value {
@@ -49,38 +47,48 @@ pub fn all() -> Vec<(String, Value)> {
     out
 }
 
-/// The envelopes of the events producers put on the bus, named by detail type.
+/// The envelopes of the events producers put on the bus, named by detail type: every kind of
+/// the catalog, with the detail schema its kind file declares, and `CustomerActivity`.
 fn input_schemas() -> Vec<(String, Value)> {
-    fn named<T: JsonSchema>(t: DetailType, description: &str) -> (String, Value) {
-        (t.as_str().to_owned(), envelope::<T>(t, description))
-    }
-    use DetailType as D;
-    vec![
-        named::<LowBalance>(
-            D::LowBalance,
-            "An account's balance fell below the customer's threshold.",
-        ),
-        named::<FlightDelayed>(D::FlightDelayed, "A booked flight will leave later than scheduled."),
-        named::<ApplicationIncomplete>(
-            D::ApplicationIncomplete,
-            "An application for a product waits for the customer.",
-        ),
-        named::<SuspiciousTransaction>(D::SuspiciousTransaction, "A payment that may not be the customer's."),
-        named::<BalanceRestored>(D::BalanceRestored, "The account is no longer low."),
-        named::<ApplicationCompleted>(D::ApplicationCompleted, "The customer finished the application."),
-        named::<TransactionAnswer>(
-            D::TransactionConfirmed,
-            "The customer confirmed a suspicious transaction was theirs.",
-        ),
-        named::<TransactionAnswer>(
-            D::TransactionDisputed,
-            "The customer said a suspicious transaction was not theirs.",
-        ),
-        named::<CustomerActivity>(
-            D::CustomerActivity,
+    let mut out: Vec<(String, Value)> = catalog()
+        .kinds()
+        .iter()
+        .map(|k| (k.name().to_owned(), catalog_envelope(k)))
+        .collect();
+    out.push((
+        DetailType::CustomerActivity.as_str().to_owned(),
+        envelope::<CustomerActivity>(
+            DetailType::CustomerActivity,
             "An app or web session seen on one of the customer's devices; forewarn learns the device's usual hours.",
         ),
-    ]
+    ));
+    out
+}
+
+/// The envelope of a catalog kind: its detail is the kind's own schema, whose `$defs`
+/// references are rewritten to where the detail now sits.
+fn catalog_envelope(k: &Kind) -> Value {
+    let t = DetailType::parse(k.name()).expect("a catalog kind is a detail type");
+    let mut schema = envelope::<serde_json::Map<String, Value>>(t, &k.def.description);
+    let detail = serde_json::to_string(&k.def.schema)
+        .expect("a schema serializes")
+        .replace("\"#/$defs/", "\"#/properties/detail/$defs/");
+    schema["properties"]["detail"] = serde_json::from_str(&detail).expect("a rewritten schema reads back");
+    schema
+}
+
+/// The JSON Schema of a kind file (`catalog/kind.schema.json`), documenting the catalog format.
+pub fn kind_file_schema() -> Value {
+    let mut schema = SchemaSettings::draft2020_12()
+        .into_generator()
+        .into_root_schema_for::<KindFile>()
+        .to_value();
+    schema["$id"] = json!("https://forewarn.dev/schemas/catalog-kind.json");
+    schema["title"] = json!("forewarn catalog kind");
+    schema["description"] = json!(
+        "One file of catalog/kinds/: a notification kind (role = \"notify\") or an event that resolves notices (role = \"resolve\"). Written in TOML; this schema describes the document it parses to."
+    );
+    schema
 }
 
 /// The envelope of one outcome event forewarn puts on the bus.

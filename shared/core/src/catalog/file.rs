@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::kinds::{Category, Channel};
-use crate::policy::Urgency;
+use crate::kinds::{Category, Channel, Urgency};
 
 /// One notification kind, or one event that resolves notices.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -175,7 +174,10 @@ pub struct Templates {
 /// The fields a kind of its role must (and must not) declare.
 pub(super) fn check_shape(k: &KindFile) -> Result<(), String> {
     if k.detail_type.is_empty() || !k.detail_type.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(format!("detail_type {:?}: must be letters and digits, e.g. PaymentDue", k.detail_type));
+        return Err(format!(
+            "detail_type {:?}: must be letters and digits, e.g. PaymentDue",
+            k.detail_type
+        ));
     }
     if !k.schema.is_object() {
         return Err("schema: must be a JSON Schema object".into());
@@ -194,13 +196,19 @@ pub(super) fn check_shape(k: &KindFile) -> Result<(), String> {
             if let Some((field, _)) = missing.iter().find(|(_, m)| *m) {
                 return Err(format!("{field}: a notifying kind (role = \"notify\") must declare it"));
             }
-            if k.subject.as_ref().is_some_and(|s| s.fields.is_empty() || s.name.is_empty()) {
+            if k.subject
+                .as_ref()
+                .is_some_and(|s| s.fields.is_empty() || s.name.is_empty())
+            {
                 return Err("subject: needs a name and at least one field".into());
             }
         }
         Role::Resolve => {
             if k.resolution.is_none() {
-                return Err("resolution: a resolving kind (role = \"resolve\") must say what it means, e.g. \"payment made\"".into());
+                return Err(
+                    "resolution: a resolving kind (role = \"resolve\") must say what it means, e.g. \"payment made\""
+                        .into(),
+                );
             }
             if k.subject.is_some() || !k.templates.is_empty() || k.timing.is_some() {
                 return Err("a resolving kind sends nothing: no subject, timing or templates".into());

@@ -7,6 +7,7 @@
 //! The timing and repeat rules are a closed set of proven behaviours a kind picks and
 //! parameterises; the wording and the contract are free.
 
+pub mod docs;
 mod file;
 
 use std::collections::BTreeMap;
@@ -118,7 +119,9 @@ impl SubjectPattern {
 
 /// The value at a dotted `path` of a JSON detail (`flight.number`).
 pub fn lookup<'v>(detail: &'v Value, path: &str) -> Option<&'v Value> {
-    path.split('.').try_fold(detail, |v, key| v.get(key)).filter(|v| !v.is_null())
+    path.split('.')
+        .try_fold(detail, |v, key| v.get(key))
+        .filter(|v| !v.is_null())
 }
 
 /// The text of the value at `path` (a string as is, a number written out); empty when absent.
@@ -164,7 +167,10 @@ impl Catalog {
             if path.extension().is_some_and(|x| x == "toml") {
                 let text = std::fs::read_to_string(&path)
                     .map_err(|e| CatalogError::new(&path.display().to_string(), e.to_string()))?;
-                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 files.push((name, text));
             }
         }
@@ -175,9 +181,15 @@ impl Catalog {
         Catalog::parse(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))
     }
 
+    /// The `(file name, TOML text)` pairs built into this binary, in name order.
+    pub fn embedded_files() -> &'static [(&'static str, &'static str)] {
+        embedded::FILES
+    }
+
     /// The catalog built into this binary.
     pub fn embedded() -> Catalog {
-        Catalog::parse(embedded::FILES.iter().copied()).unwrap_or_else(|e| panic!("the built-in catalog is invalid: {e}"))
+        Catalog::parse(embedded::FILES.iter().copied())
+            .unwrap_or_else(|e| panic!("the built-in catalog is invalid: {e}"))
     }
 
     pub fn kinds(&self) -> &[Kind] {
@@ -214,7 +226,10 @@ impl Catalog {
         let mut seen = BTreeMap::new();
         for k in &self.kinds {
             if let Some(other) = seen.insert(k.name(), &k.file) {
-                return Err(CatalogError::new(&k.file, format!("detail_type {} is also declared by {other}", k.name())));
+                return Err(CatalogError::new(
+                    &k.file,
+                    format!("detail_type {} is also declared by {other}", k.name()),
+                ));
             }
         }
         for k in &self.kinds {
@@ -222,15 +237,27 @@ impl Catalog {
             for (i, r) in k.def.resolved_by.iter().enumerate() {
                 let at = format!("resolved_by[{i}]");
                 let Some(by) = self.kind(&r.kind) else {
-                    return Err(CatalogError::new(&k.file, format!("{at}.kind: no kind file declares {}", r.kind)));
+                    return Err(CatalogError::new(
+                        &k.file,
+                        format!("{at}.kind: no kind file declares {}", r.kind),
+                    ));
                 };
                 if by.notifies() {
-                    return Err(CatalogError::new(&k.file, format!("{at}.kind: {} notifies; only a `role = \"resolve\"` kind can resolve", r.kind)));
+                    return Err(CatalogError::new(
+                        &k.file,
+                        format!(
+                            "{at}.kind: {} notifies; only a `role = \"resolve\"` kind can resolve",
+                            r.kind
+                        ),
+                    ));
                 }
                 if r.fields.is_empty() || !subject.fields.starts_with(&r.fields) {
                     return Err(CatalogError::new(
                         &k.file,
-                        format!("{at}.match: must be the leading fields of subject.fields ({})", subject.fields.join(", ")),
+                        format!(
+                            "{at}.match: must be the leading fields of subject.fields ({})",
+                            subject.fields.join(", ")
+                        ),
                     ));
                 }
             }
@@ -259,7 +286,13 @@ mod tests {
     #[test]
     fn the_built_in_catalog_reads_and_holds_every_seed_kind() {
         let c = Catalog::embedded();
-        for name in ["LowBalance", "FlightDelayed", "ApplicationIncomplete", "SuspiciousTransaction", "BalanceRestored"] {
+        for name in [
+            "LowBalance",
+            "FlightDelayed",
+            "ApplicationIncomplete",
+            "SuspiciousTransaction",
+            "BalanceRestored",
+        ] {
             assert!(c.kind(name).is_some(), "{name}");
         }
     }
@@ -268,7 +301,10 @@ mod tests {
     fn a_subject_is_built_from_the_declared_fields_in_order() {
         let c = Catalog::embedded();
         let flight = json!({"booking_ref": "ABC123", "flight": {"number": "TP1234"}});
-        assert_eq!(c.kind("FlightDelayed").unwrap().subject_of(&flight), "flight:ABC123:TP1234");
+        assert_eq!(
+            c.kind("FlightDelayed").unwrap().subject_of(&flight),
+            "flight:ABC123:TP1234"
+        );
         let low = json!({"account_id": "PT50"});
         assert_eq!(c.kind("LowBalance").unwrap().subject_of(&low), "account:PT50");
         assert_eq!(c.kind("LowBalance").unwrap().subject_label(&low), "account PT50");
@@ -278,9 +314,18 @@ mod tests {
     fn a_resolving_event_settles_the_subjects_of_every_kind_that_names_it() {
         let c = Catalog::embedded();
         let got = c.resolved_subjects("BalanceRestored", &json!({"account_id": "PT50"}));
-        assert_eq!(got[0], SubjectPattern { text: "account:PT50".into(), prefix: false });
+        assert_eq!(
+            got[0],
+            SubjectPattern {
+                text: "account:PT50".into(),
+                prefix: false
+            }
+        );
         assert!(got[0].matches("account:PT50") && !got[0].matches("account:PT500"));
-        let prefix = SubjectPattern { text: "payment:PT50:".into(), prefix: true };
+        let prefix = SubjectPattern {
+            text: "payment:PT50:".into(),
+            prefix: true,
+        };
         assert!(prefix.matches("payment:PT50:p-1") && !prefix.matches("payment:PT500:p-1"));
     }
 
@@ -288,10 +333,18 @@ mod tests {
     fn a_resolved_by_link_to_an_unknown_or_notifying_kind_is_refused_naming_the_file() {
         let base = Catalog::embedded();
         let low = base.kinds().iter().find(|k| k.name() == "LowBalance").unwrap();
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../catalog/kinds/low-balance.toml")).unwrap();
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../catalog/kinds/low-balance.toml"
+        ))
+        .unwrap();
         let broken = text.replace("kind = \"BalanceRestored\"", "kind = \"NoSuchKind\"");
         let err = Catalog::parse([(low.file.as_str(), broken.as_str())]).unwrap_err();
         assert_eq!(err.file, "low-balance.toml");
-        assert!(err.reason.contains("resolved_by[0].kind: no kind file declares NoSuchKind"), "{err}");
+        assert!(
+            err.reason
+                .contains("resolved_by[0].kind: no kind file declares NoSuchKind"),
+            "{err}"
+        );
     }
 }

@@ -7,39 +7,15 @@ mod when;
 use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::{Kind, Repeat, Timing, catalog};
 use crate::customer::{Category, Channel, Customer, DeviceKind};
 use crate::events::{DetailType, Event};
+pub use crate::kinds::Urgency;
 pub use crate::outcomes::Outcome;
 use crate::timing::{LocalClock, sub};
 use crate::types::Id;
-use crate::catalog::{Kind, Repeat, Timing, catalog};
 use routes::{Routing, choose_routes};
 use when::choose_time;
-
-/// How much a message matters now, which decides timing and capping.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Urgency {
-    Low,
-    Normal,
-    High,
-    Critical,
-}
-
-impl Urgency {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Urgency::Low => "low",
-            Urgency::Normal => "normal",
-            Urgency::High => "high",
-            Urgency::Critical => "critical",
-        }
-    }
-    /// Normal and low messages count against the customer's frequency cap.
-    pub fn is_capped(self) -> bool {
-        self <= Urgency::Normal
-    }
-}
 
 /// The category and urgency of a notifying detail type, from the catalog; `None` for resolving ones.
 pub fn classify(t: DetailType) -> Option<(Category, Urgency)> {
@@ -289,7 +265,11 @@ fn supersede(update: &str, event: &Event, ctx: &Context<'_>, plan: &mut Plan, re
                 subject: plan.subject.clone(),
                 reason: format!("superseded by a newer {update} ({})", event.id),
             });
-            reasons.push(format!("replaces pending notice {} for the same {}", r.event_id, subject_word(&plan.subject)));
+            reasons.push(format!(
+                "replaces pending notice {} for the same {}",
+                r.event_id,
+                subject_word(&plan.subject)
+            ));
         }
     }
 }
@@ -318,9 +298,13 @@ fn repeat_of_earlier(kind: &Kind, event: &Event, ctx: &Context<'_>, subject: &st
                     r.event_id
                 )
             }),
-        Repeat::Once => same()
-            .next()
-            .map(|r| format!("{} was already raised with the customer (event {})", label(), r.event_id)),
+        Repeat::Once => same().next().map(|r| {
+            format!(
+                "{} was already raised with the customer (event {})",
+                label(),
+                r.event_id
+            )
+        }),
         Repeat::Latest { update } => ctx
             .history
             .iter()
@@ -348,7 +332,11 @@ fn resolve(event: &Event, ctx: &Context<'_>, subject: String) -> Plan {
     let kind = event.detail_type().kind();
     let what = kind.and_then(|k| k.def.resolution.as_deref()).unwrap_or("resolved");
     let patterns = catalog().resolved_subjects(event.detail_type().as_str(), &event.detail.to_json());
-    for r in ctx.history.iter().filter(|r| patterns.iter().any(|p| p.matches(&r.subject))) {
+    for r in ctx
+        .history
+        .iter()
+        .filter(|r| patterns.iter().any(|p| p.matches(&r.subject)))
+    {
         if r.is_pending() && !plan.cancellations.iter().any(|c| c.event_id == r.event_id) {
             plan.cancellations.push(Cancellation {
                 event_id: r.event_id.clone(),

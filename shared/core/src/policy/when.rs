@@ -42,7 +42,10 @@ pub(super) fn choose_time(
             reasons.push(format!("sent now: {} alerts go out at any hour", urgency.as_str()));
             Some(now)
         }
-        Some(Timing::BeforeDeparture { departure, margin_hours }) => {
+        Some(Timing::BeforeDeparture {
+            departure,
+            margin_hours,
+        }) => {
             let Some(departure) = instant_at(event, departure) else {
                 return Some(now);
             };
@@ -55,7 +58,10 @@ pub(super) fn choose_time(
             what,
         }) => {
             let deadline = instant(deadline).map(|d| sub(d, lead_hours.hours()));
-            let window = Window { hours: *within_hours, what };
+            let window = Window {
+                hours: *within_hours,
+                what,
+            };
             when_normal(deadline, window, *lead_hours, clock, &quiet, now, reasons)
         }
         Some(Timing::BigScreen {
@@ -64,7 +70,10 @@ pub(super) fn choose_time(
             lead_hours,
             what,
         }) => {
-            let window = Window { hours: *within_hours, what };
+            let window = Window {
+                hours: *within_hours,
+                what,
+            };
             when_low(instant(deadline), window, *lead_hours, clock, &quiet, now, reasons)
         }
     }
