@@ -16,6 +16,19 @@ fn payment_due(c: &TestCustomer, due_in: i64) -> Value {
     e
 }
 
+/// A customer (in `locale`) whose quiet hours run from an hour ago to three hours ahead, so a
+/// normal notice waits for their end.
+async fn in_quiet_hours(locale: &str) -> TestCustomer {
+    let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Europe/Lisbon").unwrap());
+    let hour = |h: i64| {
+        (now.clone() + jiff::SignedDuration::from_hours(h))
+            .strftime("%H:00")
+            .to_string()
+    };
+    let quiet = json!({"quiet_hours": {"start": hour(-1), "end": hour(3)}, "locale": locale});
+    TestCustomer::seed("cat", quiet).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payment_due_goes_out_through_the_generic_notifier_in_the_customers_own_language() {
     let c = TestCustomer::seed("cat", json!({"locale": "de-DE", "time_zone": "Europe/Berlin"})).await;
@@ -60,14 +73,7 @@ async fn a_payment_due_goes_out_through_the_generic_notifier_in_the_customers_ow
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payment_made_before_the_notice_goes_out_cancels_it_and_its_schedule() {
-    let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Europe/Lisbon").unwrap());
-    let hour = |h: i64| {
-        (now.clone() + jiff::SignedDuration::from_hours(h))
-            .strftime("%H:00")
-            .to_string()
-    };
-    let quiet = json!({"quiet_hours": {"start": hour(-1), "end": hour(3)}, "locale": "es-ES"});
-    let c = TestCustomer::seed("cat", quiet).await;
+    let c = in_quiet_hours("es-ES").await;
     let notify = function("notify").await;
     let resolve = function("resolve").await;
     let r = notify.invoke(payment_due(&c, 72)).await.ok();
@@ -97,13 +103,7 @@ async fn a_payment_made_before_the_notice_goes_out_cancels_it_and_its_schedule()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_balance_restored_settles_every_payment_due_of_the_account() {
-    let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Europe/Lisbon").unwrap());
-    let hour = |h: i64| {
-        (now.clone() + jiff::SignedDuration::from_hours(h))
-            .strftime("%H:00")
-            .to_string()
-    };
-    let c = TestCustomer::seed("cat", json!({"quiet_hours": {"start": hour(-1), "end": hour(3)}})).await;
+    let c = in_quiet_hours("en-GB").await;
     let notify = function("notify").await;
     let resolve = function("resolve").await;
     assert_eq!(notify.invoke(payment_due(&c, 72)).await.ok()["outcome"], "scheduled");

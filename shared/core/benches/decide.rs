@@ -1,4 +1,5 @@
-//! decide + render throughput over a realistic mix of the four event types and ten customers.
+//! decide + render throughput over a realistic mix of the event kinds and the sample customers,
+//! and the cost of reading the built-in catalog, which every function pays once at cold start.
 
 use std::hint::black_box;
 
@@ -9,16 +10,17 @@ use forewarn_core::events::{Event, parse_event};
 use forewarn_core::policy::Context;
 
 const CUSTOMERS: &str = include_str!("../../../infra/seed/customers.json");
-const SAMPLES: [&str; 6] = [
+const SAMPLES: [&str; 7] = [
     include_str!("../../../events/low-balance.json"),
     include_str!("../../../events/flight-delayed.json"),
     include_str!("../../../events/application-incomplete.json"),
     include_str!("../../../events/suspicious-transaction.json"),
     include_str!("../../../events/suspicious-transaction-sms.json"),
     include_str!("../../../events/flight-delayed-watch.json"),
+    include_str!("../../../events/payment-due.json"),
 ];
 
-/// Every sample event re-addressed to every customer: 60 (event, customer) pairs.
+/// Every sample event re-addressed to every customer.
 fn workload() -> (Vec<Customer>, Vec<(Event, usize)>) {
     let customers: Vec<Customer> = parse_customers(CUSTOMERS)
         .unwrap()
@@ -73,5 +75,12 @@ fn decide_and_render(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, decide_and_render);
+fn catalog(c: &mut Criterion) {
+    c.bench_function(
+        "catalog: read and cross-check the built-in kinds (once per cold start)",
+        |b| b.iter(|| black_box(forewarn_core::catalog::Catalog::embedded())),
+    );
+}
+
+criterion_group!(benches, decide_and_render, catalog);
 criterion_main!(benches);

@@ -142,9 +142,21 @@ pub struct Catalog {
 impl Catalog {
     /// Reads `(file name, TOML text)` pairs; the first fault found is returned.
     pub fn parse<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Catalog, CatalogError> {
+        Catalog::read(files, |text| toml::from_str(text).map_err(|e| e.to_string()))
+    }
+
+    /// Reads `(file name, kind file as JSON)` pairs: the built-in catalog, translated at build time.
+    fn parse_json<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Catalog, CatalogError> {
+        Catalog::read(files, |text| serde_json::from_str(text).map_err(|e| e.to_string()))
+    }
+
+    fn read<'a>(
+        files: impl IntoIterator<Item = (&'a str, &'a str)>,
+        parse: impl Fn(&str) -> Result<KindFile, String>,
+    ) -> Result<Catalog, CatalogError> {
         let mut kinds = Vec::new();
         for (name, text) in files {
-            let def: KindFile = toml::from_str(text).map_err(|e| CatalogError::new(name, e.to_string()))?;
+            let def = parse(text).map_err(|e| CatalogError::new(name, e))?;
             file::check_shape(&def).map_err(|r| CatalogError::new(name, r))?;
             kinds.push(Kind {
                 file: name.to_owned(),
@@ -186,9 +198,9 @@ impl Catalog {
         embedded::FILES
     }
 
-    /// The catalog built into this binary.
+    /// The catalog built into this binary (read from its JSON translation).
     pub fn embedded() -> Catalog {
-        Catalog::parse(embedded::FILES.iter().copied())
+        Catalog::parse_json(embedded::JSON.iter().copied())
             .unwrap_or_else(|e| panic!("the built-in catalog is invalid: {e}"))
     }
 
@@ -286,6 +298,18 @@ mod tests {
     #[test]
     fn the_built_in_catalog_reads_and_holds_every_seed_kind() {
         let c = Catalog::embedded();
+        let from_toml = Catalog::parse(Catalog::embedded_files().iter().copied()).unwrap();
+        let defs = |c: &Catalog| {
+            c.kinds()
+                .iter()
+                .map(|k| (k.file.clone(), k.def.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            defs(&c),
+            defs(&from_toml),
+            "the JSON built in reads as the TOML written"
+        );
         for name in [
             "LowBalance",
             "FlightDelayed",
