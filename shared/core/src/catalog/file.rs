@@ -37,7 +37,8 @@ pub struct KindFile {
     /// Notify: the time field after which the notice no longer matters (a day after the event when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires: Option<String>,
-    /// Notify: an SMS asks the customer to answer YES or NO.
+    /// Notify: an SMS asks the customer to answer YES or NO (`SuspiciousTransaction` only: the
+    /// reply flow answers with `TransactionConfirmed` / `TransactionDisputed`).
     #[serde(default)]
     pub expects_reply: bool,
     /// Notify: the channel order when the customer states none for the category.
@@ -201,6 +202,11 @@ pub(super) fn check_shape(k: &KindFile) -> Result<(), String> {
                 .is_some_and(|s| s.fields.is_empty() || s.name.is_empty())
             {
                 return Err("subject: needs a name and at least one field".into());
+            }
+            // The two-way flow (questions by phone number, YES 1/YES 2, the escalation
+            // reminder, TransactionConfirmed/Disputed) is built for transactions.
+            if k.expects_reply && k.detail_type != "SuspiciousTransaction" {
+                return Err("expects_reply: the YES/NO reply flow answers SuspiciousTransaction questions only (its answers are TransactionConfirmed / TransactionDisputed)".into());
             }
         }
         Role::Resolve => {

@@ -354,6 +354,18 @@ mod tests {
     }
 
     #[test]
+    fn only_the_fraud_alert_may_ask_for_a_reply() {
+        let text = Catalog::embedded_files()
+            .iter()
+            .find(|(n, _)| *n == "payment-due.toml")
+            .unwrap()
+            .1;
+        let asking = text.replace("urgency = \"normal\"\n", "urgency = \"normal\"\nexpects_reply = true\n");
+        let err = Catalog::parse([("payment-due.toml", asking.as_str())]).unwrap_err();
+        assert!(err.reason.starts_with("expects_reply: "), "{err}");
+    }
+
+    #[test]
     fn a_resolved_by_link_to_an_unknown_or_notifying_kind_is_refused_naming_the_file() {
         let base = Catalog::embedded();
         let low = base.kinds().iter().find(|k| k.name() == "LowBalance").unwrap();
