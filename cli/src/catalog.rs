@@ -221,6 +221,7 @@ fn preview(args: PreviewArgs) -> Result<(), Failure> {
             time_zone: &time_zone,
             customer_name: args.name.as_deref(),
             event_time: event.time.0,
+            json: None,
         })
         .map_err(|e| Failure(1, format!("{}: {e}", kind.file)))?;
     println!(

@@ -104,7 +104,7 @@ impl Engine {
                 });
             }
         }
-        let refused = self.renderer.as_ref().and_then(|r| r.refused_link(&event.detail));
+        let refused = self.renderer.as_ref().and_then(|r| r.refused_link(event));
         if let Some(link) = refused.filter(|_| !deliveries.is_empty()) {
             plan.reasons.push(format!(
                 "the link to {} is left out of the messages: not a host FOREWARN_LINK_HOSTS allows",
@@ -127,6 +127,7 @@ impl Engine {
             time_zone: &zone,
             customer_name: customer.name.as_deref(),
             event_time: event.time.0,
+            json: Some(event.detail_json()),
         })
     }
 }

@@ -224,19 +224,7 @@ impl Detail {
     /// de-duplicate and cancel each other (`account:<id>`, `flight:<booking>:<number>`). A
     /// resolving event's is the first subject it settles; `CustomerActivity`'s, its device.
     pub fn subject(&self) -> String {
-        if let Detail::CustomerActivity(d) = self {
-            return format!("device:{}", d.device_id);
-        }
-        let json = self.to_json();
-        match self.detail_type().kind() {
-            Some(k) if k.notifies() => k.subject_of(&json),
-            _ => catalog()
-                .resolved_subjects(self.detail_type().as_str(), &json)
-                .into_iter()
-                .next()
-                .map(|p| p.text)
-                .unwrap_or_default(),
-        }
+        subject_of(self, &self.to_json())
     }
 
     /// The text of the detail field at a dotted `path`, empty when absent.
@@ -294,6 +282,23 @@ impl Detail {
     }
 }
 
+/// The subject of `detail`, whose JSON is `json`: from its catalog subject (a resolving
+/// event's, the first subject it settles); `CustomerActivity`'s, its device.
+fn subject_of(detail: &Detail, json: &serde_json::Value) -> String {
+    if let Detail::CustomerActivity(d) = detail {
+        return format!("device:{}", d.device_id);
+    }
+    match detail.detail_type().kind() {
+        Some(k) if k.notifies() => k.subject_of(json),
+        _ => catalog()
+            .resolved_subjects(detail.detail_type().as_str(), json)
+            .into_iter()
+            .next()
+            .map(|p| p.text)
+            .unwrap_or_default(),
+    }
+}
+
 /// A parsed, checked business event in its EventBridge envelope.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Event {
@@ -304,11 +309,39 @@ pub struct Event {
     pub region: Option<String>,
     pub resources: Vec<String>,
     pub detail: Detail,
+    /// The detail as JSON, made once when first needed: subjects, timing fields and
+    /// placeholders are read from it by their catalog paths (`DetailJson::default()`).
+    pub json: DetailJson,
+}
+
+/// A cache of an event's detail as JSON: filled once, never compared.
+#[derive(Clone, Debug, Default)]
+pub struct DetailJson(std::sync::OnceLock<serde_json::Value>);
+
+impl PartialEq for DetailJson {
+    fn eq(&self, _: &DetailJson) -> bool {
+        true
+    }
 }
 
 impl Event {
     pub fn detail_type(&self) -> DetailType {
         self.detail.detail_type()
+    }
+
+    /// The detail as JSON (`Detail::to_json`), made on first use.
+    pub fn detail_json(&self) -> &serde_json::Value {
+        self.json.0.get_or_init(|| self.detail.to_json())
+    }
+
+    /// What the event is about ([`Detail::subject`]), read from the cached JSON.
+    pub fn subject(&self) -> String {
+        subject_of(&self.detail, self.detail_json())
+    }
+
+    /// The text of the detail field at a dotted `path`, empty when absent.
+    pub fn text_at(&self, path: &str) -> String {
+        text_at(self.detail_json(), path)
     }
 
     /// The event as EventBridge delivered it, which `parse_event_value` reads back: kept with
@@ -436,6 +469,7 @@ pub fn parse_event_value(value: serde_json::Value) -> Result<Event, EventError> 
         region: env.region,
         resources: env.resources,
         detail,
+        json: DetailJson::default(),
     })
 }
 

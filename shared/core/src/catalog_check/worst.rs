@@ -65,6 +65,7 @@ pub(super) fn render(
         time_zone,
         customer_name: Some(name),
         event_time,
+        json: None,
     })
 }
 

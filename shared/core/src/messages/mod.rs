@@ -18,6 +18,7 @@ pub mod safe;
 pub mod sms;
 mod values;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use jiff::tz::TimeZone;
@@ -45,6 +46,9 @@ pub struct MessageInput<'a> {
     pub customer_name: Option<&'a str>,
     /// When the event happened (envelope time).
     pub event_time: Timestamp,
+    /// The detail as JSON when the caller has it ([`crate::events::Event::detail_json`]);
+    /// made from `detail` otherwise.
+    pub json: Option<&'a serde_json::Value>,
 }
 
 /// A rendered message for one channel.
@@ -167,9 +171,9 @@ impl Renderer {
         }
     }
 
-    /// The producer link of `detail` that messages leave out: one not on an allowed host.
-    pub fn refused_link(&self, detail: &Detail) -> Option<Url> {
-        link_of(self.catalog, detail).filter(|u| !self.link_hosts.allows(u))
+    /// The producer link of `event` that messages leave out: one not on an allowed host.
+    pub fn refused_link(&self, event: &crate::events::Event) -> Option<Url> {
+        link_of(self.catalog, event.detail_type(), event.detail_json()).filter(|u| !self.link_hosts.allows(u))
     }
 
     /// Words `input.detail` for `input.channel` in the customer's language.
@@ -191,7 +195,10 @@ impl Renderer {
         };
         let r = Render {
             input,
-            json: input.detail.to_json(),
+            json: match input.json {
+                Some(j) => Cow::Borrowed(j),
+                None => Cow::Owned(input.detail.to_json()),
+            },
             fmt: &fmt,
             lang,
             kind,
@@ -285,10 +292,10 @@ impl Message {
     }
 }
 
-/// The producer's own link in `detail` (resume, rebooking): the field its kind names as `link`.
-pub fn link_of(catalog: &Catalog, detail: &Detail) -> Option<Url> {
-    let path = catalog.kind(detail.detail_type().as_str())?.def.link.as_deref()?;
-    Url::parse(&detail.text_at(path)).ok()
+/// The producer's own link in a detail (resume, rebooking): the field its kind names as `link`.
+pub fn link_of(catalog: &Catalog, detail_type: crate::events::DetailType, json: &serde_json::Value) -> Option<Url> {
+    let path = catalog.kind(detail_type.as_str())?.def.link.as_deref()?;
+    Url::parse(&crate::catalog::text_at(json, path)).ok()
 }
 
 /// Markup brackets never reach a plain-text part: the templates write none, and producer text
@@ -362,7 +369,7 @@ impl Object for Fields {
 /// hosts links may lead to.
 struct Render<'a> {
     input: &'a MessageInput<'a>,
-    json: serde_json::Value,
+    json: Cow<'a, serde_json::Value>,
     fmt: &'a Formats,
     lang: Lang,
     kind: &'a Kind,
@@ -520,6 +527,7 @@ mod tests {
             time_zone: &tz,
             customer_name: name,
             event_time: EVENT_TIME.parse().unwrap(),
+            json: None,
         })
         .unwrap_or_else(|e| panic!("{:?} {channel} {locale}: {e}", d.detail_type()))
     }
@@ -721,6 +729,7 @@ mod tests {
                         time_zone: &tz,
                         customer_name: None,
                         event_time: EVENT_TIME.parse().unwrap(),
+                        json: None,
                     })
                     .unwrap();
                 let text = spaced(&all_text(&m));
@@ -918,6 +927,7 @@ mod tests {
                     time_zone: &tz,
                     customer_name: None,
                     event_time: EVENT_TIME.parse().unwrap(),
+                    json: None,
                 })
                 .unwrap_err();
             assert!(

@@ -8,7 +8,7 @@ use minijinja::Value;
 use super::limits::Limits;
 use super::{Fields, Render};
 use crate::catalog::{Placeholder, PlaceholderFormat, lookup};
-use crate::types::{Money, Url, truncate};
+use crate::types::{Amount, Currency, Money, Url, truncate};
 
 /// Most list items a template sees.
 const MAX_ITEMS: usize = 20;
@@ -24,10 +24,7 @@ pub(super) fn place(r: &Render<'_>, f: &mut Fields, name: &str, p: &Placeholder,
     match p.format {
         PlaceholderFormat::Text => f.set(name, limits.text(&text())),
         PlaceholderFormat::Id => f.set(name, limits.id(&text())),
-        PlaceholderFormat::Money => {
-            let money: Option<Money> = serde_json::from_value(v.clone()).ok();
-            f.opt(name, money.map(|m| r.fmt.money(&m)));
-        }
+        PlaceholderFormat::Money => f.opt(name, money(v).map(|m| r.fmt.money(&m))),
         PlaceholderFormat::Date => f.opt(name, time().map(|t| r.fmt.date(t, r.input.time_zone))),
         PlaceholderFormat::Datetime => f.opt(name, time().map(|t| r.fmt.date_time(t, r.input.time_zone))),
         PlaceholderFormat::Link => {
@@ -36,6 +33,15 @@ pub(super) fn place(r: &Render<'_>, f: &mut Fields, name: &str, p: &Placeholder,
         }
         PlaceholderFormat::List => list(r, f, name, v, limits),
     }
+}
+
+/// `{"amount": "12.50", "currency": "EUR"}` as `Money`, read in place.
+fn money(v: &serde_json::Value) -> Option<Money> {
+    let text = |k: &str| v.get(k).and_then(serde_json::Value::as_str);
+    Some(Money {
+        amount: Amount::parse(text("amount")?).ok()?,
+        currency: Currency::parse(text("currency")?).ok()?,
+    })
 }
 
 /// A list: the sentence of as many whole items as it has room for (`a, b and c`) and how many

@@ -151,7 +151,7 @@ impl Plan {
 
 /// Decides what to do with `event` at `now`. Pure: same inputs, same plan.
 pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp) -> Plan {
-    let subject = event.detail.subject();
+    let subject = event.subject();
     let Some(customer) = ctx.customer else {
         return Plan::suppressed(
             subject,
@@ -286,7 +286,7 @@ fn repeat_of_earlier(kind: &Kind, event: &Event, ctx: &Context<'_>, subject: &st
             .iter()
             .filter(move |r| r.subject == subject && r.event_id != event.id && r.is_live())
     };
-    let label = || kind.subject_label(&event.detail.to_json());
+    let label = || kind.subject_label(event.detail_json());
     match kind.def.repeat.as_ref()? {
         Repeat::Window { hours } => same()
             .find(|r| r.is_pending() || r.send_at >= sub(now, hours.hours()))
@@ -331,7 +331,7 @@ fn resolve(event: &Event, ctx: &Context<'_>, subject: String) -> Plan {
     };
     let kind = event.detail_type().kind();
     let what = kind.and_then(|k| k.def.resolution.as_deref()).unwrap_or("resolved");
-    let patterns = catalog().resolved_subjects(event.detail_type().as_str(), &event.detail.to_json());
+    let patterns = catalog().resolved_subjects(event.detail_type().as_str(), event.detail_json());
     for r in ctx
         .history
         .iter()

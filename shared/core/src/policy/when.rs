@@ -81,7 +81,7 @@ pub(super) fn choose_time(
 
 /// The time at a detail field, if it holds one.
 fn instant_at(event: &Event, path: &str) -> Option<Timestamp> {
-    event.detail.text_at(path).parse().ok()
+    event.text_at(path).parse().ok()
 }
 
 /// How far ahead a rule looks, and the words for what its deadline is about.

@@ -166,6 +166,7 @@ impl Simulator {
                     region: None,
                     resources: vec![],
                     detail,
+                    json: Default::default(),
                 };
                 self.event(&event);
             }
