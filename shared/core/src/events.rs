@@ -227,11 +227,6 @@ impl Detail {
         subject_of(self, &self.to_json())
     }
 
-    /// The text of the detail field at a dotted `path`, empty when absent.
-    pub fn text_at(&self, path: &str) -> String {
-        text_at(&self.to_json(), path)
-    }
-
     /// Checks the rules a JSON Schema cannot state, naming the field at fault.
     fn check(&self) -> Result<(), EventError> {
         match self {

@@ -173,7 +173,8 @@ impl Renderer {
 
     /// The producer link of `event` that messages leave out: one not on an allowed host.
     pub fn refused_link(&self, event: &crate::events::Event) -> Option<Url> {
-        link_of(self.catalog, event.detail_type(), event.detail_json()).filter(|u| !self.link_hosts.allows(u))
+        let kind = self.catalog.kind(event.detail_type().as_str())?;
+        link_of(kind, event.detail_json()).filter(|u| !self.link_hosts.allows(u))
     }
 
     /// Words `input.detail` for `input.channel` in the customer's language.
@@ -292,9 +293,9 @@ impl Message {
     }
 }
 
-/// The producer's own link in a detail (resume, rebooking): the field its kind names as `link`.
-pub fn link_of(catalog: &Catalog, detail_type: crate::events::DetailType, json: &serde_json::Value) -> Option<Url> {
-    let path = catalog.kind(detail_type.as_str())?.def.link.as_deref()?;
+/// The producer's own link in a detail of `kind` (resume, rebooking): the field it names as `link`.
+pub fn link_of(kind: &Kind, json: &serde_json::Value) -> Option<Url> {
+    let path = kind.def.link.as_deref()?;
     Url::parse(&crate::catalog::text_at(json, path)).ok()
 }
 
@@ -397,12 +398,7 @@ impl Render<'_> {
     /// Where a push opens: the producer's own link, never an invented one, and only on an
     /// allowed host.
     fn deep_link(&self) -> Option<Url> {
-        self.link_url().filter(|u| self.hosts.allows(u))
-    }
-
-    fn link_url(&self) -> Option<Url> {
-        let path = self.kind.def.link.as_deref()?;
-        Url::parse(&crate::catalog::text_at(&self.json, path)).ok()
+        link_of(self.kind, &self.json).filter(|u| self.hosts.allows(u))
     }
 
     /// After this instant the notice no longer matters: the kind's `expires` field, or a day
