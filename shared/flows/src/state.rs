@@ -31,6 +31,39 @@ pub fn may_move(from: DeliveryStatus, to: DeliveryStatus) -> bool {
     )
 }
 
+/// A write a store was asked to make that the state machine does not allow: a bug in a flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the state machine refuses to write a delivery row {} as {to:?}", from.map_or("new".to_owned(), |f| format!("{f:?}")))]
+pub struct IllegalMove {
+    /// The state the row was in, or `None` for a row written new.
+    pub from: Option<DeliveryStatus>,
+    pub to: DeliveryStatus,
+}
+
+/// What every store asks before it writes a move: a debug build (the tests, the simulator)
+/// stops at the bug at once; a release build refuses the write.
+pub fn check_move(from: DeliveryStatus, to: DeliveryStatus) -> Result<(), IllegalMove> {
+    refuse_unless(may_move(from, to), Some(from), to)
+}
+
+/// What every store asks before it writes a row new: a row begins `scheduled`, or `sending`
+/// when the worker that writes it sends it at once.
+pub fn check_new(to: DeliveryStatus) -> Result<(), IllegalMove> {
+    refuse_unless(matches!(to, DeliveryStatus::Scheduled), None, to)
+}
+
+/// What a store asks before writing a row as taken: a take writes `sending` (the store's
+/// condition holds it to a `scheduled` row or a `sending` one whose lease ran out).
+pub fn check_take(to: DeliveryStatus) -> Result<(), IllegalMove> {
+    refuse_unless(to == DeliveryStatus::Sending, Some(DeliveryStatus::Scheduled), to)
+}
+
+fn refuse_unless(allowed: bool, from: Option<DeliveryStatus>, to: DeliveryStatus) -> Result<(), IllegalMove> {
+    let refused = IllegalMove { from, to };
+    debug_assert!(allowed, "{refused}");
+    if allowed { Ok(()) } else { Err(refused) }
+}
+
 /// Whether a worker may take `row` at `now`: it is scheduled, or its sender's lease ran out.
 pub fn takeable(row: &StoredDelivery, now: Timestamp) -> bool {
     match row.record.status {
@@ -64,6 +97,46 @@ mod tests {
     use DeliveryStatus::*;
 
     const ALL: [DeliveryStatus; 6] = [Scheduled, Sending, Sent, Cancelled, Failed, Expired];
+
+    /// What a store's check does with `check`: `Ok`, or the refusal (a debug build panics first).
+    fn refusal(check: impl FnOnce() -> Result<(), IllegalMove> + std::panic::UnwindSafe) -> Option<String> {
+        match std::panic::catch_unwind(check) {
+            Ok(Ok(())) => None,
+            Ok(Err(refused)) => Some(refused.to_string()),
+            Err(panic) => Some(panic.downcast_ref::<String>().cloned().unwrap_or_default()),
+        }
+    }
+
+    #[test]
+    fn a_store_writes_every_move_the_machine_allows_and_refuses_every_other() {
+        for from in ALL {
+            for to in ALL {
+                let refused = refusal(move || check_move(from, to));
+                assert_eq!(refused.is_none(), may_move(from, to), "{from:?} → {to:?}: {refused:?}");
+                if let Some(why) = refused {
+                    assert!(why.contains(&format!("{from:?} as {to:?}")), "{why}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_row_is_written_new_only_as_scheduled_and_taken_only_as_sending() {
+        for to in ALL {
+            assert_eq!(
+                refusal(move || check_new(to)).is_none(),
+                to == Scheduled,
+                "new as {to:?}"
+            );
+        }
+        for to in ALL {
+            assert_eq!(
+                refusal(move || check_take(to)).is_none(),
+                to == Sending,
+                "taken as {to:?}"
+            );
+        }
+    }
 
     #[test]
     fn only_sending_leads_to_sent() {
