@@ -5,7 +5,7 @@
 use forewarn_core::customer::{Channel, Customer};
 use forewarn_core::engine::Destination;
 use forewarn_core::outcomes::{DispatchRequest, Outcome, OutcomeType};
-use forewarn_core::policy::DeliveryStatus;
+use forewarn_core::policy::{DeliveryStatus, Suppression};
 use jiff::Timestamp;
 
 use crate::cancel::cancelled_outcome;
@@ -51,9 +51,7 @@ where
                     if let Some(kind) = kind {
                         self.bus.publish(&[row_outcome(kind, &row, now)]).await?;
                     }
-                    Ok(Report::duplicate(format!(
-                        "the delivery is {status:?} already: nothing to send"
-                    )))
+                    Ok(Report::duplicate(Suppression::DeliveryDone { status }))
                 }
             };
         }
@@ -86,9 +84,7 @@ where
             self.store.finish(&ask).await?;
         }
         let Some(done) = self.deliver(&row, now).await? else {
-            return Ok(Report::duplicate(
-                "another dispatch or a cancellation got to the delivery first".into(),
-            ));
+            return Ok(Report::duplicate(Suppression::DeliveryTaken));
         };
         self.after_dispatch(done, now).await
     }

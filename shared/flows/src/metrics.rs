@@ -9,6 +9,7 @@ use std::time::Instant;
 use forewarn_core::customer::Channel;
 use forewarn_core::events::DetailType;
 use forewarn_core::outcomes::Outcome;
+use forewarn_core::policy::Suppression;
 use jiff::Timestamp;
 
 /// Every metric name, for the dashboard, the alarms and the tests.
@@ -77,10 +78,10 @@ pub fn invocation_started() {
     STARTED.with(|s| s.set(Some(Instant::now())));
 }
 
-pub(crate) fn decision(kind: DetailType, outcome: Outcome, reasons: &[String]) {
+pub(crate) fn decision(kind: DetailType, outcome: Outcome, why: Option<&Suppression>) {
     metrics::counter!(DECISIONS, "Kind" => kind.as_str(), "Outcome" => outcome.as_str()).increment(1);
     if outcome == Outcome::Suppressed {
-        metrics::counter!(SUPPRESSIONS, "Reason" => suppression_class(reasons)).increment(1);
+        metrics::counter!(SUPPRESSIONS, "Reason" => suppression_class(why)).increment(1);
     }
 }
 
@@ -124,24 +125,8 @@ pub(crate) fn stuck(count: usize) {
     }
 }
 
-/// The class of a suppression, from its deciding (last) reason: one of a fixed set, so it
-/// can be a metric dimension.
-pub fn suppression_class(reasons: &[String]) -> &'static str {
-    const CLASSES: [(&str, &str); 10] = [
-        ("unknown customer", "unknown_customer"),
-        ("duplicate", "duplicate"),
-        ("already resolved", "resolved"),
-        ("frequency cap", "cap"),
-        ("was already", "repeat"),
-        ("no reachable channel", "no_channel"),
-        ("too late", "too_late"),
-        ("expired", "too_late"),
-        ("no moment outside quiet hours", "no_moment"),
-        ("no profile", "unknown_customer"),
-    ];
-    let Some(last) = reasons.last() else { return "other" };
-    CLASSES
-        .iter()
-        .find(|(needle, _)| last.contains(needle))
-        .map_or("other", |(_, class)| class)
+/// The class of a suppression: one of a fixed set (`forewarn_core::policy::SUPPRESSION_CLASSES`),
+/// so it can be a metric dimension; `other` for a suppressed input that says not why.
+pub fn suppression_class(why: Option<&Suppression>) -> &'static str {
+    why.map_or("other", Suppression::as_str)
 }

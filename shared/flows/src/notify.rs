@@ -5,7 +5,7 @@
 use forewarn_core::customer::Customer;
 use forewarn_core::events::Event;
 use forewarn_core::outcomes::{Outcome, OutcomeEvent, OutcomeType};
-use forewarn_core::policy::{Context, DeliveryRecord, DeliveryStatus, Urgency};
+use forewarn_core::policy::{Context, DeliveryRecord, DeliveryStatus, Suppression, Urgency};
 use jiff::{Timestamp, ToSpan};
 
 use crate::cancel::cancelled_outcome;
@@ -29,6 +29,8 @@ pub(crate) struct Decided {
     pub outcome: Outcome,
     pub send_at: Option<Timestamp>,
     pub reasons: Vec<String>,
+    /// Why nothing is sent, when the outcome is `Suppressed`.
+    pub suppression: Option<Suppression>,
     pub rows: Vec<StoredDelivery>,
     pub cancel: Vec<StoredDelivery>,
 }
@@ -46,7 +48,7 @@ where
     pub async fn notify(&self, event: &Event, now: Timestamp) -> Result<Report, PortError> {
         for _ in 0..DECIDE_ATTEMPTS {
             if let Some(report) = self.notify_once(event, now).await? {
-                crate::metrics::decision(event.detail_type(), report.outcome, &report.reasons);
+                crate::metrics::decision(event.detail_type(), report.outcome, report.suppression.as_ref());
                 return Ok(report);
             }
         }
@@ -77,10 +79,9 @@ where
             CommitResult::Committed => {}
             CommitResult::Conflict => return Ok(None),
             CommitResult::AlreadyClaimed => {
-                let mut r = Report::duplicate(format!(
-                    "duplicate: event {} is claimed by another invocation",
-                    event.id
-                ));
+                let mut r = Report::duplicate(Suppression::ClaimedElsewhere {
+                    event_id: event.id.clone(),
+                });
                 r.customer_id = Some(cid);
                 return Ok(Some(r));
             }
@@ -91,6 +92,7 @@ where
             send_at: decided.send_at,
             channels: decided.rows.iter().map(|r| r.record.channel).collect(),
             reasons: decided.reasons.clone(),
+            suppression: decided.suppression.clone(),
             cancelled: decided.cancel.len(),
             ..Report::default()
         };
@@ -170,7 +172,9 @@ where
             Some(c) if c.completed => {
                 let again: Vec<OutcomeEvent> = c.outcomes.iter().map(StoredOutcome::event).collect();
                 self.bus.publish(&again).await?;
-                let mut r = Report::duplicate(format!("duplicate: event {} was already processed", event.id));
+                let mut r = Report::duplicate(Suppression::Duplicate {
+                    event_id: event.id.clone(),
+                });
                 r.customer_id = Some(cid.clone());
                 Ok(ClaimState::Done(r))
             }
@@ -264,6 +268,7 @@ where
             outcome: if later { Outcome::Scheduled } else { Outcome::SendNow },
             send_at: resumed.iter().map(|r| r.record.send_at).max(),
             reasons: resumed[0].reasons.clone(),
+            suppression: None,
             rows: resumed,
             cancel: vec![],
         })
@@ -346,6 +351,7 @@ where
             outcome: plan.outcome,
             send_at: plan.send_at,
             reasons: plan.reasons,
+            suppression: plan.suppression,
             rows,
             cancel,
         })
@@ -359,13 +365,16 @@ fn resolved_before(part: &Partition, subject: &str, event: &Event) -> Option<Dec
         .resolutions
         .iter()
         .find(|r| settles(&r.subject, subject) && r.at >= event.time.0)?;
+    let why = Suppression::AlreadyResolved {
+        detail_type: r.detail_type.clone(),
+        event_id: r.event_id.clone(),
+        at: r.at,
+    };
     Some(Decided {
         outcome: Outcome::Suppressed,
         send_at: None,
-        reasons: vec![format!(
-            "already resolved: {} {} happened at {}, before this notice arrived",
-            r.detail_type, r.event_id, r.at
-        )],
+        reasons: vec![why.to_string()],
+        suppression: Some(why),
         rows: vec![],
         cancel: vec![],
     })

@@ -2,6 +2,7 @@
 //! This module decides what happens to an event; `routes` picks channels and devices, `when` the moment.
 
 mod routes;
+mod suppression;
 mod when;
 
 use jiff::{Timestamp, ToSpan};
@@ -15,6 +16,7 @@ pub use crate::outcomes::Outcome;
 use crate::timing::{LocalClock, sub};
 use crate::types::Id;
 use routes::{Routing, choose_routes};
+pub use suppression::{CLASSES as SUPPRESSION_CLASSES, Suppression};
 use when::choose_time;
 
 /// The category and urgency of a notifying detail type, from the catalog; `None` for resolving ones.
@@ -131,10 +133,13 @@ pub struct Plan {
     /// Sent questions this event answers (two-way fraud questions).
     pub closes: Vec<Id>,
     pub reasons: Vec<String>,
+    /// Why nothing is sent, when the outcome is `Suppressed`: the last reason, as a value.
+    pub suppression: Option<Suppression>,
 }
 
 impl Plan {
-    fn suppressed(subject: String, reasons: Vec<String>) -> Plan {
+    /// A plan that sends nothing yet, with no reasons.
+    fn nothing(subject: String) -> Plan {
         Plan {
             outcome: Outcome::Suppressed,
             category: None,
@@ -144,7 +149,19 @@ impl Plan {
             routes: vec![],
             cancellations: vec![],
             closes: vec![],
+            reasons: vec![],
+            suppression: None,
+        }
+    }
+
+    /// This plan suppressed: `reasons`, then why as the last one.
+    fn suppressed(self, mut reasons: Vec<String>, why: Suppression) -> Plan {
+        reasons.push(why.to_string());
+        Plan {
+            outcome: Outcome::Suppressed,
             reasons,
+            suppression: Some(why),
+            ..self
         }
     }
 }
@@ -153,19 +170,12 @@ impl Plan {
 pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp) -> Plan {
     let subject = event.subject();
     let Some(customer) = ctx.customer else {
-        return Plan::suppressed(
-            subject,
-            vec![format!(
-                "unknown customer {}: no profile, nothing sent",
-                event.detail.customer_id()
-            )],
-        );
+        let customer_id = event.detail.customer_id().clone();
+        return Plan::nothing(subject).suppressed(vec![], Suppression::UnknownCustomer { customer_id });
     };
     if ctx.seen_before {
-        return Plan::suppressed(
-            subject,
-            vec![format!("duplicate: event {} was already processed", event.id)],
-        );
+        let event_id = event.id.clone();
+        return Plan::nothing(subject).suppressed(vec![], Suppression::Duplicate { event_id });
     }
     let Some(kind) = event.detail_type().kind().filter(|k| k.notifies()) else {
         return resolve(event, ctx, subject);
@@ -177,13 +187,11 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
     let mut plan = Plan {
         category: Some(category),
         urgency: Some(urgency),
-        ..Plan::suppressed(subject, vec![])
+        ..Plan::nothing(subject)
     };
 
     if let Some(why) = repeat_of_earlier(kind, event, ctx, &plan.subject, now) {
-        reasons.push(why);
-        plan.reasons = reasons;
-        return plan;
+        return plan.suppressed(reasons, why);
     }
     if let Some(Repeat::Latest { update }) = &kind.def.repeat {
         supersede(update, event, ctx, &mut plan, &mut reasons);
@@ -195,24 +203,19 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
         big_screen: matches!(kind.def.timing, Some(Timing::BigScreen { .. })),
     };
     let routes = match choose_routes(customer, &routing, urgency, &mut reasons) {
-        Some(r) => r,
-        None => {
-            plan.reasons = reasons;
-            return plan;
-        }
+        Ok(r) => r,
+        Err(why) => return plan.suppressed(reasons, why),
     };
     reasons.push(customer.zone.explain());
     let clock = LocalClock::of(customer, now);
-    let Some(send_at) = choose_time(kind, event, customer, &clock, urgency, now, &mut reasons) else {
-        plan.reasons = reasons;
-        return plan;
+    let send_at = match choose_time(kind, event, customer, &clock, urgency, now, &mut reasons) {
+        Ok(t) => t,
+        Err(why) => return plan.suppressed(reasons, why),
     };
     if urgency.is_capped()
         && let Some(why) = over_cap(policy, event, ctx, &clock, send_at)
     {
-        reasons.push(why);
-        plan.reasons = reasons;
-        return plan;
+        return plan.suppressed(reasons, why);
     }
     plan.outcome = if send_at <= now {
         Outcome::SendNow
@@ -232,7 +235,7 @@ fn over_cap(
     ctx: &Context<'_>,
     clock: &LocalClock<'_>,
     send_at: Timestamp,
-) -> Option<String> {
+) -> Option<Suppression> {
     let mut near: Vec<&Id> = ctx
         .history
         .iter()
@@ -242,13 +245,10 @@ fn over_cap(
         .collect();
     near.sort();
     near.dedup();
-    (near.len() >= policy.daily_cap).then(|| {
-        format!(
-            "frequency cap: {} normal/low messages already within 24 h of {} (limit {})",
-            near.len(),
-            clock.describe(send_at),
-            policy.daily_cap
-        )
+    (near.len() >= policy.daily_cap).then(|| Suppression::Cap {
+        count: near.len(),
+        at: clock.describe(send_at),
+        limit: policy.daily_cap,
     })
 }
 
@@ -280,7 +280,13 @@ fn subject_word(subject: &str) -> &str {
 }
 
 /// A reason to stay silent because this subject was already handled, by the kind's repeat rule.
-fn repeat_of_earlier(kind: &Kind, event: &Event, ctx: &Context<'_>, subject: &str, now: Timestamp) -> Option<String> {
+fn repeat_of_earlier(
+    kind: &Kind,
+    event: &Event,
+    ctx: &Context<'_>,
+    subject: &str,
+    now: Timestamp,
+) -> Option<Suppression> {
     let same = || {
         ctx.history
             .iter()
@@ -290,44 +296,33 @@ fn repeat_of_earlier(kind: &Kind, event: &Event, ctx: &Context<'_>, subject: &st
     match kind.def.repeat.as_ref()? {
         Repeat::Window { hours } => same()
             .find(|r| r.is_pending() || r.send_at >= sub(now, hours.hours()))
-            .map(|r| {
-                format!(
-                    "{} was already {} in the last {hours} h (event {})",
-                    label(),
-                    status_word(r),
-                    r.event_id
-                )
+            .map(|r| Suppression::RepeatWithin {
+                label: label(),
+                pending: r.is_pending(),
+                hours: *hours,
+                earlier: r.event_id.clone(),
             }),
-        Repeat::Once => same().next().map(|r| {
-            format!(
-                "{} was already raised with the customer (event {})",
-                label(),
-                r.event_id
-            )
+        Repeat::Once => same().next().map(|r| Suppression::RaisedBefore {
+            label: label(),
+            earlier: r.event_id.clone(),
         }),
         Repeat::Latest { update } => ctx
             .history
             .iter()
             .find(|r| r.subject == subject && r.event_time > event.time.0)
-            .map(|r| {
-                format!(
-                    "stale: a newer {update} for this {} ({}) was already handled",
-                    subject_word(subject),
-                    r.event_id
-                )
+            .map(|r| Suppression::Stale {
+                update: update.clone(),
+                word: subject_word(subject).to_owned(),
+                newer: r.event_id.clone(),
             }),
     }
-}
-
-fn status_word(r: &DeliveryRecord) -> &'static str {
-    if r.is_pending() { "pending" } else { "notified" }
 }
 
 /// Resolving events cancel pending notices of the subjects they settle and close open questions.
 fn resolve(event: &Event, ctx: &Context<'_>, subject: String) -> Plan {
     let mut plan = Plan {
         outcome: Outcome::Resolved,
-        ..Plan::suppressed(subject, vec![])
+        ..Plan::nothing(subject)
     };
     let kind = event.detail_type().kind();
     let what = kind.and_then(|k| k.def.resolution.as_deref()).unwrap_or("resolved");

@@ -8,7 +8,7 @@ use crate::customer::{Customer, DeviceKind, QuietHours};
 use crate::events::Event;
 use crate::timing::{LocalClock, add, sub};
 
-use super::Urgency;
+use super::{Suppression, Urgency};
 
 const GLANCE: [DeviceKind; 4] = [
     DeviceKind::Phone,
@@ -18,7 +18,7 @@ const GLANCE: [DeviceKind; 4] = [
 ];
 const BIG_SCREEN: [DeviceKind; 2] = [DeviceKind::Desktop, DeviceKind::Tablet];
 
-/// When to send, or `None` (with the reason pushed) when it is too late to matter.
+/// When to send, or why not when it is too late to matter.
 pub(super) fn choose_time(
     kind: &Kind,
     event: &Event,
@@ -27,7 +27,7 @@ pub(super) fn choose_time(
     urgency: Urgency,
     now: Timestamp,
     reasons: &mut Vec<String>,
-) -> Option<Timestamp> {
+) -> Result<Timestamp, Suppression> {
     let quiet = Quiet {
         hours: customer.quiet_hours,
         src: if customer.quiet_hours_from_profile {
@@ -40,14 +40,14 @@ pub(super) fn choose_time(
     match kind.def.timing.as_ref() {
         None | Some(Timing::Now) => {
             reasons.push(format!("sent now: {} alerts go out at any hour", urgency.as_str()));
-            Some(now)
+            Ok(now)
         }
         Some(Timing::BeforeDeparture {
             departure,
             margin_hours,
         }) => {
             let Some(departure) = instant_at(event, departure) else {
-                return Some(now);
+                return Ok(now);
             };
             when_high(departure, *margin_hours, clock, &quiet, now, reasons)
         }
@@ -104,18 +104,16 @@ fn when_high(
     q: &Quiet,
     now: Timestamp,
     reasons: &mut Vec<String>,
-) -> Option<Timestamp> {
+) -> Result<Timestamp, Suppression> {
     let (quiet, quiet_src) = (q.hours, q.src);
     if now >= departure {
-        reasons.push(format!(
-            "suppressed: too late, the flight was estimated to leave at {}",
-            clock.describe(departure)
-        ));
-        return None;
+        return Err(Suppression::Departed {
+            departure: clock.describe(departure),
+        });
     }
     if !clock.is_quiet(now) {
         reasons.push("sent now: urgent travel update outside quiet hours".into());
-        return Some(now);
+        return Ok(now);
     }
     match clock.next_allowed(now) {
         Some(end) if add(end, margin_hours.hours()) <= departure => {
@@ -123,14 +121,14 @@ fn when_high(
                 "deferred to {}: quiet hours {quiet}{quiet_src}; still at least {margin_hours} h before departure",
                 clock.describe(end)
             ));
-            Some(end)
+            Ok(end)
         }
         _ => {
             reasons.push(format!(
                 "sent now despite quiet hours {quiet}{quiet_src}: departure at {} is too close to wait",
                 clock.describe(departure)
             ));
-            Some(now)
+            Ok(now)
         }
     }
 }
@@ -144,7 +142,7 @@ fn when_normal(
     q: &Quiet,
     now: Timestamp,
     reasons: &mut Vec<String>,
-) -> Option<Timestamp> {
+) -> Result<Timestamp, Suppression> {
     let (quiet, quiet_src) = (q.hours, q.src);
     let earliest = earliest_allowed(clock, q, now, reasons)?;
     let usual = clock.first_where(earliest, add(earliest, window.hours.hours()), &[], |t| {
@@ -157,7 +155,7 @@ fn when_normal(
                 when_earliest(clock, earliest, now, quiet, quiet_src),
                 window.what
             ));
-            Some(earliest)
+            Ok(earliest)
         }
         (Some(t), _) => {
             let (dev, w) = clock.usual_device(t, &GLANCE).expect("found above");
@@ -177,7 +175,7 @@ fn when_normal(
                     w.text
                 ));
             }
-            Some(t)
+            Ok(t)
         }
         (None, _) => {
             reasons.push(format!(
@@ -185,7 +183,7 @@ fn when_normal(
                 when_earliest(clock, earliest, now, quiet, quiet_src),
                 window.hours
             ));
-            Some(earliest)
+            Ok(earliest)
         }
     }
 }
@@ -199,13 +197,15 @@ fn when_low(
     q: &Quiet,
     now: Timestamp,
     reasons: &mut Vec<String>,
-) -> Option<Timestamp> {
+) -> Result<Timestamp, Suppression> {
     let (quiet, quiet_src) = (q.hours, q.src);
     if let Some(e) = expires
         && e <= now
     {
-        reasons.push(format!("suppressed: {} expired at {}", window.what, clock.describe(e)));
-        return None;
+        return Err(Suppression::Expired {
+            what: window.what.to_owned(),
+            at: clock.describe(e),
+        });
     }
     let earliest = earliest_allowed(clock, q, now, reasons)?;
     let mut limit = add(now, window.hours.hours());
@@ -228,7 +228,7 @@ fn when_low(
             dev.id,
             w.text
         ));
-        return Some(t);
+        return Ok(t);
     }
     let evening = jiff::civil::time(19, 0, 0, 0);
     let at_seven = clock.first_where(earliest, limit, &[evening], |t| {
@@ -245,26 +245,27 @@ fn when_low(
                 "scheduled for {}: {habits}, so the next 19:00",
                 clock.describe(t)
             ));
-            Some(t)
+            Ok(t)
         }
         None => {
             reasons.push(format!(
                 "{}: {habits} and no allowed 19:00 before the deadline",
                 when_earliest(clock, earliest, now, quiet, quiet_src)
             ));
-            Some(earliest)
+            Ok(earliest)
         }
     }
 }
 
 /// The first moment outside quiet hours in every zone, saying so when it is later than now.
-fn earliest_allowed(clock: &LocalClock<'_>, q: &Quiet, now: Timestamp, reasons: &mut Vec<String>) -> Option<Timestamp> {
+fn earliest_allowed(
+    clock: &LocalClock<'_>,
+    q: &Quiet,
+    now: Timestamp,
+    reasons: &mut Vec<String>,
+) -> Result<Timestamp, Suppression> {
     let Some(earliest) = clock.next_allowed(now) else {
-        reasons.push(format!(
-            "suppressed: no moment outside quiet hours {} in every zone within 48 h",
-            q.hours
-        ));
-        return None;
+        return Err(Suppression::NoMoment { quiet: q.hours });
     };
     if earliest > now {
         reasons.push(format!(
@@ -274,7 +275,7 @@ fn earliest_allowed(clock: &LocalClock<'_>, q: &Quiet, now: Timestamp, reasons: 
             clock.describe(earliest)
         ));
     }
-    Some(earliest)
+    Ok(earliest)
 }
 
 fn when_earliest(
