@@ -10,6 +10,7 @@ use jiff::Timestamp;
 
 use crate::cancel::cancelled_outcome;
 use crate::error::PortError;
+use crate::metrics::DeliveryResult;
 use crate::ports::{Bus, Claims, Deliveries, Partitions, Sender};
 use crate::records::{Address, Finish, StoredDelivery};
 use crate::reminder::{disabled_of, question_of, questions_of};
@@ -108,7 +109,7 @@ where
             let moved =
                 self.store.take(&mine, now).await? && self.store.transition(&c, DeliveryStatus::Sending).await?;
             if moved {
-                crate::metrics::delivery(c.record.channel, crate::cancel::status_name(to));
+                crate::metrics::delivery(c.record.channel, DeliveryResult::withdrawn(to));
             }
             moved.then(|| cancelled_outcome(&c, None, now))
         } else {

@@ -81,7 +81,7 @@ where
 {
     /// Handles one inbound SMS at `now`.
     pub async fn reply(&self, sms: &InboundSms, now: Timestamp) -> Result<Report, PortError> {
-        crate::metrics::reply(sms.intent.as_str());
+        crate::metrics::reply(sms.intent);
         let book = self.store.phone_book(&sms.from).await?;
         let matched = match sms.intent {
             Intent::Yes | Intent::No => match_question(&book.questions, sms, now),
