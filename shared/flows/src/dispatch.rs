@@ -3,7 +3,6 @@
 //! out of `scheduled` sends it.
 
 use forewarn_core::customer::{Channel, Customer};
-use forewarn_core::engine::Destination;
 use forewarn_core::outcomes::{DispatchRequest, Outcome, OutcomeType};
 use forewarn_core::policy::{DeliveryStatus, Suppression};
 use jiff::Timestamp;
@@ -179,17 +178,7 @@ fn current_address(customer: Option<&Customer>, row: &StoredDelivery) -> Result<
     if c.has_opted_out(channel) {
         return Err(format!("the customer opted out of {channel} since"));
     }
-    let to = match channel {
-        Channel::Sms => c.phone.usable().map(|p| Destination::Phone(p.clone())),
-        Channel::Email => c.email.usable().map(|e| Destination::Email(e.clone())),
-        Channel::Push => c
-            .devices
-            .iter()
-            .find(|d| Some(&d.id) == row.device_id.as_ref() && d.pushable())
-            .and_then(|d| d.push_endpoint.clone())
-            .map(Destination::Endpoint),
-    };
-    match to {
+    match c.destination(channel, row.device_id.as_ref()) {
         Some(to) => Ok(Address::from_destination(&to)),
         None if channel == Channel::Push => Err("the device can no longer receive push".to_owned()),
         None => Err(format!("the customer has no usable {channel} address any more")),
