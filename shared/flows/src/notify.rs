@@ -5,7 +5,7 @@
 use forewarn_core::customer::Customer;
 use forewarn_core::events::Event;
 use forewarn_core::outcomes::{Outcome, OutcomeEvent, OutcomeType};
-use forewarn_core::policy::{Context, DeliveryRecord, DeliveryStatus, Suppression, Urgency};
+use forewarn_core::policy::{Context, DeliveryRecord, DeliveryStatus, Subject, Suppression, Urgency};
 use jiff::{Timestamp, ToSpan};
 
 use crate::cancel::cancelled_outcome;
@@ -360,11 +360,11 @@ where
 
 /// A suppression when `subject` was resolved at or after the time `event` happened: the
 /// resolving event arrived first (EventBridge does not promise order).
-fn resolved_before(part: &Partition, subject: &str, event: &Event) -> Option<Decided> {
+fn resolved_before(part: &Partition, subject: &Subject, event: &Event) -> Option<Decided> {
     let r = part
         .resolutions
         .iter()
-        .find(|r| settles(&r.subject, subject) && r.at >= event.time.0)?;
+        .find(|r| r.subject.matches(subject) && r.at >= event.time.0)?;
     let why = Suppression::AlreadyResolved {
         detail_type: r.detail_type.clone(),
         event_id: r.event_id.clone(),
@@ -378,11 +378,6 @@ fn resolved_before(part: &Partition, subject: &str, event: &Event) -> Option<Dec
         rows: vec![],
         cancel: vec![],
     })
-}
-
-/// A kept resolution's subject settles `subject`: the same, or a prefix of it (`payment:A:`).
-fn settles(resolved: &str, subject: &str) -> bool {
-    resolved == subject || (resolved.ends_with(':') && subject.starts_with(resolved))
 }
 
 /// What the customer opted back in to (START) and may be reached on again, in plain words.

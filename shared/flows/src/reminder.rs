@@ -136,8 +136,8 @@ pub fn question_of(r: &StoredDelivery) -> Option<Question> {
         phone: phone.clone(),
         customer_id: r.customer_id.clone(),
         event_id: r.record.event_id.clone(),
-        subject: r.record.subject.clone(),
-        transaction_id: transaction_of(&r.record.subject)?.to_owned(),
+        subject: r.record.subject.to_string(),
+        transaction_id: transaction_of(r.record.subject.as_str())?.to_owned(),
         asked_at: r.record.send_at,
         expires_at: match r.record.status {
             DeliveryStatus::Failed | DeliveryStatus::Cancelled | DeliveryStatus::Expired => r.record.send_at,

@@ -292,7 +292,7 @@ where
     ) -> Result<(), PortError> {
         let reminders = rows
             .iter()
-            .filter(|r| r.reminder && r.record.subject == q.subject && r.record.event_id == q.event_id);
+            .filter(|r| r.reminder && r.record.subject == *q.subject && r.record.event_id == q.event_id);
         for row in reminders {
             let why = "the customer answered before the reminder".to_owned();
             if let Some(o) = self.cancel_pending(row, why, by, now).await? {

@@ -13,6 +13,7 @@ use crate::customer::{Category, Channel, Customer, DeviceKind};
 use crate::events::{DetailType, Event};
 pub use crate::kinds::Urgency;
 pub use crate::outcomes::Outcome;
+pub use crate::subject::Subject;
 use crate::timing::{LocalClock, sub};
 use crate::types::Id;
 use routes::{Routing, choose_routes};
@@ -78,7 +79,7 @@ pub struct DeliveryRecord {
     pub event_id: Id,
     pub event_time: Timestamp,
     pub detail_type: DetailType,
-    pub subject: String,
+    pub subject: Subject,
     pub channel: Channel,
     pub urgency: Urgency,
     pub status: DeliveryStatus,
@@ -116,7 +117,7 @@ pub struct Route {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cancellation {
     pub event_id: Id,
-    pub subject: String,
+    pub subject: Subject,
     pub reason: String,
 }
 
@@ -126,7 +127,7 @@ pub struct Plan {
     pub outcome: Outcome,
     pub category: Option<Category>,
     pub urgency: Option<Urgency>,
-    pub subject: String,
+    pub subject: Subject,
     pub send_at: Option<Timestamp>,
     pub routes: Vec<Route>,
     pub cancellations: Vec<Cancellation>,
@@ -139,7 +140,7 @@ pub struct Plan {
 
 impl Plan {
     /// A plan that sends nothing yet, with no reasons.
-    fn nothing(subject: String) -> Plan {
+    fn nothing(subject: Subject) -> Plan {
         Plan {
             outcome: Outcome::Suppressed,
             category: None,
@@ -268,15 +269,10 @@ fn supersede(update: &str, event: &Event, ctx: &Context<'_>, plan: &mut Plan, re
             reasons.push(format!(
                 "replaces pending notice {} for the same {}",
                 r.event_id,
-                subject_word(&plan.subject)
+                plan.subject.word()
             ));
         }
     }
-}
-
-/// The word a subject starts with (`flight` of `flight:ABC123:TP1`).
-fn subject_word(subject: &str) -> &str {
-    subject.split(':').next().unwrap_or(subject)
 }
 
 /// A reason to stay silent because this subject was already handled, by the kind's repeat rule.
@@ -284,13 +280,13 @@ fn repeat_of_earlier(
     kind: &Kind,
     event: &Event,
     ctx: &Context<'_>,
-    subject: &str,
+    subject: &Subject,
     now: Timestamp,
 ) -> Option<Suppression> {
     let same = || {
         ctx.history
             .iter()
-            .filter(move |r| r.subject == subject && r.event_id != event.id && r.is_live())
+            .filter(move |r| &r.subject == subject && r.event_id != event.id && r.is_live())
     };
     let label = || kind.subject_label(event.detail_json());
     match kind.def.repeat.as_ref()? {
@@ -309,17 +305,17 @@ fn repeat_of_earlier(
         Repeat::Latest { update } => ctx
             .history
             .iter()
-            .find(|r| r.subject == subject && r.event_time > event.time.0)
+            .find(|r| &r.subject == subject && r.event_time > event.time.0)
             .map(|r| Suppression::Stale {
                 update: update.clone(),
-                word: subject_word(subject).to_owned(),
+                word: subject.word().to_owned(),
                 newer: r.event_id.clone(),
             }),
     }
 }
 
 /// Resolving events cancel pending notices of the subjects they settle and close open questions.
-fn resolve(event: &Event, ctx: &Context<'_>, subject: String) -> Plan {
+fn resolve(event: &Event, ctx: &Context<'_>, subject: Subject) -> Plan {
     let mut plan = Plan {
         outcome: Outcome::Resolved,
         ..Plan::nothing(subject)
