@@ -18,7 +18,7 @@ use crate::timing::{LocalClock, sub};
 use crate::types::Id;
 use routes::{Routing, choose_routes};
 pub use suppression::{CLASSES as SUPPRESSION_CLASSES, Suppression};
-use when::choose_time;
+use when::{Occasion, choose_time};
 
 /// The category and urgency of a notifying detail type, from the catalog; `None` for resolving ones.
 pub fn classify(t: DetailType) -> Option<(Category, Urgency)> {
@@ -209,7 +209,15 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
     };
     reasons.push(customer.zone.explain());
     let clock = LocalClock::of(customer, now);
-    let send_at = match choose_time(kind, event, customer, &clock, urgency, now, &mut reasons) {
+    let occasion = Occasion {
+        kind,
+        event,
+        customer,
+        clock: &clock,
+        urgency,
+        now,
+    };
+    let send_at = match choose_time(&occasion, &mut reasons) {
         Ok(t) => t,
         Err(why) => return plan.suppressed(reasons, why),
     };

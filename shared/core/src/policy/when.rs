@@ -18,16 +18,27 @@ const GLANCE: [DeviceKind; 4] = [
 ];
 const BIG_SCREEN: [DeviceKind; 2] = [DeviceKind::Desktop, DeviceKind::Tablet];
 
-/// When to send, or why not when it is too late to matter.
-pub(super) fn choose_time(
-    kind: &Kind,
-    event: &Event,
-    customer: &Customer,
-    clock: &LocalClock<'_>,
-    urgency: Urgency,
-    now: Timestamp,
-    reasons: &mut Vec<String>,
-) -> Result<Timestamp, Suppression> {
+/// What choosing the moment reads: the event, its kind's timing rule, the customer and their
+/// clock, at `now`.
+pub(super) struct Occasion<'a> {
+    pub kind: &'a Kind,
+    pub event: &'a Event,
+    pub customer: &'a Customer,
+    pub clock: &'a LocalClock<'a>,
+    pub urgency: Urgency,
+    pub now: Timestamp,
+}
+
+/// When to send, by the kind's `Timing` rule, or why not when it is too late to matter.
+pub(super) fn choose_time(o: &Occasion<'_>, reasons: &mut Vec<String>) -> Result<Timestamp, Suppression> {
+    let Occasion {
+        kind,
+        event,
+        customer,
+        clock,
+        urgency,
+        now,
+    } = *o;
     let quiet = Quiet {
         hours: customer.quiet_hours,
         src: if customer.quiet_hours_from_profile {
@@ -49,7 +60,7 @@ pub(super) fn choose_time(
             let Some(departure) = instant_at(event, departure) else {
                 return Ok(now);
             };
-            when_high(departure, *margin_hours, clock, &quiet, now, reasons)
+            when_before_departure(departure, *margin_hours, clock, &quiet, now, reasons)
         }
         Some(Timing::UsualMoment {
             within_hours,
@@ -60,9 +71,10 @@ pub(super) fn choose_time(
             let deadline = instant(deadline).map(|d| sub(d, lead_hours.hours()));
             let window = Window {
                 hours: *within_hours,
+                lead_hours: *lead_hours,
                 what,
             };
-            when_normal(deadline, window, *lead_hours, clock, &quiet, now, reasons)
+            when_usual_moment(deadline, window, clock, &quiet, now, reasons)
         }
         Some(Timing::BigScreen {
             within_hours,
@@ -72,9 +84,10 @@ pub(super) fn choose_time(
         }) => {
             let window = Window {
                 hours: *within_hours,
+                lead_hours: *lead_hours,
                 what,
             };
-            when_low(instant(deadline), window, *lead_hours, clock, &quiet, now, reasons)
+            when_big_screen(instant(deadline), window, clock, &quiet, now, reasons)
         }
     }
 }
@@ -84,9 +97,11 @@ fn instant_at(event: &Event, path: &str) -> Option<Timestamp> {
     event.text_at(path).parse().ok()
 }
 
-/// How far ahead a rule looks, and the words for what its deadline is about.
+/// How far ahead a rule looks, how long before its deadline the message must go, and the
+/// words for what its deadline is about.
 struct Window<'a> {
     hours: i64,
+    lead_hours: i64,
     what: &'a str,
 }
 
@@ -96,8 +111,9 @@ struct Quiet {
     src: &'static str,
 }
 
-/// Travel: now, or after quiet hours if that still leaves 3 h before departure.
-fn when_high(
+/// `Timing::BeforeDeparture`: now, or after quiet hours if that still leaves `margin_hours`
+/// before departure; nothing once it has left.
+fn when_before_departure(
     departure: Timestamp,
     margin_hours: i64,
     clock: &LocalClock<'_>,
@@ -133,11 +149,11 @@ fn when_high(
     }
 }
 
-/// Account: the first usual moment within 12 h, before a known payment is due.
-fn when_normal(
+/// `Timing::UsualMoment`: the first moment within the window the customer is usually on a
+/// phone or watch, unless that is past the deadline (already less its lead).
+fn when_usual_moment(
     deadline: Option<Timestamp>,
     window: Window<'_>,
-    lead_hours: i64,
     clock: &LocalClock<'_>,
     q: &Quiet,
     now: Timestamp,
@@ -151,9 +167,10 @@ fn when_normal(
     match (usual, deadline) {
         (Some(t), Some(dl)) if t > dl => {
             reasons.push(format!(
-                "{}: {} is due within {lead_hours} h of the usual time, so no waiting for it",
+                "{}: {} is due within {} h of the usual time, so no waiting for it",
                 when_earliest(clock, earliest, now, quiet, quiet_src),
-                window.what
+                window.what,
+                window.lead_hours
             ));
             Ok(earliest)
         }
@@ -188,11 +205,11 @@ fn when_normal(
     }
 }
 
-/// Tasks: the first usual moment on a big screen, else the next allowed 19:00.
-fn when_low(
+/// `Timing::BigScreen`: the first usual moment on a desktop or tablet before the deadline
+/// (less its lead), else the next allowed 19:00; nothing once it has expired.
+fn when_big_screen(
     expires: Option<Timestamp>,
     window: Window<'_>,
-    lead_hours: i64,
     clock: &LocalClock<'_>,
     q: &Quiet,
     now: Timestamp,
@@ -210,7 +227,7 @@ fn when_low(
     let earliest = earliest_allowed(clock, q, now, reasons)?;
     let mut limit = add(now, window.hours.hours());
     if let Some(e) = expires {
-        limit = limit.min(sub(e, lead_hours.hours()));
+        limit = limit.min(sub(e, window.lead_hours.hours()));
     }
     let big = clock.first_where(earliest, limit, &[], |t| {
         !clock.is_quiet(t) && clock.usual_device(t, &BIG_SCREEN).is_some()
