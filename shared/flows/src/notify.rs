@@ -12,7 +12,7 @@ use crate::cancel::cancelled_outcome;
 use crate::error::PortError;
 use crate::ports::{Bus, Claims, Deliveries, Partitions, Scheduler, Sender};
 use crate::records::{
-    Address, Claim, Commit, CommitResult, Finish, Partition, RETENTION_DAYS, StoredDelivery, StoredMessage,
+    Address, Claim, Claiming, Commit, CommitResult, Finish, Partition, RETENTION_DAYS, StoredDelivery, StoredMessage,
     StoredOutcome,
 };
 use crate::reminder::{about_of, disabled_of, questions_of};
@@ -65,15 +65,15 @@ where
     async fn notify_once(&self, event: &Event, now: Timestamp) -> Result<Option<Report>, PortError> {
         let cid = event.detail.customer_id().clone();
         let mut part = self.store.load(&cid, Some(&event.id)).await?;
-        let take_over = match self.claim_state(event, &part, now).await? {
-            ClaimState::New => false,
-            ClaimState::Expired => true,
+        let claiming = match self.claim_state(event, &part, now).await? {
+            ClaimState::New => Claiming::Fresh,
+            ClaimState::Expired => Claiming::TakeOver,
             ClaimState::Done(report) => return Ok(Some(report)),
         };
         let stuck = self.fail_stuck(&mut part, now).await?;
         let customer = customer_of(&part)?;
-        let decided = self.decide_or_resume(event, customer.as_ref(), &part, take_over, now)?;
-        let commit = self.commit_of(event, &decided, &part, take_over, now);
+        let decided = self.decide_or_resume(event, customer.as_ref(), &part, claiming, now)?;
+        let commit = self.commit_of(event, &decided, &part, claiming, now);
         let claim = commit.claim.clone();
         match self.store.commit(&commit).await? {
             CommitResult::Committed => {}
@@ -135,8 +135,15 @@ where
 
     /// The claim of `event` with what was decided: the rows and the questions they ask, on
     /// the decision count read, unless a take-over resumes rows committed before.
-    fn commit_of(&self, event: &Event, decided: &Decided, part: &Partition, take_over: bool, now: Timestamp) -> Commit {
-        let resuming = take_over && part.deliveries.iter().any(|d| d.record.event_id == event.id);
+    fn commit_of(
+        &self,
+        event: &Event,
+        decided: &Decided,
+        part: &Partition,
+        claiming: Claiming,
+        now: Timestamp,
+    ) -> Commit {
+        let resuming = claiming == Claiming::TakeOver && part.deliveries.iter().any(|d| d.record.event_id == event.id);
         let writes_rows = !(decided.rows.is_empty() && decided.cancel.is_empty());
         let due: Vec<StoredDelivery> = decided
             .rows
@@ -155,7 +162,7 @@ where
                 outcomes: vec![],
                 event: Some(event.to_envelope()),
             },
-            take_over,
+            claiming,
             new_rows: if resuming { vec![] } else { decided.rows.clone() },
             cancel: decided.cancel.clone(),
             decisions: (!resuming && writes_rows).then_some(part.decisions),
@@ -238,13 +245,13 @@ where
         event: &Event,
         customer: Option<&Customer>,
         part: &Partition,
-        take_over: bool,
+        claiming: Claiming,
         now: Timestamp,
     ) -> Result<Decided, PortError> {
         let resumed: Vec<StoredDelivery> = part
             .deliveries
             .iter()
-            .filter(|d| take_over && d.record.event_id == event.id && !d.reminder)
+            .filter(|d| claiming == Claiming::TakeOver && d.record.event_id == event.id && !d.reminder)
             .cloned()
             .collect();
         if resumed.is_empty() {

@@ -399,13 +399,30 @@ impl PartitionParts {
     }
 }
 
+/// How a commit claims its event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claiming {
+    /// No claim exists yet: the commit creates it, and fails if one appeared.
+    Fresh,
+    /// The claim of an invocation whose lease ran out: the commit takes it over, unless it
+    /// was completed meanwhile.
+    TakeOver,
+}
+
+impl Commit {
+    /// The commit takes over an unfinished claim rather than creating one.
+    pub fn takes_over(&self) -> bool {
+        self.claiming == Claiming::TakeOver
+    }
+}
+
 /// The write that claims an event and records its decision, atomically.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Commit {
     pub customer_id: Id,
     pub claim: Claim,
-    /// A claim whose lease ran out is taken over instead of created.
-    pub take_over: bool,
+    /// A new claim, or one whose lease ran out, taken over.
+    pub claiming: Claiming,
     pub new_rows: Vec<StoredDelivery>,
     /// Scheduled rows to cancel (only if still scheduled).
     pub cancel: Vec<StoredDelivery>,
