@@ -212,6 +212,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_suppressed_input_without_a_suppression_is_counted_in_a_known_class() {
+        let class = suppression_class(None);
+        assert_eq!(class, "other");
+        assert!(forewarn_core::policy::SUPPRESSION_CLASSES.contains(&class));
+    }
+
+    #[test]
     fn delivery_results_are_the_words_the_dashboard_counts_each_once() {
         let words: Vec<&str> = DeliveryResult::ALL.iter().map(|r| r.as_str()).collect();
         let expected = [

@@ -5,7 +5,7 @@
 use forewarn_core::customer::Customer;
 use forewarn_core::events::Event;
 use forewarn_core::outcomes::{Outcome, OutcomeEvent, OutcomeType};
-use forewarn_core::policy::{Context, DeliveryRecord, DeliveryStatus, Subject, Suppression, Urgency};
+use forewarn_core::policy::{Cancellation, Context, DeliveryRecord, DeliveryStatus, Subject, Suppression, Urgency};
 use jiff::{Timestamp, ToSpan};
 
 use crate::cancel::cancelled_outcome;
@@ -340,20 +340,7 @@ where
                 unreported: false,
             })
             .collect();
-        let cancel = part
-            .deliveries
-            .iter()
-            .filter_map(|d| {
-                let c = plan
-                    .cancellations
-                    .iter()
-                    .find(|c| c.event_id == d.record.event_id && d.record.is_pending())?;
-                let mut d = d.clone();
-                d.record.status = DeliveryStatus::Cancelled;
-                d.failure = Some(c.reason.clone());
-                Some(d)
-            })
-            .collect();
+        let cancel = cancelled_rows(part, &plan.cancellations);
         Ok(Decided {
             outcome: plan.outcome,
             send_at: plan.send_at,
@@ -363,6 +350,22 @@ where
             cancel,
         })
     }
+}
+
+/// The pending rows the plan withdraws, as cancelled rows with the plan's reason.
+fn cancelled_rows(part: &Partition, cancellations: &[Cancellation]) -> Vec<StoredDelivery> {
+    part.deliveries
+        .iter()
+        .filter_map(|d| {
+            let c = cancellations
+                .iter()
+                .find(|c| c.event_id == d.record.event_id && d.record.is_pending())?;
+            let mut d = d.clone();
+            d.record.status = DeliveryStatus::Cancelled;
+            d.failure = Some(c.reason.clone());
+            Some(d)
+        })
+        .collect()
 }
 
 /// A suppression when `subject` was resolved at or after the time `event` happened: the
