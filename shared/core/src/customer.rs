@@ -1,5 +1,7 @@
 //! The customer context contract: the profile as stored, and the parsed customer the policy trusts.
 
+mod destination;
+
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -15,6 +17,7 @@ pub use crate::kinds::{Category, Channel, DeviceKind};
 use crate::types::{Id, Instant, truncate};
 pub use crate::windows::{ActiveWindow, parse_hhmm};
 use crate::zones;
+pub use destination::Destination;
 
 /// The stored profile, as the simulator reads it and the DynamoDB store holds it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

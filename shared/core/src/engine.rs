@@ -2,42 +2,12 @@
 
 use jiff::Timestamp;
 
-use crate::customer::{Channel, Customer, EmailAddress, PhoneNumber};
+pub use crate::customer::Destination;
+use crate::customer::{Channel, Customer};
 use crate::events::Event;
 use crate::messages::safe::{LinkHosts, host_of};
 use crate::messages::{Message, MessageInput, RenderError, Renderer};
 use crate::policy::{Context, Plan, Policy, Route, decide};
-
-/// Where a message is addressed.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Destination {
-    Phone(PhoneNumber),
-    Email(EmailAddress),
-    /// SNS platform endpoint ARN of a device.
-    Endpoint(String),
-}
-
-impl Destination {
-    /// Safe to print or log: `+351*******78`, `a***@example.com`, the endpoint's last part.
-    pub fn masked(&self) -> String {
-        match self {
-            Destination::Phone(p) => p.masked(),
-            Destination::Email(e) => e.masked(),
-            Destination::Endpoint(arn) => {
-                let tail = arn.rsplit('/').next().unwrap_or("");
-                let keep: String = tail
-                    .chars()
-                    .rev()
-                    .take(4)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
-                    .collect();
-                format!("endpoint/…{keep}")
-            }
-        }
-    }
-}
 
 /// One message, addressed and worded.
 #[derive(Clone, Debug, PartialEq)]
@@ -96,7 +66,9 @@ impl Engine {
         let mut deliveries = Vec::with_capacity(plan.routes.len());
         if let Some(customer) = ctx.customer {
             for route in &plan.routes {
-                let Some(to) = address(customer, route) else { continue };
+                let Some(to) = customer.destination(route.channel, route.device_id.as_ref()) else {
+                    continue;
+                };
                 deliveries.push(Delivery {
                     route: route.clone(),
                     to,
@@ -129,19 +101,6 @@ impl Engine {
             event_time: event.time.0,
             json: Some(event.detail_json()),
         })
-    }
-}
-
-/// The customer's address for a route; the policy only chooses reachable routes.
-fn address(customer: &Customer, route: &Route) -> Option<Destination> {
-    match route.channel {
-        Channel::Sms => customer.phone.usable().cloned().map(Destination::Phone),
-        Channel::Email => customer.email.usable().cloned().map(Destination::Email),
-        Channel::Push => {
-            let id = route.device_id.as_ref()?;
-            let device = customer.devices.iter().find(|d| &d.id == id)?;
-            device.push_endpoint.clone().map(Destination::Endpoint)
-        }
     }
 }
 

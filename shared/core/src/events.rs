@@ -9,6 +9,7 @@ use crate::catalog::{catalog, text_at};
 pub use crate::error::EventError;
 use crate::error::typed;
 use crate::kinds::DeviceKind;
+use crate::subject::Subject;
 use crate::types::{Id, Instant, Money, Text, Url};
 pub use detail_type::DetailType;
 
@@ -223,7 +224,7 @@ impl Detail {
     /// What the event is about, from its catalog subject: deliveries for the same subject
     /// de-duplicate and cancel each other (`account:<id>`, `flight:<booking>:<number>`). A
     /// resolving event's is the first subject it settles; `CustomerActivity`'s, its device.
-    pub fn subject(&self) -> String {
+    pub fn subject(&self) -> Subject {
         subject_of(self, &self.to_json())
     }
 
@@ -279,9 +280,9 @@ impl Detail {
 
 /// The subject of `detail`, whose JSON is `json`: from its catalog subject (a resolving
 /// event's, the first subject it settles); `CustomerActivity`'s, its device.
-fn subject_of(detail: &Detail, json: &serde_json::Value) -> String {
+fn subject_of(detail: &Detail, json: &serde_json::Value) -> Subject {
     if let Detail::CustomerActivity(d) = detail {
-        return format!("device:{}", d.device_id);
+        return Subject::exact("device", [d.device_id.to_string()]);
     }
     match detail.detail_type().kind() {
         Some(k) if k.notifies() => k.subject_of(json),
@@ -289,7 +290,6 @@ fn subject_of(detail: &Detail, json: &serde_json::Value) -> String {
             .resolved_subjects(detail.detail_type().as_str(), json)
             .into_iter()
             .next()
-            .map(|p| p.text)
             .unwrap_or_default(),
     }
 }
@@ -330,7 +330,7 @@ impl Event {
     }
 
     /// What the event is about ([`Detail::subject`]), read from the cached JSON.
-    pub fn subject(&self) -> String {
+    pub fn subject(&self) -> Subject {
         subject_of(&self.detail, self.detail_json())
     }
 

@@ -15,6 +15,7 @@ pub mod messages;
 pub mod outcomes;
 pub mod policy;
 pub mod schemas;
+pub mod subject;
 pub mod timing;
 pub mod types;
 pub mod windows;

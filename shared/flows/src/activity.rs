@@ -5,6 +5,7 @@ use forewarn_core::customer::Customer;
 use forewarn_core::events::{CustomerActivity, Detail, Event};
 use forewarn_core::habits::Habits;
 use forewarn_core::outcomes::Outcome;
+use forewarn_core::policy::Suppression;
 use jiff::Timestamp;
 
 use crate::error::PortError;
@@ -25,7 +26,7 @@ where
         for _ in 0..4 {
             let part = self.store.load(&a.customer_id, None).await?;
             let Some(customer) = part.profile.as_ref().and_then(|p| Customer::from_profile(p).ok()) else {
-                let mut r = Report::of(Outcome::Suppressed, vec!["unknown customer: nothing learned".into()]);
+                let mut r = Report::suppressed(Suppression::NothingLearned);
                 r.customer_id = Some(a.customer_id.clone());
                 return Ok(r);
             };
@@ -33,7 +34,9 @@ where
             let stored = part.activity.iter().find(|d| d.device_id == a.device_id);
             let mut habits = stored.map(|d| d.habits.clone()).unwrap_or_else(|| Habits::new(a.at.0));
             if !habits.record(event.id.as_str(), zone.to_datetime(a.at.0), a.at.0) {
-                let mut r = Report::duplicate(format!("duplicate: session {} was already counted", event.id));
+                let mut r = Report::duplicate(Suppression::SessionCounted {
+                    session_id: event.id.clone(),
+                });
                 r.customer_id = Some(a.customer_id.clone());
                 return Ok(r);
             }

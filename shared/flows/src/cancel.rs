@@ -7,21 +7,13 @@ use forewarn_core::types::Id;
 use jiff::Timestamp;
 
 use crate::error::PortError;
+use crate::metrics::DeliveryResult;
 use crate::ports::{Deliveries, Scheduler};
 use crate::records::StoredDelivery;
 use crate::report::row_outcome;
 use crate::service::Service;
 
 /// The `NotificationCancelled` event of a row, cancelled because of `by_event_id` if another event did it.
-/// `cancelled` or `expired`, as the `Deliveries` metric names a withdrawn row's result.
-pub(crate) fn status_name(to: DeliveryStatus) -> &'static str {
-    if to == DeliveryStatus::Expired {
-        "expired"
-    } else {
-        "cancelled"
-    }
-}
-
 pub(crate) fn cancelled_outcome(row: &StoredDelivery, by_event_id: Option<&Id>, now: Timestamp) -> OutcomeEvent {
     let mut o = row_outcome(OutcomeType::NotificationCancelled, row, now);
     o.by_event_id = by_event_id.map(Id::to_string);
@@ -59,7 +51,7 @@ impl<St: Deliveries, Se, Sc, B> Service<St, Se, Sc, B> {
         if !self.store.transition(&r, DeliveryStatus::Scheduled).await? {
             return Ok(None);
         }
-        crate::metrics::delivery(r.record.channel, status_name(to));
+        crate::metrics::delivery(r.record.channel, DeliveryResult::withdrawn(to));
         Ok(Some(cancelled_outcome(&r, by_event_id, now)))
     }
 }

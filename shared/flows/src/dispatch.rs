@@ -3,13 +3,13 @@
 //! out of `scheduled` sends it.
 
 use forewarn_core::customer::{Channel, Customer};
-use forewarn_core::engine::Destination;
 use forewarn_core::outcomes::{DispatchRequest, Outcome, OutcomeType};
-use forewarn_core::policy::DeliveryStatus;
+use forewarn_core::policy::{DeliveryStatus, Suppression};
 use jiff::Timestamp;
 
 use crate::cancel::cancelled_outcome;
 use crate::error::PortError;
+use crate::metrics::DeliveryResult;
 use crate::ports::{Bus, Claims, Deliveries, Partitions, Sender};
 use crate::records::{Address, Finish, StoredDelivery};
 use crate::reminder::{disabled_of, question_of, questions_of};
@@ -51,9 +51,7 @@ where
                     if let Some(kind) = kind {
                         self.bus.publish(&[row_outcome(kind, &row, now)]).await?;
                     }
-                    Ok(Report::duplicate(format!(
-                        "the delivery is {status:?} already: nothing to send"
-                    )))
+                    Ok(Report::duplicate(Suppression::DeliveryDone { status }))
                 }
             };
         }
@@ -86,9 +84,7 @@ where
             self.store.finish(&ask).await?;
         }
         let Some(done) = self.deliver(&row, now).await? else {
-            return Ok(Report::duplicate(
-                "another dispatch or a cancellation got to the delivery first".into(),
-            ));
+            return Ok(Report::duplicate(Suppression::DeliveryTaken));
         };
         self.after_dispatch(done, now).await
     }
@@ -112,7 +108,7 @@ where
             let moved =
                 self.store.take(&mine, now).await? && self.store.transition(&c, DeliveryStatus::Sending).await?;
             if moved {
-                crate::metrics::delivery(c.record.channel, crate::cancel::status_name(to));
+                crate::metrics::delivery(c.record.channel, DeliveryResult::withdrawn(to));
             }
             moved.then(|| cancelled_outcome(&c, None, now))
         } else {
@@ -182,17 +178,7 @@ fn current_address(customer: Option<&Customer>, row: &StoredDelivery) -> Result<
     if c.has_opted_out(channel) {
         return Err(format!("the customer opted out of {channel} since"));
     }
-    let to = match channel {
-        Channel::Sms => c.phone.usable().map(|p| Destination::Phone(p.clone())),
-        Channel::Email => c.email.usable().map(|e| Destination::Email(e.clone())),
-        Channel::Push => c
-            .devices
-            .iter()
-            .find(|d| Some(&d.id) == row.device_id.as_ref() && d.pushable())
-            .and_then(|d| d.push_endpoint.clone())
-            .map(Destination::Endpoint),
-    };
-    match to {
+    match c.destination(channel, row.device_id.as_ref()) {
         Some(to) => Ok(Address::from_destination(&to)),
         None if channel == Channel::Push => Err("the device can no longer receive push".to_owned()),
         None => Err(format!("the customer has no usable {channel} address any more")),

@@ -9,6 +9,7 @@ use forewarn_core::types::Id;
 use jiff::Timestamp;
 
 use crate::error::PortError;
+use crate::metrics::DeliveryResult;
 use crate::ports::{Bus, Claims, Contacts, Deliveries, Partitions, Sender};
 use crate::records::{Address, StoredDelivery};
 use crate::report::{Report, row_outcome};
@@ -30,6 +31,18 @@ pub enum FeedbackKind {
     Delivered,
     Bounced { permanent: bool, sub_type: String },
     Complained { feedback_type: String },
+}
+
+impl FeedbackKind {
+    /// The `Deliveries` metric's result for this feedback.
+    fn result(&self) -> DeliveryResult {
+        match self {
+            FeedbackKind::Delivered => DeliveryResult::Delivered,
+            FeedbackKind::Bounced { permanent: true, .. } => DeliveryResult::Bounced,
+            FeedbackKind::Bounced { permanent: false, .. } => DeliveryResult::SoftBounce,
+            FeedbackKind::Complained { .. } => DeliveryResult::Complained,
+        }
+    }
 }
 
 /// What a piece of feedback means for the row: its outcome, event, reason and whether the
@@ -108,7 +121,7 @@ where
         let again = updated == *row;
         let recorded = again || self.store.transition(&updated, row.record.status).await?;
         if recorded && !again {
-            crate::metrics::delivery(Channel::Email, outcome.as_str());
+            crate::metrics::delivery(Channel::Email, fb.kind.result());
         }
         let mut report = Report::of(outcome, vec![reason.clone()]);
         report.customer_id = Some(cid.clone());
@@ -129,5 +142,25 @@ where
             self.bus.publish(&outcomes).await?;
         }
         Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_of_feedback_is_counted_as_its_own_result() {
+        let bounce = |permanent| FeedbackKind::Bounced {
+            permanent,
+            sub_type: "General".into(),
+        };
+        let complaint = FeedbackKind::Complained {
+            feedback_type: "abuse".into(),
+        };
+        assert_eq!(FeedbackKind::Delivered.result(), DeliveryResult::Delivered);
+        assert_eq!(bounce(true).result(), DeliveryResult::Bounced);
+        assert_eq!(bounce(false).result(), DeliveryResult::SoftBounce);
+        assert_eq!(complaint.result(), DeliveryResult::Complained);
     }
 }

@@ -237,10 +237,9 @@ impl Claims for Rc<Memory> {
                 .iter()
                 .any(|r| r.is(&x.key()) && r.record.status == DeliveryStatus::Scheduled)
         };
-        let claimed =
-            self.claims.borrow().iter().any(|(cid, x)| {
-                cid == &c.customer_id && x.event_id == c.claim.event_id && (x.completed || !c.take_over)
-            });
+        let claimed = self.claims.borrow().iter().any(|(cid, x)| {
+            cid == &c.customer_id && x.event_id == c.claim.event_id && (x.completed || !c.takes_over())
+        });
         if claimed {
             return Ok(CommitResult::AlreadyClaimed);
         }
@@ -257,7 +256,7 @@ impl Claims for Rc<Memory> {
             let mut claims = self.claims.borrow_mut();
             let same = |(cid, x): &(Id, Claim)| cid == &c.customer_id && x.event_id == c.claim.event_id;
             match claims.iter().position(same) {
-                Some(i) if c.take_over && !claims[i].1.completed => claims[i].1 = c.claim.clone(),
+                Some(i) if c.takes_over() && !claims[i].1.completed => claims[i].1 = c.claim.clone(),
                 Some(_) => return Ok(CommitResult::AlreadyClaimed),
                 None => claims.push((c.customer_id.clone(), c.claim.clone())),
             }

@@ -6,9 +6,11 @@
 use std::cell::Cell;
 use std::time::Instant;
 
+use forewarn_core::conversation::Intent;
 use forewarn_core::customer::Channel;
 use forewarn_core::events::DetailType;
 use forewarn_core::outcomes::Outcome;
+use forewarn_core::policy::{DeliveryStatus, Suppression};
 use jiff::Timestamp;
 
 /// Every metric name, for the dashboard, the alarms and the tests.
@@ -67,6 +69,81 @@ pub fn describe() {
     );
 }
 
+/// The `Result` of a `Deliveries` count: how a row ended, or what the email provider said of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeliveryResult {
+    Sent,
+    Failed,
+    Cancelled,
+    Expired,
+    Delivered,
+    Bounced,
+    SoftBounce,
+    Complained,
+}
+
+impl DeliveryResult {
+    pub const ALL: [DeliveryResult; 8] = [
+        DeliveryResult::Sent,
+        DeliveryResult::Failed,
+        DeliveryResult::Cancelled,
+        DeliveryResult::Expired,
+        DeliveryResult::Delivered,
+        DeliveryResult::Bounced,
+        DeliveryResult::SoftBounce,
+        DeliveryResult::Complained,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryResult::Sent => "sent",
+            DeliveryResult::Failed => "failed",
+            DeliveryResult::Cancelled => "cancelled",
+            DeliveryResult::Expired => "expired",
+            DeliveryResult::Delivered => "delivered",
+            DeliveryResult::Bounced => "bounced",
+            DeliveryResult::SoftBounce => "soft_bounce",
+            DeliveryResult::Complained => "complained",
+        }
+    }
+
+    /// A pending row withdrawn to `to`: expired when it was too late, else cancelled.
+    pub fn withdrawn(to: DeliveryStatus) -> DeliveryResult {
+        if to == DeliveryStatus::Expired {
+            DeliveryResult::Expired
+        } else {
+            DeliveryResult::Cancelled
+        }
+    }
+}
+
+/// The `Class` of a `ProviderErrors` count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProviderErrorClass {
+    /// The provider would not take the address (`SendResult::Unreachable`).
+    Refused,
+    /// The call failed and a retry may succeed.
+    Retryable,
+    /// The call failed and a retry would fail the same way.
+    Permanent,
+}
+
+impl ProviderErrorClass {
+    pub const ALL: [ProviderErrorClass; 3] = [
+        ProviderErrorClass::Refused,
+        ProviderErrorClass::Retryable,
+        ProviderErrorClass::Permanent,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderErrorClass::Refused => "refused",
+            ProviderErrorClass::Retryable => "retryable",
+            ProviderErrorClass::Permanent => "permanent",
+        }
+    }
+}
+
 thread_local! {
     /// When the current invocation started, if a function set it (`invocation_started`).
     static STARTED: Cell<Option<Instant>> = const { Cell::new(None) };
@@ -77,20 +154,20 @@ pub fn invocation_started() {
     STARTED.with(|s| s.set(Some(Instant::now())));
 }
 
-pub(crate) fn decision(kind: DetailType, outcome: Outcome, reasons: &[String]) {
+pub(crate) fn decision(kind: DetailType, outcome: Outcome, why: Option<&Suppression>) {
     metrics::counter!(DECISIONS, "Kind" => kind.as_str(), "Outcome" => outcome.as_str()).increment(1);
     if outcome == Outcome::Suppressed {
-        metrics::counter!(SUPPRESSIONS, "Reason" => suppression_class(reasons)).increment(1);
+        metrics::counter!(SUPPRESSIONS, "Reason" => suppression_class(why)).increment(1);
     }
 }
 
-pub(crate) fn delivery(channel: Channel, result: &'static str) {
-    metrics::counter!(DELIVERIES, "Channel" => channel.as_str(), "Result" => result).increment(1);
+pub(crate) fn delivery(channel: Channel, result: DeliveryResult) {
+    metrics::counter!(DELIVERIES, "Channel" => channel.as_str(), "Result" => result.as_str()).increment(1);
 }
 
 /// A message the provider took: counted as sent, with how long it took since the invocation began.
 pub(crate) fn sent(channel: Channel) {
-    delivery(channel, "sent");
+    delivery(channel, DeliveryResult::Sent);
     if let Some(started) = STARTED.with(Cell::get) {
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         metrics::histogram!(DECISION_TO_PROVIDER, "Channel" => channel.as_str()).record(ms);
@@ -106,16 +183,16 @@ pub(crate) fn lateness(send_at: Timestamp, fired: Timestamp) {
     metrics::histogram!(SCHEDULE_LATENESS).record(seconds);
 }
 
-pub(crate) fn provider_error(channel: Channel, class: &'static str) {
+pub(crate) fn provider_error(channel: Channel, class: ProviderErrorClass) {
     let service = match channel {
         Channel::Email => "ses",
         Channel::Sms | Channel::Push => "sns",
     };
-    metrics::counter!(PROVIDER_ERRORS, "Service" => service, "Class" => class).increment(1);
+    metrics::counter!(PROVIDER_ERRORS, "Service" => service, "Class" => class.as_str()).increment(1);
 }
 
-pub(crate) fn reply(intent: &'static str) {
-    metrics::counter!(REPLIES, "Intent" => intent).increment(1);
+pub(crate) fn reply(intent: Intent) {
+    metrics::counter!(REPLIES, "Intent" => intent.as_str()).increment(1);
 }
 
 pub(crate) fn stuck(count: usize) {
@@ -124,24 +201,67 @@ pub(crate) fn stuck(count: usize) {
     }
 }
 
-/// The class of a suppression, from its deciding (last) reason: one of a fixed set, so it
-/// can be a metric dimension.
-pub fn suppression_class(reasons: &[String]) -> &'static str {
-    const CLASSES: [(&str, &str); 10] = [
-        ("unknown customer", "unknown_customer"),
-        ("duplicate", "duplicate"),
-        ("already resolved", "resolved"),
-        ("frequency cap", "cap"),
-        ("was already", "repeat"),
-        ("no reachable channel", "no_channel"),
-        ("too late", "too_late"),
-        ("expired", "too_late"),
-        ("no moment outside quiet hours", "no_moment"),
-        ("no profile", "unknown_customer"),
-    ];
-    let Some(last) = reasons.last() else { return "other" };
-    CLASSES
-        .iter()
-        .find(|(needle, _)| last.contains(needle))
-        .map_or("other", |(_, class)| class)
+/// The class of a suppression: one of a fixed set (`forewarn_core::policy::SUPPRESSION_CLASSES`),
+/// so it can be a metric dimension; `other` for a suppressed input that says not why.
+pub fn suppression_class(why: Option<&Suppression>) -> &'static str {
+    why.map_or("other", Suppression::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_suppressed_input_without_a_suppression_is_counted_in_a_known_class() {
+        let class = suppression_class(None);
+        assert_eq!(class, "other");
+        assert!(forewarn_core::policy::SUPPRESSION_CLASSES.contains(&class));
+    }
+
+    #[test]
+    fn delivery_results_are_the_words_the_dashboard_counts_each_once() {
+        let words: Vec<&str> = DeliveryResult::ALL.iter().map(|r| r.as_str()).collect();
+        let expected = [
+            "sent",
+            "failed",
+            "cancelled",
+            "expired",
+            "delivered",
+            "bounced",
+            "soft_bounce",
+            "complained",
+        ];
+        assert_eq!(words, expected);
+    }
+
+    #[test]
+    fn provider_error_classes_are_refused_retryable_and_permanent() {
+        let words: Vec<&str> = ProviderErrorClass::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(words, ["refused", "retryable", "permanent"]);
+    }
+
+    #[test]
+    fn a_withdrawn_row_is_expired_only_when_it_expired() {
+        assert_eq!(
+            DeliveryResult::withdrawn(DeliveryStatus::Expired),
+            DeliveryResult::Expired
+        );
+        assert_eq!(
+            DeliveryResult::withdrawn(DeliveryStatus::Cancelled),
+            DeliveryResult::Cancelled
+        );
+    }
+
+    #[test]
+    fn email_feedback_results_have_the_words_of_its_outcomes() {
+        let email_outcomes = [
+            (DeliveryResult::Delivered, Outcome::Delivered),
+            (DeliveryResult::Bounced, Outcome::Bounced),
+            (DeliveryResult::SoftBounce, Outcome::SoftBounce),
+            (DeliveryResult::Complained, Outcome::Complained),
+        ];
+        for (result, outcome) in email_outcomes {
+            assert_eq!(result.as_str(), outcome.as_str());
+        }
+    }
 }

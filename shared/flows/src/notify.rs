@@ -5,14 +5,14 @@
 use forewarn_core::customer::Customer;
 use forewarn_core::events::Event;
 use forewarn_core::outcomes::{Outcome, OutcomeEvent, OutcomeType};
-use forewarn_core::policy::{Context, DeliveryRecord, DeliveryStatus, Urgency};
+use forewarn_core::policy::{Cancellation, Context, DeliveryRecord, DeliveryStatus, Subject, Suppression, Urgency};
 use jiff::{Timestamp, ToSpan};
 
 use crate::cancel::cancelled_outcome;
 use crate::error::PortError;
 use crate::ports::{Bus, Claims, Deliveries, Partitions, Scheduler, Sender};
 use crate::records::{
-    Address, Claim, Commit, CommitResult, Finish, Partition, RETENTION_DAYS, StoredDelivery, StoredMessage,
+    Address, Claim, Claiming, Commit, CommitResult, Finish, Partition, RETENTION_DAYS, StoredDelivery, StoredMessage,
     StoredOutcome,
 };
 use crate::reminder::{about_of, disabled_of, questions_of};
@@ -29,6 +29,8 @@ pub(crate) struct Decided {
     pub outcome: Outcome,
     pub send_at: Option<Timestamp>,
     pub reasons: Vec<String>,
+    /// Why nothing is sent, when the outcome is `Suppressed`.
+    pub suppression: Option<Suppression>,
     pub rows: Vec<StoredDelivery>,
     pub cancel: Vec<StoredDelivery>,
 }
@@ -46,7 +48,7 @@ where
     pub async fn notify(&self, event: &Event, now: Timestamp) -> Result<Report, PortError> {
         for _ in 0..DECIDE_ATTEMPTS {
             if let Some(report) = self.notify_once(event, now).await? {
-                crate::metrics::decision(event.detail_type(), report.outcome, &report.reasons);
+                crate::metrics::decision(event.detail_type(), report.outcome, report.suppression.as_ref());
                 return Ok(report);
             }
         }
@@ -63,24 +65,23 @@ where
     async fn notify_once(&self, event: &Event, now: Timestamp) -> Result<Option<Report>, PortError> {
         let cid = event.detail.customer_id().clone();
         let mut part = self.store.load(&cid, Some(&event.id)).await?;
-        let take_over = match self.claim_state(event, &part, now).await? {
-            ClaimState::New => false,
-            ClaimState::Expired => true,
+        let claiming = match self.claim_state(event, &part, now).await? {
+            ClaimState::New => Claiming::Fresh,
+            ClaimState::Expired => Claiming::TakeOver,
             ClaimState::Done(report) => return Ok(Some(report)),
         };
         let stuck = self.fail_stuck(&mut part, now).await?;
         let customer = customer_of(&part)?;
-        let decided = self.decide_or_resume(event, customer.as_ref(), &part, take_over, now)?;
-        let commit = self.commit_of(event, &decided, &part, take_over, now);
+        let decided = self.decide_or_resume(event, customer.as_ref(), &part, claiming, now)?;
+        let commit = self.commit_of(event, &decided, &part, claiming, now);
         let claim = commit.claim.clone();
         match self.store.commit(&commit).await? {
             CommitResult::Committed => {}
             CommitResult::Conflict => return Ok(None),
             CommitResult::AlreadyClaimed => {
-                let mut r = Report::duplicate(format!(
-                    "duplicate: event {} is claimed by another invocation",
-                    event.id
-                ));
+                let mut r = Report::duplicate(Suppression::ClaimedElsewhere {
+                    event_id: event.id.clone(),
+                });
                 r.customer_id = Some(cid);
                 return Ok(Some(r));
             }
@@ -91,6 +92,7 @@ where
             send_at: decided.send_at,
             channels: decided.rows.iter().map(|r| r.record.channel).collect(),
             reasons: decided.reasons.clone(),
+            suppression: decided.suppression.clone(),
             cancelled: decided.cancel.len(),
             ..Report::default()
         };
@@ -133,8 +135,15 @@ where
 
     /// The claim of `event` with what was decided: the rows and the questions they ask, on
     /// the decision count read, unless a take-over resumes rows committed before.
-    fn commit_of(&self, event: &Event, decided: &Decided, part: &Partition, take_over: bool, now: Timestamp) -> Commit {
-        let resuming = take_over && part.deliveries.iter().any(|d| d.record.event_id == event.id);
+    fn commit_of(
+        &self,
+        event: &Event,
+        decided: &Decided,
+        part: &Partition,
+        claiming: Claiming,
+        now: Timestamp,
+    ) -> Commit {
+        let resuming = claiming == Claiming::TakeOver && part.deliveries.iter().any(|d| d.record.event_id == event.id);
         let writes_rows = !(decided.rows.is_empty() && decided.cancel.is_empty());
         let due: Vec<StoredDelivery> = decided
             .rows
@@ -153,7 +162,7 @@ where
                 outcomes: vec![],
                 event: Some(event.to_envelope()),
             },
-            take_over,
+            claiming,
             new_rows: if resuming { vec![] } else { decided.rows.clone() },
             cancel: decided.cancel.clone(),
             decisions: (!resuming && writes_rows).then_some(part.decisions),
@@ -170,7 +179,9 @@ where
             Some(c) if c.completed => {
                 let again: Vec<OutcomeEvent> = c.outcomes.iter().map(StoredOutcome::event).collect();
                 self.bus.publish(&again).await?;
-                let mut r = Report::duplicate(format!("duplicate: event {} was already processed", event.id));
+                let mut r = Report::duplicate(Suppression::Duplicate {
+                    event_id: event.id.clone(),
+                });
                 r.customer_id = Some(cid.clone());
                 Ok(ClaimState::Done(r))
             }
@@ -234,13 +245,13 @@ where
         event: &Event,
         customer: Option<&Customer>,
         part: &Partition,
-        take_over: bool,
+        claiming: Claiming,
         now: Timestamp,
     ) -> Result<Decided, PortError> {
         let resumed: Vec<StoredDelivery> = part
             .deliveries
             .iter()
-            .filter(|d| take_over && d.record.event_id == event.id && !d.reminder)
+            .filter(|d| claiming == Claiming::TakeOver && d.record.event_id == event.id && !d.reminder)
             .cloned()
             .collect();
         if resumed.is_empty() {
@@ -264,6 +275,7 @@ where
             outcome: if later { Outcome::Scheduled } else { Outcome::SendNow },
             send_at: resumed.iter().map(|r| r.record.send_at).max(),
             reasons: resumed[0].reasons.clone(),
+            suppression: None,
             rows: resumed,
             cancel: vec![],
         })
@@ -328,52 +340,54 @@ where
                 unreported: false,
             })
             .collect();
-        let cancel = part
-            .deliveries
-            .iter()
-            .filter_map(|d| {
-                let c = plan
-                    .cancellations
-                    .iter()
-                    .find(|c| c.event_id == d.record.event_id && d.record.is_pending())?;
-                let mut d = d.clone();
-                d.record.status = DeliveryStatus::Cancelled;
-                d.failure = Some(c.reason.clone());
-                Some(d)
-            })
-            .collect();
+        let cancel = cancelled_rows(part, &plan.cancellations);
         Ok(Decided {
             outcome: plan.outcome,
             send_at: plan.send_at,
             reasons: plan.reasons,
+            suppression: plan.suppression,
             rows,
             cancel,
         })
     }
 }
 
+/// The pending rows the plan withdraws, as cancelled rows with the plan's reason.
+fn cancelled_rows(part: &Partition, cancellations: &[Cancellation]) -> Vec<StoredDelivery> {
+    part.deliveries
+        .iter()
+        .filter_map(|d| {
+            let c = cancellations
+                .iter()
+                .find(|c| c.event_id == d.record.event_id && d.record.is_pending())?;
+            let mut d = d.clone();
+            d.record.status = DeliveryStatus::Cancelled;
+            d.failure = Some(c.reason.clone());
+            Some(d)
+        })
+        .collect()
+}
+
 /// A suppression when `subject` was resolved at or after the time `event` happened: the
 /// resolving event arrived first (EventBridge does not promise order).
-fn resolved_before(part: &Partition, subject: &str, event: &Event) -> Option<Decided> {
+fn resolved_before(part: &Partition, subject: &Subject, event: &Event) -> Option<Decided> {
     let r = part
         .resolutions
         .iter()
-        .find(|r| settles(&r.subject, subject) && r.at >= event.time.0)?;
+        .find(|r| r.subject.matches(subject) && r.at >= event.time.0)?;
+    let why = Suppression::AlreadyResolved {
+        detail_type: r.detail_type.clone(),
+        event_id: r.event_id.clone(),
+        at: r.at,
+    };
     Some(Decided {
         outcome: Outcome::Suppressed,
         send_at: None,
-        reasons: vec![format!(
-            "already resolved: {} {} happened at {}, before this notice arrived",
-            r.detail_type, r.event_id, r.at
-        )],
+        reasons: vec![why.to_string()],
+        suppression: Some(why),
         rows: vec![],
         cancel: vec![],
     })
-}
-
-/// A kept resolution's subject settles `subject`: the same, or a prefix of it (`payment:A:`).
-fn settles(resolved: &str, subject: &str) -> bool {
-    resolved == subject || (resolved.ends_with(':') && subject.starts_with(resolved))
 }
 
 /// What the customer opted back in to (START) and may be reached on again, in plain words.

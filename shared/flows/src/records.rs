@@ -9,6 +9,7 @@ use forewarn_core::kinds::DeviceKind;
 use forewarn_core::messages::Message;
 use forewarn_core::outcomes::{DispatchRequest, Outcome, OutcomeEvent, OutcomeType};
 use forewarn_core::policy::DeliveryRecord;
+use forewarn_core::subject::Subject;
 use forewarn_core::types::{Id, Instant};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -170,7 +171,7 @@ impl StoredDelivery {
     pub fn key(&self) -> DispatchRequest {
         DispatchRequest {
             customer_id: self.customer_id.clone(),
-            subject: self.record.subject.clone(),
+            subject: self.record.subject.to_string(),
             event_id: self.record.event_id.clone(),
             channel: self.record.channel,
             device_id: self.device_id.clone(),
@@ -180,7 +181,7 @@ impl StoredDelivery {
     /// Whether this row is the one `key` names.
     pub fn is(&self, key: &DispatchRequest) -> bool {
         self.customer_id == key.customer_id
-            && self.record.subject == key.subject
+            && self.record.subject == *key.subject
             && self.record.event_id == key.event_id
             && self.record.channel == key.channel
             && self.device_id == key.device_id
@@ -193,7 +194,8 @@ impl StoredDelivery {
 /// does not promise order) is not sent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Resolution {
-    pub subject: String,
+    /// The subject resolved, or the prefix of the subjects resolved.
+    pub subject: Subject,
     pub event_id: Id,
     pub detail_type: String,
     /// When the resolving event happened (its `time`).
@@ -397,13 +399,30 @@ impl PartitionParts {
     }
 }
 
+/// How a commit claims its event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claiming {
+    /// No claim exists yet: the commit creates it, and fails if one appeared.
+    Fresh,
+    /// The claim of an invocation whose lease ran out: the commit takes it over, unless it
+    /// was completed meanwhile.
+    TakeOver,
+}
+
+impl Commit {
+    /// The commit takes over an unfinished claim rather than creating one.
+    pub fn takes_over(&self) -> bool {
+        self.claiming == Claiming::TakeOver
+    }
+}
+
 /// The write that claims an event and records its decision, atomically.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Commit {
     pub customer_id: Id,
     pub claim: Claim,
-    /// A claim whose lease ran out is taken over instead of created.
-    pub take_over: bool,
+    /// A new claim, or one whose lease ran out, taken over.
+    pub claiming: Claiming,
     pub new_rows: Vec<StoredDelivery>,
     /// Scheduled rows to cancel (only if still scheduled).
     pub cancel: Vec<StoredDelivery>,

@@ -26,25 +26,20 @@ pub fn reminder_channel(customer: &Customer, sms_sent: bool) -> Option<(Channel,
         if customer.has_opted_out(ch) {
             return None;
         }
-        match ch {
-            Channel::Sms => customer
-                .phone
-                .usable()
-                .map(|p| (ch, None, Destination::Phone(p.clone()))),
-            Channel::Email => customer
-                .email
-                .usable()
-                .map(|e| (ch, None, Destination::Email(e.clone()))),
-            Channel::Push => customer
-                .devices
-                .iter()
-                .filter(|d| d.pushable())
-                .max_by_key(|d| (d.kind.is_glanceable(), d.last_seen))
-                .and_then(|d| {
-                    let arn = d.push_endpoint.clone()?;
-                    Some((ch, Some(d.id.clone()), Destination::Endpoint(arn)))
-                }),
-        }
+        // Push goes to the device most likely at hand: glanceable, then the one seen last.
+        let device = match ch {
+            Channel::Push => Some(
+                &customer
+                    .devices
+                    .iter()
+                    .filter(|d| d.pushable())
+                    .max_by_key(|d| (d.kind.is_glanceable(), d.last_seen))?
+                    .id,
+            ),
+            Channel::Sms | Channel::Email => None,
+        };
+        let to = customer.destination(ch, device)?;
+        Some((ch, device.cloned(), to))
     })
 }
 
@@ -141,8 +136,8 @@ pub fn question_of(r: &StoredDelivery) -> Option<Question> {
         phone: phone.clone(),
         customer_id: r.customer_id.clone(),
         event_id: r.record.event_id.clone(),
-        subject: r.record.subject.clone(),
-        transaction_id: transaction_of(&r.record.subject)?.to_owned(),
+        subject: r.record.subject.to_string(),
+        transaction_id: transaction_of(r.record.subject.as_str())?.to_owned(),
         asked_at: r.record.send_at,
         expires_at: match r.record.status {
             DeliveryStatus::Failed | DeliveryStatus::Cancelled | DeliveryStatus::Expired => r.record.send_at,

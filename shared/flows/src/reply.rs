@@ -81,7 +81,7 @@ where
 {
     /// Handles one inbound SMS at `now`.
     pub async fn reply(&self, sms: &InboundSms, now: Timestamp) -> Result<Report, PortError> {
-        crate::metrics::reply(sms.intent.as_str());
+        crate::metrics::reply(sms.intent);
         let book = self.store.phone_book(&sms.from).await?;
         let matched = match sms.intent {
             Intent::Yes | Intent::No => match_question(&book.questions, sms, now),
@@ -194,29 +194,29 @@ where
             };
             let rows = self.rows_for(&q.customer_id, &mut read, by.as_ref(), conv, now).await?;
             self.cancel_reminder(q, rows, by.as_ref(), conv, now).await?;
-            let yes = answer.intent == AnswerKind::Yes;
-            let detail = answer_detail(q, answer.at, yes, sms);
+            let detail = answer_detail(q, answer.at, answer.intent, sms);
             let kind = detail.detail_type();
             self.bus.emit(&detail, answer.at).await?;
             if said.is_empty() {
                 conv.outcome.event_id = q.event_id.to_string();
             }
             said.push((
-                yes,
+                answer.intent,
                 format!(
                     "answered {} to the question of event {}: {kind} put on the bus",
-                    if yes { "YES" } else { "NO" },
+                    if answer.intent == AnswerKind::Yes { "YES" } else { "NO" },
                     q.event_id
                 ),
             ));
         }
-        let Some(&(yes, _)) = said.first() else { return Ok(None) };
+        let Some(&(first, _)) = said.first() else {
+            return Ok(None);
+        };
         conv.outcome.source_detail_type = Some("SuspiciousTransaction".into());
         conv.outcome.reasons.splice(0..0, said.into_iter().map(|(_, why)| why));
-        Ok(Some(if yes {
-            (Outcome::Confirmed, Some(Say::Text(ReplyText::Confirmed)))
-        } else {
-            (Outcome::Disputed, Some(Say::Text(ReplyText::Disputed)))
+        Ok(Some(match first {
+            AnswerKind::Yes => (Outcome::Confirmed, Some(Say::Text(ReplyText::Confirmed))),
+            AnswerKind::No | AnswerKind::Closed => (Outcome::Disputed, Some(Say::Text(ReplyText::Disputed))),
         }))
     }
 
@@ -292,7 +292,7 @@ where
     ) -> Result<(), PortError> {
         let reminders = rows
             .iter()
-            .filter(|r| r.reminder && r.record.subject == q.subject && r.record.event_id == q.event_id);
+            .filter(|r| r.reminder && r.record.subject == *q.subject && r.record.event_id == q.event_id);
         for row in reminders {
             let why = "the customer answered before the reminder".to_owned();
             if let Some(o) = self.cancel_pending(row, why, by, now).await? {
@@ -418,8 +418,9 @@ where
     }
 }
 
-/// `TransactionConfirmed` or `TransactionDisputed` for an answered question.
-fn answer_detail(q: &Question, at: Timestamp, yes: bool, sms: &InboundSms) -> Detail {
+/// `TransactionConfirmed` for a question answered YES, `TransactionDisputed` for one answered
+/// otherwise (a question the bank closed is never matched again, so never answered here).
+fn answer_detail(q: &Question, at: Timestamp, said: AnswerKind, sms: &InboundSms) -> Detail {
     let answer = TransactionAnswer {
         customer_id: q.customer_id.clone(),
         transaction_id: Id::parse(q.transaction_id.as_str()).unwrap_or_else(|_| q.event_id.clone()),
@@ -428,9 +429,8 @@ fn answer_detail(q: &Question, at: Timestamp, yes: bool, sms: &InboundSms) -> De
         event_id: Some(q.event_id.clone()),
         reply_id: Text::parse(truncate(&sms.inbound_message_id, 200).as_ref()).ok(),
     };
-    if yes {
-        Detail::TransactionConfirmed(answer)
-    } else {
-        Detail::TransactionDisputed(answer)
+    match said {
+        AnswerKind::Yes => Detail::TransactionConfirmed(answer),
+        AnswerKind::No | AnswerKind::Closed => Detail::TransactionDisputed(answer),
     }
 }

@@ -4,6 +4,7 @@
 use forewarn_core::customer::Channel;
 use forewarn_core::events::DetailType;
 use forewarn_core::outcomes::{Outcome, OutcomeEvent, OutcomeType};
+use forewarn_core::policy::Suppression;
 use forewarn_core::types::Id;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -30,6 +31,9 @@ pub struct Report {
     pub cancelled: usize,
     /// The input was handled before: nothing was done again.
     pub duplicate: bool,
+    /// Why nothing was sent, when a decision or the flow suppressed the input (its last reason).
+    #[serde(skip)]
+    pub suppression: Option<Suppression>,
 }
 
 impl Report {
@@ -41,11 +45,19 @@ impl Report {
             ..Report::default()
         }
     }
+    /// An input suppressed: nothing is done, for `why`.
+    pub fn suppressed(why: Suppression) -> Report {
+        Report {
+            reasons: vec![why.to_string()],
+            suppression: Some(why),
+            ..Report::default()
+        }
+    }
     /// An input handled before.
-    pub fn duplicate(why: String) -> Report {
+    pub fn duplicate(why: Suppression) -> Report {
         Report {
             duplicate: true,
-            ..Report::of(Outcome::Suppressed, vec![why])
+            ..Report::suppressed(why)
         }
     }
 }

@@ -36,11 +36,11 @@ where
         };
         let plan = forewarn_core::policy::decide(&self.engine.policy, event, &ctx, now);
         // Kept first, so a notice of these subjects that arrives later is not sent. A subject
-        // matched on its leading fields only is kept as a prefix (ending in `:`).
+        // matched on its leading fields only is kept as a prefix (`Subject::is_prefix`).
         let settled = catalog().resolved_subjects(event.detail_type().as_str(), &event.detail.to_json());
-        for pattern in settled {
+        for subject in settled {
             let resolution = Resolution {
-                subject: pattern.text,
+                subject,
                 event_id: event.id.clone(),
                 detail_type: event.detail_type().to_string(),
                 at: event.time.0,

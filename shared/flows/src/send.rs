@@ -8,6 +8,7 @@ use forewarn_core::policy::{Context, DeliveryStatus};
 use jiff::Timestamp;
 
 use crate::error::PortError;
+use crate::metrics::{DeliveryResult, ProviderErrorClass};
 use crate::ports::{Claims, Deliveries, Sender};
 use crate::records::{Address, Finish, SendResult, StoredDelivery, StoredMessage};
 use crate::reminder::question_of;
@@ -31,7 +32,11 @@ impl<St: Deliveries, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
         let done = match self.send_row(mine.clone()).await {
             Ok(done) => done,
             Err(e) => {
-                let class = if e.retryable { "retryable" } else { "permanent" };
+                let class = if e.retryable {
+                    ProviderErrorClass::Retryable
+                } else {
+                    ProviderErrorClass::Permanent
+                };
                 crate::metrics::provider_error(mine.record.channel, class);
                 // If this write fails too, the lease runs out and a retry takes the row over.
                 let _ = self
@@ -45,7 +50,7 @@ impl<St: Deliveries, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
         settled.lease_until = None;
         match settled.record.status {
             DeliveryStatus::Sent => crate::metrics::sent(settled.record.channel),
-            _ => crate::metrics::delivery(settled.record.channel, "failed"),
+            _ => crate::metrics::delivery(settled.record.channel, DeliveryResult::Failed),
         }
         if !self.settle(&settled).await? {
             // Our lease ran out and another worker took the row over: it records the result.
@@ -216,7 +221,7 @@ impl<St, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
                 row.provider_message_id = Some(provider_message_id);
             }
             SendResult::Unreachable(why) => {
-                crate::metrics::provider_error(row.record.channel, "refused");
+                crate::metrics::provider_error(row.record.channel, ProviderErrorClass::Refused);
                 row.record.status = DeliveryStatus::Failed;
                 row.failure = Some(format!("{} unreachable: {why}", row.record.channel));
             }

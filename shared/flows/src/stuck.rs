@@ -75,7 +75,7 @@ impl<St: Deliveries, Se, Sc, B> Service<St, Se, Sc, B> {
         if !self.store.transition(&failed, from).await? {
             return Ok(None);
         }
-        crate::metrics::delivery(failed.record.channel, "failed");
+        crate::metrics::delivery(failed.record.channel, crate::metrics::DeliveryResult::Failed);
         Ok(Some(failed))
     }
 

@@ -11,7 +11,7 @@ use forewarn_core::outcomes::{Outcome, OutcomeType};
 use forewarn_core::policy::DeliveryStatus;
 use forewarn_flows::memory::{Memory, run_ready as run};
 use forewarn_flows::ports::Claims;
-use forewarn_flows::records::{AnswerKind, Commit, QUESTION_HOURS, Question};
+use forewarn_flows::records::{AnswerKind, Claiming, Commit, QUESTION_HOURS, Question};
 use forewarn_flows::reply::{Matched, match_question};
 use jiff::Timestamp;
 use jiff::ToSpan;
@@ -90,7 +90,7 @@ fn died_after_commit(m: &Rc<Memory>, e: &Event, now: Timestamp) {
     let commit = Commit {
         customer_id: rows[0].customer_id.clone(),
         claim,
-        take_over: false,
+        claiming: Claiming::Fresh,
         new_rows: rows,
         cancel: vec![],
         questions: vec![],

@@ -32,7 +32,7 @@ impl Partitions for DynamoStore {
 impl Claims for DynamoStore {
     async fn commit(&self, commit: &Commit) -> Result<CommitResult, PortError> {
         let claim = Self::claim_item(&commit.customer_id, &commit.claim);
-        let mut writes = vec![if commit.take_over {
+        let mut writes = vec![if commit.takes_over() {
             self.put(
                 claim,
                 Some("completed = :no AND lease_until_ms < :now"),

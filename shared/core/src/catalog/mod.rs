@@ -15,6 +15,8 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+use crate::subject;
+
 pub use file::{KindFile, Placeholder, PlaceholderFormat, Repeat, ResolvedBy, Role, Subject, Templates, Timing};
 
 mod embedded {
@@ -71,10 +73,10 @@ impl Kind {
     }
 
     /// The subject of a detail of this kind: `<name>:<field>:<field>…` (`account:PT50-1`).
-    pub fn subject_of(&self, detail: &Value) -> String {
+    pub fn subject_of(&self, detail: &Value) -> subject::Subject {
         match &self.def.subject {
-            Some(s) => subject_string(&s.name, s.fields.iter().map(|f| text_at(detail, f))),
-            None => String::new(),
+            Some(s) => subject::Subject::exact(&s.name, s.fields.iter().map(|f| text_at(detail, f))),
+            None => subject::Subject::default(),
         }
     }
 
@@ -86,33 +88,6 @@ impl Kind {
                 format!("{} {}", s.name, values.join(" "))
             }
             None => String::new(),
-        }
-    }
-}
-
-fn subject_string(name: &str, values: impl Iterator<Item = String>) -> String {
-    let mut s = name.to_owned();
-    for v in values {
-        s.push(':');
-        s.push_str(&v);
-    }
-    s
-}
-
-/// A subject a resolving event settles: exactly one, or every one that starts with a prefix
-/// (when it matches only the leading fields of the notice's subject).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SubjectPattern {
-    pub text: String,
-    pub prefix: bool,
-}
-
-impl SubjectPattern {
-    pub fn matches(&self, subject: &str) -> bool {
-        if self.prefix {
-            subject.starts_with(&self.text)
-        } else {
-            subject == self.text
         }
     }
 }
@@ -213,18 +188,19 @@ impl Catalog {
     }
 
     /// The subjects a resolving event of kind `resolving` settles: one per notice kind that
-    /// names it in `resolved_by`, in catalog order.
-    pub fn resolved_subjects(&self, resolving: &str, detail: &Value) -> Vec<SubjectPattern> {
+    /// names it in `resolved_by`, in catalog order; a prefix when it names only the leading
+    /// fields of the notice's subject.
+    pub fn resolved_subjects(&self, resolving: &str, detail: &Value) -> Vec<subject::Subject> {
         let mut out = Vec::new();
         for k in &self.kinds {
             let Some(subject) = &k.def.subject else { continue };
             for r in k.def.resolved_by.iter().filter(|r| r.kind == resolving) {
-                let prefix = r.fields.len() < subject.fields.len();
-                let mut text = subject_string(&subject.name, r.fields.iter().map(|f| text_at(detail, f)));
-                if prefix {
-                    text.push(':');
-                }
-                let pattern = SubjectPattern { text, prefix };
+                let values = r.fields.iter().map(|f| text_at(detail, f));
+                let pattern = if r.fields.len() < subject.fields.len() {
+                    subject::Subject::prefix(&subject.name, values)
+                } else {
+                    subject::Subject::exact(&subject.name, values)
+                };
                 if !out.contains(&pattern) {
                     out.push(pattern);
                 }
@@ -338,19 +314,12 @@ mod tests {
     fn a_resolving_event_settles_the_subjects_of_every_kind_that_names_it() {
         let c = Catalog::embedded();
         let got = c.resolved_subjects("BalanceRestored", &json!({"account_id": "PT50"}));
-        assert_eq!(
-            got[0],
-            SubjectPattern {
-                text: "account:PT50".into(),
-                prefix: false
-            }
-        );
-        assert!(got[0].matches("account:PT50") && !got[0].matches("account:PT500"));
-        let prefix = SubjectPattern {
-            text: "payment:PT50:".into(),
-            prefix: true,
-        };
-        assert!(prefix.matches("payment:PT50:p-1") && !prefix.matches("payment:PT500:p-1"));
+        assert_eq!(got[0], crate::subject::Subject::exact("account", ["PT50".to_owned()]));
+        assert!(!got[0].is_prefix());
+        assert!(got[0].matches(&"account:PT50".into()) && !got[0].matches(&"account:PT500".into()));
+        let prefix = got.iter().find(|s| s.is_prefix()).expect("PaymentDue's payment prefix");
+        assert_eq!(prefix.as_str(), "payment:PT50:");
+        assert!(prefix.matches(&"payment:PT50:p-1".into()) && !prefix.matches(&"payment:PT500:p-1".into()));
     }
 
     #[test]

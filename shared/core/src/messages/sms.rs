@@ -138,11 +138,6 @@ const fn table_septets(c: char) -> Option<usize> {
     }
 }
 
-/// Whether the whole text can travel as GSM-7.
-pub fn is_gsm7(text: &str) -> bool {
-    text.chars().all(|c| gsm7_septets(c).is_some())
-}
-
 /// The encoding and number of messages `text` takes.
 pub fn segments(text: &str) -> Segments {
     // One pass while the text is GSM-7; the first other character switches to UCS-2.

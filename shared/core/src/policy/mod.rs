@@ -2,6 +2,7 @@
 //! This module decides what happens to an event; `routes` picks channels and devices, `when` the moment.
 
 mod routes;
+mod suppression;
 mod when;
 
 use jiff::{Timestamp, ToSpan};
@@ -12,10 +13,12 @@ use crate::customer::{Category, Channel, Customer, DeviceKind};
 use crate::events::{DetailType, Event};
 pub use crate::kinds::Urgency;
 pub use crate::outcomes::Outcome;
+pub use crate::subject::Subject;
 use crate::timing::{LocalClock, sub};
 use crate::types::Id;
 use routes::{Routing, choose_routes};
-use when::choose_time;
+pub use suppression::{CLASSES as SUPPRESSION_CLASSES, Suppression};
+use when::{Occasion, choose_time};
 
 /// The category and urgency of a notifying detail type, from the catalog; `None` for resolving ones.
 pub fn classify(t: DetailType) -> Option<(Category, Urgency)> {
@@ -76,7 +79,7 @@ pub struct DeliveryRecord {
     pub event_id: Id,
     pub event_time: Timestamp,
     pub detail_type: DetailType,
-    pub subject: String,
+    pub subject: Subject,
     pub channel: Channel,
     pub urgency: Urgency,
     pub status: DeliveryStatus,
@@ -114,7 +117,7 @@ pub struct Route {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cancellation {
     pub event_id: Id,
-    pub subject: String,
+    pub subject: Subject,
     pub reason: String,
 }
 
@@ -124,17 +127,20 @@ pub struct Plan {
     pub outcome: Outcome,
     pub category: Option<Category>,
     pub urgency: Option<Urgency>,
-    pub subject: String,
+    pub subject: Subject,
     pub send_at: Option<Timestamp>,
     pub routes: Vec<Route>,
     pub cancellations: Vec<Cancellation>,
     /// Sent questions this event answers (two-way fraud questions).
     pub closes: Vec<Id>,
     pub reasons: Vec<String>,
+    /// Why nothing is sent, when the outcome is `Suppressed`: the last reason, as a value.
+    pub suppression: Option<Suppression>,
 }
 
 impl Plan {
-    fn suppressed(subject: String, reasons: Vec<String>) -> Plan {
+    /// A plan that sends nothing yet, with no reasons.
+    fn nothing(subject: Subject) -> Plan {
         Plan {
             outcome: Outcome::Suppressed,
             category: None,
@@ -144,7 +150,19 @@ impl Plan {
             routes: vec![],
             cancellations: vec![],
             closes: vec![],
+            reasons: vec![],
+            suppression: None,
+        }
+    }
+
+    /// This plan suppressed: `reasons`, then why as the last one.
+    fn suppressed(self, mut reasons: Vec<String>, why: Suppression) -> Plan {
+        reasons.push(why.to_string());
+        Plan {
+            outcome: Outcome::Suppressed,
             reasons,
+            suppression: Some(why),
+            ..self
         }
     }
 }
@@ -153,19 +171,12 @@ impl Plan {
 pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp) -> Plan {
     let subject = event.subject();
     let Some(customer) = ctx.customer else {
-        return Plan::suppressed(
-            subject,
-            vec![format!(
-                "unknown customer {}: no profile, nothing sent",
-                event.detail.customer_id()
-            )],
-        );
+        let customer_id = event.detail.customer_id().clone();
+        return Plan::nothing(subject).suppressed(vec![], Suppression::UnknownCustomer { customer_id });
     };
     if ctx.seen_before {
-        return Plan::suppressed(
-            subject,
-            vec![format!("duplicate: event {} was already processed", event.id)],
-        );
+        let event_id = event.id.clone();
+        return Plan::nothing(subject).suppressed(vec![], Suppression::Duplicate { event_id });
     }
     let Some(kind) = event.detail_type().kind().filter(|k| k.notifies()) else {
         return resolve(event, ctx, subject);
@@ -177,13 +188,11 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
     let mut plan = Plan {
         category: Some(category),
         urgency: Some(urgency),
-        ..Plan::suppressed(subject, vec![])
+        ..Plan::nothing(subject)
     };
 
     if let Some(why) = repeat_of_earlier(kind, event, ctx, &plan.subject, now) {
-        reasons.push(why);
-        plan.reasons = reasons;
-        return plan;
+        return plan.suppressed(reasons, why);
     }
     if let Some(Repeat::Latest { update }) = &kind.def.repeat {
         supersede(update, event, ctx, &mut plan, &mut reasons);
@@ -195,24 +204,27 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
         big_screen: matches!(kind.def.timing, Some(Timing::BigScreen { .. })),
     };
     let routes = match choose_routes(customer, &routing, urgency, &mut reasons) {
-        Some(r) => r,
-        None => {
-            plan.reasons = reasons;
-            return plan;
-        }
+        Ok(r) => r,
+        Err(why) => return plan.suppressed(reasons, why),
     };
     reasons.push(customer.zone.explain());
     let clock = LocalClock::of(customer, now);
-    let Some(send_at) = choose_time(kind, event, customer, &clock, urgency, now, &mut reasons) else {
-        plan.reasons = reasons;
-        return plan;
+    let occasion = Occasion {
+        kind,
+        event,
+        customer,
+        clock: &clock,
+        urgency,
+        now,
+    };
+    let send_at = match choose_time(&occasion, &mut reasons) {
+        Ok(t) => t,
+        Err(why) => return plan.suppressed(reasons, why),
     };
     if urgency.is_capped()
         && let Some(why) = over_cap(policy, event, ctx, &clock, send_at)
     {
-        reasons.push(why);
-        plan.reasons = reasons;
-        return plan;
+        return plan.suppressed(reasons, why);
     }
     plan.outcome = if send_at <= now {
         Outcome::SendNow
@@ -232,7 +244,7 @@ fn over_cap(
     ctx: &Context<'_>,
     clock: &LocalClock<'_>,
     send_at: Timestamp,
-) -> Option<String> {
+) -> Option<Suppression> {
     let mut near: Vec<&Id> = ctx
         .history
         .iter()
@@ -242,13 +254,10 @@ fn over_cap(
         .collect();
     near.sort();
     near.dedup();
-    (near.len() >= policy.daily_cap).then(|| {
-        format!(
-            "frequency cap: {} normal/low messages already within 24 h of {} (limit {})",
-            near.len(),
-            clock.describe(send_at),
-            policy.daily_cap
-        )
+    (near.len() >= policy.daily_cap).then(|| Suppression::Cap {
+        count: near.len(),
+        at: clock.describe(send_at),
+        limit: policy.daily_cap,
     })
 }
 
@@ -268,66 +277,56 @@ fn supersede(update: &str, event: &Event, ctx: &Context<'_>, plan: &mut Plan, re
             reasons.push(format!(
                 "replaces pending notice {} for the same {}",
                 r.event_id,
-                subject_word(&plan.subject)
+                plan.subject.word()
             ));
         }
     }
 }
 
-/// The word a subject starts with (`flight` of `flight:ABC123:TP1`).
-fn subject_word(subject: &str) -> &str {
-    subject.split(':').next().unwrap_or(subject)
-}
-
 /// A reason to stay silent because this subject was already handled, by the kind's repeat rule.
-fn repeat_of_earlier(kind: &Kind, event: &Event, ctx: &Context<'_>, subject: &str, now: Timestamp) -> Option<String> {
+fn repeat_of_earlier(
+    kind: &Kind,
+    event: &Event,
+    ctx: &Context<'_>,
+    subject: &Subject,
+    now: Timestamp,
+) -> Option<Suppression> {
     let same = || {
         ctx.history
             .iter()
-            .filter(move |r| r.subject == subject && r.event_id != event.id && r.is_live())
+            .filter(move |r| &r.subject == subject && r.event_id != event.id && r.is_live())
     };
     let label = || kind.subject_label(event.detail_json());
     match kind.def.repeat.as_ref()? {
         Repeat::Window { hours } => same()
             .find(|r| r.is_pending() || r.send_at >= sub(now, hours.hours()))
-            .map(|r| {
-                format!(
-                    "{} was already {} in the last {hours} h (event {})",
-                    label(),
-                    status_word(r),
-                    r.event_id
-                )
+            .map(|r| Suppression::RepeatWithin {
+                label: label(),
+                pending: r.is_pending(),
+                hours: *hours,
+                earlier: r.event_id.clone(),
             }),
-        Repeat::Once => same().next().map(|r| {
-            format!(
-                "{} was already raised with the customer (event {})",
-                label(),
-                r.event_id
-            )
+        Repeat::Once => same().next().map(|r| Suppression::RaisedBefore {
+            label: label(),
+            earlier: r.event_id.clone(),
         }),
         Repeat::Latest { update } => ctx
             .history
             .iter()
-            .find(|r| r.subject == subject && r.event_time > event.time.0)
-            .map(|r| {
-                format!(
-                    "stale: a newer {update} for this {} ({}) was already handled",
-                    subject_word(subject),
-                    r.event_id
-                )
+            .find(|r| &r.subject == subject && r.event_time > event.time.0)
+            .map(|r| Suppression::Stale {
+                update: update.clone(),
+                word: subject.word().to_owned(),
+                newer: r.event_id.clone(),
             }),
     }
 }
 
-fn status_word(r: &DeliveryRecord) -> &'static str {
-    if r.is_pending() { "pending" } else { "notified" }
-}
-
 /// Resolving events cancel pending notices of the subjects they settle and close open questions.
-fn resolve(event: &Event, ctx: &Context<'_>, subject: String) -> Plan {
+fn resolve(event: &Event, ctx: &Context<'_>, subject: Subject) -> Plan {
     let mut plan = Plan {
         outcome: Outcome::Resolved,
-        ..Plan::suppressed(subject, vec![])
+        ..Plan::nothing(subject)
     };
     let kind = event.detail_type().kind();
     let what = kind.and_then(|k| k.def.resolution.as_deref()).unwrap_or("resolved");

@@ -2,7 +2,7 @@
 
 use crate::customer::{Category, Channel, Contact, Customer, Device};
 
-use super::{Route, Urgency};
+use super::{Route, Suppression, Urgency};
 
 /// Why a channel cannot be used for this customer, if it cannot.
 fn unreachable_because(customer: &Customer, channel: Channel, devices: &[&Device]) -> Option<String> {
@@ -92,7 +92,7 @@ pub(super) fn choose_routes(
     routing: &Routing<'_>,
     urgency: Urgency,
     reasons: &mut Vec<String>,
-) -> Option<Vec<Route>> {
+) -> Result<Vec<Route>, Suppression> {
     let (order, whose): (&[Channel], &str) = match customer.channel_preferences.get(&routing.category) {
         Some(list) if !list.is_empty() => (list, "the customer's preference"),
         _ => (routing.defaults, "the default"),
@@ -116,8 +116,10 @@ pub(super) fn choose_routes(
         chosen.extend(critical_fallback(customer, order, &devices, reasons));
     }
     if chosen.is_empty() {
-        reasons.push(format!("suppressed: no reachable channel among {order_text} ({whose})"));
-        return None;
+        return Err(Suppression::NoChannel {
+            order: order_text,
+            whose,
+        });
     }
     let how = if urgency == Urgency::Critical {
         "every reachable channel of"
@@ -141,5 +143,5 @@ pub(super) fn choose_routes(
             device_kind: device.map(|d| d.kind),
         });
     }
-    Some(routes)
+    Ok(routes)
 }

@@ -8,7 +8,7 @@ use crate::customer::{Customer, DeviceKind, QuietHours};
 use crate::events::Event;
 use crate::timing::{LocalClock, add, sub};
 
-use super::Urgency;
+use super::{Suppression, Urgency};
 
 const GLANCE: [DeviceKind; 4] = [
     DeviceKind::Phone,
@@ -18,16 +18,27 @@ const GLANCE: [DeviceKind; 4] = [
 ];
 const BIG_SCREEN: [DeviceKind; 2] = [DeviceKind::Desktop, DeviceKind::Tablet];
 
-/// When to send, or `None` (with the reason pushed) when it is too late to matter.
-pub(super) fn choose_time(
-    kind: &Kind,
-    event: &Event,
-    customer: &Customer,
-    clock: &LocalClock<'_>,
-    urgency: Urgency,
-    now: Timestamp,
-    reasons: &mut Vec<String>,
-) -> Option<Timestamp> {
+/// What choosing the moment reads: the event, its kind's timing rule, the customer and their
+/// clock, at `now`.
+pub(super) struct Occasion<'a> {
+    pub kind: &'a Kind,
+    pub event: &'a Event,
+    pub customer: &'a Customer,
+    pub clock: &'a LocalClock<'a>,
+    pub urgency: Urgency,
+    pub now: Timestamp,
+}
+
+/// When to send, by the kind's `Timing` rule, or why not when it is too late to matter.
+pub(super) fn choose_time(o: &Occasion<'_>, reasons: &mut Vec<String>) -> Result<Timestamp, Suppression> {
+    let Occasion {
+        kind,
+        event,
+        customer,
+        clock,
+        urgency,
+        now,
+    } = *o;
     let quiet = Quiet {
         hours: customer.quiet_hours,
         src: if customer.quiet_hours_from_profile {
@@ -40,16 +51,16 @@ pub(super) fn choose_time(
     match kind.def.timing.as_ref() {
         None | Some(Timing::Now) => {
             reasons.push(format!("sent now: {} alerts go out at any hour", urgency.as_str()));
-            Some(now)
+            Ok(now)
         }
         Some(Timing::BeforeDeparture {
             departure,
             margin_hours,
         }) => {
             let Some(departure) = instant_at(event, departure) else {
-                return Some(now);
+                return Ok(now);
             };
-            when_high(departure, *margin_hours, clock, &quiet, now, reasons)
+            when_before_departure(departure, *margin_hours, clock, &quiet, now, reasons)
         }
         Some(Timing::UsualMoment {
             within_hours,
@@ -60,9 +71,10 @@ pub(super) fn choose_time(
             let deadline = instant(deadline).map(|d| sub(d, lead_hours.hours()));
             let window = Window {
                 hours: *within_hours,
+                lead_hours: *lead_hours,
                 what,
             };
-            when_normal(deadline, window, *lead_hours, clock, &quiet, now, reasons)
+            when_usual_moment(deadline, window, clock, &quiet, now, reasons)
         }
         Some(Timing::BigScreen {
             within_hours,
@@ -72,9 +84,10 @@ pub(super) fn choose_time(
         }) => {
             let window = Window {
                 hours: *within_hours,
+                lead_hours: *lead_hours,
                 what,
             };
-            when_low(instant(deadline), window, *lead_hours, clock, &quiet, now, reasons)
+            when_big_screen(instant(deadline), window, clock, &quiet, now, reasons)
         }
     }
 }
@@ -84,9 +97,11 @@ fn instant_at(event: &Event, path: &str) -> Option<Timestamp> {
     event.text_at(path).parse().ok()
 }
 
-/// How far ahead a rule looks, and the words for what its deadline is about.
+/// How far ahead a rule looks, how long before its deadline the message must go, and the
+/// words for what its deadline is about.
 struct Window<'a> {
     hours: i64,
+    lead_hours: i64,
     what: &'a str,
 }
 
@@ -96,26 +111,25 @@ struct Quiet {
     src: &'static str,
 }
 
-/// Travel: now, or after quiet hours if that still leaves 3 h before departure.
-fn when_high(
+/// `Timing::BeforeDeparture`: now, or after quiet hours if that still leaves `margin_hours`
+/// before departure; nothing once it has left.
+fn when_before_departure(
     departure: Timestamp,
     margin_hours: i64,
     clock: &LocalClock<'_>,
     q: &Quiet,
     now: Timestamp,
     reasons: &mut Vec<String>,
-) -> Option<Timestamp> {
+) -> Result<Timestamp, Suppression> {
     let (quiet, quiet_src) = (q.hours, q.src);
     if now >= departure {
-        reasons.push(format!(
-            "suppressed: too late, the flight was estimated to leave at {}",
-            clock.describe(departure)
-        ));
-        return None;
+        return Err(Suppression::Departed {
+            departure: clock.describe(departure),
+        });
     }
     if !clock.is_quiet(now) {
         reasons.push("sent now: urgent travel update outside quiet hours".into());
-        return Some(now);
+        return Ok(now);
     }
     match clock.next_allowed(now) {
         Some(end) if add(end, margin_hours.hours()) <= departure => {
@@ -123,28 +137,28 @@ fn when_high(
                 "deferred to {}: quiet hours {quiet}{quiet_src}; still at least {margin_hours} h before departure",
                 clock.describe(end)
             ));
-            Some(end)
+            Ok(end)
         }
         _ => {
             reasons.push(format!(
                 "sent now despite quiet hours {quiet}{quiet_src}: departure at {} is too close to wait",
                 clock.describe(departure)
             ));
-            Some(now)
+            Ok(now)
         }
     }
 }
 
-/// Account: the first usual moment within 12 h, before a known payment is due.
-fn when_normal(
+/// `Timing::UsualMoment`: the first moment within the window the customer is usually on a
+/// phone or watch, unless that is past the deadline (already less its lead).
+fn when_usual_moment(
     deadline: Option<Timestamp>,
     window: Window<'_>,
-    lead_hours: i64,
     clock: &LocalClock<'_>,
     q: &Quiet,
     now: Timestamp,
     reasons: &mut Vec<String>,
-) -> Option<Timestamp> {
+) -> Result<Timestamp, Suppression> {
     let (quiet, quiet_src) = (q.hours, q.src);
     let earliest = earliest_allowed(clock, q, now, reasons)?;
     let usual = clock.first_where(earliest, add(earliest, window.hours.hours()), &[], |t| {
@@ -153,11 +167,12 @@ fn when_normal(
     match (usual, deadline) {
         (Some(t), Some(dl)) if t > dl => {
             reasons.push(format!(
-                "{}: {} is due within {lead_hours} h of the usual time, so no waiting for it",
+                "{}: {} is due within {} h of the usual time, so no waiting for it",
                 when_earliest(clock, earliest, now, quiet, quiet_src),
-                window.what
+                window.what,
+                window.lead_hours
             ));
-            Some(earliest)
+            Ok(earliest)
         }
         (Some(t), _) => {
             let (dev, w) = clock.usual_device(t, &GLANCE).expect("found above");
@@ -177,7 +192,7 @@ fn when_normal(
                     w.text
                 ));
             }
-            Some(t)
+            Ok(t)
         }
         (None, _) => {
             reasons.push(format!(
@@ -185,32 +200,34 @@ fn when_normal(
                 when_earliest(clock, earliest, now, quiet, quiet_src),
                 window.hours
             ));
-            Some(earliest)
+            Ok(earliest)
         }
     }
 }
 
-/// Tasks: the first usual moment on a big screen, else the next allowed 19:00.
-fn when_low(
+/// `Timing::BigScreen`: the first usual moment on a desktop or tablet before the deadline
+/// (less its lead), else the next allowed 19:00; nothing once it has expired.
+fn when_big_screen(
     expires: Option<Timestamp>,
     window: Window<'_>,
-    lead_hours: i64,
     clock: &LocalClock<'_>,
     q: &Quiet,
     now: Timestamp,
     reasons: &mut Vec<String>,
-) -> Option<Timestamp> {
+) -> Result<Timestamp, Suppression> {
     let (quiet, quiet_src) = (q.hours, q.src);
     if let Some(e) = expires
         && e <= now
     {
-        reasons.push(format!("suppressed: {} expired at {}", window.what, clock.describe(e)));
-        return None;
+        return Err(Suppression::Expired {
+            what: window.what.to_owned(),
+            at: clock.describe(e),
+        });
     }
     let earliest = earliest_allowed(clock, q, now, reasons)?;
     let mut limit = add(now, window.hours.hours());
     if let Some(e) = expires {
-        limit = limit.min(sub(e, lead_hours.hours()));
+        limit = limit.min(sub(e, window.lead_hours.hours()));
     }
     let big = clock.first_where(earliest, limit, &[], |t| {
         !clock.is_quiet(t) && clock.usual_device(t, &BIG_SCREEN).is_some()
@@ -228,7 +245,7 @@ fn when_low(
             dev.id,
             w.text
         ));
-        return Some(t);
+        return Ok(t);
     }
     let evening = jiff::civil::time(19, 0, 0, 0);
     let at_seven = clock.first_where(earliest, limit, &[evening], |t| {
@@ -245,26 +262,27 @@ fn when_low(
                 "scheduled for {}: {habits}, so the next 19:00",
                 clock.describe(t)
             ));
-            Some(t)
+            Ok(t)
         }
         None => {
             reasons.push(format!(
                 "{}: {habits} and no allowed 19:00 before the deadline",
                 when_earliest(clock, earliest, now, quiet, quiet_src)
             ));
-            Some(earliest)
+            Ok(earliest)
         }
     }
 }
 
 /// The first moment outside quiet hours in every zone, saying so when it is later than now.
-fn earliest_allowed(clock: &LocalClock<'_>, q: &Quiet, now: Timestamp, reasons: &mut Vec<String>) -> Option<Timestamp> {
+fn earliest_allowed(
+    clock: &LocalClock<'_>,
+    q: &Quiet,
+    now: Timestamp,
+    reasons: &mut Vec<String>,
+) -> Result<Timestamp, Suppression> {
     let Some(earliest) = clock.next_allowed(now) else {
-        reasons.push(format!(
-            "suppressed: no moment outside quiet hours {} in every zone within 48 h",
-            q.hours
-        ));
-        return None;
+        return Err(Suppression::NoMoment { quiet: q.hours });
     };
     if earliest > now {
         reasons.push(format!(
@@ -274,7 +292,7 @@ fn earliest_allowed(clock: &LocalClock<'_>, q: &Quiet, now: Timestamp, reasons: 
             clock.describe(earliest)
         ));
     }
-    Some(earliest)
+    Ok(earliest)
 }
 
 fn when_earliest(
