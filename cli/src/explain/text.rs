@@ -22,7 +22,7 @@ pub fn write(out: &mut impl Write, r: &Report) -> io::Result<()> {
     state(out, &r.state)?;
     writeln!(out, "\npending ({}, soonest first)", r.pending.len())?;
     for d in &r.pending {
-        delivery(out, d, false, false)?;
+        delivery(out, d, Shown::Line)?;
     }
     writeln!(out, "\ndecisions ({}, newest first)", r.decisions.len())?;
     for d in &r.decisions {
@@ -32,8 +32,12 @@ pub fn write(out: &mut impl Write, r: &Report) -> io::Result<()> {
     for d in &r.deliveries {
         // A row's reasons are its decision's, but for a reminder or a re-routed alert: only new ones are shown.
         let decided = r.decisions.iter().find(|x| x.event_id == d.event_id);
-        let own = decided.is_none_or(|x| x.reasons != d.reasons);
-        delivery(out, d, true, own)?;
+        let shown = if decided.is_none_or(|x| x.reasons != d.reasons) {
+            Shown::WithReasons
+        } else {
+            Shown::WithHistory
+        };
+        delivery(out, d, shown)?;
     }
     if !r.resolutions.is_empty() {
         writeln!(out, "\nresolutions")?;
@@ -144,9 +148,19 @@ fn decision(out: &mut impl Write, d: &DecisionLine) -> io::Result<()> {
     reasons(out, &d.reasons)
 }
 
-/// One row: when, where, its status and event; with `details`, what happened to it since,
-/// and with `own`, its reasons.
-fn delivery(out: &mut impl Write, d: &DeliveryLine, details: bool, own: bool) -> io::Result<()> {
+/// How much of a row `delivery` writes.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Shown {
+    /// When, where, its status and event.
+    Line,
+    /// And what happened to it since.
+    WithHistory,
+    /// And its reasons, where they are not its decision's.
+    WithReasons,
+}
+
+/// One row, as much of it as `shown` says.
+fn delivery(out: &mut impl Write, d: &DeliveryLine, shown: Shown) -> io::Result<()> {
     let device = d.device_id.as_deref().map(|x| format!(" {x}")).unwrap_or_default();
     let status = match &d.due {
         Some(due) => format!("{}, {due}", d.status),
@@ -158,7 +172,7 @@ fn delivery(out: &mut impl Write, d: &DeliveryLine, details: bool, own: bool) ->
         "  {}  {}{device} to {} · {status} · {of}{} ({})",
         d.send_at, d.channel, d.to, d.event_id, d.detail_type
     )?;
-    if !details {
+    if shown == Shown::Line {
         return Ok(());
     }
     if let Some(t) = &d.delivered_at {
@@ -170,7 +184,11 @@ fn delivery(out: &mut impl Write, d: &DeliveryLine, details: bool, own: bool) ->
     if let Some(f) = &d.failure {
         writeln!(out, "{UNDER}✗ {f}")?;
     }
-    if own { reasons(out, &d.reasons) } else { Ok(()) }
+    if shown == Shown::WithReasons {
+        reasons(out, &d.reasons)
+    } else {
+        Ok(())
+    }
 }
 
 fn reasons(out: &mut impl Write, reasons: &[String]) -> io::Result<()> {
