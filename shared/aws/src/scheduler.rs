@@ -5,11 +5,11 @@ use aws_sdk_scheduler::types::{
     ActionAfterCompletion, FlexibleTimeWindow, FlexibleTimeWindowMode, RetryPolicy, Target,
 };
 use forewarn_core::outcomes::{DispatchRequest, SCHEDULED_TIME_FIELD, SCHEDULED_TIME_PLACEHOLDER};
-use forewarn_flows::PortError;
 use forewarn_flows::ports::Scheduler;
+use forewarn_flows::{FlowError, Port};
 use jiff::Timestamp;
 
-use crate::error::port_error;
+use crate::error::{port_error, unbuilt};
 
 /// The oldest a schedule's firing may be before Scheduler gives up on it.
 pub const MAX_FIRING_AGE_SECONDS: i32 = 3600;
@@ -63,10 +63,13 @@ pub fn at_expression(t: Timestamp) -> String {
 }
 
 impl Scheduler for AwsScheduler {
-    async fn create(&self, at: Timestamp, request: &DispatchRequest) -> Result<(), PortError> {
-        let err = |e: aws_sdk_scheduler::error::BuildError| PortError::permanent("scheduler", e.to_string());
+    async fn create(&self, at: Timestamp, request: &DispatchRequest) -> Result<(), FlowError> {
+        let err = unbuilt(Port::Scheduler);
         let Some(t) = &self.target else {
-            return Err(PortError::permanent("scheduler", "this function creates no schedules"));
+            return Err(FlowError::permanent(
+                Port::Scheduler,
+                "this function creates no schedules",
+            ));
         };
         let target = Target::builder()
             .arn(&t.dispatch_arn)
@@ -102,11 +105,11 @@ impl Scheduler for AwsScheduler {
         match result {
             Ok(_) => Ok(()),
             Err(e) if e.code() == Some("ConflictException") => Ok(()),
-            Err(e) => Err(port_error("scheduler", e)),
+            Err(e) => Err(port_error(Port::Scheduler, e)),
         }
     }
 
-    async fn delete(&self, request: &DispatchRequest) -> Result<(), PortError> {
+    async fn delete(&self, request: &DispatchRequest) -> Result<(), FlowError> {
         match self
             .client
             .delete_schedule()
@@ -117,7 +120,7 @@ impl Scheduler for AwsScheduler {
         {
             Ok(_) => Ok(()),
             Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(()),
-            Err(e) => Err(port_error("scheduler", e)),
+            Err(e) => Err(port_error(Port::Scheduler, e)),
         }
     }
 }

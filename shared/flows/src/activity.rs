@@ -7,7 +7,7 @@ use forewarn_core::habits::Habits;
 use forewarn_core::outcomes::Outcome;
 use jiff::Timestamp;
 
-use crate::error::PortError;
+use crate::error::FlowError;
 use crate::ports::{Activities, Partitions};
 use crate::records::DeviceActivity;
 use crate::report::Report;
@@ -18,9 +18,9 @@ where
     St: Partitions + Activities,
 {
     /// Adds `event`'s session to its device's habits.
-    pub async fn activity(&self, event: &Event, _now: Timestamp) -> Result<Report, PortError> {
+    pub async fn activity(&self, event: &Event, _now: Timestamp) -> Result<Report, FlowError> {
         let Detail::CustomerActivity(a) = &event.detail else {
-            return Err(PortError::permanent("input", "not a CustomerActivity event"));
+            return Err(FlowError::Input("not a CustomerActivity event".into()));
         };
         for _ in 0..4 {
             let part = self.store.load(&a.customer_id, None).await?;
@@ -51,10 +51,10 @@ where
                 return Ok(r);
             }
         }
-        Err(PortError::retryable(
-            "dynamodb",
-            format!("device {} habits kept changing under concurrent writers", a.device_id),
-        ))
+        Err(FlowError::Busy(format!(
+            "device {} habits kept changing under concurrent writers",
+            a.device_id
+        )))
     }
 }
 

@@ -11,7 +11,7 @@ use forewarn_core::types::{Id, Instant, Text, truncate};
 use jiff::Timestamp;
 
 use crate::cancel::cancelled_before;
-use crate::error::PortError;
+use crate::error::FlowError;
 use crate::limits::Kind;
 use crate::ports::{Bus, Contacts, Deliveries, Partitions, Phones, Scheduler, Sender};
 use crate::records::{Answer, AnswerKind, PhoneBook, Question, SendResult, StoredDelivery, StoredMessage};
@@ -80,7 +80,7 @@ where
     B: Bus,
 {
     /// Handles one inbound SMS at `now`.
-    pub async fn reply(&self, sms: &InboundSms, now: Timestamp) -> Result<Report, PortError> {
+    pub async fn reply(&self, sms: &InboundSms, now: Timestamp) -> Result<Report, FlowError> {
         crate::metrics::reply(sms.intent.as_str());
         let book = self.store.phone_book(&sms.from).await?;
         let matched = match sms.intent {
@@ -146,7 +146,7 @@ where
         sms: &InboundSms,
         customer_id: Option<Id>,
         now: Timestamp,
-    ) -> Result<Conversation, PortError> {
+    ) -> Result<Conversation, FlowError> {
         let (rows, customer): (_, Option<Customer>) = match &customer_id {
             Some(cid) => {
                 let part = self.store.load(cid, None).await?;
@@ -184,7 +184,7 @@ where
         qs: &[&Question],
         conv: &mut Conversation,
         now: Timestamp,
-    ) -> Result<Option<(Outcome, Option<Say>)>, PortError> {
+    ) -> Result<Option<(Outcome, Option<Say>)>, FlowError> {
         let by = Id::parse(truncate(&sms.inbound_message_id, 120).as_ref()).ok();
         let mut read: Vec<(Id, Vec<StoredDelivery>)> = Vec::new();
         let mut said = Vec::new();
@@ -229,7 +229,7 @@ where
         by: Option<&Id>,
         conv: &mut Conversation,
         now: Timestamp,
-    ) -> Result<&'r [StoredDelivery], PortError> {
+    ) -> Result<&'r [StoredDelivery], FlowError> {
         let Some(i) = read.iter().position(|(c, _)| c == cid) else {
             let rows = if conv.customer_id.as_ref() == Some(cid) {
                 std::mem::take(&mut conv.rows)
@@ -256,7 +256,7 @@ where
         q: &Question,
         conv: &mut Conversation,
         now: Timestamp,
-    ) -> Result<Option<Answer>, PortError> {
+    ) -> Result<Option<Answer>, FlowError> {
         if let Some(a) = &q.answer {
             return Ok(Some(a.clone()));
         }
@@ -289,7 +289,7 @@ where
         by: Option<&Id>,
         conv: &mut Conversation,
         now: Timestamp,
-    ) -> Result<(), PortError> {
+    ) -> Result<(), FlowError> {
         let reminders = rows
             .iter()
             .filter(|r| r.reminder && r.record.subject == q.subject && r.record.event_id == q.event_id);
@@ -313,7 +313,7 @@ where
         book: &PhoneBook,
         conv: &mut Conversation,
         now: Timestamp,
-    ) -> Result<(Outcome, Option<Say>), PortError> {
+    ) -> Result<(Outcome, Option<Say>), FlowError> {
         let known = conv.customer_id.is_some();
         let (outcome, text) = match sms.intent {
             Intent::Stop | Intent::Start => self.opt_out_or_in(sms.intent, book, conv, now).await?,
@@ -364,7 +364,7 @@ where
         book: &PhoneBook,
         conv: &mut Conversation,
         now: Timestamp,
-    ) -> Result<(Outcome, Option<ReplyText>), PortError> {
+    ) -> Result<(Outcome, Option<ReplyText>), FlowError> {
         let stop = intent == Intent::Stop;
         let mut new = false;
         for cid in &book.customers {
@@ -407,7 +407,7 @@ where
         locale: &str,
         say: &Say,
         report: &mut Report,
-    ) -> Result<(), PortError> {
+    ) -> Result<(), FlowError> {
         let to = Destination::Phone(sms.from.clone());
         let message = StoredMessage::text(&say.body(locale));
         match self.sender.send(&to, &message, report.customer_id.as_ref()).await? {

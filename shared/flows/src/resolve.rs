@@ -8,7 +8,7 @@ use forewarn_core::policy::{Context, DeliveryRecord};
 use jiff::Timestamp;
 
 use crate::cancel::cancelled_before;
-use crate::error::PortError;
+use crate::error::FlowError;
 use crate::notify::customer_of;
 use crate::ports::{Bus, Deliveries, Partitions, Phones, Resolutions, Scheduler};
 use crate::records::{Answer, AnswerKind, Resolution};
@@ -24,7 +24,7 @@ where
 {
     /// Cancels the pending rows of the resolved subject (deleting their schedules) and
     /// closes the questions it answers.
-    pub async fn resolve(&self, event: &Event, now: Timestamp) -> Result<Report, PortError> {
+    pub async fn resolve(&self, event: &Event, now: Timestamp) -> Result<Report, FlowError> {
         let cid = event.detail.customer_id().clone();
         let part = self.store.load(&cid, None).await?;
         let customer = customer_of(&part)?;

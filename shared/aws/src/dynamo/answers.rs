@@ -3,11 +3,11 @@
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::AttributeValue;
 use forewarn_core::customer::PhoneNumber;
-use forewarn_flows::PortError;
 use forewarn_flows::records::{ANSWER_WINDOW_HOURS, AnswerCount, AnswerWindow};
+use forewarn_flows::{FlowError, Port};
 use jiff::{Timestamp, ToSpan};
 
-use super::{DynamoStore, Item, corrupt, n, phone_pk, s};
+use super::{DynamoStore, Item, n, phone_pk, s};
 use crate::error::port_error;
 
 /// A window's sort key under `PHONE#<e164>`.
@@ -16,7 +16,7 @@ pub fn answers_sk(count: AnswerCount) -> String {
 }
 
 /// The window an `ANSWERS#<count>` item holds; `None` for a count this version does not know.
-pub(crate) fn window(count: &str, item: &Item) -> Result<Option<AnswerWindow>, PortError> {
+pub(crate) fn window(count: &str, item: &Item) -> Result<Option<AnswerWindow>, FlowError> {
     let Some(count) = AnswerCount::parse(count) else {
         return Ok(None);
     };
@@ -24,9 +24,10 @@ pub(crate) fn window(count: &str, item: &Item) -> Result<Option<AnswerWindow>, P
         item.get(k)
             .and_then(|v| v.as_n().ok())
             .and_then(|v| v.parse::<i64>().ok())
-            .ok_or_else(|| corrupt("answer count", format!("no {k}")))
+            .ok_or_else(|| FlowError::corrupt("answer count", format!("no {k}")))
     };
-    let started = Timestamp::from_millisecond(number("started_ms")?).map_err(|e| corrupt("answer count", e))?;
+    let started =
+        Timestamp::from_millisecond(number("started_ms")?).map_err(|e| FlowError::corrupt("answer count", e))?;
     let by = item.get("by").and_then(|v| v.as_ss().ok()).cloned().unwrap_or_default();
     Ok(Some(AnswerWindow {
         count,
@@ -47,7 +48,7 @@ impl DynamoStore {
         by: &str,
         now: Timestamp,
         limit: u32,
-    ) -> Result<bool, PortError> {
+    ) -> Result<bool, FlowError> {
         if limit == 0 {
             return Ok(false);
         }
@@ -92,7 +93,7 @@ impl DynamoStore {
     }
 
     /// Whether a conditional count went through: false when its condition did not hold.
-    fn counted<T, E>(result: Result<T, aws_sdk_dynamodb::error::SdkError<E>>) -> Result<bool, PortError>
+    fn counted<T, E>(result: Result<T, aws_sdk_dynamodb::error::SdkError<E>>) -> Result<bool, FlowError>
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
         aws_sdk_dynamodb::error::SdkError<E>: ProvideErrorMetadata,
@@ -100,7 +101,7 @@ impl DynamoStore {
         match result {
             Ok(_) => Ok(true),
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(false),
-            Err(e) => Err(port_error("dynamodb", e)),
+            Err(e) => Err(port_error(Port::Dynamodb, e)),
         }
     }
 }

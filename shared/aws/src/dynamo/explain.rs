@@ -2,10 +2,10 @@
 
 use forewarn_core::customer::Channel;
 use forewarn_core::types::Id;
-use forewarn_flows::PortError;
+use forewarn_flows::FlowError;
 use forewarn_flows::records::{Claim, Partition};
 
-use super::{DynamoStore, Item, corrupt, customer_pk, get_s};
+use super::{DynamoStore, Item, customer_pk, get_s};
 
 /// What a support agent is shown about one customer, as stored.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -24,7 +24,7 @@ pub struct CustomerRecord {
 
 impl DynamoStore {
     /// Reads the customer's whole partition (one paged, consistent `Query`) without writing.
-    pub async fn customer_record(&self, customer_id: &Id) -> Result<CustomerRecord, PortError> {
+    pub async fn customer_record(&self, customer_id: &Id) -> Result<CustomerRecord, FlowError> {
         let items = self.partition(customer_pk(customer_id)).await?;
         let mut record = claims_and_opt_outs(&items)?;
         record.items = items.len();
@@ -35,17 +35,17 @@ impl DynamoStore {
 
 /// The claims (`EVENT#…`) and the recorded opt-outs (`OPTOUT#…`, with their `reason`) of a
 /// partition's items.
-fn claims_and_opt_outs(items: &[Item]) -> Result<CustomerRecord, PortError> {
+fn claims_and_opt_outs(items: &[Item]) -> Result<CustomerRecord, FlowError> {
     let mut claims = Vec::new();
     let mut opt_outs = Vec::new();
     for item in items {
         let sk = get_s(item, "SK").unwrap_or_default();
         if sk.starts_with("EVENT#") {
-            let json = get_s(item, "data").ok_or_else(|| corrupt("claim", "no data attribute"))?;
-            claims.push(serde_json::from_str(json).map_err(|e| corrupt("claim", e))?);
+            let json = get_s(item, "data").ok_or_else(|| FlowError::corrupt("claim", "no data attribute"))?;
+            claims.push(serde_json::from_str(json).map_err(|e| FlowError::corrupt("claim", e))?);
         } else if let Some(channel) = sk.strip_prefix("OPTOUT#") {
-            let channel =
-                serde_json::from_value(serde_json::Value::String(channel.into())).map_err(|e| corrupt("opt-out", e))?;
+            let channel = serde_json::from_value(serde_json::Value::String(channel.into()))
+                .map_err(|e| FlowError::corrupt("opt-out", e))?;
             let reason = get_s(item, "reason").unwrap_or("recorded by forewarn");
             opt_outs.push((channel, reason.to_owned()));
         }
@@ -92,6 +92,6 @@ mod tests {
     #[test]
     fn a_claim_without_its_data_is_reported_as_unreadable() {
         let err = claims_and_opt_outs(&[item("EVENT#e-1", &[])]).unwrap_err();
-        assert!(err.message.contains("unreadable claim"), "{err}");
+        assert!(err.to_string().contains("unreadable claim"), "{err}");
     }
 }

@@ -4,14 +4,15 @@
 
 use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
 use forewarn_core::customer::{CustomerProfile, DeviceProfile, PhoneNumber};
-use forewarn_flows::PortError;
+use forewarn_flows::{FlowError, Port};
 
-use super::{DynamoStore, Item, corrupt, customer_pk, get_s, phone_pk, s};
+use super::{DynamoStore, Item, customer_pk, get_s, phone_pk, s};
+use crate::error::unbuilt;
 
 impl DynamoStore {
     /// The keys of what the stored partition of `profile`'s customer holds and `profile` no
     /// longer does: devices it does not list, and the link from its former phone number.
-    pub async fn stale_keys(&self, profile: &CustomerProfile) -> Result<Vec<Item>, PortError> {
+    pub async fn stale_keys(&self, profile: &CustomerProfile) -> Result<Vec<Item>, FlowError> {
         let pk = customer_pk(&profile.customer_id);
         let phone_of = |p: &CustomerProfile| {
             p.contacts
@@ -24,8 +25,9 @@ impl DynamoStore {
         for item in self.partition(pk.clone()).await? {
             let sk = get_s(&item, "SK").unwrap_or_default();
             if sk == "PROFILE" {
-                let json = get_s(&item, "profile").ok_or_else(|| corrupt("profile", "no profile attribute"))?;
-                let old: CustomerProfile = serde_json::from_str(json).map_err(|e| corrupt("profile", e))?;
+                let json =
+                    get_s(&item, "profile").ok_or_else(|| FlowError::corrupt("profile", "no profile attribute"))?;
+                let old: CustomerProfile = serde_json::from_str(json).map_err(|e| FlowError::corrupt("profile", e))?;
                 if let Some(old_phone) = phone_of(&old).filter(|o| Some(o) != phone_of(profile).as_ref()) {
                     stale.push(key(phone_pk(&old_phone), pk.clone()));
                 }
@@ -42,17 +44,17 @@ impl DynamoStore {
     }
 
     /// Deletes items by key with `BatchWriteItem`, re-sending unprocessed ones.
-    pub async fn delete_batch(&self, keys: &[Item]) -> Result<(), PortError> {
+    pub async fn delete_batch(&self, keys: &[Item]) -> Result<(), FlowError> {
         let requests = keys
             .iter()
             .map(|k| {
                 let delete = DeleteRequest::builder()
                     .set_key(Some(k.clone()))
                     .build()
-                    .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+                    .map_err(unbuilt(Port::Dynamodb))?;
                 Ok(WriteRequest::builder().delete_request(delete).build())
             })
-            .collect::<Result<Vec<_>, PortError>>()?;
+            .collect::<Result<Vec<_>, FlowError>>()?;
         self.batch_write(requests, |_| {}).await
     }
 }

@@ -20,11 +20,11 @@ use forewarn_core::customer::{CustomerProfile, DeviceProfile, PhoneNumber};
 use forewarn_core::outcomes::DispatchRequest;
 use forewarn_core::policy::DeliveryStatus;
 use forewarn_core::types::Id;
-use forewarn_flows::PortError;
 use forewarn_flows::records::{Claim, Partition, PartitionParts, Question, StoredDelivery};
+use forewarn_flows::{FlowError, Port};
 use jiff::ToSpan;
 
-use crate::error::port_error;
+use crate::error::{port_error, unbuilt};
 
 /// The item under a customer that counts the decisions which wrote rows (`Partition::decisions`).
 pub const DECISIONS_SK: &str = "DECISIONS";
@@ -79,10 +79,6 @@ pub(crate) fn n(v: i64) -> AttributeValue {
 
 pub(crate) fn get_s<'a>(item: &'a Item, k: &str) -> Option<&'a str> {
     item.get(k).and_then(|v| v.as_s().ok()).map(String::as_str)
-}
-
-pub(crate) fn corrupt(what: &str, why: impl std::fmt::Display) -> PortError {
-    PortError::permanent("dynamodb", format!("unreadable {what}: {why}"))
 }
 
 /// A row's send lease in epoch milliseconds, 0 when it holds none.
@@ -149,23 +145,23 @@ impl DynamoStore {
 
     /// Writes items with `BatchWriteItem`, 25 a call, re-sending unprocessed items with backoff;
     /// `progress` hears how many were written.
-    pub async fn put_batch(&self, items: &[Item], progress: impl Fn(usize)) -> Result<(), PortError> {
+    pub async fn put_batch(&self, items: &[Item], progress: impl Fn(usize)) -> Result<(), FlowError> {
         let requests = items
             .iter()
             .map(|i| {
                 let put = PutRequest::builder()
                     .set_item(Some(i.clone()))
                     .build()
-                    .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+                    .map_err(unbuilt(Port::Dynamodb))?;
                 Ok(WriteRequest::builder().put_request(put).build())
             })
-            .collect::<Result<Vec<_>, PortError>>()?;
+            .collect::<Result<Vec<_>, FlowError>>()?;
         self.batch_write(requests, progress).await
     }
 
     /// Sends write requests with `BatchWriteItem`, 25 a call, re-sending unprocessed ones with
     /// backoff; `progress` hears how many went through.
-    pub(crate) async fn batch_write(&self, all: Vec<WriteRequest>, progress: impl Fn(usize)) -> Result<(), PortError> {
+    pub(crate) async fn batch_write(&self, all: Vec<WriteRequest>, progress: impl Fn(usize)) -> Result<(), FlowError> {
         for chunk in all.chunks(25) {
             let mut requests = chunk.to_vec();
             for attempt in 0..=8u32 {
@@ -176,7 +172,7 @@ impl DynamoStore {
                     .request_items(&self.table, requests)
                     .send()
                     .await
-                    .map_err(|e| port_error("dynamodb", e))?;
+                    .map_err(|e| port_error(Port::Dynamodb, e))?;
                 requests = out
                     .unprocessed_items
                     .and_then(|mut u| u.remove(&self.table))
@@ -188,8 +184,8 @@ impl DynamoStore {
                 tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
             }
             if !requests.is_empty() {
-                return Err(PortError::retryable(
-                    "dynamodb",
+                return Err(FlowError::transient(
+                    Port::Dynamodb,
                     format!("{} writes still unprocessed after 8 retries", requests.len()),
                 ));
             }
@@ -198,7 +194,7 @@ impl DynamoStore {
     }
 
     /// Every item of a partition, following pages.
-    pub(crate) async fn partition(&self, pk: String) -> Result<Vec<Item>, PortError> {
+    pub(crate) async fn partition(&self, pk: String) -> Result<Vec<Item>, FlowError> {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
@@ -212,7 +208,7 @@ impl DynamoStore {
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
-                .map_err(|e| port_error("dynamodb", e))?;
+                .map_err(|e| port_error(Port::Dynamodb, e))?;
             items.extend(out.items.unwrap_or_default());
             match out.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
@@ -279,7 +275,7 @@ impl DynamoStore {
     }
 
     /// A conditional single-item put; `Ok(false)` when the condition does not hold.
-    pub(crate) async fn put_if(&self, item: Item, condition: &str, values: Option<Item>) -> Result<bool, PortError> {
+    pub(crate) async fn put_if(&self, item: Item, condition: &str, values: Option<Item>) -> Result<bool, FlowError> {
         let result = self
             .client
             .put_item()
@@ -292,7 +288,7 @@ impl DynamoStore {
         match result {
             Ok(_) => Ok(true),
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(false),
-            Err(e) => Err(port_error("dynamodb", e)),
+            Err(e) => Err(port_error(Port::Dynamodb, e)),
         }
     }
 
@@ -301,7 +297,7 @@ impl DynamoStore {
         item: Item,
         condition: Option<&str>,
         values: Option<Item>,
-    ) -> Result<TransactWriteItem, PortError> {
+    ) -> Result<TransactWriteItem, FlowError> {
         // `status` is a reserved word in DynamoDB expressions: conditions say `#st`.
         let names = condition
             .is_some_and(|c| c.contains("#st"))
@@ -313,58 +309,61 @@ impl DynamoStore {
             .set_expression_attribute_values(values)
             .set_expression_attribute_names(names)
             .build()
-            .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+            .map_err(unbuilt(Port::Dynamodb))?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    pub(crate) fn parse(&self, items: Vec<Item>, event_id: Option<&Id>) -> Result<Partition, PortError> {
+    pub(crate) fn parse(&self, items: Vec<Item>, event_id: Option<&Id>) -> Result<Partition, FlowError> {
         let mut part = PartitionParts::default();
         let claim_sk = event_id.map(|e| format!("EVENT#{e}"));
         for item in items {
             let sk = get_s(&item, "SK").unwrap_or_default();
             let data = |what: &str, attr: &str| {
-                get_s(&item, attr).ok_or_else(|| corrupt(what, format!("no {attr} attribute")))
+                get_s(&item, attr).ok_or_else(|| FlowError::corrupt(what, format!("no {attr} attribute")))
             };
             if sk == "PROFILE" {
-                part.profile =
-                    Some(serde_json::from_str(data("profile", "profile")?).map_err(|e| corrupt("profile", e))?);
+                part.profile = Some(
+                    serde_json::from_str(data("profile", "profile")?).map_err(|e| FlowError::corrupt("profile", e))?,
+                );
             } else if sk.starts_with("DEVICE#") {
                 // A device that was disabled before its profile row was written has no `device`.
                 let Some(json) = get_s(&item, "device") else { continue };
-                let mut d: DeviceProfile = serde_json::from_str(json).map_err(|e| corrupt("device", e))?;
+                let mut d: DeviceProfile = serde_json::from_str(json).map_err(|e| FlowError::corrupt("device", e))?;
                 d.disabled_reason = get_s(&item, "disabled_reason").map(str::to_owned).or(d.disabled_reason);
                 part.devices.push(d);
             } else if let Some(channel) = sk.strip_prefix("OPTOUT#") {
                 let channel = serde_json::from_value(serde_json::Value::String(channel.into()))
-                    .map_err(|e| corrupt("opt-out", e))?;
+                    .map_err(|e| FlowError::corrupt("opt-out", e))?;
                 part.opted_out.push(channel);
             } else if let Some(channel) = sk.strip_prefix("OPTIN#") {
                 let channel = serde_json::from_value(serde_json::Value::String(channel.into()))
-                    .map_err(|e| corrupt("opt-in", e))?;
+                    .map_err(|e| FlowError::corrupt("opt-in", e))?;
                 part.opted_in
                     .push((channel, get_s(&item, "reason").unwrap_or("opted in").to_owned()));
             } else if sk.starts_with("UNUSABLE#") {
                 let json = data("unusable contact", "data")?;
                 part.unusable
-                    .push(serde_json::from_str(json).map_err(|e| corrupt("unusable contact", e))?);
+                    .push(serde_json::from_str(json).map_err(|e| FlowError::corrupt("unusable contact", e))?);
             } else if sk.starts_with("ACTIVITY#") {
                 let json = data("activity", "data")?;
                 part.activity
-                    .push(serde_json::from_str(json).map_err(|e| corrupt("activity", e))?);
+                    .push(serde_json::from_str(json).map_err(|e| FlowError::corrupt("activity", e))?);
             } else if sk.starts_with("DELIVERY#") {
                 let json = data("delivery", "data")?;
                 part.deliveries
-                    .push(serde_json::from_str(json).map_err(|e| corrupt("delivery", e))?);
+                    .push(serde_json::from_str(json).map_err(|e| FlowError::corrupt("delivery", e))?);
             } else if sk.starts_with("RESOLVED#") {
                 let json = data("resolution", "data")?;
                 part.resolutions
-                    .push(serde_json::from_str(json).map_err(|e| corrupt("resolution", e))?);
+                    .push(serde_json::from_str(json).map_err(|e| FlowError::corrupt("resolution", e))?);
             } else if sk == DECISIONS_SK {
                 let count = item.get("decisions").and_then(|v| v.as_n().ok());
-                part.decisions = count.map_or(Ok(0), |c| c.parse().map_err(|e| corrupt("decision count", e)))?;
+                part.decisions = count.map_or(Ok(0), |c| {
+                    c.parse().map_err(|e| FlowError::corrupt("decision count", e))
+                })?;
             } else if claim_sk.as_deref() == Some(sk) {
                 let json = data("claim", "data")?;
-                part.claim = Some(serde_json::from_str(json).map_err(|e| corrupt("claim", e))?);
+                part.claim = Some(serde_json::from_str(json).map_err(|e| FlowError::corrupt("claim", e))?);
             }
         }
         Ok(part.assemble())

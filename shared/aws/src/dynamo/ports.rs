@@ -8,29 +8,29 @@ use forewarn_core::customer::{Channel, PhoneNumber, UnusableContact};
 use forewarn_core::outcomes::DispatchRequest;
 use forewarn_core::policy::DeliveryStatus;
 use forewarn_core::types::Id;
-use forewarn_flows::PortError;
 use forewarn_flows::ports::{Activities, Claims, Contacts, Deliveries, Partitions, Phones, Resolutions};
 use forewarn_flows::records::{
     AnswerCount, Commit, CommitResult, DeviceActivity, Finish, Partition, PhoneBook, Question, RETENTION_DAYS,
     Resolution, StoredDelivery,
 };
+use forewarn_flows::{FlowError, Port};
 use jiff::{Timestamp, ToSpan};
 
 use super::{
-    DECISIONS_SK, DynamoStore, Item, PENDING_AT, PENDING_PK, corrupt, customer_pk, delivery_sk, get_s, lease_ms, n,
-    phone_pk, s, status_str,
+    DECISIONS_SK, DynamoStore, Item, PENDING_AT, PENDING_PK, customer_pk, delivery_sk, get_s, lease_ms, n, phone_pk, s,
+    status_str,
 };
-use crate::error::port_error;
+use crate::error::{port_error, unbuilt};
 
 impl Partitions for DynamoStore {
-    async fn load(&self, customer_id: &Id, event_id: Option<&Id>) -> Result<Partition, PortError> {
+    async fn load(&self, customer_id: &Id, event_id: Option<&Id>) -> Result<Partition, FlowError> {
         let items = self.partition(customer_pk(customer_id)).await?;
         self.parse(items, event_id)
     }
 }
 
 impl Claims for DynamoStore {
-    async fn commit(&self, commit: &Commit) -> Result<CommitResult, PortError> {
+    async fn commit(&self, commit: &Commit) -> Result<CommitResult, FlowError> {
         let claim = Self::claim_item(&commit.customer_id, &commit.claim);
         let mut writes = vec![if commit.take_over {
             self.put(
@@ -83,13 +83,13 @@ impl Claims for DynamoStore {
                     Some("ConditionalCheckFailed") => Ok(CommitResult::AlreadyClaimed),
                     // Another decision for the customer, or a change to a row to cancel.
                     _ if reasons.iter().any(|r| r == "ConditionalCheckFailed") => Ok(CommitResult::Conflict),
-                    _ => Err(port_error("dynamodb", e)),
+                    _ => Err(port_error(Port::Dynamodb, e)),
                 }
             }
         }
     }
 
-    async fn finish(&self, f: &Finish) -> Result<(), PortError> {
+    async fn finish(&self, f: &Finish) -> Result<(), FlowError> {
         let mut writes = Vec::new();
         if let (Some(customer_id), Some(claim)) = (&f.customer_id, &f.claim) {
             let update = Update::builder()
@@ -102,7 +102,7 @@ impl Claims for DynamoStore {
                 .expression_attribute_values(":outcome", s(claim.outcome.as_str()))
                 .expression_attribute_values(":data", s(serde_json::to_string(claim).expect("claims serialize")))
                 .build()
-                .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+                .map_err(unbuilt(Port::Dynamodb))?;
             writes.push(TransactWriteItem::builder().update(update).build());
         }
         for row in &f.rows {
@@ -120,7 +120,7 @@ impl Claims for DynamoStore {
                     .update_expression("SET disabled_reason = :why")
                     .expression_attribute_values(":why", s(why))
                     .build()
-                    .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+                    .map_err(unbuilt(Port::Dynamodb))?;
                 writes.push(TransactWriteItem::builder().update(update).build());
             }
         }
@@ -130,14 +130,14 @@ impl Claims for DynamoStore {
                 .set_transact_items(Some(chunk.to_vec()))
                 .send()
                 .await
-                .map_err(|e| port_error("dynamodb", e))?;
+                .map_err(|e| port_error(Port::Dynamodb, e))?;
         }
         Ok(())
     }
 }
 
 impl Deliveries for DynamoStore {
-    async fn delivery(&self, key: &DispatchRequest) -> Result<Option<StoredDelivery>, PortError> {
+    async fn delivery(&self, key: &DispatchRequest) -> Result<Option<StoredDelivery>, FlowError> {
         let out = self
             .client
             .get_item()
@@ -147,17 +147,19 @@ impl Deliveries for DynamoStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| port_error("dynamodb", e))?;
+            .map_err(|e| port_error(Port::Dynamodb, e))?;
         match out.item {
             None => Ok(None),
             Some(item) => {
-                let json = get_s(&item, "data").ok_or_else(|| corrupt("delivery", "no data attribute"))?;
-                Ok(Some(serde_json::from_str(json).map_err(|e| corrupt("delivery", e))?))
+                let json = get_s(&item, "data").ok_or_else(|| FlowError::corrupt("delivery", "no data attribute"))?;
+                Ok(Some(
+                    serde_json::from_str(json).map_err(|e| FlowError::corrupt("delivery", e))?,
+                ))
             }
         }
     }
 
-    async fn transition(&self, row: &StoredDelivery, from: DeliveryStatus) -> Result<bool, PortError> {
+    async fn transition(&self, row: &StoredDelivery, from: DeliveryStatus) -> Result<bool, FlowError> {
         // Out of `sending`, only the worker holding the latest attempt may move the row.
         let condition = if from == DeliveryStatus::Sending {
             "#st = :from AND attempt = :attempt"
@@ -166,7 +168,7 @@ impl Deliveries for DynamoStore {
         };
         self.update_row(row, condition, &[(":from", s(status_str(from)))]).await
     }
-    async fn take(&self, row: &StoredDelivery, now: Timestamp) -> Result<bool, PortError> {
+    async fn take(&self, row: &StoredDelivery, now: Timestamp) -> Result<bool, FlowError> {
         let condition =
             "#st = :scheduled OR (#st = :sending AND (attribute_not_exists(lease_until_ms) OR lease_until_ms <= :now))";
         let values = [
@@ -176,7 +178,7 @@ impl Deliveries for DynamoStore {
         ];
         self.update_row(row, condition, &values).await
     }
-    async fn insert(&self, row: &StoredDelivery) -> Result<bool, PortError> {
+    async fn insert(&self, row: &StoredDelivery) -> Result<bool, FlowError> {
         self.put_if(Self::delivery_item(row), "attribute_not_exists(PK)", None)
             .await
     }
@@ -184,7 +186,7 @@ impl Deliveries for DynamoStore {
 
 impl DynamoStore {
     /// Counts one more decision for the customer if the count is still `read`.
-    fn count_decision(&self, customer_id: &Id, read: u64) -> Result<TransactWriteItem, PortError> {
+    fn count_decision(&self, customer_id: &Id, read: u64) -> Result<TransactWriteItem, FlowError> {
         let update = Update::builder()
             .table_name(&self.table)
             .key("PK", s(customer_pk(customer_id)))
@@ -198,14 +200,14 @@ impl DynamoStore {
             .expression_attribute_values(":read", n(read as i64))
             .expression_attribute_values(":next", n(read as i64 + 1))
             .build()
-            .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+            .map_err(unbuilt(Port::Dynamodb))?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
     /// Writes a question if it is new, and what is known of it since: the provider's id
     /// (`sent_id`) and whether it is closed because it never went out (`closed`). An answer,
     /// kept in the question's `data`, is never overwritten.
-    fn question_upsert(&self, q: &Question) -> Result<TransactWriteItem, PortError> {
+    fn question_upsert(&self, q: &Question) -> Result<TransactWriteItem, FlowError> {
         let item = Self::question_item(q);
         let mut set = vec![
             "#data = if_not_exists(#data, :data)",
@@ -231,7 +233,7 @@ impl DynamoStore {
         let update = update
             .update_expression(format!("SET {}", set.join(", ")))
             .build()
-            .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+            .map_err(unbuilt(Port::Dynamodb))?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
@@ -241,7 +243,7 @@ impl DynamoStore {
         row: &StoredDelivery,
         condition: &str,
         values: &[(&str, AttributeValue)],
-    ) -> Result<bool, PortError> {
+    ) -> Result<bool, FlowError> {
         let mut update = self
             .client
             .update_item()
@@ -270,13 +272,13 @@ impl DynamoStore {
         match update.send().await {
             Ok(_) => Ok(true),
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(false),
-            Err(e) => Err(port_error("dynamodb", e)),
+            Err(e) => Err(port_error(Port::Dynamodb, e)),
         }
     }
 }
 
 impl Resolutions for DynamoStore {
-    async fn resolved(&self, customer_id: &Id, r: &Resolution) -> Result<(), PortError> {
+    async fn resolved(&self, customer_id: &Id, r: &Resolution) -> Result<(), FlowError> {
         let at = r.at.as_millisecond();
         let item = Item::from([
             ("PK".into(), s(customer_pk(customer_id))),
@@ -303,17 +305,18 @@ impl Resolutions for DynamoStore {
 }
 
 impl Phones for DynamoStore {
-    async fn phone_book(&self, phone: &PhoneNumber) -> Result<PhoneBook, PortError> {
+    async fn phone_book(&self, phone: &PhoneNumber) -> Result<PhoneBook, FlowError> {
         let mut book = PhoneBook::default();
         for item in self.partition(phone_pk(phone.e164())).await? {
             let sk = get_s(&item, "SK").unwrap_or_default();
             if sk.starts_with("CUSTOMER#") {
-                let id = get_s(&item, "customer_id").ok_or_else(|| corrupt("phone link", "no customer_id"))?;
+                let id =
+                    get_s(&item, "customer_id").ok_or_else(|| FlowError::corrupt("phone link", "no customer_id"))?;
                 book.customers
-                    .push(Id::parse(id).map_err(|e| corrupt("phone link", e))?);
+                    .push(Id::parse(id).map_err(|e| FlowError::corrupt("phone link", e))?);
             } else if sk.starts_with("QUESTION#") {
-                let json = get_s(&item, "data").ok_or_else(|| corrupt("question", "no data attribute"))?;
-                let mut q: Question = serde_json::from_str(json).map_err(|e| corrupt("question", e))?;
+                let json = get_s(&item, "data").ok_or_else(|| FlowError::corrupt("question", "no data attribute"))?;
+                let mut q: Question = serde_json::from_str(json).map_err(|e| FlowError::corrupt("question", e))?;
                 // What was learned after the question was first written (`question_upsert`).
                 if let Some(id) = get_s(&item, "sent_id") {
                     q.provider_message_id = Some(id.to_owned());
@@ -329,9 +332,9 @@ impl Phones for DynamoStore {
         Ok(book)
     }
 
-    async fn answer(&self, q: &Question) -> Result<bool, PortError> {
+    async fn answer(&self, q: &Question) -> Result<bool, FlowError> {
         let Some(a) = &q.answer else {
-            return Err(PortError::permanent("dynamodb", "an answer to record is missing"));
+            return Err(FlowError::permanent(Port::Dynamodb, "an answer to record is missing"));
         };
         let mut item = Self::question_item(q);
         item.insert("answered_by".into(), s(&a.inbound_message_id));
@@ -346,13 +349,13 @@ impl Phones for DynamoStore {
         by: &str,
         now: Timestamp,
         limit: u32,
-    ) -> Result<bool, PortError> {
+    ) -> Result<bool, FlowError> {
         self.count_answer_in(phone, count, by, now, limit).await
     }
 }
 
 impl Contacts for DynamoStore {
-    async fn opt_out(&self, customer_id: &Id, channel: Channel, reason: &str) -> Result<bool, PortError> {
+    async fn opt_out(&self, customer_id: &Id, channel: Channel, reason: &str) -> Result<bool, FlowError> {
         let item = Item::from([
             ("PK".into(), s(customer_pk(customer_id))),
             ("SK".into(), s(format!("OPTOUT#{channel}"))),
@@ -362,7 +365,7 @@ impl Contacts for DynamoStore {
     }
 
     /// One transaction: the opt-out deleted, only if it is there, and the opt-in recorded.
-    async fn opt_in(&self, customer_id: &Id, channel: Channel, reason: &str) -> Result<bool, PortError> {
+    async fn opt_in(&self, customer_id: &Id, channel: Channel, reason: &str) -> Result<bool, FlowError> {
         let pk = customer_pk(customer_id);
         let delete = Delete::builder()
             .table_name(&self.table)
@@ -370,7 +373,7 @@ impl Contacts for DynamoStore {
             .key("SK", s(format!("OPTOUT#{channel}")))
             .condition_expression("attribute_exists(PK)")
             .build()
-            .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+            .map_err(unbuilt(Port::Dynamodb))?;
         let opt_in = Item::from([
             ("PK".into(), s(&pk)),
             ("SK".into(), s(format!("OPTIN#{channel}"))),
@@ -396,13 +399,13 @@ impl Contacts for DynamoStore {
                 if not_opted_out {
                     Ok(false)
                 } else {
-                    Err(port_error("dynamodb", e))
+                    Err(port_error(Port::Dynamodb, e))
                 }
             }
         }
     }
 
-    async fn suppress_contact(&self, customer_id: &Id, c: &UnusableContact) -> Result<(), PortError> {
+    async fn suppress_contact(&self, customer_id: &Id, c: &UnusableContact) -> Result<(), FlowError> {
         let item = Item::from([
             ("PK".into(), s(customer_pk(customer_id))),
             (
@@ -417,7 +420,7 @@ impl Contacts for DynamoStore {
             .set_item(Some(item))
             .send()
             .await
-            .map_err(|e| port_error("dynamodb", e))?;
+            .map_err(|e| port_error(Port::Dynamodb, e))?;
         Ok(())
     }
 }
@@ -428,7 +431,7 @@ impl Activities for DynamoStore {
         customer_id: &Id,
         a: &DeviceActivity,
         previous_sessions: Option<u32>,
-    ) -> Result<bool, PortError> {
+    ) -> Result<bool, FlowError> {
         let item = Item::from([
             ("PK".into(), s(customer_pk(customer_id))),
             ("SK".into(), s(format!("ACTIVITY#{}", a.device_id))),
