@@ -1,7 +1,6 @@
 //! activity: a session seen on a device. Its hour of the week, in the customer's local time,
 //! joins the device's habits; redelivered events count once; concurrent writers retry.
 
-use forewarn_core::customer::Customer;
 use forewarn_core::events::{CustomerActivity, Detail, Event};
 use forewarn_core::habits::Habits;
 use forewarn_core::outcomes::Outcome;
@@ -24,7 +23,7 @@ where
         };
         for _ in 0..4 {
             let part = self.store.load(&a.customer_id, None).await?;
-            let Some(customer) = part.profile.as_ref().and_then(|p| Customer::from_profile(p).ok()) else {
+            let Some(customer) = part.customer()? else {
                 let mut r = Report::of(Outcome::Suppressed, vec!["unknown customer: nothing learned".into()]);
                 r.customer_id = Some(a.customer_id.clone());
                 return Ok(r);

@@ -62,7 +62,7 @@ where
             return self.withdraw(&row, DeliveryStatus::Expired, why, now).await;
         }
         let part = self.store.load(cid, None).await?;
-        let customer = part.profile.as_ref().and_then(|p| Customer::from_profile(p).ok());
+        let customer = part.customer()?;
         let mut row = row;
         match current_address(customer.as_ref(), &row) {
             Err(why) => {

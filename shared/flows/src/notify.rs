@@ -66,7 +66,7 @@ where
             ClaimState::Done(report) => return Ok(Some(report)),
         };
         let stuck = self.fail_stuck(&mut part, now).await?;
-        let customer = customer_of(&part)?;
+        let customer = part.customer()?;
         let decided = self.decide_or_resume(event, customer.as_ref(), &part, take_over, now)?;
         let commit = self.commit_of(event, &decided, &part, take_over, now);
         let claim = commit.claim.clone();
@@ -414,15 +414,5 @@ fn completed(claim: Claim, outcomes: &[OutcomeEvent]) -> Claim {
             })
             .collect(),
         ..claim
-    }
-}
-
-/// The stored profile, parsed; a profile the store holds but cannot parse is a permanent fault.
-pub(crate) fn customer_of(part: &Partition) -> Result<Option<Customer>, FlowError> {
-    match &part.profile {
-        Some(p) => Customer::from_profile(p)
-            .map(Some)
-            .map_err(|e| FlowError::corrupt(format!("profile of customer {}", p.customer_id), e)),
-        None => Ok(None),
     }
 }

@@ -150,10 +150,8 @@ where
         let (rows, customer): (_, Option<Customer>) = match &customer_id {
             Some(cid) => {
                 let part = self.store.load(cid, None).await?;
-                (
-                    part.deliveries,
-                    part.profile.and_then(|p| Customer::from_profile(&p).ok()),
-                )
+                let customer = part.customer()?;
+                (part.deliveries, customer)
             }
             None => (vec![], None),
         };

@@ -9,7 +9,6 @@ use forewarn_core::policy::{DeliveryStatus, Urgency};
 use jiff::Timestamp;
 
 use crate::error::FlowError;
-use crate::notify::customer_of;
 use crate::ports::{Claims, Deliveries, Partitions, Sender};
 use crate::records::{Finish, StoredDelivery};
 use crate::reminder::{disabled_of, questions_of};
@@ -56,7 +55,7 @@ where
         }
         let cid = &bounced.customer_id;
         let part = self.store.load(cid, Some(&bounced.record.event_id)).await?;
-        let Some(customer) = customer_of(&part)? else {
+        let Some(customer) = part.customer()? else {
             return Ok(Rerouted::not("the customer's profile is gone"));
         };
         let Some(envelope) = part.claim.as_ref().and_then(|c| c.event.clone()) else {
