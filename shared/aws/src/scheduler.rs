@@ -32,7 +32,7 @@ pub struct ScheduleTarget {
 /// A stable, valid schedule name for a delivery (≤ 64 chars, `[0-9a-zA-Z-_.]`).
 pub fn schedule_name(request: &DispatchRequest) -> String {
     // FNV-1a over the row's key: stable across builds and platforms, unlike std's hasher.
-    let key = crate::dynamo::delivery_sk(request);
+    let key = crate::dynamo::Sk::delivery(request).to_string();
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in request.customer_id.as_str().bytes().chain([0]).chain(key.bytes()) {
         h ^= u64::from(b);
@@ -163,7 +163,7 @@ mod tests {
         tablet.device_id = Some(forewarn_core::types::Id::parse("tablet").unwrap());
         assert_ne!(schedule_name(&phone), schedule_name(&tablet));
         assert_eq!(
-            crate::dynamo::delivery_sk(&tablet),
+            crate::dynamo::Sk::delivery(&tablet).to_string(),
             "DELIVERY#account:a#lb#push#device#tablet"
         );
     }

@@ -8,7 +8,7 @@ use forewarn_flows::records::StoredDelivery;
 use forewarn_flows::{FlowError, Port};
 use jiff::{Timestamp, ToSpan};
 
-use super::{DynamoStore, Item, get_s, n, s};
+use super::{DynamoStore, Item, Pk, get_s, n, s};
 use crate::error::port_error;
 
 /// The index's name, as template.yaml declares it.
@@ -23,9 +23,13 @@ const SHARDS: u32 = 4;
 /// earlier sweep, or by the customer's next decision.
 const LOOKBACK_DAYS: i64 = 2;
 
-/// The index partition of a row due at `at` for `customer`.
+/// The index partition of `day`'s rows in `shard`.
 fn pending_pk(day: &str, shard: u32) -> String {
-    format!("PENDING#{day}#{shard}")
+    Pk::Pending {
+        day: day.to_owned(),
+        shard,
+    }
+    .to_string()
 }
 
 fn shard_of(customer: &str) -> u32 {

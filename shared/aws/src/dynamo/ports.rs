@@ -16,15 +16,12 @@ use forewarn_flows::records::{
 use forewarn_flows::{FlowError, Port};
 use jiff::{Timestamp, ToSpan};
 
-use super::{
-    DECISIONS_SK, DynamoStore, Item, PENDING_AT, PENDING_PK, customer_pk, delivery_sk, get_s, lease_ms, n, phone_pk, s,
-    status_str,
-};
+use super::{DynamoStore, Item, KeyError, PENDING_AT, PENDING_PK, Pk, Sk, get_s, lease_ms, n, s, status_str};
 use crate::error::{port_error, unbuilt};
 
 impl Partitions for DynamoStore {
     async fn load(&self, customer_id: &Id, event_id: Option<&Id>) -> Result<Partition, FlowError> {
-        let items = self.partition(customer_pk(customer_id)).await?;
+        let items = self.partition(&Pk::customer(customer_id)).await?;
         self.parse(items, event_id)
     }
 }
@@ -94,8 +91,8 @@ impl Claims for DynamoStore {
         if let (Some(customer_id), Some(claim)) = (&f.customer_id, &f.claim) {
             let update = Update::builder()
                 .table_name(&self.table)
-                .key("PK", s(customer_pk(customer_id)))
-                .key("SK", s(format!("EVENT#{}", claim.event_id)))
+                .key("PK", s(Pk::customer(customer_id).to_string()))
+                .key("SK", s(Sk::Event(claim.event_id.clone()).to_string()))
                 .update_expression("SET completed = :yes, outcome = :outcome, #data = :data")
                 .expression_attribute_names("#data", "data")
                 .expression_attribute_values(":yes", AttributeValue::Bool(true))
@@ -115,8 +112,8 @@ impl Claims for DynamoStore {
             for (device, why) in &f.disabled_devices {
                 let update = Update::builder()
                     .table_name(&self.table)
-                    .key("PK", s(customer_pk(customer_id)))
-                    .key("SK", s(format!("DEVICE#{device}")))
+                    .key("PK", s(Pk::customer(customer_id).to_string()))
+                    .key("SK", s(Sk::Device(device.clone()).to_string()))
                     .update_expression("SET disabled_reason = :why")
                     .expression_attribute_values(":why", s(why))
                     .build()
@@ -142,8 +139,8 @@ impl Deliveries for DynamoStore {
             .client
             .get_item()
             .table_name(&self.table)
-            .key("PK", s(customer_pk(&key.customer_id)))
-            .key("SK", s(delivery_sk(key)))
+            .key("PK", s(Pk::customer(&key.customer_id).to_string()))
+            .key("SK", s(Sk::delivery(key).to_string()))
             .consistent_read(true)
             .send()
             .await
@@ -189,8 +186,8 @@ impl DynamoStore {
     fn count_decision(&self, customer_id: &Id, read: u64) -> Result<TransactWriteItem, FlowError> {
         let update = Update::builder()
             .table_name(&self.table)
-            .key("PK", s(customer_pk(customer_id)))
-            .key("SK", s(DECISIONS_SK))
+            .key("PK", s(Pk::customer(customer_id).to_string()))
+            .key("SK", s(Sk::Decisions.to_string()))
             .update_expression("SET decisions = :next")
             .condition_expression(if read == 0 {
                 "attribute_not_exists(decisions) OR decisions = :read"
@@ -248,8 +245,8 @@ impl DynamoStore {
             .client
             .update_item()
             .table_name(&self.table)
-            .key("PK", s(customer_pk(&row.customer_id)))
-            .key("SK", s(delivery_sk(&row.key())))
+            .key("PK", s(Pk::customer(&row.customer_id).to_string()))
+            .key("SK", s(Sk::delivery(&row.key()).to_string()))
             .condition_expression(condition)
             .expression_attribute_names("#st", "status")
             .expression_attribute_names("#data", "data")
@@ -281,8 +278,8 @@ impl Resolutions for DynamoStore {
     async fn resolved(&self, customer_id: &Id, r: &Resolution) -> Result<(), FlowError> {
         let at = r.at.as_millisecond();
         let item = Item::from([
-            ("PK".into(), s(customer_pk(customer_id))),
-            ("SK".into(), s(format!("RESOLVED#{}", r.subject))),
+            ("PK".into(), s(Pk::customer(customer_id).to_string())),
+            ("SK".into(), s(Sk::Resolved(r.subject.clone()).to_string())),
             ("at_ms".into(), n(at)),
             (
                 "data".into(),
@@ -307,26 +304,22 @@ impl Resolutions for DynamoStore {
 impl Phones for DynamoStore {
     async fn phone_book(&self, phone: &PhoneNumber) -> Result<PhoneBook, FlowError> {
         let mut book = PhoneBook::default();
-        for item in self.partition(phone_pk(phone.e164())).await? {
-            let sk = get_s(&item, "SK").unwrap_or_default();
-            if sk.starts_with("CUSTOMER#") {
-                let id =
-                    get_s(&item, "customer_id").ok_or_else(|| FlowError::corrupt("phone link", "no customer_id"))?;
-                book.customers
-                    .push(Id::parse(id).map_err(|e| FlowError::corrupt("phone link", e))?);
-            } else if sk.starts_with("QUESTION#") {
-                let json = get_s(&item, "data").ok_or_else(|| FlowError::corrupt("question", "no data attribute"))?;
-                let mut q: Question = serde_json::from_str(json).map_err(|e| FlowError::corrupt("question", e))?;
-                // What was learned after the question was first written (`question_upsert`).
-                if let Some(id) = get_s(&item, "sent_id") {
-                    q.provider_message_id = Some(id.to_owned());
+        for item in self.partition(&Pk::phone(phone.e164())).await? {
+            let sk = match Sk::parse(get_s(&item, "SK").unwrap_or_default()) {
+                Ok(sk) => sk,
+                Err(KeyError::Unknown) => continue,
+                Err(e) => return Err(FlowError::corrupt("key", e)),
+            };
+            match sk {
+                Sk::Customer(_) => {
+                    let id = get_s(&item, "customer_id")
+                        .ok_or_else(|| FlowError::corrupt("phone link", "no customer_id"))?;
+                    book.customers
+                        .push(Id::parse(id).map_err(|e| FlowError::corrupt("phone link", e))?);
                 }
-                if item.get("closed").and_then(|v| v.as_bool().ok()) == Some(&true) {
-                    q.expires_at = q.expires_at.min(q.asked_at);
-                }
-                book.questions.push(q);
-            } else if let Some(count) = sk.strip_prefix("ANSWERS#") {
-                book.answers.extend(super::answers::window(count, &item)?);
+                Sk::Question { .. } => book.questions.push(question_of(&item)?),
+                Sk::Answers(count) => book.answers.push(super::answers::window(count, &item)?),
+                _ => {}
             }
         }
         Ok(book)
@@ -357,8 +350,8 @@ impl Phones for DynamoStore {
 impl Contacts for DynamoStore {
     async fn opt_out(&self, customer_id: &Id, channel: Channel, reason: &str) -> Result<bool, FlowError> {
         let item = Item::from([
-            ("PK".into(), s(customer_pk(customer_id))),
-            ("SK".into(), s(format!("OPTOUT#{channel}"))),
+            ("PK".into(), s(Pk::customer(customer_id).to_string())),
+            ("SK".into(), s(Sk::OptOut(channel).to_string())),
             ("reason".into(), s(reason)),
         ]);
         self.put_if(item, "attribute_not_exists(PK)", None).await
@@ -366,17 +359,17 @@ impl Contacts for DynamoStore {
 
     /// One transaction: the opt-out deleted, only if it is there, and the opt-in recorded.
     async fn opt_in(&self, customer_id: &Id, channel: Channel, reason: &str) -> Result<bool, FlowError> {
-        let pk = customer_pk(customer_id);
+        let pk = Pk::customer(customer_id).to_string();
         let delete = Delete::builder()
             .table_name(&self.table)
             .key("PK", s(&pk))
-            .key("SK", s(format!("OPTOUT#{channel}")))
+            .key("SK", s(Sk::OptOut(channel).to_string()))
             .condition_expression("attribute_exists(PK)")
             .build()
             .map_err(unbuilt(Port::Dynamodb))?;
         let opt_in = Item::from([
             ("PK".into(), s(&pk)),
-            ("SK".into(), s(format!("OPTIN#{channel}"))),
+            ("SK".into(), s(Sk::OptIn(channel).to_string())),
             ("reason".into(), s(reason)),
         ]);
         let result = self
@@ -407,11 +400,8 @@ impl Contacts for DynamoStore {
 
     async fn suppress_contact(&self, customer_id: &Id, c: &UnusableContact) -> Result<(), FlowError> {
         let item = Item::from([
-            ("PK".into(), s(customer_pk(customer_id))),
-            (
-                "SK".into(),
-                s(format!("UNUSABLE#{}#{}", c.channel, c.address.to_ascii_lowercase())),
-            ),
+            ("PK".into(), s(Pk::customer(customer_id).to_string())),
+            ("SK".into(), s(Sk::unusable(c.channel, &c.address).to_string())),
             ("data".into(), s(serde_json::to_string(c).expect("contacts serialize"))),
         ]);
         self.client
@@ -433,8 +423,8 @@ impl Activities for DynamoStore {
         previous_sessions: Option<u32>,
     ) -> Result<bool, FlowError> {
         let item = Item::from([
-            ("PK".into(), s(customer_pk(customer_id))),
-            ("SK".into(), s(format!("ACTIVITY#{}", a.device_id))),
+            ("PK".into(), s(Pk::customer(customer_id).to_string())),
+            ("SK".into(), s(Sk::Activity(a.device_id.clone()).to_string())),
             ("sessions".into(), n(i64::from(a.habits.sessions))),
             ("data".into(), s(serde_json::to_string(a).expect("habits serialize"))),
         ]);
@@ -450,4 +440,18 @@ impl Activities for DynamoStore {
             }
         }
     }
+}
+
+/// A question as its item holds it, with what was learned after it was first written
+/// (`question_upsert`): the provider's message id, and whether it was closed.
+fn question_of(item: &Item) -> Result<Question, FlowError> {
+    let json = get_s(item, "data").ok_or_else(|| FlowError::corrupt("question", "no data attribute"))?;
+    let mut q: Question = serde_json::from_str(json).map_err(|e| FlowError::corrupt("question", e))?;
+    if let Some(id) = get_s(item, "sent_id") {
+        q.provider_message_id = Some(id.to_owned());
+    }
+    if item.get("closed").and_then(|v| v.as_bool().ok()) == Some(&true) {
+        q.expires_at = q.expires_at.min(q.asked_at);
+    }
+    Ok(q)
 }
