@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use forewarn_e2e::keys::{self, Sk};
 use forewarn_e2e::runtime::{FunctionProcess, Invocation, binary};
 use forewarn_e2e::{stack, take_outcome_events};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -351,10 +352,7 @@ async fn stored_counts(ids: &[String], notifying: &HashSet<String>) -> Stored {
                 .query()
                 .table_name(&stack.table)
                 .key_condition_expression("PK = :pk")
-                .expression_attribute_values(
-                    ":pk",
-                    aws_sdk_dynamodb::types::AttributeValue::S(format!("CUSTOMER#{id}")),
-                )
+                .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S(keys::customer_pk(id)))
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
@@ -362,13 +360,14 @@ async fn stored_counts(ids: &[String], notifying: &HashSet<String>) -> Stored {
             for item in out.items.unwrap_or_default() {
                 let s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
                 let sk = s("SK");
-                if let Some(event) = sk.strip_prefix("EVENT#")
-                    && notifying.contains(event)
+                let key = keys::sk(&sk);
+                if let Some(Sk::Event(event)) = &key
+                    && notifying.contains(event.as_str())
                     && item.get("completed").and_then(|v| v.as_bool().ok()) == Some(&true)
                 {
                     stored.claims_missing -= 1;
                 }
-                if sk.starts_with("DELIVERY#") && s("status") == "sent" {
+                if matches!(key, Some(Sk::Delivery(_))) && s("status") == "sent" {
                     let row: Value = serde_json::from_str(&s("data")).unwrap_or_default();
                     stored
                         .provider_ids

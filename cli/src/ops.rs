@@ -13,6 +13,7 @@ use forewarn_aws::dynamo::DynamoStore;
 use forewarn_core::customer::{CustomerProfile, parse_customers};
 use forewarn_core::events::parse_event;
 use forewarn_core::types::Id;
+use forewarn_flows::FlowError;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::Format;
@@ -239,7 +240,7 @@ async fn explain_report(
     };
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk().await), table);
     let record = store.customer_record(&id).await.map_err(|e| {
-        if e.message.starts_with("ResourceNotFoundException") {
+        if matches!(&e, FlowError::Port { message, .. } if message.starts_with("ResourceNotFoundException")) {
             (ExitCode::from(2), format!("--table {table}: no such table ({e})"))
         } else {
             (

@@ -3,6 +3,7 @@
 
 pub mod cells;
 pub mod faults;
+pub mod keys;
 pub mod runtime;
 pub mod wait;
 
@@ -367,7 +368,7 @@ impl Stack {
 
     /// Every item in a customer's partition, as (SK, status).
     pub async fn rows(&self, customer_id: &str) -> Vec<(String, Option<String>)> {
-        self.partition_rows(&format!("CUSTOMER#{customer_id}")).await
+        self.partition_rows(&keys::customer_pk(customer_id)).await
     }
 
     /// Every item under a partition key, as (SK, status).
@@ -563,9 +564,12 @@ impl Stack {
             .key_condition_expression("PK = :pk AND begins_with(SK, :d)")
             .expression_attribute_values(
                 ":pk",
-                aws_sdk_dynamodb::types::AttributeValue::S(format!("CUSTOMER#{customer_id}")),
+                aws_sdk_dynamodb::types::AttributeValue::S(keys::customer_pk(customer_id)),
             )
-            .expression_attribute_values(":d", aws_sdk_dynamodb::types::AttributeValue::S("DELIVERY#".into()))
+            .expression_attribute_values(
+                ":d",
+                aws_sdk_dynamodb::types::AttributeValue::S(keys::Sk::DELIVERIES.into()),
+            )
             .send()
             .await
             .expect("query the table");

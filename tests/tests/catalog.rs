@@ -45,8 +45,10 @@ async fn a_payment_due_goes_out_through_the_generic_notifier_in_the_customers_ow
     assert!(push.contains("112,40"), "German number format: {push}");
     assert!(push.contains("Stadtwerke Berlin"), "{push}");
     let sent = |rows: &Vec<(String, Option<String>)>| {
-        rows.iter()
-            .any(|(sk, st)| sk.starts_with("DELIVERY#payment:DE89-0007:sepa-dd-4471#") && st.as_deref() == Some("sent"))
+        rows.iter().any(|(sk, st)| {
+            forewarn_e2e::keys::delivery(sk).is_some_and(|d| d.subject == "payment:DE89-0007:sepa-dd-4471")
+                && st.as_deref() == Some("sent")
+        })
     };
     let rows = stack().wait_rows(&c.id, "a sent PaymentDue row", sent).await;
     assert!(sent(&rows), "{rows:?}");

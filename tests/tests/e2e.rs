@@ -1,6 +1,8 @@
 //! End to end: the real function binaries, through the Runtime API harness, against DynamoDB
 //! Local and moto. Each test uses customers of its own, so tests run side by side.
 
+use forewarn_core::customer::Channel;
+use forewarn_e2e::keys;
 use forewarn_e2e::runtime::binary;
 use forewarn_e2e::{TestCustomer, function, sample, stack, unique, wait_outcomes};
 use serde_json::{Value, json};
@@ -93,15 +95,15 @@ async fn each_sample_event_yields_exactly_the_expected_messages_and_rows() {
             &c.id,
             "5 deliveries and a reminder (6 DELIVERY# items), 4 claims",
             |rows| {
-                let items = |prefix: &str| rows.iter().filter(|(sk, _)| sk.starts_with(prefix)).count();
-                items("DELIVERY#") >= 6 && items("EVENT#") >= 4
+                let items = |is: fn(&str) -> bool| rows.iter().filter(|(sk, _)| is(sk)).count();
+                items(keys::is_delivery) >= 6 && items(keys::is_claim) >= 4
             },
         )
         .await;
     let (reminders, deliveries): (Vec<_>, Vec<_>) = rows
         .iter()
-        .filter(|(sk, _)| sk.starts_with("DELIVERY#"))
-        .partition(|(sk, _)| sk.ends_with("#reminder"));
+        .filter(|(sk, _)| keys::is_delivery(sk))
+        .partition(|(sk, _)| keys::delivery(sk).is_some_and(|d| d.reminder));
     assert_eq!(deliveries.len(), 5, "sms + push, push, push, email: {rows:?}");
     assert!(
         deliveries.iter().all(|(_, st)| st.as_deref() == Some("sent")),
@@ -113,7 +115,7 @@ async fn each_sample_event_yields_exactly_the_expected_messages_and_rows() {
         "the fraud question waits for an answer, with one reminder: {rows:?}"
     );
     assert_eq!(
-        rows.iter().filter(|(sk, _)| sk.starts_with("EVENT#")).count(),
+        rows.iter().filter(|(sk, _)| keys::is_claim(sk)).count(),
         4,
         "one claim per event: {rows:?}"
     );
@@ -206,7 +208,7 @@ async fn a_resolving_event_cancels_the_pending_delivery_and_deletes_its_schedule
         .await;
     let cancelled = |rows: &Vec<(String, Option<String>)>| {
         rows.iter()
-            .any(|(sk, st)| sk.starts_with("DELIVERY#") && st.as_deref() == Some("cancelled"))
+            .any(|(sk, st)| keys::is_delivery(sk) && st.as_deref() == Some("cancelled"))
     };
     let rows = stack().wait_rows(&c.id, "a cancelled delivery", cancelled).await;
     assert!(cancelled(&rows), "{rows:?}");
@@ -233,8 +235,7 @@ async fn a_malformed_event_is_a_non_retryable_error_naming_the_field() {
     f.settled_logs().await;
     let rows = stack().rows(&c.id).await;
     assert!(
-        rows.iter()
-            .all(|(sk, _)| !sk.starts_with("DELIVERY#") && !sk.starts_with("EVENT#")),
+        rows.iter().all(|(sk, _)| !keys::is_delivery(sk) && !keys::is_claim(sk)),
         "{rows:?}"
     );
     assert!(stack().pushes_to(&c.endpoint).await.is_empty() && stack().sms_to(&c.phone).await.is_empty());
@@ -255,17 +256,17 @@ async fn a_push_to_a_disabled_endpoint_fails_over_to_the_next_channel() {
     let sms = stack().wait_sms_to(&c.phone, 1).await;
     assert_eq!(sms.len(), 1, "{sms:?}");
     assert!(sms[0].contains("TP1034"), "{}", sms[0]);
-    let has = |rows: &Vec<(String, Option<String>)>, channel: &str, status: &str| {
+    let has = |rows: &Vec<(String, Option<String>)>, channel: Channel, status: &str| {
         rows.iter()
-            .any(|(sk, st)| sk.contains(channel) && st.as_deref() == Some(status))
+            .any(|(sk, st)| keys::delivery(sk).is_some_and(|d| d.channel == channel) && st.as_deref() == Some(status))
     };
     let rows = stack()
         .wait_rows(&c.id, "a failed push and a sent SMS", |rows| {
-            has(rows, "#push", "failed") && has(rows, "#sms", "sent")
+            has(rows, Channel::Push, "failed") && has(rows, Channel::Sms, "sent")
         })
         .await;
-    assert!(has(&rows, "#push", "failed"), "{rows:?}");
-    assert!(has(&rows, "#sms", "sent"), "{rows:?}");
+    assert!(has(&rows, Channel::Push, "failed"), "{rows:?}");
+    assert!(has(&rows, Channel::Sms, "sent"), "{rows:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -406,14 +407,12 @@ async fn a_customer_imported_again_loses_the_devices_and_the_phone_link_the_bank
         "devices": [device("keep"), device("gone")]}),
     );
     let both = |rows: &Vec<(String, Option<String>)>| {
-        rows.iter().any(|(sk, _)| sk == "DEVICE#keep") && rows.iter().any(|(sk, _)| sk == "DEVICE#gone")
+        rows.iter().any(|(sk, _)| keys::is_device(sk, Some("keep")))
+            && rows.iter().any(|(sk, _)| keys::is_device(sk, Some("gone")))
     };
     stack().wait_rows(&id, "both devices", both).await;
-    let linked = stack().partition_rows("PHONE#+351912000001").await;
-    assert!(
-        linked.iter().any(|(sk, _)| sk == &format!("CUSTOMER#{id}")),
-        "{linked:?}"
-    );
+    let linked = stack().partition_rows(&keys::phone_pk("+351912000001")).await;
+    assert!(linked.iter().any(|(sk, _)| keys::is_phone_link(sk, &id)), "{linked:?}");
 
     let stdout = import(
         serde_json::json!({"customer_id": id, "contacts": {"phone": "+351912000002"},
@@ -424,16 +423,17 @@ async fn a_customer_imported_again_loses_the_devices_and_the_phone_link_the_bank
         "{stdout}"
     );
     let one = |rows: &Vec<(String, Option<String>)>| {
-        rows.iter().any(|(sk, _)| sk == "DEVICE#keep") && !rows.iter().any(|(sk, _)| sk == "DEVICE#gone")
+        rows.iter().any(|(sk, _)| keys::is_device(sk, Some("keep")))
+            && !rows.iter().any(|(sk, _)| keys::is_device(sk, Some("gone")))
     };
     let rows = stack()
         .wait_rows(&id, "only the device still in the profile", one)
         .await;
     assert!(one(&rows), "{rows:?}");
-    let old = stack().partition_rows("PHONE#+351912000001").await;
-    assert!(!old.iter().any(|(sk, _)| sk == &format!("CUSTOMER#{id}")), "{old:?}");
-    let new = stack().partition_rows("PHONE#+351912000002").await;
-    assert!(new.iter().any(|(sk, _)| sk == &format!("CUSTOMER#{id}")), "{new:?}");
+    let old = stack().partition_rows(&keys::phone_pk("+351912000001")).await;
+    assert!(!old.iter().any(|(sk, _)| keys::is_phone_link(sk, &id)), "{old:?}");
+    let new = stack().partition_rows(&keys::phone_pk("+351912000002")).await;
+    assert!(new.iter().any(|(sk, _)| keys::is_phone_link(sk, &id)), "{new:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -450,7 +450,7 @@ async fn operators_import_customers_and_emit_the_samples_with_the_cli() {
     let imported_line = format!("{} customers imported", seeded.len());
     assert!(stdout.contains(&imported_line), "{stdout}");
     let imported = |rows: &Vec<(String, Option<String>)>| {
-        rows.iter().any(|(sk, _)| sk == "PROFILE") && rows.iter().any(|(sk, _)| sk == "DEVICE#d1")
+        rows.iter().any(|(sk, _)| keys::is_profile(sk)) && rows.iter().any(|(sk, _)| keys::is_device(sk, Some("d1")))
     };
     let rows = stack().wait_rows("c-1001", "the profile and a device", imported).await;
     assert!(imported(&rows), "{rows:?}");

@@ -64,7 +64,7 @@ async fn a_service_that_keeps_failing_is_a_retryable_error_and_nothing_is_half_w
             .rows(&c)
             .await
             .iter()
-            .all(|(sk, _)| sk == "PROFILE" || sk.starts_with("DEVICE#"))
+            .all(|(sk, _)| forewarn_e2e::keys::is_profile(sk) || forewarn_e2e::keys::is_device(sk, None))
     );
     assert!(stack().pushes_to(&endpoint).await.is_empty());
 

@@ -505,13 +505,18 @@ async fn a_disabled_endpoint_stops_push_to_that_device() {
     assert_eq!(disabled[0]["detail"]["device_id"], "phone");
     let rows = stack()
         .wait_rows(&c.id, "a failed push", |rows| {
-            rows.iter()
-                .any(|(sk, st)| sk.contains("#push") && st.as_deref() == Some("failed"))
+            rows.iter().any(|(sk, st)| {
+                forewarn_e2e::keys::delivery(sk).is_some_and(|d| d.channel == forewarn_core::customer::Channel::Push)
+                    && st.as_deref() == Some("failed")
+            })
         })
         .await;
     let failed_push: Vec<_> = rows
         .iter()
-        .filter(|(sk, st)| sk.contains("#push") && st.as_deref() == Some("failed"))
+        .filter(|(sk, st)| {
+            forewarn_e2e::keys::delivery(sk).is_some_and(|d| d.channel == forewarn_core::customer::Channel::Push)
+                && st.as_deref() == Some("failed")
+        })
         .collect();
     assert_eq!(
         failed_push.len(),

@@ -10,12 +10,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use forewarn_core::customer::Channel;
 use forewarn_core::policy::DeliveryStatus;
+use forewarn_core::types::Id;
 use forewarn_e2e::cells::{
     flight, function_behind, in_quiet_hours, kill_when_fired, proxy, push_customer, reminder_ready, scheduled_event,
     stuck_row,
 };
 use forewarn_e2e::faults::{Fault, Rule, aws_json_error, aws_query_error};
+use forewarn_e2e::keys::{self, Sk};
 use forewarn_e2e::runtime::Invocation;
 use forewarn_e2e::{TestCustomer, inbound_sms, outcomes_settled, root, sample, ses_event, stack, wait_outcomes};
 use serde_json::{Value, json};
@@ -231,7 +234,8 @@ struct Start {
     /// gone (`Some(false)`), or is not this cell's business.
     schedule: Option<bool>,
     /// An item of the customer's partition that must exist at the end.
-    item: Option<&'static str>,
+    /// An item the call must leave in the customer's partition: what it is, and its key.
+    item: Option<(&'static str, KeyTest)>,
 }
 
 #[derive(Clone)]
@@ -327,7 +331,7 @@ async fn start(function: Function) -> Start {
             let input = ses_event("Email Bounced", "Bounce", &id, &c);
             let all = vec![Address::Email(c.email), Address::Sms(c.phone)];
             let mut s = single(c.id, input, None, all, DeliveryStatus::Failed, None);
-            s.item = Some("UNUSABLE#email#");
+            s.item = Some(("an unusable email address", unusable_email));
             return s;
         }
         Sweep => {
@@ -348,7 +352,7 @@ async fn start(function: Function) -> Start {
                     "at": jiff::Timestamp::now().to_string()}});
             let all = vec![Address::Push(c.endpoint), Address::Sms(c.phone)];
             let mut s = single(c.id, input, None, all, Sent, None);
-            (s.rows, s.item) = (vec![], Some("ACTIVITY#laptop"));
+            (s.rows, s.item) = (vec![], Some(("the laptop's habits", laptop_habits as KeyTest)));
             return s;
         }
         _ => {}
@@ -473,9 +477,10 @@ async fn run(call: &'static Call, kind: Kind) -> Result<Cell, String> {
         }
         None => {}
     }
-    if let Some(item) = s.item {
-        let has = |rows: &Vec<(String, Option<String>)>| rows.iter().any(|(sk, _)| sk.starts_with(item));
-        stack().wait_rows(&s.customer, item, has).await;
+    if let Some((what, is)) = s.item {
+        let has =
+            |rows: &Vec<(String, Option<String>)>| rows.iter().any(|(sk, _)| keys::sk(sk).is_some_and(|k| is(&k)));
+        stack().wait_rows(&s.customer, what, has).await;
     }
     let key = function.key_event();
     if key.is_empty() {
@@ -498,6 +503,25 @@ async fn run(call: &'static Call, kind: Kind) -> Result<Cell, String> {
     })
 }
 
+/// Whether a stored key is the one a call must leave.
+type KeyTest = fn(&Sk) -> bool;
+
+/// The key of an email address known to be unusable.
+fn unusable_email(k: &Sk) -> bool {
+    matches!(
+        k,
+        Sk::Unusable {
+            channel: Channel::Email,
+            ..
+        }
+    )
+}
+
+/// The key of the learned habits of the device `laptop`.
+fn laptop_habits(k: &Sk) -> bool {
+    matches!(k, Sk::Activity(d) if d.as_str() == "laptop")
+}
+
 /// How many sessions the table counts for a customer's device.
 async fn sessions_of(customer: &str, device: &str) -> i64 {
     use aws_sdk_dynamodb::types::AttributeValue;
@@ -506,8 +530,11 @@ async fn sessions_of(customer: &str, device: &str) -> i64 {
         .await
         .get_item()
         .table_name(&stack().table)
-        .key("PK", AttributeValue::S(format!("CUSTOMER#{customer}")))
-        .key("SK", AttributeValue::S(format!("ACTIVITY#{device}")))
+        .key("PK", AttributeValue::S(keys::customer_pk(customer)))
+        .key(
+            "SK",
+            AttributeValue::S(Sk::Activity(Id::parse(device).expect("an id")).to_string()),
+        )
         .consistent_read(true)
         .send()
         .await

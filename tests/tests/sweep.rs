@@ -18,7 +18,7 @@ async fn pending_items(customer_id: &str) -> Vec<i64> {
         .send()
         .await
         .expect("scan the Pending index");
-    let pk = format!("CUSTOMER#{customer_id}");
+    let pk = forewarn_e2e::keys::customer_pk(customer_id);
     out.items
         .unwrap_or_default()
         .iter()

@@ -1,7 +1,8 @@
 //! What template.yaml promises about lateness and redrives, checked against the code's own
 //! constants: no function decides an event older than an hour, and a claim outlives every
 //! on-failure queue's copy of its event, so a redrive is recognised as done; and every kind
-//! of the catalog is routed to a function that handles it.
+//! of the catalog is routed to a function that handles it; and the README's Operations
+//! section lists every `error_type` the functions can fail with, and no other.
 
 use forewarn_aws::dynamo::CLAIM_RETENTION_DAYS;
 
@@ -211,4 +212,52 @@ fn every_alarm_on_forewarn_s_own_metrics_names_one_the_functions_write() {
             "an alarm watches {m}, which nothing writes"
         );
     }
+}
+
+/// The `forewarn.<what>.<retry>` names in backticks within `text`.
+fn error_types_named(text: &str) -> std::collections::BTreeSet<String> {
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|t| {
+            let parts: Vec<&str> = t.split('.').collect();
+            parts.len() == 3
+                && parts[0] == "forewarn"
+                && ["Retryable", "NonRetryable"].contains(&parts[2])
+                && parts[1].chars().all(|c| c.is_ascii_alphanumeric())
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The README's section on operations: what operators alarm and act on.
+fn operations_section() -> String {
+    let readme = std::fs::read_to_string(forewarn_e2e::root().join("README.md")).expect("read README.md");
+    let start = readme.find("## Operations").expect("an Operations section");
+    let end = readme[start + 2..]
+        .find("\n## ")
+        .map_or(readme.len(), |i| start + 2 + i);
+    readme[start..end].to_owned()
+}
+
+#[test]
+fn the_operations_section_lists_every_error_type_the_functions_can_fail_with_and_no_other() {
+    let code: std::collections::BTreeSet<String> = forewarn_aws::handler::error_types().into_iter().collect();
+    assert!(code.contains("forewarn.dynamodb.Retryable") && code.contains("forewarn.InvalidEvent.NonRetryable"));
+    let documented = error_types_named(&operations_section());
+    let missing: Vec<_> = code.difference(&documented).collect();
+    let stale: Vec<_> = documented.difference(&code).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "README's Operations section does not name {missing:?}; it names {stale:?}, which nothing fails with"
+    );
+}
+
+#[test]
+fn the_error_type_reader_finds_only_whole_error_types_in_backticks() {
+    let text = "`forewarn.sns.Retryable`, `forewarn.<service>.Retryable`, forewarn.ses.Retryable, `forewarn.x.Maybe`";
+    assert_eq!(
+        error_types_named(text).into_iter().collect::<Vec<_>>(),
+        ["forewarn.sns.Retryable"]
+    );
 }

@@ -3,8 +3,8 @@
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use forewarn_core::events::Detail;
 use forewarn_core::outcomes::OutcomeEvent;
-use forewarn_flows::PortError;
 use forewarn_flows::ports::Bus;
+use forewarn_flows::{FlowError, Port};
 
 use crate::error::port_error;
 
@@ -22,7 +22,7 @@ pub struct EventBridgeBus {
 impl EventBridgeBus {
     /// Puts raw entries in batches of 10, re-sending failed entries; returns those that
     /// still failed, with their error code and message.
-    pub async fn put_all(&self, entries: Vec<PutEventsRequestEntry>) -> Result<Vec<(usize, String)>, PortError> {
+    pub async fn put_all(&self, entries: Vec<PutEventsRequestEntry>) -> Result<Vec<(usize, String)>, FlowError> {
         let mut pending: Vec<(usize, PutEventsRequestEntry)> = entries.into_iter().enumerate().collect();
         let mut failures = Vec::new();
         for round in 0..ROUNDS {
@@ -35,7 +35,7 @@ impl EventBridgeBus {
                     .set_entries(Some(chunk.iter().map(|(_, e)| e.clone()).collect()))
                     .send()
                     .await
-                    .map_err(|e| port_error("eventbridge", e))?;
+                    .map_err(|e| port_error(Port::EventBridge, e))?;
                 if out.failed_entry_count == 0 {
                     continue;
                 }
@@ -59,7 +59,7 @@ impl EventBridgeBus {
 }
 
 impl Bus for EventBridgeBus {
-    async fn emit(&self, detail: &Detail, at: jiff::Timestamp) -> Result<(), PortError> {
+    async fn emit(&self, detail: &Detail, at: jiff::Timestamp) -> Result<(), FlowError> {
         let detail_type = detail.detail_type().as_str();
         let detail = detail.to_json();
         let entry = PutEventsRequestEntry::builder()
@@ -73,14 +73,14 @@ impl Bus for EventBridgeBus {
             .build();
         match self.put_all(vec![entry]).await?.first() {
             None => Ok(()),
-            Some((_, why)) => Err(PortError::retryable(
-                "eventbridge",
+            Some((_, why)) => Err(FlowError::transient(
+                Port::EventBridge,
                 format!("{detail_type} was not accepted: {why}"),
             )),
         }
     }
 
-    async fn publish(&self, outcomes: &[OutcomeEvent]) -> Result<(), PortError> {
+    async fn publish(&self, outcomes: &[OutcomeEvent]) -> Result<(), FlowError> {
         if outcomes.is_empty() {
             return Ok(());
         }
@@ -98,8 +98,8 @@ impl Bus for EventBridgeBus {
         let failed = self.put_all(entries).await?;
         match failed.first() {
             None => Ok(()),
-            Some((_, why)) => Err(PortError::retryable(
-                "eventbridge",
+            Some((_, why)) => Err(FlowError::transient(
+                Port::EventBridge,
                 format!(
                     "{} of {} outcome events were not accepted: {why}",
                     failed.len(),

@@ -1,8 +1,9 @@
-//! Turns SDK errors into the core's `PortError`, telling retryable failures from permanent ones.
+//! Turns SDK errors into the flows' `FlowError`, telling retryable failures from permanent ones.
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::result::SdkError;
-use forewarn_flows::PortError;
+use aws_smithy_types::error::operation::BuildError;
+use forewarn_flows::{FlowError, Port};
 
 const RETRYABLE_CODES: [&str; 9] = [
     "KMSThrottling",
@@ -17,7 +18,7 @@ const RETRYABLE_CODES: [&str; 9] = [
 ];
 
 /// Classifies an SDK error: throttling, 5xx, timeouts and connection failures are retryable.
-pub fn port_error<E, R>(port: &'static str, err: SdkError<E, R>) -> PortError
+pub fn port_error<E, R>(port: Port, err: SdkError<E, R>) -> FlowError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug + HasStatus,
@@ -38,11 +39,17 @@ where
             aws_smithy_types::error::display::DisplayErrorContext(&err)
         )),
     };
-    PortError {
+    FlowError::Port {
         port,
         message,
         retryable,
     }
+}
+
+/// A request the SDK would not build (a required field left out): forewarn's own bug, which a
+/// retry cannot mend. One mapping for every builder of every client.
+pub fn unbuilt(port: Port) -> impl Fn(BuildError) -> FlowError + Copy {
+    move |e| FlowError::permanent(port, e.to_string())
 }
 
 /// `text` with every email address and every run of seven or more digits (a phone number,

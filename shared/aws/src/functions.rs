@@ -21,6 +21,16 @@ use crate::sns::SnsSender;
 
 type Env0 = Env<fn(&str) -> Option<String>>;
 
+/// What a function does with EventBridge Scheduler: whether it needs the dispatch target
+/// (and the settings that name it) or only deletes schedules it no longer wants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Schedules {
+    /// Creates schedules that invoke `dispatch`, and deletes them.
+    CreateAndDelete,
+    /// Only deletes schedules (a cancellation, an answered question's reminder).
+    DeleteOnly,
+}
+
 /// The SDK configuration and the request counter every client of the process shares.
 struct Clients {
     sdk: SdkConfig,
@@ -76,14 +86,14 @@ impl Clients {
             },
         })
     }
-    /// A scheduler that creates schedules when `creates`, else only deletes them.
-    fn scheduler(&self, env: &Env0, creates: bool) -> Result<AwsScheduler, ConfigError> {
-        let target = match creates {
-            true => Some(ScheduleTarget {
+    /// A scheduler that does what `schedules` says.
+    fn scheduler(&self, env: &Env0, schedules: Schedules) -> Result<AwsScheduler, ConfigError> {
+        let target = match schedules {
+            Schedules::CreateAndDelete => Some(ScheduleTarget {
                 dispatch_arn: env.required("FOREWARN_DISPATCH_ARN")?,
                 role_arn: env.required("FOREWARN_SCHEDULER_ROLE_ARN")?,
             }),
-            false => None,
+            Schedules::DeleteOnly => None,
         };
         Ok(AwsScheduler {
             client: client!(aws_sdk_scheduler, self),
@@ -113,7 +123,7 @@ pub async fn notify(detail_type: Option<DetailType>) -> Result<(), lambda_runtim
         engine(&env)?,
         c.store(&env)?,
         c.sender(&env)?,
-        c.scheduler(&env, true)?,
+        c.scheduler(&env, Schedules::CreateAndDelete)?,
         c.bus(&env)?,
     );
     service.lease_seconds = env.lease_seconds()?;
@@ -154,7 +164,7 @@ pub async fn resolve() -> Result<(), lambda_runtime::Error> {
         quiet_engine(&env)?,
         c.store(&env)?,
         (),
-        c.scheduler(&env, false)?,
+        c.scheduler(&env, Schedules::DeleteOnly)?,
         c.bus(&env)?,
     );
     serve("resolve", c.counter, |payload, now| {
@@ -176,7 +186,7 @@ pub async fn reply() -> Result<(), lambda_runtime::Error> {
         engine(&env)?,
         c.store(&env)?,
         c.sns(&env),
-        c.scheduler(&env, false)?,
+        c.scheduler(&env, Schedules::DeleteOnly)?,
         c.bus(&env)?,
     );
     service.self_managed_opt_outs = env.self_managed_opt_outs()?;

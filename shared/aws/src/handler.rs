@@ -12,7 +12,7 @@ use forewarn_core::events::{DetailType, Event, EventError, parse_event_value};
 use forewarn_core::outcomes::{DispatchRequest, SCHEDULED_TIME_FIELD, SCHEDULED_TIME_PLACEHOLDER};
 use forewarn_core::policy::classify;
 use forewarn_flows::feedback::EmailFeedback;
-use forewarn_flows::{PortError, Report};
+use forewarn_flows::{FlowError, Report};
 use jiff::Timestamp;
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use serde::Serialize;
@@ -27,27 +27,51 @@ pub enum HandlerError {
     #[error("invalid event: {0}")]
     InvalidEvent(#[from] EventError),
     #[error("{0}")]
-    Port(#[from] PortError),
+    Flow(#[from] FlowError),
 }
 
 impl HandlerError {
     pub fn retryable(&self) -> bool {
-        matches!(self, HandlerError::Port(p) if p.retryable)
+        matches!(self, HandlerError::Flow(e) if e.retryable())
+    }
+
+    /// What failed, as the middle of the `error_type` names it: the service, or the kind of
+    /// fault. An event the flow does not take is an invalid event, however it was found.
+    fn failed(&self) -> &'static str {
+        match self {
+            HandlerError::InvalidEvent(_) | HandlerError::Flow(FlowError::Input(_)) => "InvalidEvent",
+            HandlerError::Flow(FlowError::Port { port, .. }) => port.as_str(),
+            HandlerError::Flow(FlowError::Busy(_)) => "Busy",
+            HandlerError::Flow(FlowError::Render(_)) => "Render",
+            HandlerError::Flow(FlowError::Corrupt { .. }) => "Corrupt",
+        }
     }
 }
 
+/// Lambda's `error_type`s: `forewarn.<service or fault>.<Retryable|NonRetryable>`, made here
+/// and nowhere else. The alarms and the on-failure queues see these.
 impl From<HandlerError> for Diagnostic {
     fn from(e: HandlerError) -> Diagnostic {
-        let error_type = match &e {
-            HandlerError::InvalidEvent(_) => "forewarn.InvalidEvent.NonRetryable".to_owned(),
-            HandlerError::Port(p) if p.retryable => format!("forewarn.{}.Retryable", p.port),
-            HandlerError::Port(p) => format!("forewarn.{}.NonRetryable", p.port),
-        };
+        let retry = if e.retryable() { "Retryable" } else { "NonRetryable" };
         Diagnostic {
-            error_type,
+            error_type: format!("forewarn.{}.{retry}", e.failed()),
             error_message: e.to_string(),
         }
     }
+}
+
+/// Every `error_type` an invocation can fail with, each once, in the order of the variants
+/// they come from: derived from `FlowError`'s shapes and `HandlerError`, through the one
+/// mapping above.
+pub fn error_types() -> Vec<String> {
+    let invalid = HandlerError::InvalidEvent(EventError::new("", ""));
+    let mut all: Vec<String> = std::iter::once(invalid)
+        .chain(FlowError::every_shape().into_iter().map(HandlerError::Flow))
+        .map(|e| Diagnostic::from(e).error_type)
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    all.retain(|t| seen.insert(t.clone()));
+    all
 }
 
 /// What an invocation returns: the flow's report and the requests it made per service.
@@ -214,6 +238,7 @@ pub fn init_logging() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use forewarn_flows::Port;
 
     #[test]
     fn a_sweep_starts_at_its_scheduled_event_s_time_and_refuses_anything_else() {
@@ -255,10 +280,29 @@ mod tests {
         let d: Diagnostic = HandlerError::InvalidEvent(EventError::new("detail.flight", "missing")).into();
         assert_eq!(d.error_type, "forewarn.InvalidEvent.NonRetryable");
         assert!(d.error_message.contains("detail.flight: missing"));
-        let d: Diagnostic = HandlerError::Port(PortError::retryable("dynamodb", "ThrottlingException")).into();
+        let d: Diagnostic = HandlerError::Flow(FlowError::transient(Port::Dynamodb, "ThrottlingException")).into();
         assert_eq!(d.error_type, "forewarn.dynamodb.Retryable");
-        let d: Diagnostic = HandlerError::Port(PortError::permanent("ses", "MessageRejected")).into();
+        let d: Diagnostic = HandlerError::Flow(FlowError::permanent(Port::Ses, "MessageRejected")).into();
         assert_eq!(d.error_type, "forewarn.ses.NonRetryable");
+        let d: Diagnostic = HandlerError::Flow(FlowError::Busy("event e is being processed".into())).into();
+        assert_eq!(d.error_type, "forewarn.Busy.Retryable");
+        let d: Diagnostic = HandlerError::Flow(FlowError::Input("not a CustomerActivity event".into())).into();
+        assert_eq!(d.error_type, "forewarn.InvalidEvent.NonRetryable");
+    }
+
+    #[test]
+    fn the_list_of_error_types_holds_each_once_with_every_service_both_ways() {
+        let all = error_types();
+        assert_eq!(all.len(), 1 + 2 * Port::ALL.len() + 3, "{all:?}");
+        for t in [
+            "forewarn.InvalidEvent.NonRetryable",
+            "forewarn.eventbridge.Retryable",
+            "forewarn.Corrupt.NonRetryable",
+        ] {
+            assert!(all.iter().any(|a| a == t), "{t} in {all:?}");
+        }
+        let d: Diagnostic = HandlerError::Flow(FlowError::corrupt("profile of customer c-1", "bad zone")).into();
+        assert!(all.contains(&d.error_type), "{}", d.error_type);
     }
 
     #[test]

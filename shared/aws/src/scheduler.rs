@@ -5,11 +5,11 @@ use aws_sdk_scheduler::types::{
     ActionAfterCompletion, FlexibleTimeWindow, FlexibleTimeWindowMode, RetryPolicy, Target,
 };
 use forewarn_core::outcomes::{DispatchRequest, SCHEDULED_TIME_FIELD, SCHEDULED_TIME_PLACEHOLDER};
-use forewarn_flows::PortError;
 use forewarn_flows::ports::Scheduler;
+use forewarn_flows::{FlowError, Port};
 use jiff::Timestamp;
 
-use crate::error::port_error;
+use crate::error::{port_error, unbuilt};
 
 /// The oldest a schedule's firing may be before Scheduler gives up on it.
 pub const MAX_FIRING_AGE_SECONDS: i32 = 3600;
@@ -32,7 +32,7 @@ pub struct ScheduleTarget {
 /// A stable, valid schedule name for a delivery (≤ 64 chars, `[0-9a-zA-Z-_.]`).
 pub fn schedule_name(request: &DispatchRequest) -> String {
     // FNV-1a over the row's key: stable across builds and platforms, unlike std's hasher.
-    let key = crate::dynamo::delivery_sk(request);
+    let key = crate::dynamo::Sk::delivery(request).to_string();
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in request.customer_id.as_str().bytes().chain([0]).chain(key.bytes()) {
         h ^= u64::from(b);
@@ -63,10 +63,13 @@ pub fn at_expression(t: Timestamp) -> String {
 }
 
 impl Scheduler for AwsScheduler {
-    async fn create(&self, at: Timestamp, request: &DispatchRequest) -> Result<(), PortError> {
-        let err = |e: aws_sdk_scheduler::error::BuildError| PortError::permanent("scheduler", e.to_string());
+    async fn create(&self, at: Timestamp, request: &DispatchRequest) -> Result<(), FlowError> {
+        let err = unbuilt(Port::Scheduler);
         let Some(t) = &self.target else {
-            return Err(PortError::permanent("scheduler", "this function creates no schedules"));
+            return Err(FlowError::permanent(
+                Port::Scheduler,
+                "this function creates no schedules",
+            ));
         };
         let target = Target::builder()
             .arn(&t.dispatch_arn)
@@ -102,11 +105,11 @@ impl Scheduler for AwsScheduler {
         match result {
             Ok(_) => Ok(()),
             Err(e) if e.code() == Some("ConflictException") => Ok(()),
-            Err(e) => Err(port_error("scheduler", e)),
+            Err(e) => Err(port_error(Port::Scheduler, e)),
         }
     }
 
-    async fn delete(&self, request: &DispatchRequest) -> Result<(), PortError> {
+    async fn delete(&self, request: &DispatchRequest) -> Result<(), FlowError> {
         match self
             .client
             .delete_schedule()
@@ -117,7 +120,7 @@ impl Scheduler for AwsScheduler {
         {
             Ok(_) => Ok(()),
             Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(()),
-            Err(e) => Err(port_error("scheduler", e)),
+            Err(e) => Err(port_error(Port::Scheduler, e)),
         }
     }
 }
@@ -160,7 +163,7 @@ mod tests {
         tablet.device_id = Some(forewarn_core::types::Id::parse("tablet").unwrap());
         assert_ne!(schedule_name(&phone), schedule_name(&tablet));
         assert_eq!(
-            crate::dynamo::delivery_sk(&tablet),
+            crate::dynamo::Sk::delivery(&tablet).to_string(),
             "DELIVERY#account:a#lb#push#device#tablet"
         );
     }

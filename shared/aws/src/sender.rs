@@ -2,7 +2,7 @@
 
 use forewarn_core::engine::Destination;
 use forewarn_core::types::Id;
-use forewarn_flows::PortError;
+use forewarn_flows::FlowError;
 use forewarn_flows::ports::Sender;
 use forewarn_flows::records::{SendResult, StoredMessage};
 
@@ -22,7 +22,7 @@ impl Sender for AwsSender {
         to: &Destination,
         message: &StoredMessage,
         customer: Option<&Id>,
-    ) -> Result<SendResult, PortError> {
+    ) -> Result<SendResult, FlowError> {
         match to {
             Destination::Phone(p) => self.sns.sms(p.e164(), message).await,
             Destination::Endpoint(arn) => self.sns.push(arn, message).await,

@@ -6,14 +6,14 @@ use aws_sdk_sesv2::types::{
 };
 use forewarn_core::events::EventError;
 use forewarn_core::types::{Id, truncate};
-use forewarn_flows::PortError;
 use forewarn_flows::feedback::{EmailFeedback, FeedbackKind};
 use forewarn_flows::records::{SendResult, StoredMessage};
+use forewarn_flows::{FlowError, Port};
 use jiff::Timestamp;
 
 use aws_sdk_sesv2::error::ProvideErrorMetadata;
 
-use crate::error::{channel_refusal, port_error};
+use crate::error::{channel_refusal, port_error, unbuilt};
 
 /// Sends email from the stack's verified identity, through its configuration set.
 #[derive(Clone, Debug)]
@@ -24,13 +24,13 @@ pub struct SesSender {
 }
 
 impl SesSender {
-    pub async fn email(&self, to: &str, m: &StoredMessage, customer: Option<&Id>) -> Result<SendResult, PortError> {
+    pub async fn email(&self, to: &str, m: &StoredMessage, customer: Option<&Id>) -> Result<SendResult, FlowError> {
         let content = |s: &str| {
             Content::builder()
                 .data(s)
                 .charset("UTF-8")
                 .build()
-                .map_err(|e| PortError::permanent("ses", e.to_string()))
+                .map_err(unbuilt(Port::Ses))
         };
         let mut body = Body::builder().text(content(&m.body)?);
         if let Some(html) = &m.html {
@@ -55,7 +55,7 @@ impl SesSender {
                             .name(name)
                             .value(value)
                             .build()
-                            .map_err(|e| PortError::permanent("ses", e.to_string()))?,
+                            .map_err(unbuilt(Port::Ses))?,
                     ])
                 }
                 None => None,
@@ -68,7 +68,7 @@ impl SesSender {
             }),
             Err(e) => match channel_refusal(e.code()) {
                 Some(why) => Ok(SendResult::Unreachable(why.into())),
-                None => Err(port_error("ses", e)),
+                None => Err(port_error(Port::Ses, e)),
             },
         }
     }

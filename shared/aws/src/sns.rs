@@ -4,16 +4,16 @@ use aws_sdk_sns::error::ProvideErrorMetadata;
 use aws_sdk_sns::types::MessageAttributeValue;
 use forewarn_core::engine::Destination;
 use forewarn_core::types::Id;
-use forewarn_flows::PortError;
 use forewarn_flows::ports::Sender;
 use forewarn_flows::records::{SendResult, StoredMessage};
+use forewarn_flows::{FlowError, Port};
 use jiff::Timestamp;
 use serde_json::json;
 
 use aws_sdk_sns::operation::publish::PublishError;
 use aws_smithy_runtime_api::client::result::SdkError;
 
-use crate::error::{channel_refusal, port_error};
+use crate::error::{channel_refusal, port_error, unbuilt};
 
 /// Sends SMS and push; a function that answers texts needs nothing else.
 #[derive(Clone, Debug)]
@@ -23,12 +23,12 @@ pub struct SnsSender {
     pub origination: Option<String>,
 }
 
-fn attr(v: impl Into<String>) -> Result<MessageAttributeValue, PortError> {
+fn attr(v: impl Into<String>) -> Result<MessageAttributeValue, FlowError> {
     MessageAttributeValue::builder()
         .data_type("String")
         .string_value(v)
         .build()
-        .map_err(|e| PortError::permanent("sns", e.to_string()))
+        .map_err(unbuilt(Port::Sns))
 }
 
 /// The SNS `MessageStructure = json` body: a default text plus APNS and FCM payloads.
@@ -49,7 +49,7 @@ pub fn push_payload(m: &StoredMessage) -> String {
 }
 
 impl SnsSender {
-    pub async fn sms(&self, phone: &str, m: &StoredMessage) -> Result<SendResult, PortError> {
+    pub async fn sms(&self, phone: &str, m: &StoredMessage) -> Result<SendResult, FlowError> {
         let mut req = self
             .client
             .publish()
@@ -72,7 +72,7 @@ impl SnsSender {
         }
     }
 
-    pub async fn push(&self, endpoint: &str, m: &StoredMessage) -> Result<SendResult, PortError> {
+    pub async fn push(&self, endpoint: &str, m: &StoredMessage) -> Result<SendResult, FlowError> {
         let mut req = self
             .client
             .publish()
@@ -95,22 +95,22 @@ impl SnsSender {
 }
 
 /// A Publish error as a failed channel when SNS refused for good, else as the port's error.
-fn refused_or_failed<R>(e: SdkError<PublishError, R>) -> Result<SendResult, PortError>
+fn refused_or_failed<R>(e: SdkError<PublishError, R>) -> Result<SendResult, FlowError>
 where
     R: std::fmt::Debug + crate::error::HasStatus,
 {
     match channel_refusal(e.code()) {
         Some(why) => Ok(SendResult::Unreachable(why.into())),
-        None => Err(port_error("sns", e)),
+        None => Err(port_error(Port::Sns, e)),
     }
 }
 
 impl Sender for SnsSender {
-    async fn send(&self, to: &Destination, message: &StoredMessage, _: Option<&Id>) -> Result<SendResult, PortError> {
+    async fn send(&self, to: &Destination, message: &StoredMessage, _: Option<&Id>) -> Result<SendResult, FlowError> {
         match to {
             Destination::Phone(p) => self.sms(p.e164(), message).await,
             Destination::Endpoint(arn) => self.push(arn, message).await,
-            Destination::Email(_) => Err(PortError::permanent("ses", "this function sends no email")),
+            Destination::Email(_) => Err(FlowError::permanent(Port::Ses, "this function sends no email")),
         }
     }
 }

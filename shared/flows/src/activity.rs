@@ -1,14 +1,13 @@
 //! activity: a session seen on a device. Its hour of the week, in the customer's local time,
 //! joins the device's habits; redelivered events count once; concurrent writers retry.
 
-use forewarn_core::customer::Customer;
 use forewarn_core::events::{CustomerActivity, Detail, Event};
 use forewarn_core::habits::Habits;
 use forewarn_core::outcomes::Outcome;
 use forewarn_core::policy::Suppression;
 use jiff::Timestamp;
 
-use crate::error::PortError;
+use crate::error::FlowError;
 use crate::ports::{Activities, Partitions};
 use crate::records::DeviceActivity;
 use crate::report::Report;
@@ -19,13 +18,13 @@ where
     St: Partitions + Activities,
 {
     /// Adds `event`'s session to its device's habits.
-    pub async fn activity(&self, event: &Event, _now: Timestamp) -> Result<Report, PortError> {
+    pub async fn activity(&self, event: &Event, _now: Timestamp) -> Result<Report, FlowError> {
         let Detail::CustomerActivity(a) = &event.detail else {
-            return Err(PortError::permanent("input", "not a CustomerActivity event"));
+            return Err(FlowError::Input("not a CustomerActivity event".into()));
         };
         for _ in 0..4 {
             let part = self.store.load(&a.customer_id, None).await?;
-            let Some(customer) = part.profile.as_ref().and_then(|p| Customer::from_profile(p).ok()) else {
+            let Some(customer) = part.customer()? else {
                 let mut r = Report::suppressed(Suppression::NothingLearned);
                 r.customer_id = Some(a.customer_id.clone());
                 return Ok(r);
@@ -54,10 +53,10 @@ where
                 return Ok(r);
             }
         }
-        Err(PortError::retryable(
-            "dynamodb",
-            format!("device {} habits kept changing under concurrent writers", a.device_id),
-        ))
+        Err(FlowError::Busy(format!(
+            "device {} habits kept changing under concurrent writers",
+            a.device_id
+        )))
     }
 }
 

@@ -6,7 +6,7 @@ use forewarn_core::policy::DeliveryStatus;
 use forewarn_core::types::Id;
 use jiff::Timestamp;
 
-use crate::error::PortError;
+use crate::error::FlowError;
 use crate::metrics::DeliveryResult;
 use crate::ports::{Deliveries, Scheduler};
 use crate::records::StoredDelivery;
@@ -29,7 +29,7 @@ impl<St: Deliveries, Se, Sc, B> Service<St, Se, Sc, B> {
         reason: String,
         by_event_id: Option<&Id>,
         now: Timestamp,
-    ) -> Result<Option<OutcomeEvent>, PortError> {
+    ) -> Result<Option<OutcomeEvent>, FlowError> {
         self.end_row(row, DeliveryStatus::Cancelled, reason, by_event_id, now)
             .await
     }
@@ -43,7 +43,7 @@ impl<St: Deliveries, Se, Sc, B> Service<St, Se, Sc, B> {
         reason: String,
         by_event_id: Option<&Id>,
         now: Timestamp,
-    ) -> Result<Option<OutcomeEvent>, PortError> {
+    ) -> Result<Option<OutcomeEvent>, FlowError> {
         let mut r = row.clone();
         r.record.status = to;
         r.failure = Some(reason);
@@ -72,7 +72,7 @@ pub(crate) fn cancelled_before<'a>(
 impl<St: Deliveries, Se, Sc: Scheduler, B> Service<St, Se, Sc, B> {
     /// Deletes the schedules of rows that `by` cancelled on an earlier attempt, which may have
     /// died between the cancellation and the delete (a missing schedule counts as deleted).
-    pub(crate) async fn delete_schedules_of(&self, rows: &[StoredDelivery], by: &Id) -> Result<(), PortError> {
+    pub(crate) async fn delete_schedules_of(&self, rows: &[StoredDelivery], by: &Id) -> Result<(), FlowError> {
         for r in rows.iter().filter(|r| r.cancelled_by.as_ref() == Some(by)) {
             self.scheduler.delete(&r.key()).await?;
         }
@@ -86,7 +86,7 @@ impl<St: Deliveries, Se, Sc: Scheduler, B> Service<St, Se, Sc, B> {
         reason: String,
         by_event_id: Option<&Id>,
         now: Timestamp,
-    ) -> Result<Option<OutcomeEvent>, PortError> {
+    ) -> Result<Option<OutcomeEvent>, FlowError> {
         let cancelled = self.cancel_row(row, reason, by_event_id, now).await?;
         if cancelled.is_some() {
             self.scheduler.delete(&row.key()).await?;

@@ -8,7 +8,7 @@ use forewarn_core::policy::{DeliveryStatus, Suppression};
 use jiff::Timestamp;
 
 use crate::cancel::cancelled_outcome;
-use crate::error::PortError;
+use crate::error::FlowError;
 use crate::metrics::DeliveryResult;
 use crate::ports::{Bus, Claims, Deliveries, Partitions, Sender};
 use crate::records::{Address, Finish, StoredDelivery};
@@ -26,7 +26,7 @@ where
     /// Sends the row `request` names, at `now`, if it is still due and allowed. The row is
     /// taken under a send lease first; a row another worker is sending is a retryable error
     /// until that worker's lease runs out.
-    pub async fn dispatch(&self, request: &DispatchRequest, now: Timestamp) -> Result<Report, PortError> {
+    pub async fn dispatch(&self, request: &DispatchRequest, now: Timestamp) -> Result<Report, FlowError> {
         let cid = &request.customer_id;
         let Some(row) = self.store.delivery(request).await? else {
             return Ok(Report::of(
@@ -36,10 +36,9 @@ where
         };
         if !state::takeable(&row, now) {
             return match (row.record.status, row.lease_until) {
-                (DeliveryStatus::Sending, Some(until)) => Err(PortError::retryable(
-                    "delivery",
-                    format!("the delivery is being sent by another invocation until {until}"),
-                )),
+                (DeliveryStatus::Sending, Some(until)) => Err(FlowError::Busy(format!(
+                    "the delivery is being sent by another invocation until {until}"
+                ))),
                 (status, _) => {
                     // A worker that sent it may have died before putting its outcome event:
                     // put it again (outcome events are at least once).
@@ -61,7 +60,7 @@ where
             return self.withdraw(&row, DeliveryStatus::Expired, why, now).await;
         }
         let part = self.store.load(cid, None).await?;
-        let customer = part.profile.as_ref().and_then(|p| Customer::from_profile(p).ok());
+        let customer = part.customer()?;
         let mut row = row;
         match current_address(customer.as_ref(), &row) {
             Err(why) => {
@@ -98,7 +97,7 @@ where
         to: DeliveryStatus,
         reason: String,
         now: Timestamp,
-    ) -> Result<Report, PortError> {
+    ) -> Result<Report, FlowError> {
         let cancelled = if row.record.status == DeliveryStatus::Sending {
             let mine = state::taken(row, now, self.lease_seconds);
             let mut c = mine.clone();
@@ -128,7 +127,7 @@ where
     }
 
     /// Records what the send taught and puts its outcome events on the bus.
-    async fn after_dispatch(&self, done: StoredDelivery, now: Timestamp) -> Result<Report, PortError> {
+    async fn after_dispatch(&self, done: StoredDelivery, now: Timestamp) -> Result<Report, FlowError> {
         let sent = done.record.status == DeliveryStatus::Sent;
         let kind = if sent {
             OutcomeType::NotificationSent

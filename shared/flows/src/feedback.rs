@@ -8,7 +8,7 @@ use forewarn_core::policy::DeliveryStatus;
 use forewarn_core::types::Id;
 use jiff::Timestamp;
 
-use crate::error::PortError;
+use crate::error::FlowError;
 use crate::metrics::DeliveryResult;
 use crate::ports::{Bus, Claims, Contacts, Deliveries, Partitions, Sender};
 use crate::records::{Address, StoredDelivery};
@@ -85,7 +85,7 @@ where
 {
     /// Records the feedback on the email's row and, for a hard bounce or a complaint, marks
     /// the address unusable; a critical alert that bounced hard goes out on another channel.
-    pub async fn feedback(&self, fb: &EmailFeedback, now: Timestamp) -> Result<Report, PortError> {
+    pub async fn feedback(&self, fb: &EmailFeedback, now: Timestamp) -> Result<Report, FlowError> {
         let unmatched = |why: &str| Ok(Report::of(Outcome::Unmatched, vec![why.to_owned()]));
         let Some(cid) = &fb.customer_id else {
             return unmatched("the email carries no customer tag");

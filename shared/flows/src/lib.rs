@@ -25,6 +25,6 @@ pub mod sim;
 pub mod state;
 pub mod stuck;
 
-pub use error::PortError;
+pub use error::{FlowError, Port};
 pub use report::Report;
 pub use service::Service;

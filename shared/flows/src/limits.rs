@@ -4,7 +4,7 @@ use forewarn_core::conversation::InboundSms;
 use forewarn_core::types::truncate;
 use jiff::Timestamp;
 
-use crate::error::PortError;
+use crate::error::FlowError;
 use crate::ports::Phones;
 use crate::records::{AnswerCount, PhoneBook};
 use crate::service::Service;
@@ -36,7 +36,7 @@ impl<St: Phones, Se, Sc, B> Service<St, Se, Sc, B> {
         book: &PhoneBook,
         reasons: &mut Vec<String>,
         now: Timestamp,
-    ) -> Result<bool, PortError> {
+    ) -> Result<bool, FlowError> {
         if opted_out && kind != Kind::OptedOut {
             reasons.push("no answer sent: this number opted out of SMS".into());
             return Ok(false);

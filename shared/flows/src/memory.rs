@@ -16,7 +16,7 @@ use forewarn_core::policy::DeliveryStatus;
 use forewarn_core::types::Id;
 use jiff::Timestamp;
 
-use crate::error::PortError;
+use crate::error::{FlowError, Port};
 use crate::ports::{Activities, Bus, Claims, Deliveries, Overdue, Partitions, Resolutions, Scheduler, Sender};
 use crate::records::{
     AnswerWindow, Claim, Commit, CommitResult, DeviceActivity, Finish, Partition, PartitionParts, Question, Resolution,
@@ -212,7 +212,7 @@ impl Memory {
 }
 
 impl Partitions for Rc<Memory> {
-    async fn load(&self, customer_id: &Id, event_id: Option<&Id>) -> Result<Partition, PortError> {
+    async fn load(&self, customer_id: &Id, event_id: Option<&Id>) -> Result<Partition, FlowError> {
         let mut parts = self.parts(customer_id);
         parts.claim = event_id.and_then(|e| {
             self.claims
@@ -226,7 +226,7 @@ impl Partitions for Rc<Memory> {
 }
 
 impl Claims for Rc<Memory> {
-    async fn commit(&self, c: &Commit) -> Result<CommitResult, PortError> {
+    async fn commit(&self, c: &Commit) -> Result<CommitResult, FlowError> {
         let interleave = self.interleave.borrow_mut().take();
         if let Some(other) = interleave {
             other();
@@ -268,9 +268,12 @@ impl Claims for Rc<Memory> {
         Ok(CommitResult::Committed)
     }
 
-    async fn finish(&self, f: &Finish) -> Result<(), PortError> {
+    async fn finish(&self, f: &Finish) -> Result<(), FlowError> {
         if take_one(&self.fail_finishes) {
-            return Err(PortError::retryable("memory", "the finishing write failed (injected)"));
+            return Err(FlowError::transient(
+                Port::Dynamodb,
+                "the finishing write failed (injected)",
+            ));
         }
         if let (Some(cid), Some(claim)) = (&f.customer_id, &f.claim) {
             let mut claims = self.claims.borrow_mut();
@@ -294,11 +297,11 @@ impl Claims for Rc<Memory> {
 }
 
 impl Deliveries for Rc<Memory> {
-    async fn delivery(&self, key: &DispatchRequest) -> Result<Option<StoredDelivery>, PortError> {
+    async fn delivery(&self, key: &DispatchRequest) -> Result<Option<StoredDelivery>, FlowError> {
         Ok(self.rows.borrow().iter().find(|r| r.is(key)).cloned())
     }
 
-    async fn transition(&self, row: &StoredDelivery, from: DeliveryStatus) -> Result<bool, PortError> {
+    async fn transition(&self, row: &StoredDelivery, from: DeliveryStatus) -> Result<bool, FlowError> {
         let mut rows = self.rows.borrow_mut();
         let holds = |r: &StoredDelivery| from != DeliveryStatus::Sending || r.attempt == row.attempt;
         match rows
@@ -312,7 +315,7 @@ impl Deliveries for Rc<Memory> {
             None => Ok(false),
         }
     }
-    async fn insert(&self, row: &StoredDelivery) -> Result<bool, PortError> {
+    async fn insert(&self, row: &StoredDelivery) -> Result<bool, FlowError> {
         let mut rows = self.rows.borrow_mut();
         if rows.iter().any(|r| r.is(&row.key())) {
             return Ok(false);
@@ -321,7 +324,7 @@ impl Deliveries for Rc<Memory> {
         Ok(true)
     }
 
-    async fn take(&self, row: &StoredDelivery, now: Timestamp) -> Result<bool, PortError> {
+    async fn take(&self, row: &StoredDelivery, now: Timestamp) -> Result<bool, FlowError> {
         let mut rows = self.rows.borrow_mut();
         match rows.iter_mut().find(|r| r.is(&row.key()) && state::takeable(r, now)) {
             Some(r) => {
@@ -334,7 +337,7 @@ impl Deliveries for Rc<Memory> {
 }
 
 impl Overdue for Rc<Memory> {
-    async fn overdue(&self, before: Timestamp, limit: usize) -> Result<Vec<StoredDelivery>, PortError> {
+    async fn overdue(&self, before: Timestamp, limit: usize) -> Result<Vec<StoredDelivery>, FlowError> {
         let mut rows: Vec<StoredDelivery> = self
             .rows
             .borrow()
@@ -349,7 +352,7 @@ impl Overdue for Rc<Memory> {
 }
 
 impl Resolutions for Rc<Memory> {
-    async fn resolved(&self, customer_id: &Id, r: &Resolution) -> Result<(), PortError> {
+    async fn resolved(&self, customer_id: &Id, r: &Resolution) -> Result<(), FlowError> {
         let mut all = self.resolutions.borrow_mut();
         let same = |(c, x): &(Id, Resolution)| c == customer_id && x.subject == r.subject;
         if all.iter().any(|x| same(x) && x.1.at >= r.at) {
@@ -367,7 +370,7 @@ impl Activities for Rc<Memory> {
         customer_id: &Id,
         a: &DeviceActivity,
         previous: Option<u32>,
-    ) -> Result<bool, PortError> {
+    ) -> Result<bool, FlowError> {
         let mut all = self.activity.borrow_mut();
         let current = all
             .iter()
@@ -384,10 +387,10 @@ impl Activities for Rc<Memory> {
 }
 
 impl Sender for Rc<Memory> {
-    async fn send(&self, to: &Destination, m: &StoredMessage, customer: Option<&Id>) -> Result<SendResult, PortError> {
+    async fn send(&self, to: &Destination, m: &StoredMessage, customer: Option<&Id>) -> Result<SendResult, FlowError> {
         let masked = to.masked();
         if take_one(&self.throttle_sends) {
-            return Err(PortError::retryable("sns", "Throttling: rate exceeded"));
+            return Err(FlowError::transient(Port::Sns, "Throttling: rate exceeded"));
         }
         if self.unreachable.borrow().iter().any(|u| masked.contains(u.as_str())) {
             return Ok(SendResult::Unreachable("disabled".into()));
@@ -405,9 +408,12 @@ impl Sender for Rc<Memory> {
 }
 
 impl Scheduler for Rc<Memory> {
-    async fn create(&self, at: Timestamp, request: &DispatchRequest) -> Result<(), PortError> {
+    async fn create(&self, at: Timestamp, request: &DispatchRequest) -> Result<(), FlowError> {
         if take_one(&self.fail_schedules) {
-            return Err(PortError::retryable("scheduler", "CreateSchedule failed (injected)"));
+            return Err(FlowError::transient(
+                Port::Scheduler,
+                "CreateSchedule failed (injected)",
+            ));
         }
         let mut schedules = self.schedules.borrow_mut();
         if !schedules.iter().any(|(_, r)| r == request) {
@@ -416,17 +422,17 @@ impl Scheduler for Rc<Memory> {
         Ok(())
     }
 
-    async fn delete(&self, request: &DispatchRequest) -> Result<(), PortError> {
+    async fn delete(&self, request: &DispatchRequest) -> Result<(), FlowError> {
         self.schedules.borrow_mut().retain(|(_, r)| r != request);
         Ok(())
     }
 }
 
 impl Bus for Rc<Memory> {
-    async fn publish(&self, outcomes: &[OutcomeEvent]) -> Result<(), PortError> {
+    async fn publish(&self, outcomes: &[OutcomeEvent]) -> Result<(), FlowError> {
         if take_one(&self.fail_publishes) {
-            return Err(PortError::retryable(
-                "bus",
+            return Err(FlowError::transient(
+                Port::EventBridge,
                 "injected: the process died before PutEvents",
             ));
         }
@@ -434,7 +440,7 @@ impl Bus for Rc<Memory> {
         Ok(())
     }
 
-    async fn emit(&self, detail: &Detail, at: Timestamp) -> Result<(), PortError> {
+    async fn emit(&self, detail: &Detail, at: Timestamp) -> Result<(), FlowError> {
         self.emitted.borrow_mut().push((detail.clone(), at));
         Ok(())
     }

@@ -9,7 +9,7 @@ use forewarn_core::policy::{Cancellation, Context, DeliveryRecord, DeliveryStatu
 use jiff::{Timestamp, ToSpan};
 
 use crate::cancel::cancelled_outcome;
-use crate::error::PortError;
+use crate::error::FlowError;
 use crate::ports::{Bus, Claims, Deliveries, Partitions, Scheduler, Sender};
 use crate::records::{
     Address, Claim, Claiming, Commit, CommitResult, Finish, Partition, RETENTION_DAYS, StoredDelivery, StoredMessage,
@@ -45,24 +45,21 @@ where
     /// Decides `event` at `now`, claims it with its rows, sends or schedules them, records
     /// the results and puts the outcome events on the bus. When another decision for the
     /// customer lands between the read and the claim, it reads and decides again.
-    pub async fn notify(&self, event: &Event, now: Timestamp) -> Result<Report, PortError> {
+    pub async fn notify(&self, event: &Event, now: Timestamp) -> Result<Report, FlowError> {
         for _ in 0..DECIDE_ATTEMPTS {
             if let Some(report) = self.notify_once(event, now).await? {
                 crate::metrics::decision(event.detail_type(), report.outcome, report.suppression.as_ref());
                 return Ok(report);
             }
         }
-        Err(PortError::retryable(
-            "idempotency",
-            format!(
-                "the decisions of the customer of event {} kept changing while it was decided",
-                event.id
-            ),
-        ))
+        Err(FlowError::Busy(format!(
+            "the decisions of the customer of event {} kept changing while it was decided",
+            event.id
+        )))
     }
 
     /// One read, decision and claim; `None` when the claim met a `Conflict` and wrote nothing.
-    async fn notify_once(&self, event: &Event, now: Timestamp) -> Result<Option<Report>, PortError> {
+    async fn notify_once(&self, event: &Event, now: Timestamp) -> Result<Option<Report>, FlowError> {
         let cid = event.detail.customer_id().clone();
         let mut part = self.store.load(&cid, Some(&event.id)).await?;
         let claiming = match self.claim_state(event, &part, now).await? {
@@ -71,7 +68,7 @@ where
             ClaimState::Done(report) => return Ok(Some(report)),
         };
         let stuck = self.fail_stuck(&mut part, now).await?;
-        let customer = customer_of(&part)?;
+        let customer = part.customer()?;
         let decided = self.decide_or_resume(event, customer.as_ref(), &part, claiming, now)?;
         let commit = self.commit_of(event, &decided, &part, claiming, now);
         let claim = commit.claim.clone();
@@ -173,7 +170,7 @@ where
 
     /// Whether the event is new, was left unfinished by an invocation whose lease ran out, or
     /// is done (or being done) already: then the report, after putting its outcomes again.
-    async fn claim_state(&self, event: &Event, part: &Partition, now: Timestamp) -> Result<ClaimState, PortError> {
+    async fn claim_state(&self, event: &Event, part: &Partition, now: Timestamp) -> Result<ClaimState, FlowError> {
         let cid = event.detail.customer_id();
         match &part.claim {
             Some(c) if c.completed => {
@@ -185,10 +182,10 @@ where
                 r.customer_id = Some(cid.clone());
                 Ok(ClaimState::Done(r))
             }
-            Some(c) if c.lease_until > now => Err(PortError::retryable(
-                "idempotency",
-                format!("event {} is being processed by another invocation", event.id),
-            )),
+            Some(c) if c.lease_until > now => Err(FlowError::Busy(format!(
+                "event {} is being processed by another invocation",
+                event.id
+            ))),
             Some(_) => Ok(ClaimState::Expired),
             None => Ok(ClaimState::New),
         }
@@ -205,7 +202,7 @@ where
         now: Timestamp,
         report: &mut Report,
         outcomes: &mut Vec<OutcomeEvent>,
-    ) -> Result<(Vec<StoredDelivery>, Vec<StoredDelivery>), PortError> {
+    ) -> Result<(Vec<StoredDelivery>, Vec<StoredDelivery>), FlowError> {
         let (due, later): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.record.send_at <= now);
         for row in later {
             self.scheduler.create(row.record.send_at, &row.key()).await?;
@@ -247,7 +244,7 @@ where
         part: &Partition,
         claiming: Claiming,
         now: Timestamp,
-    ) -> Result<Decided, PortError> {
+    ) -> Result<Decided, FlowError> {
         let resumed: Vec<StoredDelivery> = part
             .deliveries
             .iter()
@@ -262,13 +259,10 @@ where
             .filter(|r| !state::takeable(r, now))
             .find_map(|r| r.lease_until.filter(|_| r.record.status == DeliveryStatus::Sending))
         {
-            return Err(PortError::retryable(
-                "delivery",
-                format!(
-                    "a row of event {} is being sent by another invocation until {until}",
-                    event.id
-                ),
-            ));
+            return Err(FlowError::Busy(format!(
+                "a row of event {} is being sent by another invocation until {until}",
+                event.id
+            )));
         }
         let later = resumed.iter().any(|r| r.record.send_at > now);
         Ok(Decided {
@@ -288,7 +282,7 @@ where
         customer: Option<&Customer>,
         part: &Partition,
         now: Timestamp,
-    ) -> Result<Decided, PortError> {
+    ) -> Result<Decided, FlowError> {
         let history: Vec<DeliveryRecord> = part.deliveries.iter().map(|d| d.record.clone()).collect();
         let ctx = Context {
             customer,
@@ -298,7 +292,7 @@ where
         let decision = self
             .engine
             .decide(event, &ctx, now)
-            .map_err(|e| PortError::permanent("render", e.to_string()))?;
+            .map_err(|e| FlowError::Render(e.to_string()))?;
         let mut plan = decision.plan;
         if let Some(d) = resolved_before(part, &plan.subject, event) {
             return Ok(d);
@@ -434,15 +428,5 @@ fn completed(claim: Claim, outcomes: &[OutcomeEvent]) -> Claim {
             })
             .collect(),
         ..claim
-    }
-}
-
-/// The stored profile, parsed; a profile the store holds but cannot parse is a permanent fault.
-pub(crate) fn customer_of(part: &Partition) -> Result<Option<Customer>, PortError> {
-    match &part.profile {
-        Some(p) => Customer::from_profile(p)
-            .map(Some)
-            .map_err(|e| PortError::permanent("store", format!("stored profile of {} is invalid: {e}", p.customer_id))),
-        None => Ok(None),
     }
 }

@@ -9,7 +9,7 @@ use forewarn_core::policy::DeliveryStatus;
 use forewarn_core::types::Id;
 use jiff::Timestamp;
 
-use crate::error::PortError;
+use crate::error::FlowError;
 use crate::records::{
     AnswerCount, Commit, CommitResult, DeviceActivity, Finish, Partition, PhoneBook, Question, Resolution, SendResult,
     StoredDelivery, StoredMessage,
@@ -18,51 +18,51 @@ use crate::records::{
 /// Reads a customer's partition.
 pub trait Partitions {
     /// One read: profile, devices, deliveries, learned habits and, if asked, this event's claim.
-    fn load(&self, customer_id: &Id, event_id: Option<&Id>) -> impl Future<Output = Result<Partition, PortError>>;
+    fn load(&self, customer_id: &Id, event_id: Option<&Id>) -> impl Future<Output = Result<Partition, FlowError>>;
 }
 
 /// Idempotency claims, written together with the rows they decide.
 pub trait Claims {
     /// One write: the claim and the decision's rows, or `AlreadyClaimed`.
-    fn commit(&self, commit: &Commit) -> impl Future<Output = Result<CommitResult, PortError>>;
+    fn commit(&self, commit: &Commit) -> impl Future<Output = Result<CommitResult, FlowError>>;
     /// One write after the effects: the claim completed, rows final, questions and disabled devices.
-    fn finish(&self, finish: &Finish) -> impl Future<Output = Result<(), PortError>>;
+    fn finish(&self, finish: &Finish) -> impl Future<Output = Result<(), FlowError>>;
 }
 
 /// Delivery rows one at a time, with conditional state changes.
 pub trait Deliveries {
     /// The row a schedule names.
-    fn delivery(&self, key: &DispatchRequest) -> impl Future<Output = Result<Option<StoredDelivery>, PortError>>;
+    fn delivery(&self, key: &DispatchRequest) -> impl Future<Output = Result<Option<StoredDelivery>, FlowError>>;
     /// Moves a row from `from` to `row.record.status` if it is still in `from` (and, out of
     /// `sending`, still at `row.attempt`); false otherwise.
-    fn transition(&self, row: &StoredDelivery, from: DeliveryStatus) -> impl Future<Output = Result<bool, PortError>>;
+    fn transition(&self, row: &StoredDelivery, from: DeliveryStatus) -> impl Future<Output = Result<bool, FlowError>>;
     /// Writes `row`, taken for sending (`state::taken`), if the stored row is `scheduled`, or
     /// `sending` under a lease that ran out before `now`; false otherwise.
-    fn take(&self, row: &StoredDelivery, now: Timestamp) -> impl Future<Output = Result<bool, PortError>>;
+    fn take(&self, row: &StoredDelivery, now: Timestamp) -> impl Future<Output = Result<bool, FlowError>>;
     /// Writes a new row (a failover decided after the claim) unless one with its key exists;
     /// false if it does.
-    fn insert(&self, row: &StoredDelivery) -> impl Future<Output = Result<bool, PortError>>;
+    fn insert(&self, row: &StoredDelivery) -> impl Future<Output = Result<bool, FlowError>>;
 }
 
 /// Rows across customers still pending long after their time: what the sweep reads.
 pub trait Overdue {
     /// Up to `limit` rows still `scheduled` or `sending` whose time is before `before`,
     /// oldest first; a row may have moved on since (the read may lag the writes).
-    fn overdue(&self, before: Timestamp, limit: usize) -> impl Future<Output = Result<Vec<StoredDelivery>, PortError>>;
+    fn overdue(&self, before: Timestamp, limit: usize) -> impl Future<Output = Result<Vec<StoredDelivery>, FlowError>>;
 }
 
 /// Resolutions, kept so a notice that arrives after its resolution is not sent.
 pub trait Resolutions {
     /// Records `resolution` unless one at least as recent is kept for its subject.
-    fn resolved(&self, customer_id: &Id, resolution: &Resolution) -> impl Future<Output = Result<(), PortError>>;
+    fn resolved(&self, customer_id: &Id, resolution: &Resolution) -> impl Future<Output = Result<(), FlowError>>;
 }
 
 /// What is kept under a phone number: who has it, and the questions sent to it.
 pub trait Phones {
     /// One read: the customers with this phone number and the questions sent to it.
-    fn phone_book(&self, phone: &PhoneNumber) -> impl Future<Output = Result<PhoneBook, PortError>>;
+    fn phone_book(&self, phone: &PhoneNumber) -> impl Future<Output = Result<PhoneBook, FlowError>>;
     /// Records `question.answer` unless another answer is there already; true if this one counts.
-    fn answer(&self, question: &Question) -> impl Future<Output = Result<bool, PortError>>;
+    fn answer(&self, question: &Question) -> impl Future<Output = Result<bool, FlowError>>;
     /// Counts one automatic answer of `count` to `phone`, for the inbound message `by`, if the
     /// number got fewer than `limit` in its current window (`ANSWER_WINDOW_HOURS` from the
     /// first answer in it; a new one begins with the next answer after it ends). One
@@ -74,7 +74,7 @@ pub trait Phones {
         by: &str,
         now: Timestamp,
         limit: u32,
-    ) -> impl Future<Output = Result<bool, PortError>>;
+    ) -> impl Future<Output = Result<bool, FlowError>>;
 }
 
 /// What the customer or the providers said about the customer's contacts.
@@ -85,17 +85,17 @@ pub trait Contacts {
         customer_id: &Id,
         channel: Channel,
         reason: &str,
-    ) -> impl Future<Output = Result<bool, PortError>>;
+    ) -> impl Future<Output = Result<bool, FlowError>>;
     /// Lifts the opt-out recorded for `channel` (the customer sent START) and records the
     /// opt-in with `reason`; true if there was an opt-out to lift.
     fn opt_in(&self, customer_id: &Id, channel: Channel, reason: &str)
-    -> impl Future<Output = Result<bool, PortError>>;
+    -> impl Future<Output = Result<bool, FlowError>>;
     /// Marks an address unusable for later decisions.
     fn suppress_contact(
         &self,
         customer_id: &Id,
         contact: &UnusableContact,
-    ) -> impl Future<Output = Result<(), PortError>>;
+    ) -> impl Future<Output = Result<(), FlowError>>;
 }
 
 /// Each device's learned habits.
@@ -106,7 +106,7 @@ pub trait Activities {
         customer_id: &Id,
         activity: &DeviceActivity,
         previous_sessions: Option<u32>,
-    ) -> impl Future<Output = Result<bool, PortError>>;
+    ) -> impl Future<Output = Result<bool, FlowError>>;
 }
 
 /// SMS, push and email providers.
@@ -117,22 +117,22 @@ pub trait Sender {
         to: &Destination,
         message: &StoredMessage,
         customer: Option<&Id>,
-    ) -> impl Future<Output = Result<SendResult, PortError>>;
+    ) -> impl Future<Output = Result<SendResult, FlowError>>;
 }
 
 /// One-time schedules that invoke dispatch.
 pub trait Scheduler {
     /// Invokes dispatch with `request` at `at`; an existing schedule for it counts as created.
-    fn create(&self, at: Timestamp, request: &DispatchRequest) -> impl Future<Output = Result<(), PortError>>;
+    fn create(&self, at: Timestamp, request: &DispatchRequest) -> impl Future<Output = Result<(), FlowError>>;
     /// Deletes the schedule of `request`; a missing one counts as deleted.
-    fn delete(&self, request: &DispatchRequest) -> impl Future<Output = Result<(), PortError>>;
+    fn delete(&self, request: &DispatchRequest) -> impl Future<Output = Result<(), FlowError>>;
 }
 
 /// The event bus.
 pub trait Bus {
     /// Puts every outcome on the bus, retrying or failing on any entry that did not go.
-    fn publish(&self, outcomes: &[OutcomeEvent]) -> impl Future<Output = Result<(), PortError>>;
+    fn publish(&self, outcomes: &[OutcomeEvent]) -> impl Future<Output = Result<(), FlowError>>;
     /// Puts one business event of forewarn's own (source `forewarn`) that happened at `at`,
     /// e.g. `TransactionConfirmed`.
-    fn emit(&self, detail: &Detail, at: Timestamp) -> impl Future<Output = Result<(), PortError>>;
+    fn emit(&self, detail: &Detail, at: Timestamp) -> impl Future<Output = Result<(), FlowError>>;
 }

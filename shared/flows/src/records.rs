@@ -2,7 +2,9 @@
 //! and the one read (a customer's partition) that every decision starts from. How these are
 //! keyed and encoded is the adapters' business.
 
-use forewarn_core::customer::{Channel, CustomerProfile, DeviceProfile, EmailAddress, PhoneNumber, UnusableContact};
+use forewarn_core::customer::{
+    Channel, Customer, CustomerProfile, DeviceProfile, EmailAddress, PhoneNumber, UnusableContact,
+};
 use forewarn_core::engine::Destination;
 use forewarn_core::habits::Habits;
 use forewarn_core::kinds::DeviceKind;
@@ -13,6 +15,8 @@ use forewarn_core::subject::Subject;
 use forewarn_core::types::{Id, Instant};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+
+use crate::error::FlowError;
 
 /// How long claims and delivery rows are kept (the table's time to live).
 pub const RETENTION_DAYS: i64 = 30;
@@ -325,6 +329,22 @@ pub struct Partition {
     pub resolutions: Vec<Resolution>,
     /// Channels the customer opted back in to (START), with what they did and when.
     pub opted_in: Vec<(Channel, String)>,
+}
+
+impl Partition {
+    /// The stored profile as the policy trusts it, the one reading every flow makes: `None`
+    /// when the partition holds no profile (the customer is unknown or gone); a profile held
+    /// but unreadable is `FlowError::Corrupt`, naming the customer and what is wrong with it
+    /// (a field's path and why, never a contact or a name). No flow decides, sends or learns
+    /// on a profile it cannot read.
+    pub fn customer(&self) -> Result<Option<Customer>, FlowError> {
+        let Some(p) = &self.profile else {
+            return Ok(None);
+        };
+        Customer::from_profile(p)
+            .map(Some)
+            .map_err(|e| FlowError::corrupt(format!("profile of customer {}", p.customer_id), e))
+    }
 }
 
 /// A partition's items as an adapter reads them, before what forewarn learned is merged in.

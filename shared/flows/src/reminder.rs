@@ -11,7 +11,7 @@ use forewarn_core::policy::DeliveryStatus;
 use forewarn_core::types::Id;
 use jiff::{Timestamp, ToSpan};
 
-use crate::error::PortError;
+use crate::error::FlowError;
 use crate::records::{Address, QUESTION_HOURS, Question, StoredDelivery, StoredMessage};
 use crate::service::Service;
 
@@ -66,7 +66,7 @@ impl<St, Se, Sc, B> Service<St, Se, Sc, B> {
         customer: &Customer,
         done: &[StoredDelivery],
         now: Timestamp,
-    ) -> Result<Option<StoredDelivery>, PortError> {
+    ) -> Result<Option<StoredDelivery>, FlowError> {
         if !matches!(event.detail, Detail::SuspiciousTransaction(_)) {
             return Ok(None);
         }
@@ -79,8 +79,8 @@ impl<St, Se, Sc, B> Service<St, Se, Sc, B> {
         let Some((channel, device_id, to)) = reminder_channel(customer, sms_sent) else {
             return Ok(None);
         };
-        let message = reminder_message(&self.engine, event, customer, channel)
-            .map_err(|e| PortError::permanent("render", e.to_string()))?;
+        let message =
+            reminder_message(&self.engine, event, customer, channel).map_err(|e| FlowError::Render(e.to_string()))?;
         let minutes = self.engine.policy.reminder_minutes;
         let mut row = (*first).clone();
         row.record.channel = channel;

@@ -3,7 +3,7 @@
 //! event and, where it is due, a short answer.
 
 use forewarn_core::conversation::{InboundSms, Intent, ReplyText, reply_text, which_text};
-use forewarn_core::customer::{Channel, Customer};
+use forewarn_core::customer::Channel;
 use forewarn_core::engine::Destination;
 use forewarn_core::events::{Detail, TransactionAnswer};
 use forewarn_core::outcomes::{Outcome, OutcomeEvent, OutcomeType};
@@ -11,7 +11,7 @@ use forewarn_core::types::{Id, Instant, Text, truncate};
 use jiff::Timestamp;
 
 use crate::cancel::cancelled_before;
-use crate::error::PortError;
+use crate::error::FlowError;
 use crate::limits::Kind;
 use crate::ports::{Bus, Contacts, Deliveries, Partitions, Phones, Scheduler, Sender};
 use crate::records::{Answer, AnswerKind, PhoneBook, Question, SendResult, StoredDelivery, StoredMessage};
@@ -80,7 +80,7 @@ where
     B: Bus,
 {
     /// Handles one inbound SMS at `now`.
-    pub async fn reply(&self, sms: &InboundSms, now: Timestamp) -> Result<Report, PortError> {
+    pub async fn reply(&self, sms: &InboundSms, now: Timestamp) -> Result<Report, FlowError> {
         crate::metrics::reply(sms.intent);
         let book = self.store.phone_book(&sms.from).await?;
         let matched = match sms.intent {
@@ -146,16 +146,30 @@ where
         sms: &InboundSms,
         customer_id: Option<Id>,
         now: Timestamp,
-    ) -> Result<Conversation, PortError> {
-        let (rows, customer): (_, Option<Customer>) = match &customer_id {
+    ) -> Result<Conversation, FlowError> {
+        let (mut unreadable, mut opted_out, mut locale) = (false, false, "en".to_owned());
+        let rows = match &customer_id {
             Some(cid) => {
                 let part = self.store.load(cid, None).await?;
-                (
-                    part.deliveries,
-                    part.profile.and_then(|p| Customer::from_profile(&p).ok()),
-                )
+                match part.customer() {
+                    Ok(customer) => {
+                        opted_out = customer.as_ref().is_some_and(|c| c.has_opted_out(Channel::Sms));
+                        locale = customer.map_or(locale, |c| c.locale);
+                    }
+                    // The only policy for a corrupt profile is to stop, but for an answer or an
+                    // opt-out, which the number that was asked gives and which must be
+                    // honoured: it goes on, with what of the profile could be read.
+                    Err(FlowError::Corrupt { .. }) => {
+                        let raw = part.profile.as_ref();
+                        unreadable = true;
+                        opted_out = raw.is_some_and(|p| p.opted_out.contains(&Channel::Sms));
+                        locale = raw.and_then(|p| p.locale.clone()).unwrap_or(locale);
+                    }
+                    Err(e) => return Err(e),
+                }
+                part.deliveries
             }
-            None => (vec![], None),
+            None => vec![],
         };
         let reply_id = truncate(&sms.inbound_message_id, 120);
         let mut outcome = OutcomeEvent::new(
@@ -166,10 +180,15 @@ where
         );
         outcome.channel = Some(Channel::Sms);
         outcome.to = Some(sms.from.masked());
+        if unreadable {
+            outcome
+                .reasons
+                .push("the customer's stored profile is unreadable: the reply is honoured all the same".into());
+        }
         Ok(Conversation {
             customer_id,
-            opted_out: customer.as_ref().is_some_and(|c| c.has_opted_out(Channel::Sms)),
-            locale: customer.map_or_else(|| "en".into(), |c| c.locale),
+            opted_out,
+            locale,
             rows,
             outcome,
             cancelled: 0,
@@ -184,7 +203,7 @@ where
         qs: &[&Question],
         conv: &mut Conversation,
         now: Timestamp,
-    ) -> Result<Option<(Outcome, Option<Say>)>, PortError> {
+    ) -> Result<Option<(Outcome, Option<Say>)>, FlowError> {
         let by = Id::parse(truncate(&sms.inbound_message_id, 120).as_ref()).ok();
         let mut read: Vec<(Id, Vec<StoredDelivery>)> = Vec::new();
         let mut said = Vec::new();
@@ -229,7 +248,7 @@ where
         by: Option<&Id>,
         conv: &mut Conversation,
         now: Timestamp,
-    ) -> Result<&'r [StoredDelivery], PortError> {
+    ) -> Result<&'r [StoredDelivery], FlowError> {
         let Some(i) = read.iter().position(|(c, _)| c == cid) else {
             let rows = if conv.customer_id.as_ref() == Some(cid) {
                 std::mem::take(&mut conv.rows)
@@ -256,7 +275,7 @@ where
         q: &Question,
         conv: &mut Conversation,
         now: Timestamp,
-    ) -> Result<Option<Answer>, PortError> {
+    ) -> Result<Option<Answer>, FlowError> {
         if let Some(a) = &q.answer {
             return Ok(Some(a.clone()));
         }
@@ -289,7 +308,7 @@ where
         by: Option<&Id>,
         conv: &mut Conversation,
         now: Timestamp,
-    ) -> Result<(), PortError> {
+    ) -> Result<(), FlowError> {
         let reminders = rows
             .iter()
             .filter(|r| r.reminder && r.record.subject == *q.subject && r.record.event_id == q.event_id);
@@ -313,7 +332,7 @@ where
         book: &PhoneBook,
         conv: &mut Conversation,
         now: Timestamp,
-    ) -> Result<(Outcome, Option<Say>), PortError> {
+    ) -> Result<(Outcome, Option<Say>), FlowError> {
         let known = conv.customer_id.is_some();
         let (outcome, text) = match sms.intent {
             Intent::Stop | Intent::Start => self.opt_out_or_in(sms.intent, book, conv, now).await?,
@@ -364,7 +383,7 @@ where
         book: &PhoneBook,
         conv: &mut Conversation,
         now: Timestamp,
-    ) -> Result<(Outcome, Option<ReplyText>), PortError> {
+    ) -> Result<(Outcome, Option<ReplyText>), FlowError> {
         let stop = intent == Intent::Stop;
         let mut new = false;
         for cid in &book.customers {
@@ -407,7 +426,7 @@ where
         locale: &str,
         say: &Say,
         report: &mut Report,
-    ) -> Result<(), PortError> {
+    ) -> Result<(), FlowError> {
         let to = Destination::Phone(sms.from.clone());
         let message = StoredMessage::text(&say.body(locale));
         match self.sender.send(&to, &message, report.customer_id.as_ref()).await? {

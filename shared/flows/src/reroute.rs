@@ -8,8 +8,7 @@ use forewarn_core::outcomes::{OutcomeEvent, OutcomeType};
 use forewarn_core::policy::{DeliveryStatus, Urgency};
 use jiff::Timestamp;
 
-use crate::error::PortError;
-use crate::notify::customer_of;
+use crate::error::FlowError;
 use crate::ports::{Claims, Deliveries, Partitions, Sender};
 use crate::records::{Finish, StoredDelivery};
 use crate::reminder::{disabled_of, questions_of};
@@ -45,7 +44,7 @@ where
     /// reachable channel, unless it is not critical, is too late to matter, or reached the
     /// customer on another channel. A retry finds the rows it wrote by their reason and
     /// reports them again instead of sending anything twice.
-    pub(crate) async fn reroute(&self, bounced: &StoredDelivery, now: Timestamp) -> Result<Rerouted, PortError> {
+    pub(crate) async fn reroute(&self, bounced: &StoredDelivery, now: Timestamp) -> Result<Rerouted, FlowError> {
         if bounced.record.urgency != Urgency::Critical || bounced.reminder {
             return Ok(Rerouted::default());
         }
@@ -56,14 +55,13 @@ where
         }
         let cid = &bounced.customer_id;
         let part = self.store.load(cid, Some(&bounced.record.event_id)).await?;
-        let Some(customer) = customer_of(&part)? else {
+        let Some(customer) = part.customer()? else {
             return Ok(Rerouted::not("the customer's profile is gone"));
         };
         let Some(envelope) = part.claim.as_ref().and_then(|c| c.event.clone()) else {
             return Ok(Rerouted::not("the event it alerted about is no longer kept"));
         };
-        let event = parse_event_value(envelope)
-            .map_err(|e| PortError::permanent("store", format!("the event kept with a claim is invalid: {e}")))?;
+        let event = parse_event_value(envelope).map_err(|e| FlowError::corrupt("event kept with a claim", e))?;
         let rows: Vec<&StoredDelivery> = part
             .deliveries
             .iter()

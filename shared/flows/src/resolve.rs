@@ -8,8 +8,7 @@ use forewarn_core::policy::{Context, DeliveryRecord};
 use jiff::Timestamp;
 
 use crate::cancel::cancelled_before;
-use crate::error::PortError;
-use crate::notify::customer_of;
+use crate::error::FlowError;
 use crate::ports::{Bus, Deliveries, Partitions, Phones, Resolutions, Scheduler};
 use crate::records::{Answer, AnswerKind, Resolution};
 use crate::reminder::question_of;
@@ -24,10 +23,10 @@ where
 {
     /// Cancels the pending rows of the resolved subject (deleting their schedules) and
     /// closes the questions it answers.
-    pub async fn resolve(&self, event: &Event, now: Timestamp) -> Result<Report, PortError> {
+    pub async fn resolve(&self, event: &Event, now: Timestamp) -> Result<Report, FlowError> {
         let cid = event.detail.customer_id().clone();
         let part = self.store.load(&cid, None).await?;
-        let customer = customer_of(&part)?;
+        let customer = part.customer()?;
         let history: Vec<DeliveryRecord> = part.deliveries.iter().map(|d| d.record.clone()).collect();
         let ctx = Context {
             customer: customer.as_ref(),

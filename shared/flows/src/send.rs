@@ -7,7 +7,7 @@ use forewarn_core::events::Event;
 use forewarn_core::policy::{Context, DeliveryStatus};
 use jiff::Timestamp;
 
-use crate::error::PortError;
+use crate::error::FlowError;
 use crate::metrics::{DeliveryResult, ProviderErrorClass};
 use crate::ports::{Claims, Deliveries, Sender};
 use crate::records::{Address, Finish, SendResult, StoredDelivery, StoredMessage};
@@ -24,7 +24,7 @@ impl<St: Deliveries, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
         &self,
         row: &StoredDelivery,
         now: Timestamp,
-    ) -> Result<Option<StoredDelivery>, PortError> {
+    ) -> Result<Option<StoredDelivery>, FlowError> {
         let mine = state::taken(row, now, self.lease_seconds);
         if !self.store.take(&mine, now).await? {
             return Ok(None);
@@ -32,7 +32,7 @@ impl<St: Deliveries, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
         let done = match self.send_row(mine.clone()).await {
             Ok(done) => done,
             Err(e) => {
-                let class = if e.retryable {
+                let class = if e.retryable() {
                     ProviderErrorClass::Retryable
                 } else {
                     ProviderErrorClass::Permanent
@@ -67,7 +67,7 @@ impl<St: Deliveries, Se, Sc, B> Service<St, Se, Sc, B> {
     /// Records a sent or failed row over the attempt that sent it. The message already went
     /// out and a retry of the invocation would send it again, so any error is tried again, up
     /// to `SETTLE_TRIES` times, before it is reported.
-    async fn settle(&self, row: &StoredDelivery) -> Result<bool, PortError> {
+    async fn settle(&self, row: &StoredDelivery) -> Result<bool, FlowError> {
         let mut tries = 1;
         loop {
             match self.store.transition(row, DeliveryStatus::Sending).await {
@@ -94,7 +94,7 @@ impl<St: Deliveries + Claims, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
         customer: Option<&Customer>,
         rows: Vec<StoredDelivery>,
         now: Timestamp,
-    ) -> Result<Vec<StoredDelivery>, PortError> {
+    ) -> Result<Vec<StoredDelivery>, FlowError> {
         let mut done = Vec::with_capacity(rows.len());
         for row in rows {
             match self.deliver(&row, now).await? {
@@ -126,7 +126,7 @@ impl<St: Deliveries + Claims, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
         failed: &[&StoredDelivery],
         now: Timestamp,
         note: Option<&str>,
-    ) -> Result<Vec<StoredDelivery>, PortError> {
+    ) -> Result<Vec<StoredDelivery>, FlowError> {
         let mut done = Vec::new();
         for mut row in self.failover_rows(event, customer, failed, now)? {
             row.reasons.extend(note.map(str::to_owned));
@@ -157,7 +157,7 @@ impl<St: Deliveries + Claims, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
         customer: &Customer,
         failed: &[&StoredDelivery],
         now: Timestamp,
-    ) -> Result<Vec<StoredDelivery>, PortError> {
+    ) -> Result<Vec<StoredDelivery>, FlowError> {
         let mut fallback = customer.clone();
         for r in failed {
             match &r.device_id {
@@ -182,7 +182,7 @@ impl<St: Deliveries + Claims, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
         let retry = self
             .engine
             .decide(event, &ctx, now)
-            .map_err(|e| PortError::permanent("render", e.to_string()))?;
+            .map_err(|e| FlowError::Render(e.to_string()))?;
         Ok(retry
             .deliveries
             .iter()
@@ -210,7 +210,7 @@ impl<St: Deliveries + Claims, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
 
 impl<St, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
     /// Sends one row and returns it `sent` (with the provider's id) or `failed` (with why).
-    pub(crate) async fn send_row(&self, mut row: StoredDelivery) -> Result<StoredDelivery, PortError> {
+    pub(crate) async fn send_row(&self, mut row: StoredDelivery) -> Result<StoredDelivery, FlowError> {
         let result = match row.address.to_destination() {
             Ok(to) => self.sender.send(&to, &row.message, Some(&row.customer_id)).await?,
             Err(why) => SendResult::Unreachable(why),

@@ -8,7 +8,7 @@ use forewarn_core::outcomes::{Outcome, OutcomeEvent, OutcomeType};
 use forewarn_core::policy::DeliveryStatus;
 use jiff::{Timestamp, ToSpan};
 
-use crate::error::PortError;
+use crate::error::FlowError;
 use crate::ports::{Bus, Deliveries, Overdue};
 use crate::records::{Partition, StoredDelivery};
 use crate::report::{Report, row_outcome};
@@ -34,7 +34,7 @@ impl<St: Deliveries, Se, Sc, B> Service<St, Se, Sc, B> {
         &self,
         part: &mut Partition,
         now: Timestamp,
-    ) -> Result<Vec<StoredDelivery>, PortError> {
+    ) -> Result<Vec<StoredDelivery>, FlowError> {
         let mut failed = Vec::new();
         for row in part.deliveries.iter_mut().filter(|r| is_stuck(r, now)) {
             if let Some(f) = self.fail_row(row, now).await? {
@@ -49,7 +49,7 @@ impl<St: Deliveries, Se, Sc, B> Service<St, Se, Sc, B> {
     /// Fails one stuck row by a conditional write on the state it was read in (a row left
     /// `sending` is taken first), `unreported` until its event is on the bus; `None` if it
     /// moved on meanwhile.
-    async fn fail_row(&self, row: &StoredDelivery, now: Timestamp) -> Result<Option<StoredDelivery>, PortError> {
+    async fn fail_row(&self, row: &StoredDelivery, now: Timestamp) -> Result<Option<StoredDelivery>, FlowError> {
         let mut failed = if row.record.status == DeliveryStatus::Sending {
             let mine = state::taken(row, now, self.lease_seconds);
             if !self.store.take(&mine, now).await? {
@@ -94,7 +94,7 @@ impl<St: Deliveries + Overdue, Se, Sc, B: Bus> Service<St, Se, Sc, B> {
     /// The periodic sweep: fails every row stuck past its horizon, whoever its customer, and
     /// puts a `NotificationFailed` for each, so a row no later decision would touch is
     /// accounted for too. A row an earlier sweep failed without reporting is reported now.
-    pub async fn sweep(&self, now: Timestamp) -> Result<Report, PortError> {
+    pub async fn sweep(&self, now: Timestamp) -> Result<Report, FlowError> {
         let overdue = self.store.overdue(now - STUCK_AFTER_HOURS.hours(), SWEEP_LIMIT).await?;
         let mut failed = Vec::new();
         let mut newly = 0;

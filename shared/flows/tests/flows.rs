@@ -60,7 +60,7 @@ fn a_claim_in_progress_makes_a_duplicate_retry_later_and_an_expired_one_resumes_
     died_after_commit(&m, &e, now);
 
     let busy = run(s.notify(&e, now + jiff::SignedDuration::from_secs(10))).unwrap_err();
-    assert!(busy.retryable, "{busy}");
+    assert!(busy.retryable(), "{busy}");
     assert!(m.sent.borrow().is_empty());
 
     let r = run(s.notify(&e, now + jiff::SignedDuration::from_secs(90))).unwrap();
@@ -139,7 +139,7 @@ fn a_take_over_waits_while_a_row_is_being_sent_under_a_live_lease() {
     let sending = forewarn_flows::state::taken(&m.rows.borrow()[0], now + jiff::SignedDuration::from_secs(50), 60);
     m.rows.borrow_mut()[0] = sending;
     let busy = run(s.notify(&e, now + jiff::SignedDuration::from_secs(90))).unwrap_err();
-    assert!(busy.retryable && busy.to_string().contains("being sent"), "{busy}");
+    assert!(busy.retryable() && busy.to_string().contains("being sent"), "{busy}");
     let r = run(s.notify(&e, now + jiff::SignedDuration::from_secs(200))).unwrap();
     assert_eq!((r.sent, m.sent.borrow().len()), (1, 1), "{r:?}");
 }
@@ -191,7 +191,7 @@ fn a_dispatch_whose_send_is_throttled_hands_the_row_back_and_the_retry_sends_it_
     let request = m.rows.borrow()[0].key();
     *m.throttle_sends.borrow_mut() = 1;
     let err = run(s.dispatch(&request, ts("2026-11-23T08:00:00Z"))).unwrap_err();
-    assert!(err.retryable, "{err}");
+    assert!(err.retryable(), "{err}");
     assert_eq!(*m.throttle_sends.borrow(), 0, "the throttle fired");
     assert_eq!(m.rows.borrow()[0].record.status, DeliveryStatus::Scheduled);
     let r = run(s.dispatch(&request, ts("2026-11-23T08:00:01Z"))).unwrap();
@@ -210,7 +210,7 @@ fn a_row_left_sending_by_a_dead_worker_waits_for_its_lease_then_is_taken_over_an
     let dead = forewarn_flows::state::taken(&m.rows.borrow()[0], ts("2026-11-23T08:00:00Z"), 60);
     m.rows.borrow_mut()[0] = dead;
     let err = run(s.dispatch(&request, ts("2026-11-23T08:00:30Z"))).unwrap_err();
-    assert!(err.retryable && err.to_string().contains("being sent"), "{err}");
+    assert!(err.retryable() && err.to_string().contains("being sent"), "{err}");
     assert!(m.sent.borrow().is_empty());
     let r = run(s.dispatch(&request, ts("2026-11-23T08:01:01Z"))).unwrap();
     assert_eq!(r.sent, 1);

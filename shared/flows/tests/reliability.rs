@@ -123,7 +123,7 @@ fn a_fraud_question_is_open_before_the_alert_goes_out_even_if_recording_the_send
     *m.fail_finishes.borrow_mut() = 1;
     let e = fraud("st", "2026-11-23T03:00:00Z");
     let err = run(s.notify(&e, ts("2026-11-23T03:00:00Z"))).unwrap_err();
-    assert!(err.retryable && err.to_string().contains("injected"), "{err}");
+    assert!(err.retryable() && err.to_string().contains("injected"), "{err}");
     assert_eq!(*m.fail_finishes.borrow(), 0, "the fault fired");
     let sent = m.sent.borrow().len();
     assert!(sent >= 1);
@@ -148,7 +148,7 @@ fn a_reminder_schedule_that_fails_never_sends_the_alert_again() {
     *m.fail_schedules.borrow_mut() = 1;
     let e = fraud("st", "2026-11-23T03:00:00Z");
     let err = run(s.notify(&e, ts("2026-11-23T03:00:00Z"))).unwrap_err();
-    assert!(err.retryable && err.to_string().contains("CreateSchedule"), "{err}");
+    assert!(err.retryable() && err.to_string().contains("CreateSchedule"), "{err}");
     assert_eq!(*m.fail_schedules.borrow(), 0, "the fault fired");
     let sent = m.sent.borrow().len();
     run(s.notify(&e, after_the_lease("2026-11-23T03:00:00Z"))).unwrap();

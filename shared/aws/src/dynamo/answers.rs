@@ -1,39 +1,33 @@
-//! A number's counted automatic answers, `PHONE#<e164>` / `ANSWERS#<count>`: a 24-hour window from its first answer, counted with conditional writes.
+//! A number's counted automatic answers, `Pk::Phone` / `Sk::Answers` (`PHONE#<e164>` / `ANSWERS#<count>`): a 24-hour window from its first answer, counted with conditional writes.
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::AttributeValue;
 use forewarn_core::customer::PhoneNumber;
-use forewarn_flows::PortError;
 use forewarn_flows::records::{ANSWER_WINDOW_HOURS, AnswerCount, AnswerWindow};
+use forewarn_flows::{FlowError, Port};
 use jiff::{Timestamp, ToSpan};
 
-use super::{DynamoStore, Item, corrupt, n, phone_pk, s};
+use super::{DynamoStore, Item, Pk, Sk, n, s};
 use crate::error::port_error;
 
-/// A window's sort key under `PHONE#<e164>`.
-pub fn answers_sk(count: AnswerCount) -> String {
-    format!("ANSWERS#{}", count.as_str())
-}
-
-/// The window an `ANSWERS#<count>` item holds; `None` for a count this version does not know.
-pub(crate) fn window(count: &str, item: &Item) -> Result<Option<AnswerWindow>, PortError> {
-    let Some(count) = AnswerCount::parse(count) else {
-        return Ok(None);
-    };
+/// The window an `ANSWERS#<count>` item holds (a count this version does not know is
+/// skipped by `Sk::parse`).
+pub(crate) fn window(count: AnswerCount, item: &Item) -> Result<AnswerWindow, FlowError> {
     let number = |k: &str| {
         item.get(k)
             .and_then(|v| v.as_n().ok())
             .and_then(|v| v.parse::<i64>().ok())
-            .ok_or_else(|| corrupt("answer count", format!("no {k}")))
+            .ok_or_else(|| FlowError::corrupt("answer count", format!("no {k}")))
     };
-    let started = Timestamp::from_millisecond(number("started_ms")?).map_err(|e| corrupt("answer count", e))?;
+    let started =
+        Timestamp::from_millisecond(number("started_ms")?).map_err(|e| FlowError::corrupt("answer count", e))?;
     let by = item.get("by").and_then(|v| v.as_ss().ok()).cloned().unwrap_or_default();
-    Ok(Some(AnswerWindow {
+    Ok(AnswerWindow {
         count,
         started,
         answered: u32::try_from(number("answered")?).unwrap_or(u32::MAX),
         by,
-    }))
+    })
 }
 
 impl DynamoStore {
@@ -47,7 +41,7 @@ impl DynamoStore {
         by: &str,
         now: Timestamp,
         limit: u32,
-    ) -> Result<bool, PortError> {
+    ) -> Result<bool, FlowError> {
         if limit == 0 {
             return Ok(false);
         }
@@ -82,8 +76,8 @@ impl DynamoStore {
         self.client
             .update_item()
             .table_name(&self.table)
-            .key("PK", s(phone_pk(phone.e164())))
-            .key("SK", s(answers_sk(count)))
+            .key("PK", s(Pk::phone(phone.e164()).to_string()))
+            .key("SK", s(Sk::Answers(count).to_string()))
             // `by` is a reserved word in DynamoDB expressions.
             .expression_attribute_names("#n", "answered")
             .expression_attribute_names("#by", "by")
@@ -92,7 +86,7 @@ impl DynamoStore {
     }
 
     /// Whether a conditional count went through: false when its condition did not hold.
-    fn counted<T, E>(result: Result<T, aws_sdk_dynamodb::error::SdkError<E>>) -> Result<bool, PortError>
+    fn counted<T, E>(result: Result<T, aws_sdk_dynamodb::error::SdkError<E>>) -> Result<bool, FlowError>
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
         aws_sdk_dynamodb::error::SdkError<E>: ProvideErrorMetadata,
@@ -100,7 +94,7 @@ impl DynamoStore {
         match result {
             Ok(_) => Ok(true),
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(false),
-            Err(e) => Err(port_error("dynamodb", e)),
+            Err(e) => Err(port_error(Port::Dynamodb, e)),
         }
     }
 }

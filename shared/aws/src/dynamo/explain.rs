@@ -2,10 +2,10 @@
 
 use forewarn_core::customer::Channel;
 use forewarn_core::types::Id;
-use forewarn_flows::PortError;
+use forewarn_flows::FlowError;
 use forewarn_flows::records::{Claim, Partition};
 
-use super::{DynamoStore, Item, corrupt, customer_pk, get_s};
+use super::{DynamoStore, Item, KeyError, Pk, Sk, get_s};
 
 /// What a support agent is shown about one customer, as stored.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -24,8 +24,8 @@ pub struct CustomerRecord {
 
 impl DynamoStore {
     /// Reads the customer's whole partition (one paged, consistent `Query`) without writing.
-    pub async fn customer_record(&self, customer_id: &Id) -> Result<CustomerRecord, PortError> {
-        let items = self.partition(customer_pk(customer_id)).await?;
+    pub async fn customer_record(&self, customer_id: &Id) -> Result<CustomerRecord, FlowError> {
+        let items = self.partition(&Pk::customer(customer_id)).await?;
         let mut record = claims_and_opt_outs(&items)?;
         record.items = items.len();
         record.partition = self.parse(items, None)?;
@@ -35,19 +35,21 @@ impl DynamoStore {
 
 /// The claims (`EVENT#…`) and the recorded opt-outs (`OPTOUT#…`, with their `reason`) of a
 /// partition's items.
-fn claims_and_opt_outs(items: &[Item]) -> Result<CustomerRecord, PortError> {
+fn claims_and_opt_outs(items: &[Item]) -> Result<CustomerRecord, FlowError> {
     let mut claims = Vec::new();
     let mut opt_outs = Vec::new();
     for item in items {
-        let sk = get_s(item, "SK").unwrap_or_default();
-        if sk.starts_with("EVENT#") {
-            let json = get_s(item, "data").ok_or_else(|| corrupt("claim", "no data attribute"))?;
-            claims.push(serde_json::from_str(json).map_err(|e| corrupt("claim", e))?);
-        } else if let Some(channel) = sk.strip_prefix("OPTOUT#") {
-            let channel =
-                serde_json::from_value(serde_json::Value::String(channel.into())).map_err(|e| corrupt("opt-out", e))?;
-            let reason = get_s(item, "reason").unwrap_or("recorded by forewarn");
-            opt_outs.push((channel, reason.to_owned()));
+        match Sk::parse(get_s(item, "SK").unwrap_or_default()) {
+            Ok(Sk::Event(_)) => {
+                let json = get_s(item, "data").ok_or_else(|| FlowError::corrupt("claim", "no data attribute"))?;
+                claims.push(serde_json::from_str(json).map_err(|e| FlowError::corrupt("claim", e))?);
+            }
+            Ok(Sk::OptOut(channel)) => {
+                let reason = get_s(item, "reason").unwrap_or("recorded by forewarn");
+                opt_outs.push((channel, reason.to_owned()));
+            }
+            Ok(_) | Err(KeyError::Unknown) => {}
+            Err(e) => return Err(FlowError::corrupt("key", e)),
         }
     }
     Ok(CustomerRecord {
@@ -62,8 +64,12 @@ mod tests {
     use super::*;
     use crate::dynamo::s;
 
-    fn item(sk: &str, extra: &[(&str, &str)]) -> Item {
-        let mut i = Item::from([("PK".into(), s("CUSTOMER#c-1")), ("SK".into(), s(sk))]);
+    fn id(s: &str) -> Id {
+        Id::parse(s).unwrap()
+    }
+
+    fn item(sk: Sk, extra: &[(&str, &str)]) -> Item {
+        let mut i = Item::from(crate::dynamo::key(&Pk::customer(&id("c-1")), &sk));
         for (k, v) in extra {
             i.insert((*k).into(), s(*v));
         }
@@ -75,9 +81,12 @@ mod tests {
         let claim = r#"{"event_id": "e-1", "completed": true, "lease_until": "2026-11-23T10:00:00Z",
             "outcome": "send_now", "reasons": ["security alert, critical urgency"]}"#;
         let items = [
-            item("EVENT#e-1", &[("data", claim)]),
-            item("OPTOUT#sms", &[("reason", "replied STOP on 2026-11-23T10:00:00Z")]),
-            item("PROFILE", &[]),
+            item(Sk::Event(id("e-1")), &[("data", claim)]),
+            item(
+                Sk::OptOut(Channel::Sms),
+                &[("reason", "replied STOP on 2026-11-23T10:00:00Z")],
+            ),
+            item(Sk::Profile, &[]),
         ];
         let CustomerRecord { claims, opt_outs, .. } = claims_and_opt_outs(&items).unwrap();
         assert_eq!(claims.len(), 1);
@@ -91,7 +100,7 @@ mod tests {
 
     #[test]
     fn a_claim_without_its_data_is_reported_as_unreadable() {
-        let err = claims_and_opt_outs(&[item("EVENT#e-1", &[])]).unwrap_err();
-        assert!(err.message.contains("unreadable claim"), "{err}");
+        let err = claims_and_opt_outs(&[item(Sk::Event(id("e-1")), &[])]).unwrap_err();
+        assert!(err.to_string().contains("unreadable claim"), "{err}");
     }
 }

@@ -1,14 +1,16 @@
 //! The single-table DynamoDB store: one customer partition holds the profile, devices,
 //! idempotency claims and delivery rows, so one `Query` serves a decision. Every key format
-//! is here; `ports` implements the flows' store ports on it.
+//! is in `keys`; `ports` implements the flows' store ports on it.
 
 mod answers;
 mod explain;
 mod import;
+pub mod keys;
 mod overdue;
 mod ports;
 
 pub use explain::CustomerRecord;
+pub use keys::{KeyError, Pk, Sk};
 pub use overdue::{PENDING_AT, PENDING_INDEX, PENDING_PK};
 
 use std::collections::HashMap;
@@ -17,48 +19,19 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, PutRequest, TransactWriteItem, WriteRequest};
 use forewarn_core::customer::{CustomerProfile, DeviceProfile, PhoneNumber};
-use forewarn_core::outcomes::DispatchRequest;
 use forewarn_core::policy::DeliveryStatus;
 use forewarn_core::types::Id;
-use forewarn_flows::PortError;
 use forewarn_flows::records::{Claim, Partition, PartitionParts, Question, StoredDelivery};
+use forewarn_flows::{FlowError, Port};
 use jiff::ToSpan;
 
-use crate::error::port_error;
-
-/// The item under a customer that counts the decisions which wrote rows (`Partition::decisions`).
-pub const DECISIONS_SK: &str = "DECISIONS";
+use crate::error::{port_error, unbuilt};
 
 /// How long an idempotency claim is kept: longer than the on-failure queues keep an event
 /// (14 days), so an event redriven from one is known as done, not decided afresh.
 pub const CLAIM_RETENTION_DAYS: i64 = 15;
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
-
-pub fn customer_pk(id: &Id) -> String {
-    format!("CUSTOMER#{id}")
-}
-
-/// The partition of everything kept under a phone number: which customers have it, and the
-/// questions sent to it.
-pub fn phone_pk(e164: &str) -> String {
-    format!("PHONE#{e164}")
-}
-
-/// A delivery row's sort key: `DELIVERY#<subject>#<event_id>#<channel>`, then
-/// `#device#<device_id>` for a push to one device and `#reminder` for a reminder.
-pub fn delivery_sk(key: &DispatchRequest) -> String {
-    let mut sk = format!("DELIVERY#{}#{}#{}", key.subject, key.event_id, key.channel);
-    if let Some(device) = &key.device_id {
-        sk = format!("{sk}#device#{device}");
-    }
-    if key.reminder { sk + "#reminder" } else { sk }
-}
-
-/// A question's sort key under `PHONE#<e164>`: newest sorts last.
-pub fn question_sk(q: &Question) -> String {
-    format!("QUESTION#{:015}#{}", q.asked_at.as_millisecond().max(0), q.event_id)
-}
 
 /// How long an answered or expired question is kept.
 const QUESTION_RETENTION_DAYS: i64 = 30;
@@ -73,16 +46,17 @@ pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
+/// The `PK` and `SK` attributes of an item.
+pub(crate) fn key(pk: &Pk, sk: &Sk) -> [(String, AttributeValue); 2] {
+    [("PK".into(), s(pk.to_string())), ("SK".into(), s(sk.to_string()))]
+}
+
 pub(crate) fn n(v: i64) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
 pub(crate) fn get_s<'a>(item: &'a Item, k: &str) -> Option<&'a str> {
     item.get(k).and_then(|v| v.as_s().ok()).map(String::as_str)
-}
-
-pub(crate) fn corrupt(what: &str, why: impl std::fmt::Display) -> PortError {
-    PortError::permanent("dynamodb", format!("unreadable {what}: {why}"))
 }
 
 /// A row's send lease in epoch milliseconds, 0 when it holds none.
@@ -111,12 +85,13 @@ impl DynamoStore {
 
     /// Writes a profile and its devices (for `forewarn customers import` and tests).
     pub fn profile_items(&self, profile: &CustomerProfile) -> Vec<Item> {
-        let pk = customer_pk(&profile.customer_id);
+        let pk = Pk::customer(&profile.customer_id);
         let mut bare = profile.clone();
         let devices = std::mem::take(&mut bare.devices);
+        let [pk_attr, sk_attr] = key(&pk, &Sk::Profile);
         let mut items = vec![Item::from([
-            ("PK".into(), s(&pk)),
-            ("SK".into(), s("PROFILE")),
+            pk_attr,
+            sk_attr,
             (
                 "profile".into(),
                 s(serde_json::to_string(&bare).expect("profiles serialize")),
@@ -128,44 +103,41 @@ impl DynamoStore {
             .as_deref()
             .and_then(|p| PhoneNumber::parse(p).ok())
         {
-            items.push(Item::from([
-                ("PK".into(), s(phone_pk(phone.e164()))),
-                ("SK".into(), s(&pk)),
-                ("customer_id".into(), s(profile.customer_id.as_str())),
-            ]));
+            let mut link = Item::from(key(
+                &Pk::phone(phone.e164()),
+                &Sk::Customer(profile.customer_id.clone()),
+            ));
+            link.insert("customer_id".into(), s(profile.customer_id.as_str()));
+            items.push(link);
         }
         for d in devices {
-            items.push(Item::from([
-                ("PK".into(), s(&pk)),
-                ("SK".into(), s(format!("DEVICE#{}", d.device_id))),
-                (
-                    "device".into(),
-                    s(serde_json::to_string(&d).expect("devices serialize")),
-                ),
-            ]));
+            let mut item = Item::from(key(&pk, &Sk::Device(d.device_id.clone())));
+            let json = serde_json::to_string(&d).expect("devices serialize");
+            item.insert("device".into(), s(json));
+            items.push(item);
         }
         items
     }
 
     /// Writes items with `BatchWriteItem`, 25 a call, re-sending unprocessed items with backoff;
     /// `progress` hears how many were written.
-    pub async fn put_batch(&self, items: &[Item], progress: impl Fn(usize)) -> Result<(), PortError> {
+    pub async fn put_batch(&self, items: &[Item], progress: impl Fn(usize)) -> Result<(), FlowError> {
         let requests = items
             .iter()
             .map(|i| {
                 let put = PutRequest::builder()
                     .set_item(Some(i.clone()))
                     .build()
-                    .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+                    .map_err(unbuilt(Port::Dynamodb))?;
                 Ok(WriteRequest::builder().put_request(put).build())
             })
-            .collect::<Result<Vec<_>, PortError>>()?;
+            .collect::<Result<Vec<_>, FlowError>>()?;
         self.batch_write(requests, progress).await
     }
 
     /// Sends write requests with `BatchWriteItem`, 25 a call, re-sending unprocessed ones with
     /// backoff; `progress` hears how many went through.
-    pub(crate) async fn batch_write(&self, all: Vec<WriteRequest>, progress: impl Fn(usize)) -> Result<(), PortError> {
+    pub(crate) async fn batch_write(&self, all: Vec<WriteRequest>, progress: impl Fn(usize)) -> Result<(), FlowError> {
         for chunk in all.chunks(25) {
             let mut requests = chunk.to_vec();
             for attempt in 0..=8u32 {
@@ -176,7 +148,7 @@ impl DynamoStore {
                     .request_items(&self.table, requests)
                     .send()
                     .await
-                    .map_err(|e| port_error("dynamodb", e))?;
+                    .map_err(|e| port_error(Port::Dynamodb, e))?;
                 requests = out
                     .unprocessed_items
                     .and_then(|mut u| u.remove(&self.table))
@@ -188,8 +160,8 @@ impl DynamoStore {
                 tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
             }
             if !requests.is_empty() {
-                return Err(PortError::retryable(
-                    "dynamodb",
+                return Err(FlowError::transient(
+                    Port::Dynamodb,
                     format!("{} writes still unprocessed after 8 retries", requests.len()),
                 ));
             }
@@ -198,7 +170,8 @@ impl DynamoStore {
     }
 
     /// Every item of a partition, following pages.
-    pub(crate) async fn partition(&self, pk: String) -> Result<Vec<Item>, PortError> {
+    pub(crate) async fn partition(&self, pk: &Pk) -> Result<Vec<Item>, FlowError> {
+        let pk = pk.to_string();
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
@@ -212,7 +185,7 @@ impl DynamoStore {
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
-                .map_err(|e| port_error("dynamodb", e))?;
+                .map_err(|e| port_error(Port::Dynamodb, e))?;
             items.extend(out.items.unwrap_or_default());
             match out.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
@@ -230,9 +203,8 @@ impl DynamoStore {
     }
 
     pub(crate) fn delivery_item(row: &StoredDelivery) -> Item {
-        let mut item = Item::from([
-            ("PK".into(), s(customer_pk(&row.customer_id))),
-            ("SK".into(), s(delivery_sk(&row.key()))),
+        let mut item = Item::from(key(&Pk::customer(&row.customer_id), &Sk::delivery(&row.key())));
+        item.extend([
             ("status".into(), s(status_str(row.record.status))),
             ("event_id".into(), s(row.record.event_id.as_str())),
             ("subject".into(), s(&row.record.subject)),
@@ -248,9 +220,8 @@ impl DynamoStore {
     }
 
     pub(crate) fn claim_item(customer_id: &Id, claim: &Claim) -> Item {
-        Item::from([
-            ("PK".into(), s(customer_pk(customer_id))),
-            ("SK".into(), s(format!("EVENT#{}", claim.event_id))),
+        let mut item = Item::from(key(&Pk::customer(customer_id), &Sk::Event(claim.event_id.clone())));
+        item.extend([
             ("completed".into(), AttributeValue::Bool(claim.completed)),
             ("lease_until_ms".into(), n(claim.lease_until.as_millisecond())),
             ("outcome".into(), s(claim.outcome.as_str())),
@@ -262,24 +233,25 @@ impl DynamoStore {
                 "expires_at".into(),
                 n((claim.lease_until + (CLAIM_RETENTION_DAYS * 24).hours()).as_second()),
             ),
-        ])
+        ]);
+        item
     }
 
     pub(crate) fn question_item(q: &Question) -> Item {
-        Item::from([
-            ("PK".into(), s(phone_pk(&q.phone))),
-            ("SK".into(), s(question_sk(q))),
+        let mut item = Item::from(key(&Pk::phone(&q.phone), &Sk::question(q)));
+        item.extend([
             ("customer_id".into(), s(q.customer_id.as_str())),
             ("data".into(), s(serde_json::to_string(q).expect("questions serialize"))),
             (
                 "expires_at".into(),
                 n((q.expires_at + (QUESTION_RETENTION_DAYS * 24).hours()).as_second()),
             ),
-        ])
+        ]);
+        item
     }
 
     /// A conditional single-item put; `Ok(false)` when the condition does not hold.
-    pub(crate) async fn put_if(&self, item: Item, condition: &str, values: Option<Item>) -> Result<bool, PortError> {
+    pub(crate) async fn put_if(&self, item: Item, condition: &str, values: Option<Item>) -> Result<bool, FlowError> {
         let result = self
             .client
             .put_item()
@@ -292,7 +264,7 @@ impl DynamoStore {
         match result {
             Ok(_) => Ok(true),
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(false),
-            Err(e) => Err(port_error("dynamodb", e)),
+            Err(e) => Err(port_error(Port::Dynamodb, e)),
         }
     }
 
@@ -301,7 +273,7 @@ impl DynamoStore {
         item: Item,
         condition: Option<&str>,
         values: Option<Item>,
-    ) -> Result<TransactWriteItem, PortError> {
+    ) -> Result<TransactWriteItem, FlowError> {
         // `status` is a reserved word in DynamoDB expressions: conditions say `#st`.
         let names = condition
             .is_some_and(|c| c.contains("#st"))
@@ -313,58 +285,60 @@ impl DynamoStore {
             .set_expression_attribute_values(values)
             .set_expression_attribute_names(names)
             .build()
-            .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+            .map_err(unbuilt(Port::Dynamodb))?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    pub(crate) fn parse(&self, items: Vec<Item>, event_id: Option<&Id>) -> Result<Partition, PortError> {
+    pub(crate) fn parse(&self, items: Vec<Item>, event_id: Option<&Id>) -> Result<Partition, FlowError> {
         let mut part = PartitionParts::default();
-        let claim_sk = event_id.map(|e| format!("EVENT#{e}"));
         for item in items {
-            let sk = get_s(&item, "SK").unwrap_or_default();
-            let data = |what: &str, attr: &str| {
-                get_s(&item, attr).ok_or_else(|| corrupt(what, format!("no {attr} attribute")))
+            let sk = match Sk::parse(get_s(&item, "SK").unwrap_or_default()) {
+                Ok(sk) => sk,
+                Err(KeyError::Unknown) => continue,
+                Err(e) => return Err(FlowError::corrupt("key", e)),
             };
-            if sk == "PROFILE" {
-                part.profile =
-                    Some(serde_json::from_str(data("profile", "profile")?).map_err(|e| corrupt("profile", e))?);
-            } else if sk.starts_with("DEVICE#") {
-                // A device that was disabled before its profile row was written has no `device`.
-                let Some(json) = get_s(&item, "device") else { continue };
-                let mut d: DeviceProfile = serde_json::from_str(json).map_err(|e| corrupt("device", e))?;
-                d.disabled_reason = get_s(&item, "disabled_reason").map(str::to_owned).or(d.disabled_reason);
-                part.devices.push(d);
-            } else if let Some(channel) = sk.strip_prefix("OPTOUT#") {
-                let channel = serde_json::from_value(serde_json::Value::String(channel.into()))
-                    .map_err(|e| corrupt("opt-out", e))?;
-                part.opted_out.push(channel);
-            } else if let Some(channel) = sk.strip_prefix("OPTIN#") {
-                let channel = serde_json::from_value(serde_json::Value::String(channel.into()))
-                    .map_err(|e| corrupt("opt-in", e))?;
-                part.opted_in
-                    .push((channel, get_s(&item, "reason").unwrap_or("opted in").to_owned()));
-            } else if sk.starts_with("UNUSABLE#") {
-                let json = data("unusable contact", "data")?;
-                part.unusable
-                    .push(serde_json::from_str(json).map_err(|e| corrupt("unusable contact", e))?);
-            } else if sk.starts_with("ACTIVITY#") {
-                let json = data("activity", "data")?;
-                part.activity
-                    .push(serde_json::from_str(json).map_err(|e| corrupt("activity", e))?);
-            } else if sk.starts_with("DELIVERY#") {
-                let json = data("delivery", "data")?;
-                part.deliveries
-                    .push(serde_json::from_str(json).map_err(|e| corrupt("delivery", e))?);
-            } else if sk.starts_with("RESOLVED#") {
-                let json = data("resolution", "data")?;
-                part.resolutions
-                    .push(serde_json::from_str(json).map_err(|e| corrupt("resolution", e))?);
-            } else if sk == DECISIONS_SK {
-                let count = item.get("decisions").and_then(|v| v.as_n().ok());
-                part.decisions = count.map_or(Ok(0), |c| c.parse().map_err(|e| corrupt("decision count", e)))?;
-            } else if claim_sk.as_deref() == Some(sk) {
-                let json = data("claim", "data")?;
-                part.claim = Some(serde_json::from_str(json).map_err(|e| corrupt("claim", e))?);
+            let data = |what: &str, attr: &str| {
+                get_s(&item, attr).ok_or_else(|| FlowError::corrupt(what, format!("no {attr} attribute")))
+            };
+            let json = |what: &str| data(what, "data");
+            let corrupt = |what: &'static str| move |e: serde_json::Error| FlowError::corrupt(what, e);
+            match sk {
+                Sk::Profile => {
+                    part.profile = Some(serde_json::from_str(data("profile", "profile")?).map_err(corrupt("profile"))?);
+                }
+                Sk::Device(_) => {
+                    // A device that was disabled before its profile row was written has no `device`.
+                    let Some(json) = get_s(&item, "device") else { continue };
+                    let mut d: DeviceProfile = serde_json::from_str(json).map_err(corrupt("device"))?;
+                    d.disabled_reason = get_s(&item, "disabled_reason").map(str::to_owned).or(d.disabled_reason);
+                    part.devices.push(d);
+                }
+                Sk::OptOut(channel) => part.opted_out.push(channel),
+                Sk::OptIn(channel) => part
+                    .opted_in
+                    .push((channel, get_s(&item, "reason").unwrap_or("opted in").to_owned())),
+                Sk::Unusable { .. } => part
+                    .unusable
+                    .push(serde_json::from_str(json("unusable contact")?).map_err(corrupt("unusable contact"))?),
+                Sk::Activity(_) => part
+                    .activity
+                    .push(serde_json::from_str(json("activity")?).map_err(corrupt("activity"))?),
+                Sk::Delivery(_) => part
+                    .deliveries
+                    .push(serde_json::from_str(json("delivery")?).map_err(corrupt("delivery"))?),
+                Sk::Resolved(_) => part
+                    .resolutions
+                    .push(serde_json::from_str(json("resolution")?).map_err(corrupt("resolution"))?),
+                Sk::Decisions => {
+                    let count = item.get("decisions").and_then(|v| v.as_n().ok());
+                    part.decisions = count.map_or(Ok(0), |c| {
+                        c.parse().map_err(|e| FlowError::corrupt("decision count", e))
+                    })?;
+                }
+                Sk::Event(e) if Some(&e) == event_id => {
+                    part.claim = Some(serde_json::from_str(json("claim")?).map_err(corrupt("claim"))?);
+                }
+                _ => {}
             }
         }
         Ok(part.assemble())

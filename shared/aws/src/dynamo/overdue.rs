@@ -3,12 +3,12 @@
 //! time, so the sweep finds rows stuck past their horizon without scanning the table.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use forewarn_flows::PortError;
 use forewarn_flows::ports::Overdue;
 use forewarn_flows::records::StoredDelivery;
+use forewarn_flows::{FlowError, Port};
 use jiff::{Timestamp, ToSpan};
 
-use super::{DynamoStore, Item, corrupt, get_s, n, s};
+use super::{DynamoStore, Item, Pk, get_s, n, s};
 use crate::error::port_error;
 
 /// The index's name, as template.yaml declares it.
@@ -23,9 +23,13 @@ const SHARDS: u32 = 4;
 /// earlier sweep, or by the customer's next decision.
 const LOOKBACK_DAYS: i64 = 2;
 
-/// The index partition of a row due at `at` for `customer`.
+/// The index partition of `day`'s rows in `shard`.
 fn pending_pk(day: &str, shard: u32) -> String {
-    format!("PENDING#{day}#{shard}")
+    Pk::Pending {
+        day: day.to_owned(),
+        shard,
+    }
+    .to_string()
 }
 
 fn shard_of(customer: &str) -> u32 {
@@ -56,7 +60,7 @@ pub(crate) fn pending_attributes(row: &StoredDelivery) -> Option<[(String, Attri
 
 impl DynamoStore {
     /// Every pending row of one index partition due before `before`, oldest first.
-    async fn pending_in(&self, pk: String, before: Timestamp, limit: usize) -> Result<Vec<Item>, PortError> {
+    async fn pending_in(&self, pk: String, before: Timestamp, limit: usize) -> Result<Vec<Item>, FlowError> {
         let mut items = Vec::new();
         let mut start = None;
         loop {
@@ -73,7 +77,7 @@ impl DynamoStore {
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-                .map_err(|e| port_error("dynamodb", e))?;
+                .map_err(|e| port_error(Port::Dynamodb, e))?;
             items.extend(out.items.unwrap_or_default());
             start = out.last_evaluated_key;
             if start.is_none() || items.len() >= limit {
@@ -84,14 +88,16 @@ impl DynamoStore {
 }
 
 impl Overdue for DynamoStore {
-    async fn overdue(&self, before: Timestamp, limit: usize) -> Result<Vec<StoredDelivery>, PortError> {
+    async fn overdue(&self, before: Timestamp, limit: usize) -> Result<Vec<StoredDelivery>, FlowError> {
         let mut rows = Vec::new();
         for back in (0..=LOOKBACK_DAYS).rev() {
             let day = day_of(before - (back * 24).hours());
             for shard in 0..SHARDS {
                 for item in self.pending_in(pending_pk(&day, shard), before, limit).await? {
-                    let json = get_s(&item, "data").ok_or_else(|| corrupt("pending row", "no data attribute"))?;
-                    let row: StoredDelivery = serde_json::from_str(json).map_err(|e| corrupt("pending row", e))?;
+                    let json =
+                        get_s(&item, "data").ok_or_else(|| FlowError::corrupt("pending row", "no data attribute"))?;
+                    let row: StoredDelivery =
+                        serde_json::from_str(json).map_err(|e| FlowError::corrupt("pending row", e))?;
                     rows.push(row);
                 }
             }

@@ -8,29 +8,26 @@ use forewarn_core::customer::{Channel, PhoneNumber, UnusableContact};
 use forewarn_core::outcomes::DispatchRequest;
 use forewarn_core::policy::DeliveryStatus;
 use forewarn_core::types::Id;
-use forewarn_flows::PortError;
 use forewarn_flows::ports::{Activities, Claims, Contacts, Deliveries, Partitions, Phones, Resolutions};
 use forewarn_flows::records::{
     AnswerCount, Commit, CommitResult, DeviceActivity, Finish, Partition, PhoneBook, Question, RETENTION_DAYS,
     Resolution, StoredDelivery,
 };
+use forewarn_flows::{FlowError, Port};
 use jiff::{Timestamp, ToSpan};
 
-use super::{
-    DECISIONS_SK, DynamoStore, Item, PENDING_AT, PENDING_PK, corrupt, customer_pk, delivery_sk, get_s, lease_ms, n,
-    phone_pk, s, status_str,
-};
-use crate::error::port_error;
+use super::{DynamoStore, Item, KeyError, PENDING_AT, PENDING_PK, Pk, Sk, get_s, lease_ms, n, s, status_str};
+use crate::error::{port_error, unbuilt};
 
 impl Partitions for DynamoStore {
-    async fn load(&self, customer_id: &Id, event_id: Option<&Id>) -> Result<Partition, PortError> {
-        let items = self.partition(customer_pk(customer_id)).await?;
+    async fn load(&self, customer_id: &Id, event_id: Option<&Id>) -> Result<Partition, FlowError> {
+        let items = self.partition(&Pk::customer(customer_id)).await?;
         self.parse(items, event_id)
     }
 }
 
 impl Claims for DynamoStore {
-    async fn commit(&self, commit: &Commit) -> Result<CommitResult, PortError> {
+    async fn commit(&self, commit: &Commit) -> Result<CommitResult, FlowError> {
         let claim = Self::claim_item(&commit.customer_id, &commit.claim);
         let mut writes = vec![if commit.takes_over() {
             self.put(
@@ -83,26 +80,26 @@ impl Claims for DynamoStore {
                     Some("ConditionalCheckFailed") => Ok(CommitResult::AlreadyClaimed),
                     // Another decision for the customer, or a change to a row to cancel.
                     _ if reasons.iter().any(|r| r == "ConditionalCheckFailed") => Ok(CommitResult::Conflict),
-                    _ => Err(port_error("dynamodb", e)),
+                    _ => Err(port_error(Port::Dynamodb, e)),
                 }
             }
         }
     }
 
-    async fn finish(&self, f: &Finish) -> Result<(), PortError> {
+    async fn finish(&self, f: &Finish) -> Result<(), FlowError> {
         let mut writes = Vec::new();
         if let (Some(customer_id), Some(claim)) = (&f.customer_id, &f.claim) {
             let update = Update::builder()
                 .table_name(&self.table)
-                .key("PK", s(customer_pk(customer_id)))
-                .key("SK", s(format!("EVENT#{}", claim.event_id)))
+                .key("PK", s(Pk::customer(customer_id).to_string()))
+                .key("SK", s(Sk::Event(claim.event_id.clone()).to_string()))
                 .update_expression("SET completed = :yes, outcome = :outcome, #data = :data")
                 .expression_attribute_names("#data", "data")
                 .expression_attribute_values(":yes", AttributeValue::Bool(true))
                 .expression_attribute_values(":outcome", s(claim.outcome.as_str()))
                 .expression_attribute_values(":data", s(serde_json::to_string(claim).expect("claims serialize")))
                 .build()
-                .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+                .map_err(unbuilt(Port::Dynamodb))?;
             writes.push(TransactWriteItem::builder().update(update).build());
         }
         for row in &f.rows {
@@ -115,12 +112,12 @@ impl Claims for DynamoStore {
             for (device, why) in &f.disabled_devices {
                 let update = Update::builder()
                     .table_name(&self.table)
-                    .key("PK", s(customer_pk(customer_id)))
-                    .key("SK", s(format!("DEVICE#{device}")))
+                    .key("PK", s(Pk::customer(customer_id).to_string()))
+                    .key("SK", s(Sk::Device(device.clone()).to_string()))
                     .update_expression("SET disabled_reason = :why")
                     .expression_attribute_values(":why", s(why))
                     .build()
-                    .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+                    .map_err(unbuilt(Port::Dynamodb))?;
                 writes.push(TransactWriteItem::builder().update(update).build());
             }
         }
@@ -130,34 +127,36 @@ impl Claims for DynamoStore {
                 .set_transact_items(Some(chunk.to_vec()))
                 .send()
                 .await
-                .map_err(|e| port_error("dynamodb", e))?;
+                .map_err(|e| port_error(Port::Dynamodb, e))?;
         }
         Ok(())
     }
 }
 
 impl Deliveries for DynamoStore {
-    async fn delivery(&self, key: &DispatchRequest) -> Result<Option<StoredDelivery>, PortError> {
+    async fn delivery(&self, key: &DispatchRequest) -> Result<Option<StoredDelivery>, FlowError> {
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
-            .key("PK", s(customer_pk(&key.customer_id)))
-            .key("SK", s(delivery_sk(key)))
+            .key("PK", s(Pk::customer(&key.customer_id).to_string()))
+            .key("SK", s(Sk::delivery(key).to_string()))
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| port_error("dynamodb", e))?;
+            .map_err(|e| port_error(Port::Dynamodb, e))?;
         match out.item {
             None => Ok(None),
             Some(item) => {
-                let json = get_s(&item, "data").ok_or_else(|| corrupt("delivery", "no data attribute"))?;
-                Ok(Some(serde_json::from_str(json).map_err(|e| corrupt("delivery", e))?))
+                let json = get_s(&item, "data").ok_or_else(|| FlowError::corrupt("delivery", "no data attribute"))?;
+                Ok(Some(
+                    serde_json::from_str(json).map_err(|e| FlowError::corrupt("delivery", e))?,
+                ))
             }
         }
     }
 
-    async fn transition(&self, row: &StoredDelivery, from: DeliveryStatus) -> Result<bool, PortError> {
+    async fn transition(&self, row: &StoredDelivery, from: DeliveryStatus) -> Result<bool, FlowError> {
         // Out of `sending`, only the worker holding the latest attempt may move the row.
         let condition = if from == DeliveryStatus::Sending {
             "#st = :from AND attempt = :attempt"
@@ -166,7 +165,7 @@ impl Deliveries for DynamoStore {
         };
         self.update_row(row, condition, &[(":from", s(status_str(from)))]).await
     }
-    async fn take(&self, row: &StoredDelivery, now: Timestamp) -> Result<bool, PortError> {
+    async fn take(&self, row: &StoredDelivery, now: Timestamp) -> Result<bool, FlowError> {
         let condition =
             "#st = :scheduled OR (#st = :sending AND (attribute_not_exists(lease_until_ms) OR lease_until_ms <= :now))";
         let values = [
@@ -176,7 +175,7 @@ impl Deliveries for DynamoStore {
         ];
         self.update_row(row, condition, &values).await
     }
-    async fn insert(&self, row: &StoredDelivery) -> Result<bool, PortError> {
+    async fn insert(&self, row: &StoredDelivery) -> Result<bool, FlowError> {
         self.put_if(Self::delivery_item(row), "attribute_not_exists(PK)", None)
             .await
     }
@@ -184,11 +183,11 @@ impl Deliveries for DynamoStore {
 
 impl DynamoStore {
     /// Counts one more decision for the customer if the count is still `read`.
-    fn count_decision(&self, customer_id: &Id, read: u64) -> Result<TransactWriteItem, PortError> {
+    fn count_decision(&self, customer_id: &Id, read: u64) -> Result<TransactWriteItem, FlowError> {
         let update = Update::builder()
             .table_name(&self.table)
-            .key("PK", s(customer_pk(customer_id)))
-            .key("SK", s(DECISIONS_SK))
+            .key("PK", s(Pk::customer(customer_id).to_string()))
+            .key("SK", s(Sk::Decisions.to_string()))
             .update_expression("SET decisions = :next")
             .condition_expression(if read == 0 {
                 "attribute_not_exists(decisions) OR decisions = :read"
@@ -198,14 +197,14 @@ impl DynamoStore {
             .expression_attribute_values(":read", n(read as i64))
             .expression_attribute_values(":next", n(read as i64 + 1))
             .build()
-            .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+            .map_err(unbuilt(Port::Dynamodb))?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
     /// Writes a question if it is new, and what is known of it since: the provider's id
     /// (`sent_id`) and whether it is closed because it never went out (`closed`). An answer,
     /// kept in the question's `data`, is never overwritten.
-    fn question_upsert(&self, q: &Question) -> Result<TransactWriteItem, PortError> {
+    fn question_upsert(&self, q: &Question) -> Result<TransactWriteItem, FlowError> {
         let item = Self::question_item(q);
         let mut set = vec![
             "#data = if_not_exists(#data, :data)",
@@ -231,7 +230,7 @@ impl DynamoStore {
         let update = update
             .update_expression(format!("SET {}", set.join(", ")))
             .build()
-            .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+            .map_err(unbuilt(Port::Dynamodb))?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
@@ -241,13 +240,13 @@ impl DynamoStore {
         row: &StoredDelivery,
         condition: &str,
         values: &[(&str, AttributeValue)],
-    ) -> Result<bool, PortError> {
+    ) -> Result<bool, FlowError> {
         let mut update = self
             .client
             .update_item()
             .table_name(&self.table)
-            .key("PK", s(customer_pk(&row.customer_id)))
-            .key("SK", s(delivery_sk(&row.key())))
+            .key("PK", s(Pk::customer(&row.customer_id).to_string()))
+            .key("SK", s(Sk::delivery(&row.key()).to_string()))
             .condition_expression(condition)
             .expression_attribute_names("#st", "status")
             .expression_attribute_names("#data", "data")
@@ -270,17 +269,17 @@ impl DynamoStore {
         match update.send().await {
             Ok(_) => Ok(true),
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(false),
-            Err(e) => Err(port_error("dynamodb", e)),
+            Err(e) => Err(port_error(Port::Dynamodb, e)),
         }
     }
 }
 
 impl Resolutions for DynamoStore {
-    async fn resolved(&self, customer_id: &Id, r: &Resolution) -> Result<(), PortError> {
+    async fn resolved(&self, customer_id: &Id, r: &Resolution) -> Result<(), FlowError> {
         let at = r.at.as_millisecond();
         let item = Item::from([
-            ("PK".into(), s(customer_pk(customer_id))),
-            ("SK".into(), s(format!("RESOLVED#{}", r.subject))),
+            ("PK".into(), s(Pk::customer(customer_id).to_string())),
+            ("SK".into(), s(Sk::Resolved(r.subject.to_string()).to_string())),
             ("at_ms".into(), n(at)),
             (
                 "data".into(),
@@ -303,35 +302,32 @@ impl Resolutions for DynamoStore {
 }
 
 impl Phones for DynamoStore {
-    async fn phone_book(&self, phone: &PhoneNumber) -> Result<PhoneBook, PortError> {
+    async fn phone_book(&self, phone: &PhoneNumber) -> Result<PhoneBook, FlowError> {
         let mut book = PhoneBook::default();
-        for item in self.partition(phone_pk(phone.e164())).await? {
-            let sk = get_s(&item, "SK").unwrap_or_default();
-            if sk.starts_with("CUSTOMER#") {
-                let id = get_s(&item, "customer_id").ok_or_else(|| corrupt("phone link", "no customer_id"))?;
-                book.customers
-                    .push(Id::parse(id).map_err(|e| corrupt("phone link", e))?);
-            } else if sk.starts_with("QUESTION#") {
-                let json = get_s(&item, "data").ok_or_else(|| corrupt("question", "no data attribute"))?;
-                let mut q: Question = serde_json::from_str(json).map_err(|e| corrupt("question", e))?;
-                // What was learned after the question was first written (`question_upsert`).
-                if let Some(id) = get_s(&item, "sent_id") {
-                    q.provider_message_id = Some(id.to_owned());
+        for item in self.partition(&Pk::phone(phone.e164())).await? {
+            let sk = match Sk::parse(get_s(&item, "SK").unwrap_or_default()) {
+                Ok(sk) => sk,
+                Err(KeyError::Unknown) => continue,
+                Err(e) => return Err(FlowError::corrupt("key", e)),
+            };
+            match sk {
+                Sk::Customer(_) => {
+                    let id = get_s(&item, "customer_id")
+                        .ok_or_else(|| FlowError::corrupt("phone link", "no customer_id"))?;
+                    book.customers
+                        .push(Id::parse(id).map_err(|e| FlowError::corrupt("phone link", e))?);
                 }
-                if item.get("closed").and_then(|v| v.as_bool().ok()) == Some(&true) {
-                    q.expires_at = q.expires_at.min(q.asked_at);
-                }
-                book.questions.push(q);
-            } else if let Some(count) = sk.strip_prefix("ANSWERS#") {
-                book.answers.extend(super::answers::window(count, &item)?);
+                Sk::Question { .. } => book.questions.push(question_of(&item)?),
+                Sk::Answers(count) => book.answers.push(super::answers::window(count, &item)?),
+                _ => {}
             }
         }
         Ok(book)
     }
 
-    async fn answer(&self, q: &Question) -> Result<bool, PortError> {
+    async fn answer(&self, q: &Question) -> Result<bool, FlowError> {
         let Some(a) = &q.answer else {
-            return Err(PortError::permanent("dynamodb", "an answer to record is missing"));
+            return Err(FlowError::permanent(Port::Dynamodb, "an answer to record is missing"));
         };
         let mut item = Self::question_item(q);
         item.insert("answered_by".into(), s(&a.inbound_message_id));
@@ -346,34 +342,34 @@ impl Phones for DynamoStore {
         by: &str,
         now: Timestamp,
         limit: u32,
-    ) -> Result<bool, PortError> {
+    ) -> Result<bool, FlowError> {
         self.count_answer_in(phone, count, by, now, limit).await
     }
 }
 
 impl Contacts for DynamoStore {
-    async fn opt_out(&self, customer_id: &Id, channel: Channel, reason: &str) -> Result<bool, PortError> {
+    async fn opt_out(&self, customer_id: &Id, channel: Channel, reason: &str) -> Result<bool, FlowError> {
         let item = Item::from([
-            ("PK".into(), s(customer_pk(customer_id))),
-            ("SK".into(), s(format!("OPTOUT#{channel}"))),
+            ("PK".into(), s(Pk::customer(customer_id).to_string())),
+            ("SK".into(), s(Sk::OptOut(channel).to_string())),
             ("reason".into(), s(reason)),
         ]);
         self.put_if(item, "attribute_not_exists(PK)", None).await
     }
 
     /// One transaction: the opt-out deleted, only if it is there, and the opt-in recorded.
-    async fn opt_in(&self, customer_id: &Id, channel: Channel, reason: &str) -> Result<bool, PortError> {
-        let pk = customer_pk(customer_id);
+    async fn opt_in(&self, customer_id: &Id, channel: Channel, reason: &str) -> Result<bool, FlowError> {
+        let pk = Pk::customer(customer_id).to_string();
         let delete = Delete::builder()
             .table_name(&self.table)
             .key("PK", s(&pk))
-            .key("SK", s(format!("OPTOUT#{channel}")))
+            .key("SK", s(Sk::OptOut(channel).to_string()))
             .condition_expression("attribute_exists(PK)")
             .build()
-            .map_err(|e| PortError::permanent("dynamodb", e.to_string()))?;
+            .map_err(unbuilt(Port::Dynamodb))?;
         let opt_in = Item::from([
             ("PK".into(), s(&pk)),
-            ("SK".into(), s(format!("OPTIN#{channel}"))),
+            ("SK".into(), s(Sk::OptIn(channel).to_string())),
             ("reason".into(), s(reason)),
         ]);
         let result = self
@@ -396,19 +392,16 @@ impl Contacts for DynamoStore {
                 if not_opted_out {
                     Ok(false)
                 } else {
-                    Err(port_error("dynamodb", e))
+                    Err(port_error(Port::Dynamodb, e))
                 }
             }
         }
     }
 
-    async fn suppress_contact(&self, customer_id: &Id, c: &UnusableContact) -> Result<(), PortError> {
+    async fn suppress_contact(&self, customer_id: &Id, c: &UnusableContact) -> Result<(), FlowError> {
         let item = Item::from([
-            ("PK".into(), s(customer_pk(customer_id))),
-            (
-                "SK".into(),
-                s(format!("UNUSABLE#{}#{}", c.channel, c.address.to_ascii_lowercase())),
-            ),
+            ("PK".into(), s(Pk::customer(customer_id).to_string())),
+            ("SK".into(), s(Sk::unusable(c.channel, &c.address).to_string())),
             ("data".into(), s(serde_json::to_string(c).expect("contacts serialize"))),
         ]);
         self.client
@@ -417,7 +410,7 @@ impl Contacts for DynamoStore {
             .set_item(Some(item))
             .send()
             .await
-            .map_err(|e| port_error("dynamodb", e))?;
+            .map_err(|e| port_error(Port::Dynamodb, e))?;
         Ok(())
     }
 }
@@ -428,10 +421,10 @@ impl Activities for DynamoStore {
         customer_id: &Id,
         a: &DeviceActivity,
         previous_sessions: Option<u32>,
-    ) -> Result<bool, PortError> {
+    ) -> Result<bool, FlowError> {
         let item = Item::from([
-            ("PK".into(), s(customer_pk(customer_id))),
-            ("SK".into(), s(format!("ACTIVITY#{}", a.device_id))),
+            ("PK".into(), s(Pk::customer(customer_id).to_string())),
+            ("SK".into(), s(Sk::Activity(a.device_id.clone()).to_string())),
             ("sessions".into(), n(i64::from(a.habits.sessions))),
             ("data".into(), s(serde_json::to_string(a).expect("habits serialize"))),
         ]);
@@ -447,4 +440,18 @@ impl Activities for DynamoStore {
             }
         }
     }
+}
+
+/// A question as its item holds it, with what was learned after it was first written
+/// (`question_upsert`): the provider's message id, and whether it was closed.
+fn question_of(item: &Item) -> Result<Question, FlowError> {
+    let json = get_s(item, "data").ok_or_else(|| FlowError::corrupt("question", "no data attribute"))?;
+    let mut q: Question = serde_json::from_str(json).map_err(|e| FlowError::corrupt("question", e))?;
+    if let Some(id) = get_s(item, "sent_id") {
+        q.provider_message_id = Some(id.to_owned());
+    }
+    if item.get("closed").and_then(|v| v.as_bool().ok()) == Some(&true) {
+        q.expires_at = q.expires_at.min(q.asked_at);
+    }
+    Ok(q)
 }

@@ -8,12 +8,12 @@ use forewarn_core::types::Id;
 use jiff::{Timestamp, ToSpan};
 
 use super::Memory;
-use crate::error::PortError;
+use crate::error::FlowError;
 use crate::ports::{Contacts, Phones};
 use crate::records::{ANSWER_WINDOW_HOURS, AnswerCount, AnswerWindow, PhoneBook, Question};
 
 impl Phones for Rc<Memory> {
-    async fn phone_book(&self, phone: &PhoneNumber) -> Result<PhoneBook, PortError> {
+    async fn phone_book(&self, phone: &PhoneNumber) -> Result<PhoneBook, FlowError> {
         let customers = self
             .profiles
             .borrow()
@@ -48,7 +48,7 @@ impl Phones for Rc<Memory> {
         })
     }
 
-    async fn answer(&self, q: &Question) -> Result<bool, PortError> {
+    async fn answer(&self, q: &Question) -> Result<bool, FlowError> {
         let mut questions = self.questions.borrow_mut();
         match questions.iter_mut().find(|x| x.same(q)) {
             Some(x) if x.answer.is_none() => {
@@ -66,7 +66,7 @@ impl Phones for Rc<Memory> {
         by: &str,
         now: Timestamp,
         limit: u32,
-    ) -> Result<bool, PortError> {
+    ) -> Result<bool, FlowError> {
         if limit == 0 {
             return Ok(false);
         }
@@ -101,7 +101,7 @@ fn window(count: AnswerCount, by: &str, now: Timestamp) -> AnswerWindow {
 }
 
 impl Contacts for Rc<Memory> {
-    async fn opt_out(&self, customer_id: &Id, channel: Channel, _reason: &str) -> Result<bool, PortError> {
+    async fn opt_out(&self, customer_id: &Id, channel: Channel, _reason: &str) -> Result<bool, FlowError> {
         let mut o = self.opt_outs.borrow_mut();
         let new = !o.iter().any(|(c, ch)| c == customer_id && *ch == channel);
         if new {
@@ -110,7 +110,7 @@ impl Contacts for Rc<Memory> {
         Ok(new)
     }
 
-    async fn opt_in(&self, customer_id: &Id, channel: Channel, reason: &str) -> Result<bool, PortError> {
+    async fn opt_in(&self, customer_id: &Id, channel: Channel, reason: &str) -> Result<bool, FlowError> {
         let mut o = self.opt_outs.borrow_mut();
         let before = o.len();
         o.retain(|(c, ch)| !(c == customer_id && *ch == channel));
@@ -123,7 +123,7 @@ impl Contacts for Rc<Memory> {
         Ok(true)
     }
 
-    async fn suppress_contact(&self, customer_id: &Id, c: &UnusableContact) -> Result<(), PortError> {
+    async fn suppress_contact(&self, customer_id: &Id, c: &UnusableContact) -> Result<(), FlowError> {
         self.unusable.borrow_mut().push((customer_id.clone(), c.clone()));
         Ok(())
     }
