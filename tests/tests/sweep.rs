@@ -1,5 +1,6 @@
 //! The sweep on the real parts: a row stuck past its horizon is failed and reported once,
 //! found through the table's sparse `Pending` index, and a row still on time is left alone.
+//! The table's store refuses a move the state machine forbids before it writes anything.
 //! Its own test process, so its own table: no other test's rows are swept.
 
 use forewarn_aws::dynamo::PENDING_INDEX;
@@ -89,4 +90,32 @@ async fn the_sweep_fails_and_reports_a_row_stuck_past_its_horizon_once_and_leave
         "a row on time is left alone"
     );
     assert_eq!(pending_items(&on_time.id).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_table_refuses_to_write_a_held_row_as_sent_without_its_being_taken_and_keeps_it_scheduled() {
+    use forewarn_flows::ports::Deliveries;
+    let c = in_quiet_hours().await;
+    let r = function("low-balance")
+        .await
+        .invoke(sample("low-balance.json", &format!("lb-{}", c.id), &c.id))
+        .await
+        .ok();
+    assert_eq!(r["scheduled"], 1, "{r}");
+    let held = stack().deliveries(&c.id).await.remove(0);
+    let mut sent = held.clone();
+    sent.record.status = DeliveryStatus::Sent;
+    let store = forewarn_aws::dynamo::DynamoStore::new(stack().dynamodb().await, stack().table.clone());
+    let write = tokio::spawn(async move { store.transition(&sent, DeliveryStatus::Scheduled).await });
+    let why = match write.await {
+        Ok(Ok(wrote)) => panic!("the table wrote an illegal move: {wrote}"),
+        Ok(Err(e)) => e.to_string(),
+        Err(panic) => {
+            let panic = panic.into_panic();
+            panic.downcast_ref::<String>().cloned().unwrap_or_default()
+        }
+    };
+    assert!(why.contains("Scheduled as Sent"), "{why}");
+    let kept = stack().deliveries(&c.id).await.remove(0);
+    assert_eq!(kept, held, "nothing was written");
 }

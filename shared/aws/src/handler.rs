@@ -44,6 +44,7 @@ impl HandlerError {
             HandlerError::Flow(FlowError::Busy(_)) => "Busy",
             HandlerError::Flow(FlowError::Render(_)) => "Render",
             HandlerError::Flow(FlowError::Corrupt { .. }) => "Corrupt",
+            HandlerError::Flow(FlowError::IllegalMove(_)) => "IllegalMove",
         }
     }
 }

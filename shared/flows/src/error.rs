@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use forewarn_core::policy::DeliveryStatus;
+
 /// The services behind the ports. An in-memory adapter names the service it stands in for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Port {
@@ -33,6 +35,15 @@ impl fmt::Display for Port {
     }
 }
 
+/// A write a store was asked to make that the state machine does not allow: a bug in a flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the state machine refuses to write a delivery row {} as {to:?}", from.map_or("new".to_owned(), |f| format!("{f:?}")))]
+pub struct IllegalMove {
+    /// The state the row was in, or `None` for a row written new.
+    pub from: Option<DeliveryStatus>,
+    pub to: DeliveryStatus,
+}
+
 /// Why a flow stopped; `retryable()` tells Lambda whether trying again can help.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum FlowError {
@@ -57,6 +68,9 @@ pub enum FlowError {
     /// Not the event this flow takes.
     #[error("input: {0}")]
     Input(String),
+    /// A store was asked for a write the delivery state machine forbids: a bug, refused.
+    #[error(transparent)]
+    IllegalMove(#[from] IllegalMove),
 }
 
 impl FlowError {
@@ -91,7 +105,7 @@ impl FlowError {
         match self {
             FlowError::Port { retryable, .. } => *retryable,
             FlowError::Busy(_) => true,
-            FlowError::Render(_) | FlowError::Corrupt { .. } | FlowError::Input(_) => false,
+            FlowError::Render(_) | FlowError::Corrupt { .. } | FlowError::Input(_) | FlowError::IllegalMove(_) => false,
         }
     }
 
@@ -106,8 +120,24 @@ impl FlowError {
             FlowError::Render(String::new()),
             FlowError::corrupt("", ""),
             FlowError::Input(String::new()),
+            FlowError::IllegalMove(IllegalMove {
+                from: None,
+                to: DeliveryStatus::Sent,
+            }),
         ];
-        ports.chain(others).collect()
+        let all: Vec<FlowError> = ports.chain(others).collect();
+        for e in &all {
+            // A new variant stops the build here until it has a shape in the list above.
+            match e {
+                FlowError::Port { .. }
+                | FlowError::Busy(_)
+                | FlowError::Render(_)
+                | FlowError::Corrupt { .. }
+                | FlowError::Input(_)
+                | FlowError::IllegalMove(_) => {}
+            }
+        }
+        all
     }
 }
 

@@ -227,6 +227,7 @@ impl Partitions for Rc<Memory> {
 
 impl Claims for Rc<Memory> {
     async fn commit(&self, c: &Commit) -> Result<CommitResult, FlowError> {
+        state::check_commit(c)?;
         let interleave = self.interleave.borrow_mut().take();
         if let Some(other) = interleave {
             other();
@@ -269,6 +270,7 @@ impl Claims for Rc<Memory> {
     }
 
     async fn finish(&self, f: &Finish) -> Result<(), FlowError> {
+        state::check_finish(f)?;
         if take_one(&self.fail_finishes) {
             return Err(FlowError::transient(
                 Port::Dynamodb,
@@ -302,6 +304,7 @@ impl Deliveries for Rc<Memory> {
     }
 
     async fn transition(&self, row: &StoredDelivery, from: DeliveryStatus) -> Result<bool, FlowError> {
+        state::check_move(from, row.record.status)?;
         let mut rows = self.rows.borrow_mut();
         let holds = |r: &StoredDelivery| from != DeliveryStatus::Sending || r.attempt == row.attempt;
         match rows
@@ -316,6 +319,7 @@ impl Deliveries for Rc<Memory> {
         }
     }
     async fn insert(&self, row: &StoredDelivery) -> Result<bool, FlowError> {
+        state::check_new(row.record.status)?;
         let mut rows = self.rows.borrow_mut();
         if rows.iter().any(|r| r.is(&row.key())) {
             return Ok(false);
@@ -325,6 +329,7 @@ impl Deliveries for Rc<Memory> {
     }
 
     async fn take(&self, row: &StoredDelivery, now: Timestamp) -> Result<bool, FlowError> {
+        state::check_take(row.record.status)?;
         let mut rows = self.rows.borrow_mut();
         match rows.iter_mut().find(|r| r.is(&row.key()) && state::takeable(r, now)) {
             Some(r) => {

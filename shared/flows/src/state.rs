@@ -9,7 +9,8 @@
 //!     │                 ├──released after a retryable error──▶ scheduled
 //!     │                 └──no longer allowed when taken──▶ cancelled
 //!     ├──withdrawn (resolved, superseded, opted out)──▶ cancelled
-//!     └──too late to be worth sending──▶ expired
+//!     ├──too late to be worth sending──▶ expired
+//!     └──still not taken hours after its time (stuck: every firing failed)──▶ failed
 //! ```
 //!
 //! Every move is a conditional write on the state the mover read (and, out of `sending`,
@@ -18,26 +19,18 @@
 use forewarn_core::policy::DeliveryStatus;
 use jiff::{Timestamp, ToSpan};
 
-use crate::records::StoredDelivery;
+pub use crate::error::IllegalMove;
+use crate::records::{Commit, Finish, StoredDelivery};
 
 /// Whether a row may move from `from` to `to`.
 pub fn may_move(from: DeliveryStatus, to: DeliveryStatus) -> bool {
     use DeliveryStatus::*;
     matches!(
         (from, to),
-        (Scheduled, Sending | Cancelled | Expired)
+        (Scheduled, Sending | Cancelled | Expired | Failed)
             | (Sending, Sending | Sent | Failed | Scheduled | Cancelled | Expired)
             | (Sent, Failed)
     )
-}
-
-/// A write a store was asked to make that the state machine does not allow: a bug in a flow.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("the state machine refuses to write a delivery row {} as {to:?}", from.map_or("new".to_owned(), |f| format!("{f:?}")))]
-pub struct IllegalMove {
-    /// The state the row was in, or `None` for a row written new.
-    pub from: Option<DeliveryStatus>,
-    pub to: DeliveryStatus,
 }
 
 /// What every store asks before it writes a row that was `from` as `to`: a move the machine
@@ -58,6 +51,20 @@ pub fn check_new(to: DeliveryStatus) -> Result<(), IllegalMove> {
 /// condition holds it to a `scheduled` row or a `sending` one whose lease ran out).
 pub fn check_take(to: DeliveryStatus) -> Result<(), IllegalMove> {
     refuse_unless(to == DeliveryStatus::Sending, Some(DeliveryStatus::Scheduled), to)
+}
+
+/// The checks of a commit's writes: its new rows begin scheduled, the rows it cancels leave
+/// `scheduled` (the commit's condition) for their new state.
+pub fn check_commit(c: &Commit) -> Result<(), IllegalMove> {
+    c.new_rows.iter().try_for_each(|r| check_new(r.record.status))?;
+    c.cancel
+        .iter()
+        .try_for_each(|r| check_move(DeliveryStatus::Scheduled, r.record.status))
+}
+
+/// The checks of a finish's writes: the only rows it writes are new (a reminder).
+pub fn check_finish(f: &Finish) -> Result<(), IllegalMove> {
+    f.rows.iter().try_for_each(|r| check_new(r.record.status))
 }
 
 fn refuse_unless(allowed: bool, from: Option<DeliveryStatus>, to: DeliveryStatus) -> Result<(), IllegalMove> {
@@ -167,6 +174,11 @@ mod tests {
     fn a_scheduled_row_is_never_sent_without_being_taken_first() {
         assert!(may_move(Scheduled, Sending));
         assert!(!may_move(Scheduled, Sent));
-        assert!(!may_move(Scheduled, Failed));
+    }
+
+    #[test]
+    fn a_scheduled_row_no_worker_took_by_its_horizon_may_fail_as_stuck_without_being_sent() {
+        // The sweep's move (`stuck`): the stores' check found it missing from the machine.
+        assert!(may_move(Scheduled, Failed));
     }
 }

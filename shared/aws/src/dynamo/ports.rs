@@ -13,7 +13,7 @@ use forewarn_flows::records::{
     AnswerCount, Commit, CommitResult, DeviceActivity, Finish, Partition, PhoneBook, Question, RETENTION_DAYS,
     Resolution, StoredDelivery,
 };
-use forewarn_flows::{FlowError, Port};
+use forewarn_flows::{FlowError, Port, state};
 use jiff::{Timestamp, ToSpan};
 
 use super::{DynamoStore, Item, KeyError, PENDING_AT, PENDING_PK, Pk, Sk, get_s, lease_ms, n, s, status_str};
@@ -28,6 +28,7 @@ impl Partitions for DynamoStore {
 
 impl Claims for DynamoStore {
     async fn commit(&self, commit: &Commit) -> Result<CommitResult, FlowError> {
+        state::check_commit(commit)?;
         let claim = Self::claim_item(&commit.customer_id, &commit.claim);
         let mut writes = vec![if commit.takes_over() {
             self.put(
@@ -87,6 +88,7 @@ impl Claims for DynamoStore {
     }
 
     async fn finish(&self, f: &Finish) -> Result<(), FlowError> {
+        state::check_finish(f)?;
         let mut writes = Vec::new();
         if let (Some(customer_id), Some(claim)) = (&f.customer_id, &f.claim) {
             let update = Update::builder()
@@ -157,6 +159,7 @@ impl Deliveries for DynamoStore {
     }
 
     async fn transition(&self, row: &StoredDelivery, from: DeliveryStatus) -> Result<bool, FlowError> {
+        state::check_move(from, row.record.status)?;
         // Out of `sending`, only the worker holding the latest attempt may move the row.
         let condition = if from == DeliveryStatus::Sending {
             "#st = :from AND attempt = :attempt"
@@ -166,6 +169,7 @@ impl Deliveries for DynamoStore {
         self.update_row(row, condition, &[(":from", s(status_str(from)))]).await
     }
     async fn take(&self, row: &StoredDelivery, now: Timestamp) -> Result<bool, FlowError> {
+        state::check_take(row.record.status)?;
         let condition =
             "#st = :scheduled OR (#st = :sending AND (attribute_not_exists(lease_until_ms) OR lease_until_ms <= :now))";
         let values = [
@@ -176,6 +180,7 @@ impl Deliveries for DynamoStore {
         self.update_row(row, condition, &values).await
     }
     async fn insert(&self, row: &StoredDelivery) -> Result<bool, FlowError> {
+        state::check_new(row.record.status)?;
         self.put_if(Self::delivery_item(row), "attribute_not_exists(PK)", None)
             .await
     }
