@@ -294,11 +294,12 @@ mod tests {
     #[test]
     fn the_list_of_error_types_holds_each_once_with_every_service_both_ways() {
         let all = error_types();
-        assert_eq!(all.len(), 1 + 2 * Port::ALL.len() + 3, "{all:?}");
+        assert_eq!(all.len(), 1 + 2 * Port::ALL.len() + 4, "{all:?}");
         for t in [
             "forewarn.InvalidEvent.NonRetryable",
             "forewarn.eventbridge.Retryable",
             "forewarn.Corrupt.NonRetryable",
+            "forewarn.IllegalMove.NonRetryable",
         ] {
             assert!(all.iter().any(|a| a == t), "{t} in {all:?}");
         }

@@ -1,6 +1,18 @@
 //! forewarn's AWS side: adapters behind the flows' ports (DynamoDB, SNS, SES, EventBridge,
 //! Scheduler) with every key format and SDK call, configuration from the environment, and
 //! the Lambda glue each function runs.
+//!
+//! # Layout
+//!
+//! * `dynamo`: the single table; `dynamo::keys` spells every key (`Pk`, `Sk`) once.
+//! * Providers: `sns` (SMS, push), `ses` (email, and its events), `sender` (the two behind the
+//!   `Sender` port); `scheduler` and `bus`.
+//! * `error`: SDK errors to `FlowError` (retryable or permanent; one mapping for builder
+//!   errors), with provider text masked; `counter`: requests per service; `tls`; `emf`.
+//! * `config`: `Env`, each function's settings from its environment, checked at start.
+//! * `handler`: typed input per function, and `HandlerError` to Lambda's `Diagnostic`: every
+//!   `error_type` is made there (`handler::error_types()` lists them); `functions`: one
+//!   entry point per function, each building only its own clients.
 
 pub mod bus;
 pub mod config;

@@ -1,6 +1,23 @@
 //! forewarn's flows, written once: notify, dispatch, resolve, reply, feedback and activity,
 //! each over only the ports it uses. The Lambda functions run them on the AWS adapters; the
 //! simulator runs them on the in-memory adapters with a virtual clock. No SDK, no async runtime.
+//!
+//! # Layout
+//!
+//! * `ports`: one narrow trait per capability (`Partitions`, `Claims`, `Deliveries`, …,
+//!   `Sender`, `Scheduler`, `Bus`); `error`: `FlowError`, what makes a flow fail (the `Port`
+//!   that failed, busy, render, corrupt, input, an illegal move), and whether a retry helps.
+//! * `records`: what the flows store, and the partition one read returns
+//!   (`Partition::customer`, the one reader of the stored profile).
+//! * `state`: the delivery state machine, written once; every store checks its writes
+//!   against it. `stuck`: rows left pending long after their time.
+//! * One module per flow, each an `impl` block on `Service`: `notify`, `dispatch`,
+//!   `resolve`, `reply` (with `matching` and `limits`), `feedback` (with `reroute`),
+//!   `activity`, and the sweep in `stuck`.
+//! * Steps the flows share: `send`, `cancel`, `reminder`, `report`; `metrics`, counted at
+//!   the step they count, from enums (never from a reason's words).
+//! * `memory`: in-memory adapters for every port, with the table's conditions; `sim`: the
+//!   simulator on them.
 
 pub mod activity;
 pub mod cancel;
