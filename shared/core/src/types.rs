@@ -6,6 +6,7 @@ use std::fmt;
 use jiff::Timestamp;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
+use unicode_segmentation::UnicodeSegmentation;
 
 /// Longest identifier (customer, account, booking, …) accepted from a producer.
 pub const MAX_ID_LEN: usize = 128;
@@ -290,12 +291,21 @@ impl JsonSchema for Url {
     }
 }
 
-/// Cuts a string to at most `max` characters, for error messages and bounded output.
+/// Cuts a string to at most `max` characters, for error messages and bounded output, then
+/// marks the cut with `…`. The cut falls between grapheme clusters: a skin-toned emoji, a flag
+/// or a letter with its combining accent is kept whole or left out whole, never split.
 pub fn truncate(s: &str, max: usize) -> Cow<'_, str> {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => Cow::Owned(format!("{}…", &s[..i])),
-        None => Cow::Borrowed(s),
-    }
+    let Some((i, _)) = s.char_indices().nth(max) else {
+        return Cow::Borrowed(s);
+    };
+    // The start of the first cluster that does not fit whole within the first `max` characters.
+    let end = s
+        .grapheme_indices(true)
+        .map(|(j, _)| j)
+        .take_while(|&j| j <= i)
+        .last()
+        .unwrap_or(0);
+    Cow::Owned(format!("{}…", &s[..end]))
 }
 
 #[cfg(test)]
@@ -359,5 +369,37 @@ mod tests {
     fn truncation_counts_characters_not_bytes() {
         assert_eq!(truncate("ããããã", 3), "ããã…");
         assert_eq!(truncate("abc", 3), "abc");
+    }
+
+    #[test]
+    fn a_truncation_point_never_falls_inside_a_grapheme_cluster() {
+        let cases = [
+            ("a skin-toned thumb", "ab👍🏽cd", 3, "ab…"),
+            ("a skin-toned thumb that fits", "ab👍🏽cd", 4, "ab👍🏽…"),
+            ("a flag", "ab🇵🇹cd", 3, "ab…"),
+            ("a flag that fits", "ab🇵🇹cd", 4, "ab🇵🇹…"),
+            ("an e with a combining acute", "cafe\u{301} bar", 4, "caf…"),
+            ("an e with its accent that fits", "cafe\u{301} bar", 5, "cafe\u{301}…"),
+            ("a family joined by ZWJ", "hi 👨\u{200d}👩\u{200d}👧!", 5, "hi …"),
+            ("a cluster longer than the bound", "👨\u{200d}👩\u{200d}👧", 2, "…"),
+        ];
+        for (what, text, max, want) in cases {
+            assert_eq!(truncate(text, max), want, "{what}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn truncation_keeps_a_prefix_of_whole_grapheme_clusters(
+            s in "(\\PC|👍🏽|🇵🇹|e\u{301}|👨\u{200d}👩\u{200d}👧|\u{200d}|\u{1f1f5}){0,30}",
+            max in 0usize..40,
+        ) {
+            let cut = truncate(&s, max);
+            let kept = cut.strip_suffix('…').filter(|_| matches!(cut, Cow::Owned(_))).unwrap_or(&cut);
+            proptest::prop_assert!(kept.chars().count() <= max, "{s:?} {max} -> {cut:?}");
+            let whole: Vec<&str> = s.graphemes(true).collect();
+            let prefix: Vec<&str> = kept.graphemes(true).collect();
+            proptest::prop_assert_eq!(&whole[..prefix.len()], &prefix[..], "{:?} {} -> {:?}", s, max, cut);
+        }
     }
 }
