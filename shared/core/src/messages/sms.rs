@@ -3,10 +3,13 @@
 //! A text that uses only the GSM 03.38 default alphabet (and its extension table, whose
 //! characters take two septets) travels as GSM-7: 160 septets in a single message, 153 per part
 //! of a concatenated one. Anything else travels as UCS-2 (UTF-16 code units): 70 in a single
-//! message, 67 per part. A character is never split across two parts: an extension-table
-//! character or a surrogate pair that does not fit moves whole to the next part.
+//! message, 67 per part. A grapheme cluster is never split across two parts: an
+//! extension-table character, a surrogate pair, a skin-toned or ZWJ-joined emoji, a flag or a
+//! letter with its combining accents that does not fit moves whole to the next part.
 
 use std::borrow::Cow;
+
+use unicode_segmentation::UnicodeSegmentation;
 
 /// How an SMS text is encoded on the air.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,43 +143,96 @@ const fn table_septets(c: char) -> Option<usize> {
 
 /// The encoding and number of messages `text` takes.
 pub fn segments(text: &str) -> Segments {
+    let (encoding, units) = measure(text);
+    let mut segments = 1;
+    if units > encoding.single() {
+        breaks(text, encoding, |_| segments += 1);
+    }
+    Segments {
+        encoding,
+        segments,
+        units,
+    }
+}
+
+/// `text` cut into the parts it travels in: itself when it fits a single message.
+pub fn parts(text: &str) -> Vec<&str> {
+    let (encoding, units) = measure(text);
+    if units <= encoding.single() {
+        return vec![text];
+    }
+    let mut parts = Vec::new();
+    let mut start = 0;
+    breaks(text, encoding, |at| {
+        parts.push(&text[start..at]);
+        start = at;
+    });
+    parts.push(&text[start..]);
+    parts
+}
+
+impl Encoding {
+    /// Units in a single message.
+    const fn single(self) -> usize {
+        match self {
+            Encoding::Gsm7 => GSM7_SINGLE,
+            Encoding::Ucs2 => UCS2_SINGLE,
+        }
+    }
+    /// Units in each part of a concatenated message.
+    const fn part(self) -> usize {
+        match self {
+            Encoding::Gsm7 => GSM7_PART,
+            Encoding::Ucs2 => UCS2_PART,
+        }
+    }
+    /// Units `c` takes.
+    fn units(self, c: char) -> usize {
+        match self {
+            Encoding::Gsm7 => gsm7_septets(c).unwrap_or(1),
+            Encoding::Ucs2 => c.len_utf16(),
+        }
+    }
+}
+
+/// The encoding `text` needs and its units in that encoding.
+fn measure(text: &str) -> (Encoding, usize) {
     // One pass while the text is GSM-7; the first other character switches to UCS-2.
     let mut septets = 0;
     for c in text.chars() {
         match gsm7_septets(c) {
             Some(n) => septets += n,
-            None => {
-                let units = text.encode_utf16().count();
-                let sizes = text.chars().map(char::len_utf16);
-                return count(Encoding::Ucs2, units, sizes, UCS2_SINGLE, UCS2_PART);
-            }
+            None => return (Encoding::Ucs2, text.encode_utf16().count()),
         }
     }
-    let sizes = text.chars().map(|c| gsm7_septets(c).unwrap_or(1));
-    count(Encoding::Gsm7, septets, sizes, GSM7_SINGLE, GSM7_PART)
+    (Encoding::Gsm7, septets)
 }
 
-fn count(encoding: Encoding, units: usize, sizes: impl Iterator<Item = usize>, single: usize, part: usize) -> Segments {
-    if units <= single {
-        return Segments {
-            encoding,
-            segments: 1,
-            units,
-        };
-    }
-    // Fill parts greedily; a character that does not fit starts the next part.
-    let (mut parts, mut used) = (1, 0);
-    for size in sizes {
-        if used + size > part {
-            parts += 1;
-            used = 0;
+/// Calls `at` with the byte offset where each part after the first starts, filling parts
+/// greedily: a grapheme cluster (a character with its accents, a skin-toned or joined emoji,
+/// a flag) that does not fit starts the next part. Only a cluster longer than a whole part is
+/// split, between its characters.
+fn breaks(text: &str, encoding: Encoding, mut at: impl FnMut(usize)) {
+    let part = encoding.part();
+    let mut used = 0;
+    for (i, cluster) in text.grapheme_indices(true) {
+        let size: usize = cluster.chars().map(|c| encoding.units(c)).sum();
+        if size <= part {
+            if used + size > part {
+                at(i);
+                used = 0;
+            }
+            used += size;
+            continue;
         }
-        used += size;
-    }
-    Segments {
-        encoding,
-        segments: parts,
-        units,
+        for (j, c) in cluster.char_indices() {
+            let size = encoding.units(c);
+            if used + size > part {
+                at(i + j);
+                used = 0;
+            }
+            used += size;
+        }
     }
 }
 
@@ -228,6 +284,7 @@ pub fn prefer_gsm7(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn texts_are_counted_in_the_encoding_they_need() {
@@ -299,6 +356,129 @@ mod tests {
         assert_eq!(segments(&text).segments, 3, "66 | 🙂 + 65 | 1");
         let fits = format!("{}🙂{}", "ã".repeat(65), "ã".repeat(67));
         assert_eq!(segments(&fits).segments, 2);
+    }
+
+    /// Cases as a reference segment calculator (Twilio's) counts them, from the rules of
+    /// GSM 03.38 / 3GPP TS 23.038: GSM-7 carries 160 septets alone or 153 a part, an
+    /// extension-table character takes two septets and is never split; UCS-2 carries 70 UTF-16
+    /// units alone or 67 a part, and a surrogate pair is never split.
+    #[test]
+    fn segments_match_a_reference_calculator() {
+        let cases: &[(&str, String, Encoding, usize)] = &[
+            ("160 GSM-7 letters fit one message", "a".repeat(160), Encoding::Gsm7, 1),
+            ("161 GSM-7 letters take two parts", "a".repeat(161), Encoding::Gsm7, 2),
+            ("two parts carry 306 GSM-7 letters", "a".repeat(306), Encoding::Gsm7, 2),
+            ("307 GSM-7 letters take three parts", "a".repeat(307), Encoding::Gsm7, 3),
+            (
+                "159 letters and a euro sign are 161 septets",
+                format!("{}€", "a".repeat(159)),
+                Encoding::Gsm7,
+                2,
+            ),
+            ("80 closing brackets are 160 septets", "]".repeat(80), Encoding::Gsm7, 1),
+            (
+                "153 pipes are 306 septets yet take three parts (76, 76, 1)",
+                "|".repeat(153),
+                Encoding::Gsm7,
+                3,
+            ),
+            (
+                "every extension character takes two septets",
+                "€[]{}^~|\\".repeat(8),
+                Encoding::Gsm7,
+                1,
+            ),
+            ("70 UCS-2 letters fit one message", "ã".repeat(70), Encoding::Ucs2, 1),
+            ("71 UCS-2 letters take two parts", "ã".repeat(71), Encoding::Ucs2, 2),
+            ("two parts carry 134 UCS-2 letters", "ã".repeat(134), Encoding::Ucs2, 2),
+            ("135 UCS-2 letters take three parts", "ã".repeat(135), Encoding::Ucs2, 3),
+            ("35 emoji are 70 units", "🙂".repeat(35), Encoding::Ucs2, 1),
+            ("36 emoji take two parts of 33", "🙂".repeat(36), Encoding::Ucs2, 2),
+            ("67 emoji take three parts, not two", "🙂".repeat(67), Encoding::Ucs2, 3),
+            (
+                "one non-GSM letter makes the whole text UCS-2",
+                format!("{}ç", "a".repeat(69)),
+                Encoding::Ucs2,
+                1,
+            ),
+            (
+                "70 letters and one non-GSM letter take two parts",
+                format!("{}ç", "a".repeat(70)),
+                Encoding::Ucs2,
+                2,
+            ),
+        ];
+        for (what, text, encoding, n) in cases {
+            let s = segments(text);
+            assert_eq!((s.encoding, s.segments), (*encoding, *n), "{what}");
+            assert_eq!(parts(text).len(), *n, "{what}: parts");
+        }
+    }
+
+    #[test]
+    fn a_grapheme_cluster_at_a_part_boundary_moves_whole_to_the_next_part() {
+        for (what, cluster) in [
+            ("a skin-toned thumb", "👍🏽"),
+            ("a flag", "🇵🇹"),
+            ("an e with a combining acute", "e\u{301}"),
+            ("a family joined by ZWJ", "👨\u{200d}👩\u{200d}👧"),
+        ] {
+            // 66 units then the cluster: only one unit of the first part is left for it.
+            let text = format!("{}{cluster}{}", "ã".repeat(66), "ã".repeat(10));
+            let parts = parts(&text);
+            assert_eq!(parts[0], "ã".repeat(66), "{what}");
+            assert!(parts[1].starts_with(cluster), "{what}: {:?}", parts[1]);
+            assert_eq!(parts.concat(), text, "{what}");
+        }
+    }
+
+    #[test]
+    fn only_a_cluster_longer_than_a_part_is_split() {
+        let zalgo = format!("a{}", "\u{301}".repeat(100));
+        let parts = parts(&zalgo);
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].encode_utf16().count(), UCS2_PART);
+        assert_eq!(parts.concat(), zalgo);
+    }
+
+    /// Texts with GSM-7, extension, non-GSM and multi-character clusters, often past a part.
+    fn mixed_text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just("a"),
+                Just("€"),
+                Just("ã"),
+                Just("🙂"),
+                Just("👍🏽"),
+                Just("🇵🇹"),
+                Just("e\u{301}"),
+                Just("👨\u{200d}👩\u{200d}👧"),
+                Just(" "),
+            ],
+            0..260,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn part_boundaries_never_fall_inside_a_grapheme_cluster(
+            text in prop_oneof![mixed_text(), "\\PC{0,200}"]
+        ) {
+            let parts = parts(&text);
+            prop_assert_eq!(parts.concat(), text.clone());
+            prop_assert_eq!(parts.len(), segments(&text).segments);
+            let starts: Vec<usize> = text.grapheme_indices(true).map(|(i, _)| i).collect();
+            let encoding = segments(&text).encoding;
+            let mut at = 0;
+            for (n, part) in parts.iter().enumerate() {
+                prop_assert!(n == 0 || starts.contains(&at), "{:?} split at byte {}", text, at);
+                let units: usize = part.chars().map(|c| encoding.units(c)).sum();
+                let room = if parts.len() == 1 { encoding.single() } else { encoding.part() };
+                prop_assert!(units <= room, "{:?}: part {} has {} units", text, n, units);
+                at += part.len();
+            }
+        }
     }
 
     #[test]
