@@ -155,7 +155,7 @@ pub fn cut<'a>(text: &'a str, max: usize, words: Placeholders) -> Cow<'a, str> {
 }
 
 /// Characters that show nothing: they must not split a link or a number unseen.
-fn invisible(c: char) -> bool {
+pub(super) fn invisible(c: char) -> bool {
     matches!(c, '\u{00ad}' | '\u{034f}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
 }
 
