@@ -908,6 +908,36 @@ mod tests {
         assert_eq!(clean(" a\u{7}b\tc "), "abc");
     }
 
+    fn with_merchant(name: &str) -> Detail {
+        let Detail::SuspiciousTransaction(mut t) = typical(DetailType::SuspiciousTransaction) else {
+            unreachable!()
+        };
+        t.merchant.name = crate::types::Text::parse(name).unwrap();
+        Detail::SuspiciousTransaction(t)
+    }
+
+    #[test]
+    fn an_invisible_character_in_a_merchant_name_does_not_make_an_sms_ucs2() {
+        let plain = render(&with_merchant("Electro Shop"), Channel::Sms, "en");
+        let hidden = render(&with_merchant("Electro\u{200b} Shop\u{feff}"), Channel::Sms, "en");
+        assert_eq!(hidden.body, plain.body);
+        assert_eq!(hidden.sms, plain.sms);
+        assert_eq!(hidden.sms.unwrap().encoding, sms::Encoding::Gsm7);
+        for channel in CHANNELS {
+            let text = all_text(&render(&with_merchant("Elec\u{ad}tro\u{2060} Shop"), channel, "en"));
+            assert!(text.contains("Electro Shop"), "{channel}: {text}");
+        }
+    }
+
+    #[test]
+    fn a_zwj_family_emoji_in_a_merchant_name_survives_every_channel() {
+        let family = "👨\u{200d}👩\u{200d}👧";
+        for channel in CHANNELS {
+            let text = all_text(&render(&with_merchant(&format!("Toys {family}")), channel, "en"));
+            assert!(text.contains(family), "{channel}: {text}");
+        }
+    }
+
     #[test]
     fn details_that_do_not_notify_have_no_template() {
         let resolving = Detail::BalanceRestored(
