@@ -400,10 +400,12 @@ pub fn parse_event(json: &str) -> Result<Event, EventError> {
     }
     let value: serde_json::Value =
         serde_json::from_str(json).map_err(|e| EventError::new("$", format!("not valid JSON: {e}")))?;
+    crate::unique_keys::check_unique_keys(json)?;
     parse_event_value(value)
 }
 
-/// Parses an EventBridge event already read as a JSON value.
+/// Parses an EventBridge event already read as a JSON value. A repeated key was already lost
+/// when the value was read (serde_json keeps the last), so only [`parse_event`] can refuse one.
 pub fn parse_event_value(value: serde_json::Value) -> Result<Event, EventError> {
     if !value.is_object() {
         return Err(EventError::new("$", "an event must be a JSON object"));

@@ -34,7 +34,7 @@ impl<'de> Deserialize<'de> for Instant {
         let s = Cow::<str>::deserialize(d)?;
         s.parse::<Timestamp>()
             .map(Instant)
-            .map_err(|_| de::Error::custom("not an RFC 3339 time"))
+            .map_err(|_| de::Error::custom(crate::time_fault::why_not_a_time(&s)))
     }
 }
 
