@@ -206,3 +206,63 @@ fn html_in_a_merchant_name_is_escaped_in_email_and_the_sms_stays_within_its_segm
     let sms = engine.render(&long, &c, forewarn_core::customer::Channel::Sms).unwrap();
     assert!(sms.sms.unwrap().segments <= MAX_SMS_SEGMENTS, "{}", sms.body);
 }
+
+/// The fraud sample as text with `from` replaced by `to` once, so a key can be repeated.
+fn fraud_text_with(from: &str, to: &str) -> String {
+    let text = fraud("Shop").to_string();
+    assert!(text.contains(from), "{from} not in the sample");
+    text.replacen(from, to, 1)
+}
+
+#[test]
+fn an_event_with_two_customer_ids_is_rejected_naming_the_key() {
+    let text = fraud_text_with(r#""customer_id":"#, r#""customer_id":"c-9999","customer_id":"#);
+    let e = parse_event(&text).unwrap_err();
+    assert_eq!(e.path, "detail.customer_id", "{e:?}");
+    assert!(e.reason.contains("duplicate key `customer_id`"), "{e:?}");
+}
+
+#[test]
+fn an_event_with_two_details_is_rejected_naming_the_key() {
+    let text = fraud_text_with(r#""detail":"#, r#""detail":{},"detail":"#);
+    let e = parse_event(&text).unwrap_err();
+    assert_eq!(e.path, "detail", "{e:?}");
+    assert!(e.reason.contains("duplicate key `detail`"), "{e:?}");
+}
+
+#[test]
+fn an_event_whose_keys_are_unique_still_parses() {
+    assert!(parse_event(&fraud("Shop").to_string()).is_ok());
+}
+
+#[test]
+fn an_out_of_range_time_is_rejected_saying_what_is_out_of_range_and_naming_the_field() {
+    for (time, want) in [
+        ("10000-01-01T00:00:00Z", "year 10000 is out of range"),
+        ("2026-13-01T00:00:00Z", "month 13 is out of range"),
+        ("2026-02-30T00:00:00Z", "day 30 is out of range (2026-02 has 28 days)"),
+        ("2026-11-22T08:00:00+26:00", "offset +26:00 is out of range"),
+        ("2026-11-22T08:00:00-25:60", "offset -25:60 is out of range"),
+    ] {
+        let mut v = fraud("Shop");
+        v["detail"]["occurred_at"] = json!(time);
+        let e = parse_event_value(v).unwrap_err();
+        assert_eq!(e.path, "detail.occurred_at", "{time}: {e:?}");
+        assert!(e.reason.contains(want), "{time}: {e:?}");
+        assert!(!e.reason.contains("RFC 3339"), "{time}: {e:?}");
+        let mut v = fraud("Shop");
+        v["time"] = json!(time);
+        assert_eq!(parse_event_value(v).unwrap_err().path, "time", "{time}");
+    }
+}
+
+#[test]
+fn a_time_that_is_not_a_time_at_all_is_still_called_not_rfc_3339() {
+    let mut v = fraud("Shop");
+    v["detail"]["occurred_at"] = json!("yesterday");
+    let e = parse_event_value(v).unwrap_err();
+    assert_eq!(
+        (e.path.as_str(), e.reason.as_str()),
+        ("detail.occurred_at", "not an RFC 3339 time")
+    );
+}
