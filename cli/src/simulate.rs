@@ -7,7 +7,9 @@ use std::process::ExitCode;
 
 use forewarn_core::customer::{Customer, CustomerProfile, parse_customers};
 use forewarn_core::engine::Engine;
+use forewarn_core::events::EventError;
 use forewarn_flows::sim::{Input, Simulator};
+use serde_json::value::RawValue;
 
 use crate::Format;
 
@@ -115,9 +117,24 @@ fn read_events(p: &Path, inputs: &mut Vec<Input>) -> Result<(), SimError> {
         }
         return Ok(());
     }
-    let text = read(p)?;
-    match serde_json::from_str::<serde_json::Value>(&text) {
-        Ok(serde_json::Value::Array(items)) => inputs.extend(items.iter().map(|v| Input::from_json(&v.to_string()))),
+    let bytes = fs::read(p).map_err(|source| SimError::Read {
+        path: p.display().to_string(),
+        source,
+    })?;
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            inputs.push(Input::unreadable(EventError::new(
+                "$",
+                format!("{}: not UTF-8: invalid byte at offset {at}", p.display()),
+            )));
+            return Ok(());
+        }
+    };
+    // Each item as its own text, so a repeated key in one is still seen by the event parser.
+    match serde_json::from_str::<Vec<&RawValue>>(&text) {
+        Ok(items) => inputs.extend(items.iter().map(|v| Input::from_json(v.get()))),
         _ => inputs.push(Input::from_json(&text)),
     }
     Ok(())

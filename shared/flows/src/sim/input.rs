@@ -2,6 +2,8 @@
 
 use forewarn_core::conversation::{InboundSms, parse_inbound_sms};
 use forewarn_core::events::{Event, EventError};
+use forewarn_core::time_fault::why_not_a_time;
+use forewarn_core::unique_keys::check_unique_keys;
 use jiff::Timestamp;
 
 /// The `detail-type` the simulator gives an inbound SMS.
@@ -55,6 +57,17 @@ impl Input {
         }
     }
 
+    /// An input that could not be read at all (a file that is not UTF-8): nothing of it is known.
+    pub fn unreadable(error: EventError) -> Input {
+        Input::Rejected {
+            event_id: None,
+            detail_type: None,
+            customer_id: None,
+            time: None,
+            error,
+        }
+    }
+
     /// The simulator's stand-in for an SMS arriving through SNS.
     fn inbound_sms(json: &str) -> Option<Input> {
         let v: serde_json::Value = serde_json::from_str(json).ok()?;
@@ -68,8 +81,14 @@ impl Input {
             time: v.get("time").and_then(|t| t.as_str()).and_then(|t| t.parse().ok()),
             error,
         };
-        let Some(time) = v.get("time").and_then(|t| t.as_str()).and_then(|t| t.parse().ok()) else {
-            return Some(rejected(EventError::new("time", "missing or not an RFC 3339 time")));
+        if let Err(e) = check_unique_keys(json) {
+            return Some(rejected(e));
+        }
+        let Some(text) = v.get("time").and_then(|t| t.as_str()) else {
+            return Some(rejected(EventError::new("time", "required: an RFC 3339 time as text")));
+        };
+        let Ok(time) = text.parse() else {
+            return Some(rejected(EventError::new("time", why_not_a_time(text))));
         };
         let detail = v.get("detail").map(|d| d.to_string()).unwrap_or_default();
         Some(match parse_inbound_sms(&detail) {
