@@ -29,10 +29,9 @@ fn samples_dir() -> String {
 fn decisions(lines: &[Value]) -> HashMap<String, Vec<&Value>> {
     let mut by_id: HashMap<String, Vec<&Value>> = HashMap::new();
     for l in lines.iter().filter(|l| l["kind"] == "decision") {
-        by_id
-            .entry(l["event_id"].as_str().unwrap().to_owned())
-            .or_default()
-            .push(l);
+        // An input that could not be read at all has no id.
+        let Some(id) = l["event_id"].as_str() else { continue };
+        by_id.entry(id.to_owned()).or_default().push(l);
     }
     by_id
 }
@@ -295,4 +294,68 @@ fn the_samples_play_out_the_conversation_the_reminder_and_the_learned_habits() {
         .find(|l| l["kind"] == "reply" && l["intent"] == "stop")
         .expect("a STOP");
     assert_eq!(stop["outcome"], "opted_out");
+}
+
+/// A fresh directory under the system's temporary one, for files a test writes.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("forewarn-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_file_with_one_invalid_utf8_byte_is_rejected_alone_naming_the_file_and_offset_and_the_run_goes_on() {
+    let dir = scratch("utf8");
+    let sample = std::fs::read(format!("{}/low-balance.json", samples_dir())).unwrap();
+    let mut broken = sample.clone();
+    let at = broken.iter().position(|&b| b == b'{').unwrap() + 1;
+    broken.insert(at, 0xFF);
+    std::fs::write(dir.join("a-broken.json"), &broken).unwrap();
+    let lines = json_lines(&[
+        "simulate",
+        "--format",
+        "json",
+        "--events",
+        dir.to_str().unwrap(),
+        &format!("{}/flight-delayed.json", samples_dir()),
+        &format!("{}/low-balance.json", samples_dir()),
+    ]);
+    let rejected: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["kind"] == "decision" && l["outcome"] == "rejected")
+        .collect();
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    let reason = rejected[0]["reasons"][0].as_str().unwrap();
+    assert!(
+        reason.contains("a-broken.json: not UTF-8: invalid byte at offset"),
+        "{reason}"
+    );
+    assert!(reason.contains(&format!("offset {at}")), "{reason}");
+    let d = decisions(&lines);
+    assert_eq!(
+        d["lb-0001"][0]["outcome"], "scheduled",
+        "the neighbour after it is decided"
+    );
+    assert!(
+        d.contains_key("fd-0001"),
+        "the neighbour before it is decided: {:?}",
+        d.keys()
+    );
+}
+
+#[test]
+fn an_event_with_a_repeated_key_in_an_array_file_is_rejected_alone_naming_the_key() {
+    let dir = scratch("dupkey");
+    let sample = std::fs::read_to_string(format!("{}/low-balance.json", samples_dir())).unwrap();
+    let twice = sample.replacen("\"detail\":", "\"detail\": {},\n  \"detail\":", 1);
+    assert_ne!(twice, sample);
+    let second = sample.replace("lb-0001", "lb-0099");
+    std::fs::write(dir.join("events.json"), format!("[{twice}, {second}]")).unwrap();
+    let lines = json_lines(&["simulate", "--format", "json", "--events", dir.to_str().unwrap()]);
+    let d = decisions(&lines);
+    assert_eq!(d["lb-0001"][0]["outcome"], "rejected");
+    let reason = d["lb-0001"][0]["reasons"][0].as_str().unwrap();
+    assert!(reason.contains("detail: duplicate key `detail`"), "{reason}");
+    assert_ne!(d["lb-0099"][0]["outcome"], "rejected", "{:?}", d["lb-0099"]);
 }
