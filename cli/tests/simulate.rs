@@ -296,3 +296,12 @@ fn the_samples_play_out_the_conversation_the_reminder_and_the_learned_habits() {
         .expect("a STOP");
     assert_eq!(stop["outcome"], "opted_out");
 }
+
+#[test]
+fn simulating_the_samples_writes_nothing_to_stderr_even_for_a_currency_without_a_symbol() {
+    // events/suspicious-transaction-email-fallback.json is in AED, which has no symbol in
+    // ICU4X's en-GB data: the formatter writes its ISO code and must not log the miss.
+    let out = forewarn(&["simulate", "--format", "json"]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
