@@ -143,16 +143,6 @@ pub struct PositiveMoney {
     pub currency: Currency,
 }
 
-impl PositiveMoney {
-    /// The same amount as plain (signed) money, for formatting.
-    pub fn to_money(&self) -> Money {
-        Money {
-            amount: self.amount.0.clone(),
-            currency: self.currency,
-        }
-    }
-}
-
 /// A decimal amount written as a string (`"123.45"`, `"-20.00"`): never a float.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
