@@ -359,3 +359,12 @@ fn an_event_with_a_repeated_key_in_an_array_file_is_rejected_alone_naming_the_ke
     assert!(reason.contains("detail: duplicate key `detail`"), "{reason}");
     assert_ne!(d["lb-0099"][0]["outcome"], "rejected", "{:?}", d["lb-0099"]);
 }
+
+#[test]
+fn simulating_the_samples_writes_nothing_to_stderr_even_for_a_currency_without_a_symbol() {
+    // events/suspicious-transaction-email-fallback.json is in AED, which has no symbol in
+    // ICU4X's en-GB data: the formatter writes its ISO code and must not log the miss.
+    let out = forewarn(&["simulate", "--format", "json"]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}

@@ -5,12 +5,14 @@ mod detail_type;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{catalog, text_at};
+use std::collections::BTreeMap;
+
+use crate::catalog::{Placeholder, PlaceholderFormat, catalog, lookup, text_at};
 pub use crate::error::EventError;
 use crate::error::typed;
 use crate::kinds::DeviceKind;
 use crate::subject::Subject;
-use crate::types::{Id, Instant, Money, Text, Url};
+use crate::types::{Id, Instant, Money, PositiveMoney, Text, Url};
 pub use detail_type::DetailType;
 
 /// Largest event accepted, in bytes of JSON: EventBridge's own limit for an entry.
@@ -31,7 +33,7 @@ pub struct LowBalance {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct UpcomingPayment {
     pub payee: Text,
-    pub amount: Money,
+    pub amount: PositiveMoney,
     pub due_at: Instant,
 }
 
@@ -86,7 +88,7 @@ pub struct SuspiciousTransaction {
     pub customer_id: Id,
     pub transaction_id: Id,
     pub account_id: Id,
-    pub amount: Money,
+    pub amount: PositiveMoney,
     pub merchant: Merchant,
     pub occurred_at: Instant,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -232,23 +234,10 @@ impl Detail {
     fn check(&self) -> Result<(), EventError> {
         match self {
             Detail::SuspiciousTransaction(d) => {
-                if !d.amount.is_positive() {
-                    return Err(EventError::new("detail.amount.amount", "must be greater than zero"));
-                }
                 if let Some(l4) = &d.card_last4
                     && (l4.len() != 4 || !l4.bytes().all(|b| b.is_ascii_digit()))
                 {
                     return Err(EventError::new("detail.card_last4", "must be exactly four digits"));
-                }
-            }
-            Detail::LowBalance(d) => {
-                if let Some(p) = &d.upcoming_payment
-                    && !p.amount.is_positive()
-                {
-                    return Err(EventError::new(
-                        "detail.upcoming_payment.amount.amount",
-                        "must be greater than zero",
-                    ));
                 }
             }
             Detail::ApplicationIncomplete(d) => {
@@ -490,12 +479,24 @@ fn catalog_detail(t: DetailType, d: serde_json::Value) -> Result<Detail, EventEr
             crate::types::truncate(&err.to_string(), 200).into_owned(),
         ));
     }
+    check_money(&kind.def.placeholders, &d)?;
     let customer_id: Id = typed("detail.customer_id", d.get("customer_id").cloned().unwrap_or_default())?;
     Ok(Detail::Catalog(CatalogDetail {
         detail_type: t,
         customer_id,
         value: d,
     }))
+}
+
+/// Reads every money placeholder of a catalog-only kind as [`Money`]: a schema's pattern
+/// admits any three capital letters, the parser only an ISO 4217 code in use.
+fn check_money(placeholders: &BTreeMap<String, Placeholder>, d: &serde_json::Value) -> Result<(), EventError> {
+    for p in placeholders.values().filter(|p| p.format == PlaceholderFormat::Money) {
+        if let Some(v) = lookup(d, &p.path) {
+            typed::<Money>(&format!("detail.{}", p.path), v.clone())?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -589,7 +590,7 @@ mod tests {
                     "occurred_at": "2026-11-22T10:00:00Z"}),
                 ),
                 "detail.amount.amount",
-                "greater than zero",
+                "must not be negative",
             ),
             (
                 envelope(
@@ -642,6 +643,79 @@ mod tests {
             assert_eq!(err.path, path, "{json} -> {err}");
             assert!(err.reason.contains(reason), "{json} -> {err}");
         }
+    }
+
+    fn payment_due(amount: &str, balance: &str, currency: &str) -> String {
+        envelope(
+            "PaymentDue",
+            json!({"customer_id": "c", "account_id": "a", "payment_id": "p", "payee": "EDP",
+            "amount": {"amount": amount, "currency": currency}, "balance": {"amount": balance, "currency": currency},
+            "due_at": "2026-11-27T09:00:00Z"}),
+        )
+    }
+
+    fn low_balance(balance: &str, currency: &str, upcoming: &str) -> String {
+        envelope(
+            "LowBalance",
+            json!({"customer_id": "c", "account_id": "a", "balance": {"amount": balance, "currency": currency},
+            "upcoming_payment": {"payee": "EDP", "amount": {"amount": upcoming, "currency": "EUR"},
+            "due_at": "2026-11-27T09:00:00Z"}}),
+        )
+    }
+
+    #[test]
+    fn an_overdrawn_balance_is_accepted_where_the_kind_has_a_balance() {
+        let e = parse_event(&payment_due("86.40", "-12.50", "EUR")).unwrap();
+        assert_eq!(e.detail_json()["balance"]["amount"], "-12.50");
+        let e = parse_event(&low_balance("-12.50", "EUR", "86.40")).unwrap();
+        let Detail::LowBalance(d) = &e.detail else {
+            panic!("not a LowBalance: {e:?}")
+        };
+        assert_eq!(d.balance.amount.as_str(), "-12.50");
+    }
+
+    #[test]
+    fn a_negative_amount_to_pay_is_rejected_naming_the_field() {
+        let cases = [
+            (
+                payment_due("-86.40", "10.00", "EUR"),
+                "detail.amount.amount",
+                "does not match",
+            ),
+            (
+                low_balance("5.00", "EUR", "-86.40"),
+                "detail.upcoming_payment.amount.amount",
+                "must not be negative",
+            ),
+            (
+                low_balance("5.00", "EUR", "0.00"),
+                "detail.upcoming_payment.amount.amount",
+                "greater than zero",
+            ),
+        ];
+        for (json, path, reason) in cases {
+            let err = parse_event(&json).expect_err(&json);
+            assert_eq!(err.path, path, "{json} -> {err}");
+            assert!(err.reason.contains(reason), "{json} -> {err}");
+        }
+    }
+
+    #[test]
+    fn a_currency_code_not_in_iso_4217_is_rejected_naming_the_field() {
+        let cases = [
+            (payment_due("86.40", "10.00", "XXZ"), "detail.amount.currency"),
+            (low_balance("5.00", "XXZ", "86.40"), "detail.balance.currency"),
+        ];
+        for (json, path) in cases {
+            let err = parse_event(&json).expect_err(&json);
+            assert_eq!(err.path, path, "{json} -> {err}");
+            assert!(
+                err.reason.contains("not an ISO 4217 currency code in use"),
+                "{json} -> {err}"
+            );
+            assert!(err.reason.contains("XXZ"), "{json} -> {err}");
+        }
+        assert!(parse_event(&payment_due("86.40", "10.00", "AED")).is_ok());
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub mod engine;
 pub mod error;
 pub mod events;
 pub mod habits;
+pub mod iso4217;
 pub mod kinds;
 pub mod messages;
 pub mod outcomes;

@@ -127,7 +127,7 @@ bounded_string!(
     MAX_TEXT_LEN
 );
 
-/// A money amount: a decimal string and an ISO 4217 currency code.
+/// A money amount that may be negative: a balance, which is when the account is overdrawn.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Money {
@@ -135,10 +135,12 @@ pub struct Money {
     pub currency: Currency,
 }
 
-impl Money {
-    pub fn is_positive(&self) -> bool {
-        !self.amount.0.starts_with('-') && self.amount.0.bytes().any(|b| (b'1'..=b'9').contains(&b))
-    }
+/// A money amount greater than zero: what is paid, charged or owed; never negative.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PositiveMoney {
+    pub amount: PositiveAmount,
+    pub currency: Currency,
 }
 
 /// A decimal amount written as a string (`"123.45"`, `"-20.00"`): never a float.
@@ -205,14 +207,63 @@ impl JsonSchema for Amount {
     }
 }
 
-/// An ISO 4217 currency code: three capital letters.
+/// A decimal amount greater than zero, written as a string (`"123.45"`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct PositiveAmount(Amount);
+
+impl PositiveAmount {
+    pub const PATTERN: &'static str = r"^[0-9]{1,15}(\.[0-9]{1,6})?$";
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let a = Amount::parse(s)?;
+        if s.starts_with('-') {
+            return Err(format!("must not be negative: {:?}", truncate(s, 40)));
+        }
+        if !s.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
+            return Err("must be greater than zero".into());
+        }
+        Ok(PositiveAmount(a))
+    }
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl<'de> Deserialize<'de> for PositiveAmount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let a = Amount::deserialize(d)?;
+        PositiveAmount::parse(a.as_str()).map_err(de::Error::custom)
+    }
+}
+
+impl JsonSchema for PositiveAmount {
+    fn schema_name() -> Cow<'static, str> {
+        "PositiveAmount".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "pattern": PositiveAmount::PATTERN,
+            "description": "A decimal amount greater than zero as a string, e.g. \"123.45\""
+        })
+    }
+}
+
+/// An active ISO 4217 currency code (`EUR`): three capital letters in the ISO list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Currency([u8; 3]);
 
 impl Currency {
     pub fn parse(s: &str) -> Result<Self, String> {
         match s.as_bytes() {
-            [a, b, c] if [a, b, c].iter().all(|x| x.is_ascii_uppercase()) => Ok(Currency([*a, *b, *c])),
+            [a, b, c] if [a, b, c].iter().all(|x| x.is_ascii_uppercase()) => {
+                if crate::iso4217::is_active(s) {
+                    Ok(Currency([*a, *b, *c]))
+                } else {
+                    Err(format!("not an ISO 4217 currency code in use: {s:?}"))
+                }
+            }
             _ => Err(format!(
                 "not an ISO 4217 currency code (three capital letters): {:?}",
                 truncate(s, 20)
@@ -340,14 +391,26 @@ mod tests {
     }
 
     #[test]
-    fn money_knows_its_sign() {
-        let m = |a: &str| Money {
-            amount: Amount::parse(a).unwrap(),
-            currency: Currency::parse("EUR").unwrap(),
-        };
-        assert!(m("0.01").is_positive());
-        assert!(!m("0.00").is_positive());
-        assert!(!m("-5").is_positive());
+    fn a_positive_amount_refuses_a_negative_or_zero_one_and_says_which() {
+        assert_eq!(PositiveAmount::parse("0.01").unwrap().as_str(), "0.01");
+        assert!(
+            PositiveAmount::parse("-5")
+                .unwrap_err()
+                .contains("must not be negative")
+        );
+        assert!(PositiveAmount::parse("0.00").unwrap_err().contains("greater than zero"));
+        assert!(
+            PositiveAmount::parse("1.2.3")
+                .unwrap_err()
+                .contains("not a decimal string")
+        );
+        let err = serde_json::from_str::<PositiveAmount>("5").unwrap_err().to_string();
+        assert!(err.contains("in quotes"), "{err}");
+    }
+
+    #[test]
+    fn a_negative_balance_is_money() {
+        assert_eq!(Amount::parse("-12.50").unwrap().as_str(), "-12.50");
     }
 
     #[test]
@@ -355,6 +418,16 @@ mod tests {
         assert!(Currency::parse("EUR").is_ok());
         assert!(Currency::parse("eur").is_err());
         assert!(Currency::parse("EURO").is_err());
+    }
+
+    #[test]
+    fn a_made_up_currency_code_is_refused_as_not_in_use() {
+        assert!(Currency::parse("AED").is_ok());
+        let err = Currency::parse("XXZ").unwrap_err();
+        assert!(
+            err.contains("not an ISO 4217 currency code in use") && err.contains("XXZ"),
+            "{err}"
+        );
     }
 
     #[test]

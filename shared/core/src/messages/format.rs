@@ -20,6 +20,7 @@ use icu_experimental::dimension::currency::formatter::CurrencyFormatter;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
+use super::silent::Silent;
 use crate::types::{Currency, Money};
 
 /// The languages forewarn writes in: every kind's templates and every reply text exist in
@@ -157,7 +158,10 @@ impl Formats {
             return Some(f.clone());
         }
         let code = CurrencyType::try_from_str(currency.as_str()).ok()?;
-        let f = Arc::new(CurrencyFormatter::try_new_symbol((&self.locale).into(), code, Default::default()).ok()?);
+        // Silent requests: a currency without a symbol in this locale's data (AED in `en`) is
+        // written with its ISO code (`AED 12.50`), and ICU4X prints nothing about the miss.
+        let f = CurrencyFormatter::try_new_symbol_unstable(&Silent, (&self.locale).into(), code, Default::default());
+        let f = Arc::new(f.ok()?);
         let mut cache = self.money.write().unwrap_or_else(PoisonError::into_inner);
         // Currencies are ISO codes from producers: bound the cache all the same.
         if cache.len() < MAX_CACHED {
@@ -278,6 +282,46 @@ mod tests {
             let got = Formats::new(locale).money(&money(amount, currency));
             assert_eq!(nbsp(&got), want, "{locale} {amount} {currency}");
         }
+    }
+
+    #[test]
+    fn a_negative_balance_is_written_with_its_sign_in_every_language() {
+        let nbsp = |s: &str| s.replace(['\u{a0}', '\u{202f}'], " ").replace('\u{2212}', "-");
+        let cases = [
+            ("en", "-€12.50"),
+            ("pt-PT", "-12,50 €"),
+            ("pt-BR", "-€ 12,50"),
+            ("es", "-12,50 €"),
+            ("fr", "-12,50 €"),
+            ("de", "-12,50 €"),
+        ];
+        for (locale, want) in cases {
+            let got = Formats::new(locale).money(&money("-12.50", "EUR"));
+            assert_eq!(nbsp(&got), want, "{locale}");
+        }
+    }
+
+    #[test]
+    fn a_currency_without_a_symbol_in_the_locale_is_written_with_its_iso_code() {
+        let nbsp = |s: &str| s.replace(['\u{a0}', '\u{202f}'], " ");
+        let cases = [
+            ("en", "AED 12.50"),
+            ("en-GB", "AED 12.50"),
+            ("pt-PT", "12,50 AED"),
+            ("de", "12,50 AED"),
+            ("fr", "12,50 AED"),
+        ];
+        for (locale, want) in cases {
+            let got = Formats::new(locale).money(&money("12.50", "AED"));
+            assert_eq!(nbsp(&got), want, "{locale}");
+        }
+    }
+
+    #[test]
+    fn asking_for_a_missing_symbol_is_a_silent_request() {
+        // ICU4X logs a missing entry unless the request is marked silent: every request the
+        // money formatter makes goes through `silent`.
+        assert!(super::super::silent::silent(Default::default()).metadata.silent);
     }
 
     #[test]

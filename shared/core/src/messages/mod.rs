@@ -15,6 +15,7 @@
 pub mod format;
 mod limits;
 pub mod safe;
+mod silent;
 pub mod sms;
 mod values;
 
