@@ -11,6 +11,7 @@ use forewarn_core::conversation::{InboundSms, parse_inbound_sms};
 use forewarn_core::events::{DetailType, Event, EventError, parse_event_value};
 use forewarn_core::outcomes::{DispatchRequest, SCHEDULED_TIME_FIELD, SCHEDULED_TIME_PLACEHOLDER};
 use forewarn_core::policy::classify;
+use forewarn_core::time_fault::why_not_a_time;
 use forewarn_flows::feedback::EmailFeedback;
 use forewarn_flows::{FlowError, Report};
 use jiff::Timestamp;
@@ -121,7 +122,7 @@ pub fn dispatch_request(mut payload: Value) -> Result<(DispatchRequest, Option<T
         Some(Value::String(t)) if t == SCHEDULED_TIME_PLACEHOLDER => None,
         Some(Value::String(t)) => Some(
             t.parse()
-                .map_err(|e| EventError::new(SCHEDULED_TIME_FIELD, format!("not an RFC 3339 time: {e}")))?,
+                .map_err(|_| EventError::new(SCHEDULED_TIME_FIELD, why_not_a_time(&t)))?,
         ),
         Some(_) => return Err(EventError::new(SCHEDULED_TIME_FIELD, "not a string").into()),
         None => None,
@@ -271,6 +272,10 @@ mod tests {
         assert_eq!(dispatch_request(request(SCHEDULED_TIME_PLACEHOLDER)).unwrap().1, None);
         let bad = dispatch_request(request("tomorrow")).unwrap_err().to_string();
         assert!(bad.contains("scheduled_time: not an RFC 3339 time"), "{bad}");
+        let late = dispatch_request(request("2026-11-31T08:00:00Z"))
+            .unwrap_err()
+            .to_string();
+        assert!(late.contains("scheduled_time: day 31 is out of range"), "{late}");
         let mut unknown = request("2026-11-23T08:00:00Z");
         unknown["extra"] = serde_json::json!(1);
         assert!(dispatch_request(unknown).unwrap_err().to_string().contains("extra"));

@@ -5,6 +5,7 @@ use aws_sdk_sesv2::types::{
     Body, Content, Destination as EmailDestination, EmailContent, Message as EmailMessage, MessageTag,
 };
 use forewarn_core::events::EventError;
+use forewarn_core::time_fault::why_not_a_time;
 use forewarn_core::types::{Id, truncate};
 use forewarn_flows::feedback::{EmailFeedback, FeedbackKind};
 use forewarn_flows::records::{SendResult, StoredMessage};
@@ -106,9 +107,10 @@ pub fn parse_email_feedback(value: &serde_json::Value) -> Result<EmailFeedback, 
     if message_id.is_empty() || message_id.len() > 200 {
         return Err(EventError::new("detail.mail.messageId", "must be 1 to 200 characters"));
     }
-    let at = str_at(value, "time")?
+    let time = str_at(value, "time")?;
+    let at = time
         .parse::<Timestamp>()
-        .map_err(|_| EventError::new("time", "not an RFC 3339 time"))?;
+        .map_err(|_| EventError::new("time", why_not_a_time(time)))?;
     let (kind, recipients) = feedback_kind(value, detail_type, event_type)?;
     Ok(EmailFeedback {
         kind,
@@ -225,6 +227,18 @@ mod tests {
         ))
         .unwrap_err();
         assert_eq!(err.path, "detail.mail.messageId");
+    }
+
+    #[test]
+    fn feedback_with_an_out_of_range_time_says_which_part_is_out_of_range() {
+        let mut v = ses(
+            "Email Delivered",
+            json!({"eventType": "Delivery", "mail": {"messageId": "m-1"}, "delivery": {"recipients": []}}),
+        );
+        v["time"] = json!("2026-11-23T25:00:00Z");
+        let err = parse_email_feedback(&v).unwrap_err();
+        assert_eq!(err.path, "time");
+        assert!(err.reason.contains("hour 25 is out of range"), "{err:?}");
     }
 
     #[test]

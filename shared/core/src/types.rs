@@ -213,7 +213,7 @@ impl JsonSchema for Amount {
 pub struct PositiveAmount(Amount);
 
 impl PositiveAmount {
-    pub const PATTERN: &'static str = r"^[0-9]{1,15}(\.[0-9]{1,6})?$";
+    pub const PATTERN: &'static str = r"^(?!0+(\.0+)?$)[0-9]{1,15}(\.[0-9]{1,6})?$";
 
     pub fn parse(s: &str) -> Result<Self, String> {
         let a = Amount::parse(s)?;

@@ -170,6 +170,25 @@ fn absurd_values_are_rejected_naming_the_field() {
 }
 
 #[test]
+fn an_amount_to_pay_of_zero_is_rejected_naming_the_field_while_a_zero_balance_is_accepted() {
+    let payment: Value = serde_json::from_str(include_str!("../../../events/payment-due.json")).unwrap();
+    for zero in ["0", "0.00", "000.000000"] {
+        let mut fraud = fraud("Shop");
+        fraud["detail"]["amount"]["amount"] = json!(zero);
+        let mut due = payment.clone();
+        due["detail"]["amount"]["amount"] = json!(zero);
+        for v in [fraud, due] {
+            let e = parse_event_value(v).unwrap_err();
+            assert_eq!(e.path, "detail.amount.amount", "{zero}: {e:?}");
+        }
+    }
+    let mut broke = payment.clone();
+    broke["detail"]["balance"]["amount"] = json!("0.00");
+    broke["detail"]["amount"]["amount"] = json!("0.01");
+    parse_event_value(broke).expect("a zero balance and a payment of one cent are real");
+}
+
+#[test]
 fn a_departure_in_the_year_9999_is_decided_without_overflow() {
     let mut v: Value = serde_json::from_str(SAMPLES[1]).unwrap();
     v["detail"]["flight"]["scheduled_departure"] = json!("9999-06-30T20:00:00Z");
