@@ -121,21 +121,42 @@ fn read_events(p: &Path, inputs: &mut Vec<Input>) -> Result<(), SimError> {
         path: p.display().to_string(),
         source,
     })?;
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            inputs.push(Input::unreadable(EventError::new(
-                "$",
-                format!("{}: not UTF-8: invalid byte at offset {at}", p.display()),
-            )));
-            return Ok(());
-        }
-    };
-    // Each item as its own text, so a repeated key in one is still seen by the event parser.
+    let (text, bad) = mark_invalid_utf8(&bytes);
+    let not_utf8 = |at: usize| format!("{}: not UTF-8: invalid byte at offset {at}", p.display());
+    // Each item as its own text, so a repeated key in one is still seen by the event parser,
+    // and an invalid byte rejects only the item it is in.
     match serde_json::from_str::<Vec<&RawValue>>(&text) {
-        Ok(items) => inputs.extend(items.iter().map(|v| Input::from_json(v.get()))),
-        _ => inputs.push(Input::from_json(&text)),
+        Ok(items) => {
+            for item in items {
+                let start = item.get().as_ptr() as usize - text.as_ptr() as usize;
+                let end = start + item.get().len();
+                match bad.iter().find(|&&at| at >= start && at < end) {
+                    Some(&at) => {
+                        inputs.push(Input::from_json(item.get()).rejected_as(EventError::new("$", not_utf8(at))))
+                    }
+                    None => inputs.push(Input::from_json(item.get())),
+                }
+            }
+        }
+        _ => match bad.first() {
+            Some(&at) => inputs.push(Input::unreadable(EventError::new("$", not_utf8(at)))),
+            None => inputs.push(Input::from_json(&text)),
+        },
     }
     Ok(())
+}
+
+/// The file's text with every byte of an invalid UTF-8 sequence replaced by `?` (so offsets
+/// stay those of the file), and the offsets where invalid sequences start.
+fn mark_invalid_utf8(bytes: &[u8]) -> (String, Vec<usize>) {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut bad = Vec::new();
+    for chunk in bytes.utf8_chunks() {
+        out.extend_from_slice(chunk.valid().as_bytes());
+        if !chunk.invalid().is_empty() {
+            bad.push(out.len());
+            out.extend(std::iter::repeat_n(b'?', chunk.invalid().len()));
+        }
+    }
+    (String::from_utf8(out).expect("valid chunks and ASCII"), bad)
 }

@@ -361,6 +361,34 @@ fn an_event_with_a_repeated_key_in_an_array_file_is_rejected_alone_naming_the_ke
 }
 
 #[test]
+fn an_invalid_byte_inside_one_event_of_an_array_file_rejects_that_event_alone_with_its_offset() {
+    let dir = scratch("badbyte-array");
+    let sample = std::fs::read_to_string(format!("{}/low-balance.json", samples_dir())).unwrap();
+    let first = sample.replace("lb-0001", "lb-0091");
+    let broken = sample.replace("lb-0001", "lb-0092");
+    let last = sample.replace("lb-0001", "lb-0093");
+    let mut bytes = format!("[{first}, {broken}, {last}]").into_bytes();
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    let in_broken = text.find("lb-0092").unwrap();
+    let at = in_broken + text[in_broken..].find("\"account_id\"").unwrap() + 3;
+    bytes[at] = 0xff;
+    std::fs::write(dir.join("events.json"), bytes).unwrap();
+    let lines = json_lines(&["simulate", "--format", "json", "--events", dir.to_str().unwrap()]);
+    let d = decisions(&lines);
+    assert_eq!(d["lb-0092"][0]["outcome"], "rejected", "{:?}", d.keys());
+    let reason = d["lb-0092"][0]["reasons"][0].as_str().unwrap();
+    assert!(
+        reason.contains(&format!("not UTF-8: invalid byte at offset {at}")),
+        "{reason}"
+    );
+    assert_ne!(d["lb-0091"][0]["outcome"], "rejected", "the event before it is decided");
+    assert_eq!(
+        d["lb-0093"][0]["outcome"], "suppressed",
+        "the event after it is decided (a repeat of lb-0091 within 24 h)"
+    );
+}
+
+#[test]
 fn simulating_the_samples_writes_nothing_to_stderr_even_for_a_currency_without_a_symbol() {
     // events/suspicious-transaction-email-fallback.json is in AED, which has no symbol in
     // ICU4X's en-GB data: the formatter writes its ISO code and must not log the miss.

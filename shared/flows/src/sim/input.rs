@@ -68,6 +68,40 @@ impl Input {
         }
     }
 
+    /// This input rejected for `error`, keeping what could be read of it (its id, kind,
+    /// customer and time) so the timeline can still place it.
+    pub fn rejected_as(self, error: EventError) -> Input {
+        match self {
+            Input::Event(e) => Input::Rejected {
+                event_id: Some(e.id.to_string()),
+                detail_type: Some(e.detail_type().as_str().to_owned()),
+                customer_id: Some(e.detail.customer_id().to_string()),
+                time: Some(e.time.0),
+                error,
+            },
+            Input::Reply { time, .. } => Input::Rejected {
+                event_id: None,
+                detail_type: Some(INBOUND_SMS.to_owned()),
+                customer_id: None,
+                time: Some(time),
+                error,
+            },
+            Input::Rejected {
+                event_id,
+                detail_type,
+                customer_id,
+                time,
+                ..
+            } => Input::Rejected {
+                event_id,
+                detail_type,
+                customer_id,
+                time,
+                error,
+            },
+        }
+    }
+
     /// The simulator's stand-in for an SMS arriving through SNS.
     fn inbound_sms(json: &str) -> Option<Input> {
         let v: serde_json::Value = serde_json::from_str(json).ok()?;
