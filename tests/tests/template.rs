@@ -2,7 +2,8 @@
 //! constants: no function decides an event older than an hour, and a claim outlives every
 //! on-failure queue's copy of its event, so a redrive is recognised as done; and every kind
 //! of the catalog is routed to a function that handles it; and the README's Operations
-//! section lists every `error_type` the functions can fail with, and no other.
+//! section lists every `error_type` the functions can fail with, and no other; and every
+//! alarm is on the dashboard and in the runbook.
 
 use forewarn_aws::dynamo::CLAIM_RETENTION_DAYS;
 
@@ -210,6 +211,39 @@ fn every_alarm_on_forewarn_s_own_metrics_names_one_the_functions_write() {
         assert!(
             forewarn_flows::metrics::NAMES.contains(&m),
             "an alarm watches {m}, which nothing writes"
+        );
+    }
+}
+
+/// The logical ids of the template's alarms.
+fn alarms(text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    lines
+        .windows(2)
+        .filter(|w| w[1].trim() == "Type: AWS::CloudWatch::Alarm")
+        .filter_map(|w| w[0].trim().strip_suffix(':'))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn every_alarm_is_on_the_dashboard_and_has_a_runbook_section() {
+    let text = template();
+    let found = alarms(&text);
+    assert!(found.len() >= 7, "{found:?}");
+    let widget = text
+        .lines()
+        .find(|l| l.contains("\"type\": \"alarm\""))
+        .expect("the dashboard's alarm widget");
+    let runbook = std::fs::read_to_string(forewarn_e2e::root().join("docs/RUNBOOK.md")).expect("docs/RUNBOOK.md");
+    for alarm in &found {
+        assert!(
+            widget.contains(&format!("${{{alarm}.Arn}}")),
+            "{alarm} is not on the dashboard"
+        );
+        assert!(
+            runbook.lines().any(|l| l == format!("## {alarm}")),
+            "docs/RUNBOOK.md has no section for {alarm}"
         );
     }
 }
