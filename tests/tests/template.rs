@@ -215,6 +215,53 @@ fn every_alarm_on_forewarn_s_own_metrics_names_one_the_functions_write() {
     }
 }
 
+/// The default of a `CommaDelimitedList` parameter.
+fn list_default(text: &str, parameter: &str) -> Vec<String> {
+    let start = text.find(&format!("\n  {parameter}:\n")).expect("the parameter");
+    let line = text[start..]
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Default: "))
+        .expect("a default");
+    line.split(',').map(|s| s.trim().to_owned()).collect()
+}
+
+#[test]
+fn every_sample_a_producer_puts_has_a_source_the_default_stack_lets_through() {
+    let allowed = list_default(&template(), "ProducerSources");
+    let mut seen = 0;
+    let mut stack = vec![forewarn_e2e::root().join("events")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("events/") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                if !path.ends_with("schemas") {
+                    stack.push(path);
+                }
+                continue;
+            }
+            if path.extension().is_none_or(|x| x != "json") {
+                continue;
+            }
+            let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            for event in v.as_array().cloned().unwrap_or_else(|| vec![v]) {
+                let source = event["source"].as_str().unwrap_or_default().to_owned();
+                // AWS services' own sources (inbound SMS, SES) reach the stack without a rule
+                // on ProducerSources.
+                if source.starts_with("aws.") {
+                    continue;
+                }
+                seen += 1;
+                assert!(
+                    allowed.contains(&source),
+                    "{}: source {source:?} is not in ProducerSources' default {allowed:?}: PutEvents succeeds and nothing happens",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(seen >= 40, "only {seen} producer samples found");
+}
+
 /// The logical ids of the template's alarms.
 fn alarms(text: &str) -> Vec<String> {
     let lines: Vec<&str> = text.lines().collect();
