@@ -1,6 +1,8 @@
 //! `forewarn`: the command-line tool. `simulate` runs the decision engine on sample data;
-//! `catalog check` proves the notification catalog and `preview` renders one of its messages.
+//! `catalog check` proves the notification catalog and `preview` renders one of its messages;
+//! `capacity` models a burst against AWS's quotas.
 
+mod capacity;
 mod catalog;
 #[cfg(feature = "aws")]
 mod explain;
@@ -46,6 +48,9 @@ enum Command {
     /// Render one message of a kind as a customer would get it: title or subject, body, SMS
     /// cost, HTML part.
     Preview(catalog::PreviewArgs),
+    /// How long a burst of notices takes through each stage against the account's AWS quotas,
+    /// and the increases a target needs (docs/SCALE.md).
+    Capacity(capacity::CapacityArgs),
     /// Put events on the bus (batches of 10; each failed entry is reported).
     Emit {
         /// Event files or directories.
@@ -122,6 +127,7 @@ fn main() -> ExitCode {
             command: CatalogCommand::Check { dir, events },
         } => catalog::run_check(&dir, events.as_deref()),
         Command::Preview(args) => catalog::run_preview(args),
+        Command::Capacity(args) => capacity::run(args),
         #[cfg(feature = "aws")]
         Command::Emit { paths, bus } => block_on(ops::emit(paths, bus)),
         #[cfg(feature = "aws")]

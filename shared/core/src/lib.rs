@@ -19,7 +19,9 @@
 //!   nothing is sent, with its metric class) and `timing`.
 //! * Wording: `messages` (templates × channel × language), `conversation` (reply keywords and
 //!   texts) and `engine` (decide and render in one step).
+//! * Scale: `capacity` (the time a burst takes through each stage against AWS's quotas).
 
+pub mod capacity;
 pub mod catalog;
 pub mod catalog_check;
 pub mod conversation;
