@@ -215,6 +215,36 @@ fn every_alarm_on_forewarn_s_own_metrics_names_one_the_functions_write() {
     }
 }
 
+#[test]
+fn every_function_s_lease_outlasts_its_timeout_with_margin() {
+    let text = template();
+    let timeouts: Vec<i64> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("Timeout: "))
+        .map(|v| v.trim().parse().expect("a Timeout in seconds"))
+        .collect();
+    let declared: i64 = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("FOREWARN_FUNCTION_TIMEOUT_SECONDS: "))
+        .expect("the functions are told their timeout")
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(!timeouts.is_empty());
+    assert!(
+        timeouts.iter().all(|&t| t == declared),
+        "a function's Timeout {timeouts:?} differs from FOREWARN_FUNCTION_TIMEOUT_SECONDS {declared}"
+    );
+    let lease = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("FOREWARN_CLAIM_LEASE_SECONDS: "))
+        .map_or(forewarn_flows::service::CLAIM_LEASE_SECONDS, |v| {
+            v.trim().parse().unwrap()
+        });
+    let least = declared + forewarn_aws::config::lease_margin(declared);
+    assert!(lease >= least, "the lease ({lease} s) must be at least {least} s");
+}
+
 /// The default of a `CommaDelimitedList` parameter.
 fn list_default(text: &str, parameter: &str) -> Vec<String> {
     let start = text.find(&format!("\n  {parameter}:\n")).expect("the parameter");

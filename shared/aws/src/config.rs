@@ -34,6 +34,12 @@ impl Clock {
     }
 }
 
+/// How much longer than a function's timeout a lease must last: half the timeout, at least
+/// 10 s, for clock skew between workers and the time a settle takes after the send.
+pub fn lease_margin(timeout_seconds: i64) -> i64 {
+    (timeout_seconds / 2).max(10)
+}
+
 /// The process environment, or any lookup (so tests need not touch the process environment).
 pub struct Env<F> {
     get: F,
@@ -112,14 +118,33 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         LinkHosts::parse(&list).map_err(|e| ConfigError(format!("FOREWARN_LINK_HOSTS: {e}")))
     }
 
-    /// `FOREWARN_CLAIM_LEASE_SECONDS`.
+    /// `FOREWARN_CLAIM_LEASE_SECONDS`: how long a claim or a row's send lease keeps other
+    /// workers off. When `FOREWARN_FUNCTION_TIMEOUT_SECONDS` (the function's `Timeout`) is
+    /// set, the lease must outlast it by [`lease_margin`]: a worker still sending when its
+    /// lease runs out could send beside the one that takes the row over.
     pub fn lease_seconds(&self) -> Result<i64, ConfigError> {
-        self.number(
+        let lease = self.number(
             "FOREWARN_CLAIM_LEASE_SECONDS",
             forewarn_flows::service::CLAIM_LEASE_SECONDS,
             1..=900,
             "seconds",
-        )
+        )?;
+        let Some(timeout) = self
+            .optional("FOREWARN_FUNCTION_TIMEOUT_SECONDS")
+            .map(|_| self.number("FOREWARN_FUNCTION_TIMEOUT_SECONDS", 0, 1..=900, "seconds"))
+            .transpose()?
+        else {
+            return Ok(lease);
+        };
+        let least = timeout + lease_margin(timeout);
+        if lease < least {
+            return Err(ConfigError(format!(
+                "FOREWARN_CLAIM_LEASE_SECONDS ({lease}) must be at least {least}: the function's timeout \
+                 (FOREWARN_FUNCTION_TIMEOUT_SECONDS, {timeout}) plus a margin of {}",
+                lease_margin(timeout)
+            )));
+        }
+        Ok(lease)
     }
 
     /// `FOREWARN_SMS_SELF_MANAGED_OPT_OUTS`: `true` when the origination number's opt-outs are
@@ -270,6 +295,28 @@ mod tests {
             err.to_string().contains("FOREWARN_LINK_HOSTS: not a host name"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_lease_that_does_not_outlast_the_function_s_timeout_is_refused_naming_both() {
+        let mut vars = full();
+        vars.insert("FOREWARN_FUNCTION_TIMEOUT_SECONDS", "15");
+        assert_eq!(
+            env(&vars).lease_seconds().unwrap(),
+            60,
+            "the default outlasts 15 s by 45"
+        );
+        vars.insert("FOREWARN_CLAIM_LEASE_SECONDS", "24");
+        let err = env(&vars).lease_seconds().unwrap_err().to_string();
+        assert!(
+            err.contains("FOREWARN_CLAIM_LEASE_SECONDS (24) must be at least 25"),
+            "{err}"
+        );
+        assert!(err.contains("FOREWARN_FUNCTION_TIMEOUT_SECONDS, 15"), "{err}");
+        vars.insert("FOREWARN_CLAIM_LEASE_SECONDS", "25");
+        assert_eq!(env(&vars).lease_seconds().unwrap(), 25);
+        vars.insert("FOREWARN_FUNCTION_TIMEOUT_SECONDS", "soon");
+        assert!(env(&vars).lease_seconds().is_err());
     }
 
     #[test]
