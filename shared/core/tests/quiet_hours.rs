@@ -235,6 +235,21 @@ fn quiet_hours_ending_when_the_repeated_hour_begins_end_at_its_first_reading() {
 }
 
 #[test]
+fn a_transition_that_only_renames_the_offset_moves_no_quiet_hours() {
+    // Nuuk 2023-10-29 01:00Z: -02 summer time becomes -02 standard time; jiff's
+    // to_ambiguous_timestamp calls 23:00 on the 28th a fold, but the clock reads it once.
+    let quiet = [("2023-10-29T00:59:00Z", false), ("2023-10-29T01:00:00Z", true)];
+    check(
+        "America/Nuuk",
+        "23:00",
+        "00:00",
+        "2023-10-29T01:30:00Z",
+        "2023-10-29T02:00:00Z",
+        &quiet,
+    );
+}
+
+#[test]
 fn quiet_hours_inside_a_gap_never_happen() {
     let c = clock(&["Europe/Lisbon"], hours("01:10", "01:50"));
     assert!(!c.is_quiet(ts("2026-03-29T00:59:59Z")) && !c.is_quiet(ts("2026-03-29T01:00:00Z")));
