@@ -77,11 +77,15 @@ impl Claims for DynamoStore {
                     .iter()
                     .map(|r| r.code.clone().unwrap_or_default())
                     .collect();
-                match reasons.first().map(String::as_str) {
-                    Some("ConditionalCheckFailed") => Ok(CommitResult::AlreadyClaimed),
-                    // Another decision for the customer, or a change to a row to cancel.
-                    _ if reasons.iter().any(|r| r == "ConditionalCheckFailed") => Ok(CommitResult::Conflict),
-                    _ => Err(port_error(Port::Dynamodb, e)),
+                match commit_refusal(&reasons) {
+                    Some(CommitResult::Conflict) if reasons.iter().any(|r| r == "TransactionConflict") => {
+                        // Another transaction on the same items was in flight: wait a little,
+                        // so a burst of decisions for one customer spreads out, then re-read.
+                        tokio::time::sleep(conflict_backoff(&commit.claim.event_id)).await;
+                        Ok(CommitResult::Conflict)
+                    }
+                    Some(refused) => Ok(refused),
+                    None => Err(port_error(Port::Dynamodb, e)),
                 }
             }
         }
@@ -459,4 +463,76 @@ fn question_of(item: &Item) -> Result<Question, FlowError> {
         q.expires_at = q.expires_at.min(q.asked_at);
     }
     Ok(q)
+}
+
+/// What a cancelled claim transaction means, from its cancellation reasons (the claim is its
+/// first item): the event was claimed already; another decision for the customer, a change to
+/// a row to cancel, or a transaction in flight on the same items (`TransactionConflict`) — a
+/// conflict to re-read and decide again; or anything else, an error.
+fn commit_refusal(reasons: &[String]) -> Option<CommitResult> {
+    match reasons.first().map(String::as_str) {
+        Some("ConditionalCheckFailed") => Some(CommitResult::AlreadyClaimed),
+        _ if reasons
+            .iter()
+            .any(|r| r == "ConditionalCheckFailed" || r == "TransactionConflict") =>
+        {
+            Some(CommitResult::Conflict)
+        }
+        _ => None,
+    }
+}
+
+/// 20–100 ms, spread by the event id, so concurrent deciders of one customer do not retry in
+/// step.
+fn conflict_backoff(event_id: &Id) -> std::time::Duration {
+    let spread = event_id
+        .as_str()
+        .bytes()
+        .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+    std::time::Duration::from_millis(20 + spread % 81)
+}
+
+#[cfg(test)]
+mod commit_tests {
+    use super::*;
+
+    fn reasons(r: &[&str]) -> Vec<String> {
+        r.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_transaction_conflict_is_a_conflict_to_decide_again_not_an_error() {
+        assert_eq!(
+            commit_refusal(&reasons(&["None", "TransactionConflict"])),
+            Some(CommitResult::Conflict)
+        );
+        assert_eq!(
+            commit_refusal(&reasons(&["TransactionConflict", "None"])),
+            Some(CommitResult::Conflict)
+        );
+    }
+
+    #[test]
+    fn a_claim_that_exists_is_already_claimed_and_a_changed_row_is_a_conflict() {
+        assert_eq!(
+            commit_refusal(&reasons(&["ConditionalCheckFailed", "None"])),
+            Some(CommitResult::AlreadyClaimed)
+        );
+        assert_eq!(
+            commit_refusal(&reasons(&["None", "ConditionalCheckFailed"])),
+            Some(CommitResult::Conflict)
+        );
+        assert_eq!(commit_refusal(&reasons(&["None", "ValidationError"])), None);
+        assert_eq!(commit_refusal(&[]), None);
+    }
+
+    #[test]
+    fn conflict_backoffs_differ_between_events_and_stay_short() {
+        let a = conflict_backoff(&Id::parse("lb-0001").unwrap());
+        let b = conflict_backoff(&Id::parse("lb-0002").unwrap());
+        assert_ne!(a, b);
+        for d in [a, b] {
+            assert!(d >= std::time::Duration::from_millis(20) && d <= std::time::Duration::from_millis(100));
+        }
+    }
 }
