@@ -1,6 +1,7 @@
 //! The decision: whether to tell the customer, on which channels and devices, and when; with reasons.
 //! This module decides what happens to an event; `routes` picks channels and devices, `when` the moment.
 
+mod deadline;
 mod routes;
 mod suppression;
 mod when;
@@ -16,6 +17,7 @@ pub use crate::outcomes::Outcome;
 pub use crate::subject::Subject;
 use crate::timing::{LocalClock, sub};
 use crate::types::Id;
+use deadline::within_deadline;
 use routes::{Routing, choose_routes};
 pub use suppression::{CLASSES as SUPPRESSION_CLASSES, Suppression};
 use when::{Occasion, choose_time};
@@ -111,6 +113,21 @@ pub struct Route {
     pub channel: Channel,
     pub device_id: Option<Id>,
     pub device_kind: Option<DeviceKind>,
+    /// How much the message may interrupt; `Passive` when it breaks quiet hours for a deadline.
+    pub intrusion: Intrusion,
+}
+
+/// How much a message may interrupt the customer. A push adapter sends a `Passive` one
+/// without sound and without lighting the screen (APNs `interruption-level: passive`, FCM
+/// normal priority); other channels have no such level.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Intrusion {
+    /// As the channel usually alerts.
+    #[default]
+    Normal,
+    /// Quietly: seen when the customer next looks.
+    Passive,
 }
 
 /// A pending delivery to withdraw, and why.
@@ -198,15 +215,18 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
         supersede(update, event, ctx, &mut plan, &mut reasons);
     }
 
-    let routing = Routing {
+    let mut routing = Routing {
         category,
         defaults: &kind.def.channels,
         big_screen: matches!(kind.def.timing, Some(Timing::BigScreen { .. })),
+        gentle: false,
     };
-    let routes = match choose_routes(customer, &routing, urgency, &mut reasons) {
+    let route_mark = reasons.len();
+    let mut routes = match choose_routes(customer, &routing, urgency, &mut reasons) {
         Ok(r) => r,
         Err(why) => return plan.suppressed(reasons, why),
     };
+    let route_end = reasons.len();
     reasons.push(customer.zone.explain());
     let clock = LocalClock::of(customer, now);
     let occasion = Occasion {
@@ -217,8 +237,20 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
         urgency,
         now,
     };
-    let send_at = match choose_time(&occasion, &mut reasons) {
-        Ok(t) => t,
+    let time_mark = reasons.len();
+    let chosen = choose_time(&occasion, &mut reasons);
+    let send_at = match within_deadline(&occasion, chosen, time_mark, &mut reasons) {
+        Ok(m) if m.breaks_quiet => {
+            routing.gentle = true;
+            let mut gentle = vec![];
+            match choose_routes(customer, &routing, urgency, &mut gentle) {
+                Ok(r) => routes = r,
+                Err(why) => return plan.suppressed(reasons, why),
+            }
+            reasons.splice(route_mark..route_end, gentle);
+            m.at
+        }
+        Ok(m) => m.at,
         Err(why) => return plan.suppressed(reasons, why),
     };
     if urgency.is_capped()
