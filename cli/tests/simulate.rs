@@ -403,3 +403,39 @@ fn a_low_balance_at_night_with_rent_due_at_dawn_reaches_the_customer_before_the_
         "sent at {at}, after the rent was due"
     );
 }
+
+#[test]
+fn the_deadline_notice_for_a_customer_who_opted_out_of_email_is_stored_and_sent_as_a_passive_push() {
+    let dir = scratch("passive");
+    let mut customers: Vec<Value> = serde_json::from_str(include_str!("../../infra/seed/customers.json")).unwrap();
+    customers.retain(|c| c["customer_id"] == "c-1001");
+    customers[0]["opted_out"] = serde_json::json!(["sms", "email"]);
+    let file = dir.join("customers.json");
+    std::fs::write(&file, serde_json::to_string(&customers).unwrap()).unwrap();
+    let sample = format!("{}/low-balance-rent-due-at-dawn.json", samples_dir());
+    let lines = json_lines(&[
+        "simulate",
+        "--format",
+        "json",
+        "--customers",
+        file.to_str().unwrap(),
+        "--events",
+        &sample,
+    ]);
+    let d = decisions(&lines);
+    assert_eq!(d["lb-0007"][0]["channels"], serde_json::json!(["push"]), "{lines:?}");
+    let sent = lines
+        .iter()
+        .find(|l| l["kind"] == "delivery" && l["event_id"] == "lb-0007")
+        .expect("the notice is delivered");
+    assert_eq!(sent["channel"], "push");
+    assert_eq!(sent["intrusion"], "passive", "{sent}");
+    assert_eq!(sent["sent_at"], "2026-11-24T23:00:00Z");
+    let normal = json_lines(&["simulate", "--format", "json"]);
+    assert!(
+        normal
+            .iter()
+            .all(|l| l.get("intrusion").is_none() || l["event_id"] == "lb-0007"),
+        "only a push that breaks quiet hours is passive"
+    );
+}

@@ -130,6 +130,12 @@ pub enum Intrusion {
     Passive,
 }
 
+impl Intrusion {
+    pub fn is_normal(&self) -> bool {
+        *self == Intrusion::Normal
+    }
+}
+
 /// A pending delivery to withdraw, and why.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cancellation {
