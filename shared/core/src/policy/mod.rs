@@ -221,7 +221,7 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
         supersede(update, event, ctx, &mut plan, &mut reasons);
     }
 
-    let mut routing = Routing {
+    let routing = Routing {
         category,
         defaults: &kind.def.channels,
         big_screen: matches!(kind.def.timing, Some(Timing::BigScreen { .. })),
@@ -243,20 +243,8 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
         urgency,
         now,
     };
-    let time_mark = reasons.len();
-    let chosen = choose_time(&occasion, &mut reasons);
-    let send_at = match within_deadline(&occasion, chosen, time_mark, &mut reasons) {
-        Ok(m) if m.breaks_quiet => {
-            routing.gentle = true;
-            let mut gentle = vec![];
-            match choose_routes(customer, &routing, urgency, &mut gentle) {
-                Ok(r) => routes = r,
-                Err(why) => return plan.suppressed(reasons, why),
-            }
-            reasons.splice(route_mark..route_end, gentle);
-            m.at
-        }
-        Ok(m) => m.at,
+    let send_at = match send_moment(&occasion, &routing, &mut routes, route_mark..route_end, &mut reasons) {
+        Ok(t) => t,
         Err(why) => return plan.suppressed(reasons, why),
     };
     if urgency.is_capped()
@@ -273,6 +261,31 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
     plan.routes = routes;
     plan.reasons = reasons;
     plan
+}
+
+/// When to send: the kind's timing rule, kept before the message stops mattering. When that
+/// breaks quiet hours, the routes are chosen again, least intrusive first, and their reasons
+/// (at `route_reasons`) replaced.
+fn send_moment(
+    o: &Occasion<'_>,
+    routing: &Routing<'_>,
+    routes: &mut Vec<Route>,
+    route_reasons: std::ops::Range<usize>,
+    reasons: &mut Vec<String>,
+) -> Result<Timestamp, Suppression> {
+    let mark = reasons.len();
+    let chosen = choose_time(o, reasons);
+    let moment = within_deadline(o, chosen, mark, reasons)?;
+    if moment.breaks_quiet {
+        let gentle = Routing {
+            gentle: true,
+            ..*routing
+        };
+        let mut why = vec![];
+        *routes = choose_routes(o.customer, &gentle, o.urgency, &mut why)?;
+        reasons.splice(route_reasons, why);
+    }
+    Ok(moment.at)
 }
 
 /// Why a normal or low message would exceed the customer's daily cap, if it would.
