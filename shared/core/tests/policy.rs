@@ -958,3 +958,10 @@ fn a_flight_delay_in_quiet_hours_keeps_its_own_departure_rule_and_its_usual_chan
     assert_eq!(p.routes[0].intrusion, Intrusion::Normal);
     assert!(reasons(&p).contains("too close to wait"), "{}", reasons(&p));
 }
+
+#[test]
+fn a_critical_alert_that_arrives_two_days_late_still_goes_out_now() {
+    let p = plan(&with(ana(), json!({})), &fraud("2026-11-21T12:00:00Z"), MONDAY_NOON);
+    assert_eq!(p.outcome, Outcome::SendNow, "{}", reasons(&p));
+    assert_eq!(p.send_at, Some(ts(MONDAY_NOON)));
+}

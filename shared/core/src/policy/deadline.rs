@@ -79,9 +79,10 @@ pub(super) struct Moment {
 /// The moment `chosen` by the kind's timing rule, kept before the moment the message stops
 /// mattering: once that has passed, nothing (at decision time, never a doomed schedule);
 /// otherwise the first moment outside quiet hours before it; when quiet hours last past it,
-/// now, breaking them. A day-after-the-event deadline never breaks quiet hours. The reasons
-/// `chosen` gave from `mark` on are replaced when the deadline decides. `BeforeDeparture`
-/// has its own rule for its departure and is kept as chosen.
+/// now, breaking them. A day-after-the-event deadline never breaks quiet hours and never
+/// holds back a message that goes now. The reasons `chosen` gave from `mark` on are replaced
+/// when the deadline decides. `BeforeDeparture` has its own rule for its departure and is
+/// kept as chosen.
 pub(super) fn within_deadline(
     o: &Occasion<'_>,
     chosen: Result<Timestamp, Suppression>,
@@ -97,9 +98,13 @@ pub(super) fn within_deadline(
     }
     let deadline = Deadline::of(o);
     let (clock, now) = (o.clock, o.now);
+    let day_after = matches!(deadline.sense, Sense::DayAfter);
     match chosen {
         Ok(t) if t < deadline.at => return Ok(kept(t)),
-        Err(why @ Suppression::NoMoment { .. }) if matches!(deadline.sense, Sense::DayAfter) => return Err(why),
+        // A day after the event is no deadline to hold back what goes now: a late critical
+        // alert still goes out. It only stops a schedule that would fire after it.
+        Ok(t) if day_after && t <= now => return Ok(kept(t)),
+        Err(why @ Suppression::NoMoment { .. }) if day_after => return Err(why),
         Ok(_) | Err(Suppression::NoMoment { .. }) => {}
         Err(why) => return Err(why),
     }
@@ -123,7 +128,7 @@ pub(super) fn within_deadline(
             ));
             Ok(kept(e))
         }
-        _ if matches!(deadline.sense, Sense::DayAfter) => Err(Suppression::NoMomentBefore {
+        _ if day_after => Err(Suppression::NoMomentBefore {
             quiet: q.hours,
             deadline: phrase,
         }),
