@@ -852,8 +852,10 @@ fn a_deadline_already_past_is_suppressed_at_decision_time_never_scheduled() {
             p.suppression
         );
         assert!(
-            reasons(&p).ends_with("suppressed: too late, the payment was due 11:00 Europe/Lisbon (Mon 23 Nov)"),
-            "{}",
+            reasons(&p).ends_with(
+                "time zone Europe/Lisbon from the profile | suppressed: too late, the payment was due 11:00 Europe/Lisbon (Mon 23 Nov)"
+            ),
+            "no word of a moment that will not happen: {}",
             reasons(&p)
         );
     }

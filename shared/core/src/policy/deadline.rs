@@ -108,10 +108,10 @@ pub(super) fn within_deadline(
         Ok(_) | Err(Suppression::NoMoment { .. }) => {}
         Err(why) => return Err(why),
     }
+    reasons.truncate(mark);
     if now >= deadline.at {
         return Err(deadline.passed(clock));
     }
-    reasons.truncate(mark);
     let q = Quiet::of(o.customer);
     let phrase = deadline.phrase(clock);
     match clock.next_allowed(now) {
