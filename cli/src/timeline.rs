@@ -127,6 +127,7 @@ fn delivery(out: &mut impl Write, r: &Record, zone: &TimeZone, n: &mut Counts) -
         body,
         expects_reply,
         reminder,
+        intrusion,
         ..
     } = r
     else {
@@ -135,9 +136,10 @@ fn delivery(out: &mut impl Write, r: &Record, zone: &TimeZone, n: &mut Counts) -
     n.sent += 1;
     let device = device_id.as_deref().map(|d| format!(" {d}")).unwrap_or_default();
     let what = if *reminder { "reminder " } else { "" };
+    let how = if intrusion.is_normal() { "" } else { ", passive" };
     writeln!(
         out,
-        "  {}  ✉ {what}{channel}{device} to {to} ({event_id})",
+        "  {}  ✉ {what}{channel}{device} to {to} ({event_id}{how})",
         local(*sent_at, zone)
     )?;
     if let Some(s) = subject {

@@ -396,3 +396,74 @@ fn simulating_the_samples_writes_nothing_to_stderr_even_for_a_currency_without_a
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+#[test]
+fn a_low_balance_at_night_with_rent_due_at_dawn_reaches_the_customer_before_the_rent_by_email() {
+    // events/low-balance-rent-due-at-dawn.json: Ana (Lisbon, quiet hours 22:00–08:00) is told
+    // at 23:00 that her balance is low; the rent is due at 07:00, before quiet hours end.
+    let lines = json_lines(&["simulate", "--format", "json"]);
+    let d = decisions(&lines);
+    let lb = d["lb-0007"][0];
+    assert_eq!(lb["outcome"], "send_now", "{lb}");
+    assert_eq!(lb["send_at"], "2026-11-24T23:00:00Z");
+    assert_eq!(lb["channels"], serde_json::json!(["email"]));
+    let reasons: Vec<&str> = lb["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.contains(
+            &"sent now despite quiet hours 22:00–08:00: the payment is due 07:00 Europe/Lisbon (Wed 25 Nov) \
+              (`upcoming_payment.due_at`), before they end at 08:00 Europe/Lisbon (Wed 25 Nov)"
+        ),
+        "{reasons:?}"
+    );
+    let sent = lines
+        .iter()
+        .find(|l| l["kind"] == "delivery" && l["event_id"] == "lb-0007")
+        .expect("the notice is delivered");
+    assert_eq!(sent["channel"], "email");
+    let at: jiff::Timestamp = sent["sent_at"].as_str().unwrap().parse().unwrap();
+    assert!(
+        at < "2026-11-25T07:00:00Z".parse().unwrap(),
+        "sent at {at}, after the rent was due"
+    );
+}
+
+#[test]
+fn the_deadline_notice_for_a_customer_who_opted_out_of_email_is_stored_and_sent_as_a_passive_push() {
+    let dir = scratch("passive");
+    let mut customers: Vec<Value> = serde_json::from_str(include_str!("../../infra/seed/customers.json")).unwrap();
+    customers.retain(|c| c["customer_id"] == "c-1001");
+    customers[0]["opted_out"] = serde_json::json!(["sms", "email"]);
+    let file = dir.join("customers.json");
+    std::fs::write(&file, serde_json::to_string(&customers).unwrap()).unwrap();
+    let sample = format!("{}/low-balance-rent-due-at-dawn.json", samples_dir());
+    let lines = json_lines(&[
+        "simulate",
+        "--format",
+        "json",
+        "--customers",
+        file.to_str().unwrap(),
+        "--events",
+        &sample,
+    ]);
+    let d = decisions(&lines);
+    assert_eq!(d["lb-0007"][0]["channels"], serde_json::json!(["push"]), "{lines:?}");
+    let sent = lines
+        .iter()
+        .find(|l| l["kind"] == "delivery" && l["event_id"] == "lb-0007")
+        .expect("the notice is delivered");
+    assert_eq!(sent["channel"], "push");
+    assert_eq!(sent["intrusion"], "passive", "{sent}");
+    assert_eq!(sent["sent_at"], "2026-11-24T23:00:00Z");
+    let normal = json_lines(&["simulate", "--format", "json"]);
+    assert!(
+        normal
+            .iter()
+            .all(|l| l.get("intrusion").is_none() || l["event_id"] == "lb-0007"),
+        "only a push that breaks quiet hours is passive"
+    );
+}

@@ -536,11 +536,27 @@ pub async fn wait_outcomes(customer_id: &str, what: &str, done: impl FnMut(&Vec<
 }
 
 /// A sample event from `events/`, re-addressed: a fresh id, `time` now, and `customer_id`.
+/// Its deadline (the kind's `expires` field) moves with `time`, as far ahead as in the file:
+/// a notice is never scheduled past the moment it stops mattering, so a stale one would be
+/// dropped at decision time.
 pub fn sample(file: &str, id: &str, customer_id: &str) -> Value {
     let text = std::fs::read_to_string(root().join("events").join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
     let mut v: Value = serde_json::from_str(&text).unwrap();
+    let now = jiff::Timestamp::now();
+    let was = v["time"].as_str().and_then(|t| t.parse::<jiff::Timestamp>().ok());
+    let kind = v["detail-type"]
+        .as_str()
+        .and_then(|t| forewarn_core::catalog::catalog().kind(t));
+    if let (Some(was), Some(path)) = (was, kind.and_then(|k| k.def.expires.as_deref())) {
+        let field = path.split('.').try_fold(&mut v["detail"], |d, key| d.get_mut(key));
+        if let Some(field) = field
+            && let Some(at) = field.as_str().and_then(|t| t.parse::<jiff::Timestamp>().ok())
+        {
+            *field = Value::String((at + now.duration_since(was)).to_string());
+        }
+    }
     v["id"] = Value::String(id.to_owned());
-    v["time"] = Value::String(jiff::Timestamp::now().to_string());
+    v["time"] = Value::String(now.to_string());
     v["detail"]["customer_id"] = Value::String(customer_id.to_owned());
     v
 }

@@ -3,6 +3,7 @@
 use aws_sdk_sns::error::ProvideErrorMetadata;
 use aws_sdk_sns::types::MessageAttributeValue;
 use forewarn_core::engine::Destination;
+use forewarn_core::policy::Intrusion;
 use forewarn_core::types::Id;
 use forewarn_flows::ports::Sender;
 use forewarn_flows::records::{SendResult, StoredMessage};
@@ -32,13 +33,22 @@ fn attr(v: impl Into<String>) -> Result<MessageAttributeValue, FlowError> {
 }
 
 /// The SNS `MessageStructure = json` body: a default text plus APNS and FCM payloads.
+/// A passive push (`Intrusion::Passive`) asks APNs for `interruption-level: passive` without
+/// a sound, and FCM for normal priority and a low-priority notification.
 pub fn push_payload(m: &StoredMessage) -> String {
     let title = m.title.clone().unwrap_or_default();
-    let apns =
+    let mut apns =
         json!({"aps": {"alert": {"title": title, "body": m.body}, "sound": "default"}, "deep_link": m.deep_link});
-    let fcm = json!({"fcmV1Message": {"message": {
+    let mut fcm = json!({"fcmV1Message": {"message": {
         "notification": {"title": title, "body": m.body},
         "data": {"deep_link": m.deep_link.clone().unwrap_or_default()}}}});
+    if m.intrusion == Intrusion::Passive {
+        let aps = &mut apns["aps"];
+        aps.as_object_mut().expect("aps is an object").remove("sound");
+        aps["interruption-level"] = json!("passive");
+        fcm["fcmV1Message"]["message"]["android"] =
+            json!({"priority": "normal", "notification": {"notification_priority": "PRIORITY_LOW"}});
+    }
     json!({
         "default": m.body,
         "APNS": apns.to_string(),
@@ -79,6 +89,10 @@ impl SnsSender {
             .target_arn(endpoint)
             .message_structure("json")
             .message(push_payload(m));
+        if m.intrusion == Intrusion::Passive {
+            // 5: delivered when the device is awake anyway, not woken for it.
+            req = req.message_attributes("AWS.SNS.MOBILE.APNS.PRIORITY", attr("5")?);
+        }
         if let Some(ttl) = m.ttl {
             let secs = ttl.duration_since(Timestamp::now()).as_secs().max(0).to_string();
             req = req
@@ -130,6 +144,7 @@ mod tests {
             ttl: None,
             expects_reply: false,
             about: None,
+            intrusion: Intrusion::Normal,
         };
         let v: serde_json::Value = serde_json::from_str(&push_payload(&m)).unwrap();
         assert_eq!(v["default"], "Now leaving 14:30");
@@ -140,5 +155,31 @@ mod tests {
             fcm["fcmV1Message"]["message"]["data"]["deep_link"],
             "https://airline.example/b/1"
         );
+    }
+
+    #[test]
+    fn a_passive_push_asks_apns_and_fcm_not_to_interrupt_and_a_normal_one_rings() {
+        let normal = StoredMessage::text("Your balance is low");
+        let passive = StoredMessage {
+            intrusion: Intrusion::Passive,
+            ..normal.clone()
+        };
+        let payload = |m: &StoredMessage| -> (serde_json::Value, serde_json::Value) {
+            let v: serde_json::Value = serde_json::from_str(&push_payload(m)).unwrap();
+            (
+                serde_json::from_str(v["APNS"].as_str().unwrap()).unwrap(),
+                serde_json::from_str(v["GCM"].as_str().unwrap()).unwrap(),
+            )
+        };
+        let (apns, fcm) = payload(&passive);
+        assert_eq!(apns["aps"]["interruption-level"], "passive");
+        assert!(apns["aps"].get("sound").is_none(), "{apns}");
+        let android = &fcm["fcmV1Message"]["message"]["android"];
+        assert_eq!(android["priority"], "normal");
+        assert_eq!(android["notification"]["notification_priority"], "PRIORITY_LOW");
+        let (apns, fcm) = payload(&normal);
+        assert!(apns["aps"].get("interruption-level").is_none(), "{apns}");
+        assert_eq!(apns["aps"]["sound"], "default");
+        assert!(fcm["fcmV1Message"]["message"].get("android").is_none(), "{fcm}");
     }
 }

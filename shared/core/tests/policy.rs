@@ -2,7 +2,9 @@
 
 use forewarn_core::customer::{Channel, Customer};
 use forewarn_core::events::{Event, parse_event};
-use forewarn_core::policy::{Context, DeliveryRecord, DeliveryStatus, Outcome, Plan, Policy, Urgency, decide};
+use forewarn_core::policy::{
+    Context, DeliveryRecord, DeliveryStatus, Intrusion, Outcome, Plan, Policy, Suppression, Urgency, decide,
+};
 use forewarn_core::types::Id;
 use jiff::Timestamp;
 use serde_json::{Value, json};
@@ -739,4 +741,229 @@ fn resolving_events_cancel_pending_notices_and_close_open_questions() {
         assert_eq!(p.closes.iter().map(Id::as_str).collect::<Vec<_>>(), ["lb-1"], "{dt}");
         assert!(p.cancellations.is_empty());
     }
+}
+
+fn payment_due(time: &str, due: &str) -> Event {
+    event(
+        "pd",
+        "PaymentDue",
+        time,
+        json!({"customer_id": "c-1", "account_id": "acc-1", "payment_id": "dd-1", "payee": "Rent",
+        "amount": {"amount": "650.00", "currency": "EUR"}, "due_at": due}),
+    )
+}
+
+/// 23:00 in Lisbon (WET in November), inside Ana's quiet hours 22:00–08:00.
+const MONDAY_NIGHT: &str = "2026-11-23T23:00:00Z";
+/// 07:00 in Lisbon the next morning: before quiet hours end.
+const TUESDAY_DAWN: &str = "2026-11-24T07:00:00Z";
+
+#[test]
+fn a_low_balance_at_night_with_rent_due_at_dawn_goes_out_now_by_email_saying_why() {
+    let p = plan(
+        &with(ana(), json!({})),
+        &low_balance_due(MONDAY_NIGHT, TUESDAY_DAWN),
+        MONDAY_NIGHT,
+    );
+    assert_eq!(p.outcome, Outcome::SendNow, "{}", reasons(&p));
+    assert_eq!(p.send_at, Some(ts(MONDAY_NIGHT)));
+    assert!(p.send_at.unwrap() < ts(TUESDAY_DAWN));
+    assert_eq!(channels(&p), vec![Channel::Email], "{}", reasons(&p));
+    assert_eq!(p.routes[0].intrusion, Intrusion::Normal);
+    let r = reasons(&p);
+    assert!(
+        r.contains(
+            "sent now despite quiet hours 22:00–08:00: the payment is due 07:00 Europe/Lisbon (Tue 24 Nov) \
+             (`upcoming_payment.due_at`), before they end at 08:00 Europe/Lisbon (Tue 24 Nov)"
+        ),
+        "{r}"
+    );
+    assert!(
+        r.contains("channel email: the least intrusive reachable one of push → email → sms (the default), as quiet hours are broken"),
+        "{r}"
+    );
+    assert!(
+        !r.contains("deferred") && !r.contains("quiet hours 22:00–08:00 until"),
+        "{r}"
+    );
+}
+
+#[test]
+fn a_payment_due_before_quiet_hours_end_goes_out_now_too() {
+    let p = plan(
+        &with(ana(), json!({})),
+        &payment_due(MONDAY_NIGHT, TUESDAY_DAWN),
+        MONDAY_NIGHT,
+    );
+    assert_eq!(p.outcome, Outcome::SendNow, "{}", reasons(&p));
+    assert_eq!(p.send_at, Some(ts(MONDAY_NIGHT)));
+    assert_eq!(channels(&p), vec![Channel::Email]);
+    assert!(
+        reasons(&p).contains("the payment is due 07:00 Europe/Lisbon (Tue 24 Nov) (`due_at`)"),
+        "{}",
+        reasons(&p)
+    );
+}
+
+#[test]
+fn a_customer_who_opted_out_of_email_gets_the_deadline_notice_as_a_passive_push() {
+    let p = plan(
+        &with(ana(), json!({"opted_out": ["email"]})),
+        &low_balance_due(MONDAY_NIGHT, TUESDAY_DAWN),
+        MONDAY_NIGHT,
+    );
+    assert_eq!(p.outcome, Outcome::SendNow, "{}", reasons(&p));
+    assert_eq!(channels(&p), vec![Channel::Push], "{}", reasons(&p));
+    assert_eq!(p.routes[0].intrusion, Intrusion::Passive);
+    assert_eq!(p.routes[0].device_id.as_ref().unwrap().as_str(), "phone");
+    assert!(
+        reasons(&p).contains("email skipped: the customer opted out"),
+        "{}",
+        reasons(&p)
+    );
+    assert!(reasons(&p).contains("as a passive push"), "{}", reasons(&p));
+}
+
+#[test]
+fn a_customer_reachable_only_by_sms_gets_the_deadline_notice_by_sms_now() {
+    let p = plan(
+        &with(ana(), json!({"contacts": {"phone": "+351912345678"}, "devices": []})),
+        &low_balance_due(MONDAY_NIGHT, TUESDAY_DAWN),
+        MONDAY_NIGHT,
+    );
+    assert_eq!(p.outcome, Outcome::SendNow, "{}", reasons(&p));
+    assert_eq!(channels(&p), vec![Channel::Sms], "{}", reasons(&p));
+    assert_eq!(p.routes[0].intrusion, Intrusion::Normal);
+}
+
+#[test]
+fn a_deadline_already_past_is_suppressed_at_decision_time_never_scheduled() {
+    for now in [MONDAY_NIGHT, MONDAY_NOON] {
+        let p = plan(
+            &with(ana(), json!({})),
+            &low_balance_due(now, "2026-11-23T11:00:00Z"),
+            now,
+        );
+        assert_eq!(p.outcome, Outcome::Suppressed, "at {now}: {}", reasons(&p));
+        assert_eq!(p.send_at, None);
+        assert!(
+            matches!(p.suppression, Some(Suppression::Overdue { .. })),
+            "{:?}",
+            p.suppression
+        );
+        assert!(
+            reasons(&p).ends_with(
+                "time zone Europe/Lisbon from the profile | suppressed: too late, the payment was due 11:00 Europe/Lisbon (Mon 23 Nov)"
+            ),
+            "no word of a moment that will not happen: {}",
+            reasons(&p)
+        );
+    }
+    let late = plan(
+        &with(ana(), json!({})),
+        &application(MONDAY_NIGHT, Some("2026-11-23T22:30:00Z")),
+        MONDAY_NIGHT,
+    );
+    assert_eq!(late.outcome, Outcome::Suppressed, "{}", reasons(&late));
+    assert!(
+        reasons(&late).contains("the application expired at"),
+        "{}",
+        reasons(&late)
+    );
+}
+
+#[test]
+fn a_deadline_after_quiet_hours_end_keeps_their_end_and_says_the_lead_fell_in_them() {
+    let no_habits = json!({"devices": [{"device_id": "phone", "kind": "phone", "push_endpoint": "arn:1"}]});
+    let cases = [
+        (
+            MONDAY_NIGHT,
+            "2026-11-24T10:00:00Z",
+            "the payment is due 10:00 Europe/Lisbon (Tue 24 Nov), within its 24 h lead: at the end of quiet hours, 2 h before",
+        ),
+        (
+            "2026-11-23T01:00:00Z",
+            "2026-11-24T05:00:00Z",
+            "the payment is due 05:00 Europe/Lisbon (Tue 24 Nov): its 24 h lead begins inside quiet hours, so at their end, 21 h before",
+        ),
+    ];
+    for (now, due, why) in cases {
+        let p = plan(&with(ana(), no_habits.clone()), &low_balance_due(now, due), now);
+        assert_eq!(p.outcome, Outcome::Scheduled, "{}", reasons(&p));
+        let end_of_quiet = if now == MONDAY_NIGHT {
+            "2026-11-24T08:00:00Z"
+        } else {
+            "2026-11-23T08:00:00Z"
+        };
+        assert_eq!(p.send_at, Some(ts(end_of_quiet)), "{}", reasons(&p));
+        assert!(p.send_at.unwrap() < ts(due));
+        assert_eq!(
+            channels(&p),
+            vec![Channel::Push],
+            "quiet hours are kept: the usual channel"
+        );
+        assert_eq!(p.routes[0].intrusion, Intrusion::Normal);
+        assert!(reasons(&p).contains(why), "{}", reasons(&p));
+    }
+}
+
+#[test]
+fn an_application_expiring_before_quiet_hours_end_goes_out_now_by_email() {
+    let p = plan(
+        &with(ana(), json!({})),
+        &application(MONDAY_NIGHT, Some(TUESDAY_DAWN)),
+        MONDAY_NIGHT,
+    );
+    assert_eq!(p.outcome, Outcome::SendNow, "{}", reasons(&p));
+    assert_eq!(channels(&p), vec![Channel::Email]);
+    assert!(
+        reasons(&p)
+            .contains("the application expires 07:00 Europe/Lisbon (Tue 24 Nov) (`expires_at`), before they end"),
+        "{}",
+        reasons(&p)
+    );
+}
+
+#[test]
+fn a_late_notice_with_no_deadline_of_its_own_is_dropped_rather_than_breaking_quiet_hours() {
+    // Arrived 19 h after it happened: it matters until 04:00, quiet hours last until 08:00.
+    let p = plan(
+        &with(ana(), json!({})),
+        &low_balance("2026-11-23T04:00:00Z"),
+        MONDAY_NIGHT,
+    );
+    assert_eq!(p.outcome, Outcome::Suppressed, "{}", reasons(&p));
+    assert!(
+        matches!(p.suppression, Some(Suppression::NoMomentBefore { .. })),
+        "{:?}",
+        p.suppression
+    );
+    assert!(
+        reasons(&p).ends_with(
+            "suppressed: no moment outside quiet hours 22:00–08:00 before the notice stops mattering \
+             04:00 Europe/Lisbon (Tue 24 Nov), a day after the event"
+        ),
+        "{}",
+        reasons(&p)
+    );
+}
+
+#[test]
+fn a_flight_delay_in_quiet_hours_keeps_its_own_departure_rule_and_its_usual_channel() {
+    let p = plan(
+        &with(ana(), json!({})),
+        &flight("f", "2026-11-23T02:00:00Z", "2026-11-23T07:00:00Z"),
+        "2026-11-23T02:00:00Z",
+    );
+    assert_eq!(p.outcome, Outcome::SendNow, "{}", reasons(&p));
+    assert_eq!(channels(&p), vec![Channel::Push]);
+    assert_eq!(p.routes[0].intrusion, Intrusion::Normal);
+    assert!(reasons(&p).contains("too close to wait"), "{}", reasons(&p));
+}
+
+#[test]
+fn a_critical_alert_that_arrives_two_days_late_still_goes_out_now() {
+    let p = plan(&with(ana(), json!({})), &fraud("2026-11-21T12:00:00Z"), MONDAY_NOON);
+    assert_eq!(p.outcome, Outcome::SendNow, "{}", reasons(&p));
+    assert_eq!(p.send_at, Some(ts(MONDAY_NOON)));
 }

@@ -101,6 +101,70 @@ proptest! {
     }
 }
 
+/// A notifying event of a kind with a deadline field (LowBalance's payment, PaymentDue,
+/// ApplicationIncomplete's expiry), at `at`, whose deadline is `due`.
+fn event_due(kind: u8, at: Timestamp, due: Timestamp) -> Event {
+    let (dt, detail) = match kind {
+        0 => (
+            "LowBalance",
+            json!({"customer_id": "c-1", "account_id": "a", "balance": {"amount": "1.00", "currency": "EUR"},
+            "upcoming_payment": {"payee": "Rent", "amount": {"amount": "650.00", "currency": "EUR"}, "due_at": due.to_string()}}),
+        ),
+        1 => (
+            "PaymentDue",
+            json!({"customer_id": "c-1", "account_id": "a", "payment_id": "p", "payee": "Rent",
+            "amount": {"amount": "650.00", "currency": "EUR"}, "due_at": due.to_string()}),
+        ),
+        _ => (
+            "ApplicationIncomplete",
+            json!({"customer_id": "c-1", "application_id": "a", "product": "Loan", "missing_items": ["ID"],
+            "resume_url": "https://b.example/r", "expires_at": due.to_string()}),
+        ),
+    };
+    parse_event(
+        &json!({"version": "0", "id": "e", "detail-type": dt, "source": "s", "account": "1", "time": at.to_string(),
+        "region": "r", "resources": [], "detail": detail})
+        .to_string(),
+    )
+    .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn a_message_with_a_deadline_is_never_sent_at_or_after_it_and_breaks_quiet_hours_only_for_it(
+        zone in prop::sample::select(zones()),
+        at in instant(),
+        kind in 0u8..3,
+        minutes in -6 * 60i64..60 * 60,
+        quiet in prop::option::of((hhmm(), hhmm())),
+        habits in any::<bool>(),
+    ) {
+        prop_assume!(quiet.as_ref().is_none_or(|(s, e)| s != e));
+        let c = customer(&zone, quiet, habits);
+        let due = at + minutes.minutes();
+        let p = decide(&Policy::default(), &event_due(kind, at, due), &Context { customer: Some(&c), history: &[], seen_before: false }, at);
+        match p.send_at {
+            Some(send_at) => {
+                prop_assert!(matches!(p.outcome, Outcome::SendNow | Outcome::Scheduled));
+                prop_assert!(send_at >= at, "before the event: {send_at} < {at}");
+                prop_assert!(send_at < due, "{zone}: sent at {send_at}, not before the deadline {due} ({:?})", p.reasons);
+                let local = send_at.to_zoned(c.zone.primary()).time();
+                if c.quiet_hours.contains(local) {
+                    prop_assert_eq!(p.outcome, Outcome::SendNow);
+                    prop_assert!(p.reasons.iter().any(|r| r.starts_with("sent now despite quiet hours") && r.contains("before they end")), "{:?}", p.reasons);
+                    prop_assert!(p.reasons.iter().any(|r| r.contains("the least intrusive reachable one")), "{:?}", p.reasons);
+                }
+            }
+            None => {
+                prop_assert_eq!(p.outcome, Outcome::Suppressed);
+                prop_assert!(due <= at, "{zone}: nothing sent though the deadline {due} is after {at} ({:?})", p.reasons);
+            }
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 

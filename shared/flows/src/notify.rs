@@ -320,6 +320,7 @@ where
                 address: Address::from_destination(&d.to),
                 message: StoredMessage {
                     about: about_of(event, d.message.language),
+                    intrusion: d.route.intrusion,
                     ..StoredMessage::from(&d.message)
                 },
                 reasons: plan.reasons.clone(),

@@ -10,7 +10,7 @@ use forewarn_core::habits::Habits;
 use forewarn_core::kinds::DeviceKind;
 use forewarn_core::messages::Message;
 use forewarn_core::outcomes::{DispatchRequest, Outcome, OutcomeEvent, OutcomeType};
-use forewarn_core::policy::DeliveryRecord;
+use forewarn_core::policy::{DeliveryRecord, Intrusion};
 use forewarn_core::subject::Subject;
 use forewarn_core::types::{Id, Instant};
 use jiff::Timestamp;
@@ -101,6 +101,10 @@ pub struct StoredMessage {
     /// several open questions can be asked which one an answer is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub about: Option<String>,
+    /// Push: how much it may interrupt (`passive` when it breaks quiet hours for a deadline);
+    /// rows written before it existed read as normal.
+    #[serde(default, skip_serializing_if = "Intrusion::is_normal")]
+    pub intrusion: Intrusion,
 }
 
 impl StoredMessage {
@@ -115,6 +119,7 @@ impl StoredMessage {
             ttl: None,
             expects_reply: false,
             about: None,
+            intrusion: Intrusion::Normal,
         }
     }
 }
@@ -130,6 +135,7 @@ impl From<&Message> for StoredMessage {
             ttl: m.ttl,
             expects_reply: m.expects_reply,
             about: None,
+            intrusion: Intrusion::Normal,
         }
     }
 }

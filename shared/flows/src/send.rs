@@ -195,6 +195,7 @@ impl<St: Deliveries + Claims, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
                 row.address = Address::from_destination(&d.to);
                 row.message = StoredMessage {
                     about: failed[0].message.about.clone(),
+                    intrusion: d.route.intrusion,
                     ..StoredMessage::from(&d.message)
                 };
                 row.failure = None;

@@ -481,3 +481,21 @@ fn a_phone_number_or_link_in_a_merchant_name_never_reaches_the_customer_or_the_q
     let about = rows.iter().find_map(|r| r.message.about.clone());
     assert_eq!(about.as_deref(), Some("Ligue [número removido] 99.00 EUR"));
 }
+
+#[test]
+fn a_stored_message_written_before_intrusion_existed_reads_as_normal_and_a_passive_one_round_trips() {
+    use forewarn_core::policy::Intrusion;
+    use forewarn_flows::records::StoredMessage;
+    let old = serde_json::json!({"subject": null, "title": "Low balance", "body": "b", "html": null,
+        "deep_link": null, "ttl": null, "expects_reply": false});
+    let read: StoredMessage = serde_json::from_value(old).unwrap();
+    assert_eq!(read.intrusion, Intrusion::Normal);
+    assert!(serde_json::to_value(&read).unwrap().get("intrusion").is_none());
+    let passive = StoredMessage {
+        intrusion: Intrusion::Passive,
+        ..read
+    };
+    let v = serde_json::to_value(&passive).unwrap();
+    assert_eq!(v["intrusion"], "passive");
+    assert_eq!(serde_json::from_value::<StoredMessage>(v).unwrap(), passive);
+}

@@ -76,7 +76,7 @@ fn when(k: &Kind) -> String {
                 format!(", but no later than {lead_hours} h before `{d}`")
             });
             format!(
-                "never in quiet hours; the first moment the customer is usually active on a device (within {within_hours} h){before}"
+                "outside quiet hours, the first moment the customer is usually active on a device (within {within_hours} h){before}"
             )
         }
         Some(Timing::BigScreen {
@@ -93,7 +93,19 @@ fn when(k: &Kind) -> String {
             )
         }
     };
-    format!("{text}{reply}")
+    format!("{text}{}{reply}", deadline_rule(k))
+}
+
+/// The deadline rule in words: the field after which the notice stops mattering, and that it
+/// beats quiet hours (`BeforeDeparture` says its own).
+fn deadline_rule(k: &Kind) -> String {
+    match (&k.def.timing, k.def.expires.as_deref()) {
+        (Some(Timing::BeforeDeparture { .. }), _) => String::new(),
+        (_, None) => "; it stops mattering a day after the event".into(),
+        (_, Some(field)) => format!(
+            "; never after `{field}`: when it falls before quiet hours end, at once on the least intrusive reachable channel (email, then a passive push, then SMS); once it has passed, dropped"
+        ),
+    }
 }
 
 fn repeat(r: Option<&Repeat>) -> String {
@@ -121,5 +133,9 @@ mod tests {
             "{table}"
         );
         assert!(table.contains("- `BalanceRestored` (balance restored)"), "{table}");
+        assert!(
+            table.contains("24 h before `upcoming_payment.due_at`; never after `upcoming_payment.due_at`: when it falls before quiet hours end, at once"),
+            "{table}"
+        );
     }
 }

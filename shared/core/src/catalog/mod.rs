@@ -80,6 +80,16 @@ impl Kind {
         }
     }
 
+    /// When a notice of this kind stops mattering: the instant at its `expires` field, with
+    /// that field, or [`DEFAULT_TTL`] after the event when the kind or the event names none.
+    pub fn stops_mattering(&self, detail: &Value, event_time: jiff::Timestamp) -> (jiff::Timestamp, Option<&str>) {
+        let field = self.def.expires.as_deref();
+        match field.and_then(|p| text_at(detail, p).parse().ok()) {
+            Some(at) => (at, field),
+            None => (event_time.saturating_add(DEFAULT_TTL).unwrap_or(event_time), None),
+        }
+    }
+
     /// The subject's words for reasons: `account PT50-1`, `application app-9`.
     pub fn subject_label(&self, detail: &Value) -> String {
         match &self.def.subject {
@@ -91,6 +101,9 @@ impl Kind {
         }
     }
 }
+
+/// How long a notice matters when its kind or its event names no deadline.
+pub const DEFAULT_TTL: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
 
 /// The value at a dotted `path` of a JSON detail (`flight.number`).
 pub fn lookup<'v>(detail: &'v Value, path: &str) -> Option<&'v Value> {

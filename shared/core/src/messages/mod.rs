@@ -22,8 +22,8 @@ mod values;
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Timestamp};
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Object;
 use minijinja::{Environment, Value};
@@ -86,9 +86,6 @@ pub enum RenderError {
 
 /// Most parts an SMS may take.
 pub const MAX_SMS_SEGMENTS: usize = 2;
-
-/// How long a notice matters when its kind names no deadline.
-const DEFAULT_TTL: SignedDuration = SignedDuration::from_hours(24);
 
 /// The template parts of one language, with the file-like suffix that sets autoescaping.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -405,14 +402,7 @@ impl Render<'_> {
     /// After this instant the notice no longer matters: the kind's `expires` field, or a day
     /// after the event.
     fn ttl(&self) -> Timestamp {
-        let t = self.input.event_time;
-        let day_after = t.saturating_add(DEFAULT_TTL).unwrap_or(t);
-        self.kind
-            .def
-            .expires
-            .as_deref()
-            .and_then(|p| crate::catalog::text_at(&self.json, p).parse().ok())
-            .unwrap_or(day_after)
+        self.kind.stops_mattering(&self.json, self.input.event_time).0
     }
 }
 

@@ -1,6 +1,7 @@
 //! The decision: whether to tell the customer, on which channels and devices, and when; with reasons.
 //! This module decides what happens to an event; `routes` picks channels and devices, `when` the moment.
 
+mod deadline;
 mod routes;
 mod suppression;
 mod when;
@@ -16,6 +17,7 @@ pub use crate::outcomes::Outcome;
 pub use crate::subject::Subject;
 use crate::timing::{LocalClock, sub};
 use crate::types::Id;
+use deadline::within_deadline;
 use routes::{Routing, choose_routes};
 pub use suppression::{CLASSES as SUPPRESSION_CLASSES, Suppression};
 use when::{Occasion, choose_time};
@@ -111,6 +113,27 @@ pub struct Route {
     pub channel: Channel,
     pub device_id: Option<Id>,
     pub device_kind: Option<DeviceKind>,
+    /// How much the message may interrupt; `Passive` when it breaks quiet hours for a deadline.
+    pub intrusion: Intrusion,
+}
+
+/// How much a message may interrupt the customer. A push adapter sends a `Passive` one
+/// without sound and without lighting the screen (APNs `interruption-level: passive`, FCM
+/// normal priority); other channels have no such level.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Intrusion {
+    /// As the channel usually alerts.
+    #[default]
+    Normal,
+    /// Quietly: seen when the customer next looks.
+    Passive,
+}
+
+impl Intrusion {
+    pub fn is_normal(&self) -> bool {
+        *self == Intrusion::Normal
+    }
 }
 
 /// A pending delivery to withdraw, and why.
@@ -202,11 +225,14 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
         category,
         defaults: &kind.def.channels,
         big_screen: matches!(kind.def.timing, Some(Timing::BigScreen { .. })),
+        gentle: false,
     };
-    let routes = match choose_routes(customer, &routing, urgency, &mut reasons) {
+    let route_mark = reasons.len();
+    let mut routes = match choose_routes(customer, &routing, urgency, &mut reasons) {
         Ok(r) => r,
         Err(why) => return plan.suppressed(reasons, why),
     };
+    let route_end = reasons.len();
     reasons.push(customer.zone.explain());
     let clock = LocalClock::of(customer, now);
     let occasion = Occasion {
@@ -217,7 +243,7 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
         urgency,
         now,
     };
-    let send_at = match choose_time(&occasion, &mut reasons) {
+    let send_at = match send_moment(&occasion, &routing, &mut routes, route_mark..route_end, &mut reasons) {
         Ok(t) => t,
         Err(why) => return plan.suppressed(reasons, why),
     };
@@ -235,6 +261,31 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
     plan.routes = routes;
     plan.reasons = reasons;
     plan
+}
+
+/// When to send: the kind's timing rule, kept before the message stops mattering. When that
+/// breaks quiet hours, the routes are chosen again, least intrusive first, and their reasons
+/// (at `route_reasons`) replaced.
+fn send_moment(
+    o: &Occasion<'_>,
+    routing: &Routing<'_>,
+    routes: &mut Vec<Route>,
+    route_reasons: std::ops::Range<usize>,
+    reasons: &mut Vec<String>,
+) -> Result<Timestamp, Suppression> {
+    let mark = reasons.len();
+    let chosen = choose_time(o, reasons);
+    let moment = within_deadline(o, chosen, mark, reasons)?;
+    if moment.breaks_quiet {
+        let gentle = Routing {
+            gentle: true,
+            ..*routing
+        };
+        let mut why = vec![];
+        *routes = choose_routes(o.customer, &gentle, o.urgency, &mut why)?;
+        reasons.splice(route_reasons, why);
+    }
+    Ok(moment.at)
 }
 
 /// Why a normal or low message would exceed the customer's daily cap, if it would.

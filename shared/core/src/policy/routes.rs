@@ -2,7 +2,17 @@
 
 use crate::customer::{Category, Channel, Contact, Customer, Device};
 
-use super::{Route, Suppression, Urgency};
+use super::{Intrusion, Route, Suppression, Urgency};
+
+/// How much a channel interrupts: email waits to be read, a passive push shows without sound,
+/// an SMS rings.
+fn intrusiveness(c: Channel) -> u8 {
+    match c {
+        Channel::Email => 0,
+        Channel::Push => 1,
+        Channel::Sms => 2,
+    }
+}
 
 /// Why a channel cannot be used for this customer, if it cannot.
 fn unreachable_because(customer: &Customer, channel: Channel, devices: &[&Device]) -> Option<String> {
@@ -81,10 +91,14 @@ fn critical_fallback(
 
 /// What the kind says about routing: its category (for the customer's preferences), its
 /// default channel order and whether it is a task for a big screen.
+#[derive(Clone, Copy)]
 pub(super) struct Routing<'k> {
     pub category: Category,
     pub defaults: &'k [Channel],
     pub big_screen: bool,
+    /// The message breaks quiet hours: the least intrusive reachable channel of the order, and
+    /// a push as a passive one.
+    pub gentle: bool,
 }
 
 pub(super) fn choose_routes(
@@ -99,8 +113,12 @@ pub(super) fn choose_routes(
     };
     let devices: Vec<&Device> = customer.devices.iter().filter(|d| d.pushable()).collect();
     let order_text = order.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(" → ");
+    let mut tried = order.to_vec();
+    if routing.gentle {
+        tried.sort_by_key(|c| intrusiveness(*c));
+    }
     let mut chosen = Vec::new();
-    for &channel in order {
+    for &channel in &tried {
         match unreachable_because(customer, channel, &devices) {
             Some(why) => reasons.push(format!("{channel} skipped: {why}")),
             None if chosen.contains(&channel) => {}
@@ -123,11 +141,18 @@ pub(super) fn choose_routes(
     }
     let how = if urgency == Urgency::Critical {
         "every reachable channel of"
+    } else if routing.gentle {
+        "the least intrusive reachable one of"
     } else {
         "first reachable of"
     };
+    let gentle = if routing.gentle {
+        ", as quiet hours are broken"
+    } else {
+        ""
+    };
     reasons.push(format!(
-        "channel {}: {how} {order_text} ({whose})",
+        "channel {}: {how} {order_text} ({whose}){gentle}",
         chosen.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(" + ")
     ));
     let mut routes = Vec::with_capacity(chosen.len());
@@ -137,10 +162,17 @@ pub(super) fn choose_routes(
         } else {
             None
         };
+        let intrusion = if routing.gentle && channel == Channel::Push {
+            reasons.push("as a passive push: shown without sound, not lighting the screen".into());
+            Intrusion::Passive
+        } else {
+            Intrusion::Normal
+        };
         routes.push(Route {
             channel,
             device_id: device.map(|d| d.id.clone()),
             device_kind: device.map(|d| d.kind),
+            intrusion,
         });
     }
     Ok(routes)

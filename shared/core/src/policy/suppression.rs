@@ -52,8 +52,13 @@ pub enum Suppression {
     Departed { departure: String },
     /// What the message is about expired; `at` in the customer's words.
     Expired { what: String, at: String },
+    /// What the message is about was due already; `at` in the customer's words.
+    Overdue { what: String, at: String },
     /// Quiet hours leave no moment in every zone within 48 h.
     NoMoment { quiet: QuietHours },
+    /// Quiet hours leave no moment before the notice stops mattering (`deadline`, in words),
+    /// and that deadline is not one to break them for.
+    NoMomentBefore { quiet: QuietHours, deadline: String },
 }
 
 impl Suppression {
@@ -70,8 +75,8 @@ impl Suppression {
             Suppression::RepeatWithin { .. } | Suppression::RaisedBefore { .. } | Suppression::Stale { .. } => "repeat",
             Suppression::Cap { .. } => "cap",
             Suppression::NoChannel { .. } => "no_channel",
-            Suppression::Departed { .. } | Suppression::Expired { .. } => "too_late",
-            Suppression::NoMoment { .. } => "no_moment",
+            Suppression::Departed { .. } | Suppression::Expired { .. } | Suppression::Overdue { .. } => "too_late",
+            Suppression::NoMoment { .. } | Suppression::NoMomentBefore { .. } => "no_moment",
         }
     }
 }
@@ -135,6 +140,10 @@ impl fmt::Display for Suppression {
                 )
             }
             Suppression::Expired { what, at } => write!(f, "suppressed: {what} expired at {at}"),
+            Suppression::Overdue { what, at } => write!(f, "suppressed: too late, {what} was due {at}"),
+            Suppression::NoMomentBefore { quiet, deadline } => {
+                write!(f, "suppressed: no moment outside quiet hours {quiet} before {deadline}")
+            }
             Suppression::NoMoment { quiet } => {
                 write!(
                     f,
@@ -241,8 +250,22 @@ mod tests {
                 "too_late",
             ),
             (
+                Suppression::Overdue {
+                    what: "the payment".into(),
+                    at: when(),
+                },
+                "too_late",
+            ),
+            (
                 Suppression::NoMoment {
                     quiet: QuietHours::DEFAULT,
+                },
+                "no_moment",
+            ),
+            (
+                Suppression::NoMomentBefore {
+                    quiet: QuietHours::DEFAULT,
+                    deadline: "the notice stops mattering Mon 12:00 WET, a day after the event".into(),
                 },
                 "no_moment",
             ),

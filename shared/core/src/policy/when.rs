@@ -39,14 +39,7 @@ pub(super) fn choose_time(o: &Occasion<'_>, reasons: &mut Vec<String>) -> Result
         urgency,
         now,
     } = *o;
-    let quiet = Quiet {
-        hours: customer.quiet_hours,
-        src: if customer.quiet_hours_from_profile {
-            ""
-        } else {
-            " (default)"
-        },
-    };
+    let quiet = Quiet::of(customer);
     let instant = |path: &Option<String>| path.as_deref().and_then(|p| instant_at(event, p));
     match kind.def.timing.as_ref() {
         None | Some(Timing::Now) => {
@@ -106,9 +99,22 @@ struct Window<'a> {
 }
 
 /// The customer's quiet hours and whether they are the default ones.
-struct Quiet {
-    hours: QuietHours,
-    src: &'static str,
+pub(super) struct Quiet {
+    pub hours: QuietHours,
+    pub src: &'static str,
+}
+
+impl Quiet {
+    pub(super) fn of(customer: &Customer) -> Quiet {
+        Quiet {
+            hours: customer.quiet_hours,
+            src: if customer.quiet_hours_from_profile {
+                ""
+            } else {
+                " (default)"
+            },
+        }
+    }
 }
 
 /// `Timing::BeforeDeparture`: now, or after quiet hours if that still leaves `margin_hours`
@@ -200,6 +206,9 @@ fn when_usual_moment(
                 when_earliest(clock, earliest, now, quiet, quiet_src),
                 window.hours
             ));
+            if let Some(dl) = deadline.filter(|dl| earliest > *dl && earliest > now) {
+                reasons.push(lead_in_quiet_hours(clock, dl, earliest, now, &window));
+            }
             Ok(earliest)
         }
     }
@@ -293,6 +302,31 @@ fn earliest_allowed(
         ));
     }
     Ok(earliest)
+}
+
+/// That the lead before a deadline falls in quiet hours, so the message goes at their end,
+/// still before the deadline (the deadline rule, `within_deadline`, sees to that).
+fn lead_in_quiet_hours(
+    clock: &LocalClock<'_>,
+    lead_from: Timestamp,
+    end: Timestamp,
+    now: Timestamp,
+    window: &Window<'_>,
+) -> String {
+    let due = add(lead_from, window.lead_hours.hours());
+    let left = due.duration_since(end).as_hours();
+    let (what, lead) = (window.what, window.lead_hours);
+    if lead_from > now {
+        format!(
+            "{what} is due {}: its {lead} h lead begins inside quiet hours, so at their end, {left} h before",
+            clock.describe(due)
+        )
+    } else {
+        format!(
+            "{what} is due {}, within its {lead} h lead: at the end of quiet hours, {left} h before",
+            clock.describe(due)
+        )
+    }
 }
 
 fn when_earliest(

@@ -221,6 +221,7 @@ impl Simulator {
             body: m.message.body.clone(),
             expects_reply: m.message.expects_reply,
             reminder: o.reminder,
+            intrusion: m.message.intrusion,
         })
     }
 }

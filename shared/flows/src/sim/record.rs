@@ -1,6 +1,7 @@
 //! The simulator's output: one line per decision, delivery, cancellation and reply.
 
 use forewarn_core::customer::Customer;
+use forewarn_core::policy::Intrusion;
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -32,6 +33,9 @@ pub enum Record {
         expects_reply: bool,
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         reminder: bool,
+        /// A push sent as a passive one (breaking quiet hours for a deadline); absent when normal.
+        #[serde(skip_serializing_if = "Intrusion::is_normal")]
+        intrusion: Intrusion,
     },
     /// An inbound SMS and what forewarn did with it.
     Reply {
