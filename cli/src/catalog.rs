@@ -47,6 +47,33 @@ fn adopt(catalog: Catalog) -> &'static Catalog {
     }
 }
 
+/// Makes catalog directory `dir` this process's catalog (`forewarn simulate --catalog DIR`):
+/// its kind files and, when it has one, its `replies.toml`, each proved as `catalog check`
+/// proves them (sample events aside). Every problem, one a line, when it is unsound.
+pub fn install_dir(dir: &Path) -> Result<(), String> {
+    let catalog = Catalog::load_dir(&kinds_dir(dir)).map_err(|e| format!("cannot read the catalog: {e}"))?;
+    let replies_path = dir.join("replies.toml");
+    let replies = match replies_path.is_file() {
+        true => Some(fs::read_to_string(&replies_path).map_err(|e| format!("{}: {e}", replies_path.display()))?),
+        false => None,
+    };
+    let catalog = adopt(catalog);
+    let mut problems: Vec<String> = check::check(catalog, &[]).iter().map(Problem::to_string).collect();
+    if let Some(text) = &replies
+        && let Err(p) = forewarn_core::conversation::install_replies(text)
+    {
+        problems.extend(p.into_iter().map(|p| format!("replies.toml: {p}")));
+    }
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(format!(
+            "catalog {} is unsound:\n{}",
+            dir.display(),
+            problems.join("\n")
+        )),
+    }
+}
+
 /// `forewarn catalog check [DIR] [--events DIR]`: 0 when sound, 1 with every problem on
 /// stderr, 2 when the catalog cannot be read.
 pub fn run_check(dir: &Path, events: Option<&Path>) -> ExitCode {

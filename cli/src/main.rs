@@ -35,6 +35,10 @@ enum Command {
         /// Event files or directories, in any order (default: every sample in events/).
         #[arg(long, num_args = 1..)]
         events: Vec<PathBuf>,
+        /// A catalog directory (kind files in `DIR/kinds`, reply texts in `DIR/replies.toml`),
+        /// proved as `catalog check` proves it; default: the catalog built into forewarn.
+        #[arg(long)]
+        catalog: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -116,8 +120,9 @@ fn main() -> ExitCode {
         Command::Simulate {
             customers,
             events,
+            catalog,
             format,
-        } => simulate::run(customers, events, format),
+        } => simulate::run(customers, events, catalog, format),
         Command::Catalog {
             command: CatalogCommand::Check { dir, events },
         } => catalog::run_check(&dir, events.as_deref()),

@@ -387,3 +387,86 @@ fn a_redelivered_event_whose_message_went_out_shows_one_delivery_line_and_a_dupl
     assert_eq!(text.matches('✉').count(), 1, "{text}");
     assert!(text.contains("1 messages sent"), "{text}");
 }
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// A copy of the repository's catalog in `dir/catalog`, with `CardExpiring`: a kind no Rust
+/// names, made from `PaymentDue` with its own German title.
+fn catalog_with_a_new_kind(dir: &std::path::Path) -> std::path::PathBuf {
+    let catalog = dir.join("catalog");
+    copy_dir(
+        std::path::Path::new(&format!("{}/../catalog", env!("CARGO_MANIFEST_DIR"))),
+        &catalog,
+    );
+    let due = std::fs::read_to_string(catalog.join("kinds/payment-due.toml")).unwrap();
+    let card = due
+        .replace("\"PaymentDue\"", "\"CardExpiring\"")
+        .replace("name = \"payment\"", "name = \"card\"")
+        .replace("Zahlung fällig", "Karte läuft ab");
+    assert_ne!(card, due);
+    std::fs::write(catalog.join("kinds/card-expiring.toml"), card).unwrap();
+    catalog
+}
+
+#[test]
+fn simulate_with_a_catalog_directory_decides_and_renders_a_kind_only_that_directory_declares() {
+    let dir = scratch("new-kind");
+    let catalog = catalog_with_a_new_kind(&dir);
+    let event = std::fs::read_to_string(format!("{}/payment-due.json", samples_dir()))
+        .unwrap()
+        .replace("\"PaymentDue\"", "\"CardExpiring\"")
+        .replace("pd-0001", "ce-0001");
+    std::fs::write(dir.join("card-expiring.json"), event).unwrap();
+    let events = dir.join("card-expiring.json");
+    let built_in = json_lines(&["simulate", "--format", "json", "--events", events.to_str().unwrap()]);
+    assert_eq!(
+        decisions(&built_in)["ce-0001"][0]["outcome"],
+        "rejected",
+        "the built-in catalog does not know the kind"
+    );
+    let lines = json_lines(&[
+        "simulate",
+        "--format",
+        "json",
+        "--catalog",
+        catalog.to_str().unwrap(),
+        "--events",
+        events.to_str().unwrap(),
+    ]);
+    let d = decisions(&lines);
+    assert_eq!(d["ce-0001"][0]["outcome"], "send_now", "{:?}", d["ce-0001"]);
+    let delivery = lines
+        .iter()
+        .find(|l| l["kind"] == "delivery" && l["event_id"] == "ce-0001")
+        .expect("the new kind's message");
+    let subject = delivery["subject"].as_str().unwrap();
+    assert!(subject.starts_with("Karte läuft ab: 112,40"), "{delivery}");
+}
+
+#[test]
+fn simulate_with_an_unsound_catalog_directory_exits_2_naming_the_problem() {
+    let dir = scratch("bad-catalog");
+    let catalog = catalog_with_a_new_kind(&dir);
+    let kind = catalog.join("kinds/card-expiring.toml");
+    let text = std::fs::read_to_string(&kind).unwrap();
+    std::fs::write(&kind, text.replacen("{{ payee }}", "{{ betrag }}", 1)).unwrap();
+    let out = forewarn(&["simulate", "--catalog", catalog.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("card-expiring.toml") && err.contains("betrag"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing is simulated");
+    let missing = forewarn(&["simulate", "--catalog", "/nonexistent/catalog"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/catalog"));
+}

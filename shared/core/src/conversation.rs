@@ -4,7 +4,9 @@ mod texts;
 
 use serde::Serialize;
 
-pub use self::texts::{REPLIES_TOML, ReplyText, check_replies, reminder_prefix, reply_text, which_text};
+pub use self::texts::{
+    REPLIES_TOML, ReplyText, check_replies, install_replies, reminder_prefix, reply_text, which_text,
+};
 use crate::customer::PhoneNumber;
 use crate::error::EventError;
 

@@ -141,15 +141,31 @@ impl Catalog {
     }
 }
 
+/// The reply texts this process answers with: the built-in ones unless [`install_replies`]
+/// gave others first.
+static REPLIES: OnceLock<Catalog> = OnceLock::new();
+
 /// The texts in the language of `locale` ([`Lang::of`]), the catalog parsed on first use.
 fn texts(locale: &str) -> &'static Texts {
-    static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG
+    REPLIES
         .get_or_init(|| {
             // Built in and proved by `check_replies` in the tests: it cannot fail at run time.
             toml::from_str(REPLIES_TOML).unwrap_or_else(|e| panic!("catalog/replies.toml: {e}"))
         })
         .get(Lang::of(locale))
+}
+
+/// Makes `text` (a `replies.toml`) the reply texts of this process (the CLI's `--catalog
+/// DIR`): its problems ([`check_replies`]) when it is unsound, or a refusal once texts are in use.
+pub fn install_replies(text: &str) -> Result<(), Vec<String>> {
+    let problems = check_replies(text);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let parsed: Catalog = toml::from_str(text).map_err(|e| vec![e.to_string()])?;
+    REPLIES
+        .set(parsed)
+        .map_err(|_| vec!["reply texts are already in use by this process".to_owned()])
 }
 
 /// A short answer in the customer's language ([`Lang::of`]: `de-AT` is German, `pt-BR`
