@@ -32,13 +32,6 @@ fn finish(result: Result<(), Failure>) -> ExitCode {
     }
 }
 
-/// The directory of kind files of a catalog directory: `DIR/kinds`, or `DIR` itself when it
-/// has no `kinds` directory.
-fn kinds_dir(dir: &Path) -> PathBuf {
-    let kinds = dir.join("kinds");
-    if kinds.is_dir() { kinds } else { dir.to_owned() }
-}
-
 /// Makes `catalog` this process's catalog (event parsing and rendering use it), and returns it.
 fn adopt(catalog: Catalog) -> &'static Catalog {
     match core_catalog::install(catalog) {
@@ -48,10 +41,10 @@ fn adopt(catalog: Catalog) -> &'static Catalog {
 }
 
 /// Makes catalog directory `dir` this process's catalog (`forewarn simulate --catalog DIR`):
-/// its kind files and, when it has one, its `replies.toml`, each proved as `catalog check`
+/// its kind files and, when it has them, its `categories.toml` and `replies.toml`, each proved as `catalog check`
 /// proves them (sample events aside). Every problem, one a line, when it is unsound.
 pub fn install_dir(dir: &Path) -> Result<(), String> {
-    let catalog = Catalog::load_dir(&kinds_dir(dir)).map_err(|e| format!("cannot read the catalog: {e}"))?;
+    let catalog = Catalog::load(dir).map_err(|e| format!("cannot read the catalog: {e}"))?;
     let replies_path = dir.join("replies.toml");
     let replies = match replies_path.is_file() {
         true => Some(fs::read_to_string(&replies_path).map_err(|e| format!("{}: {e}", replies_path.display()))?),
@@ -81,7 +74,7 @@ pub fn run_check(dir: &Path, events: Option<&Path>) -> ExitCode {
 }
 
 fn check_dir(dir: &Path, events: Option<&Path>) -> Result<(), Failure> {
-    let catalog = Catalog::load_dir(&kinds_dir(dir)).map_err(|e| usage(format!("cannot read the catalog: {e}")))?;
+    let catalog = Catalog::load(dir).map_err(|e| usage(format!("cannot read the catalog: {e}")))?;
     let replies_path = dir.join("replies.toml");
     let replies = match replies_path.is_file() {
         true => Some(fs::read_to_string(&replies_path).map_err(|e| usage(format!("{}: {e}", replies_path.display())))?),
@@ -219,7 +212,7 @@ fn preview(args: PreviewArgs) -> Result<(), Failure> {
         return Err(usage("--locale: expected a BCP 47 locale such as de-DE"));
     }
     if let Some(dir) = &args.catalog {
-        let c = Catalog::load_dir(&kinds_dir(dir)).map_err(|e| usage(format!("--catalog {}: {e}", dir.display())))?;
+        let c = Catalog::load(dir).map_err(|e| usage(format!("--catalog {}: {e}", dir.display())))?;
         adopt(c);
     }
     let catalog = core_catalog::catalog();
