@@ -1,12 +1,12 @@
 //! `forewarn catalog check` proves a catalog directory before it ships; `forewarn preview` renders one message of a kind as a customer would get it.
 
-use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use forewarn_core::catalog::{self as core_catalog, Catalog, Kind};
 use forewarn_core::catalog_check::{self as check, Problem};
+use forewarn_core::conversation::install_replies;
 use forewarn_core::customer::Channel;
 use forewarn_core::events::{Event, parse_event, parse_event_value};
 use forewarn_core::messages::format::Lang;
@@ -50,13 +50,13 @@ pub fn install_dir(dir: &Path) -> Result<(), String> {
         true => Some(fs::read_to_string(&replies_path).map_err(|e| format!("{}: {e}", replies_path.display()))?),
         false => None,
     };
+    // The reply texts first: their tables are the languages the kinds' templates are checked in.
+    let mut problems: Vec<String> = match replies.as_deref().map(install_replies) {
+        Some(Err(p)) => p.into_iter().map(|p| format!("replies.toml: {p}")).collect(),
+        _ => Vec::new(),
+    };
     let catalog = adopt(catalog);
-    let mut problems: Vec<String> = check::check(catalog, &[]).iter().map(Problem::to_string).collect();
-    if let Some(text) = &replies
-        && let Err(p) = forewarn_core::conversation::install_replies(text)
-    {
-        problems.extend(p.into_iter().map(|p| format!("replies.toml: {p}")));
-    }
+    problems.extend(check::check(catalog, &[]).iter().map(Problem::to_string));
     match problems.is_empty() {
         true => Ok(()),
         false => Err(format!(
@@ -80,6 +80,8 @@ fn check_dir(dir: &Path, events: Option<&Path>) -> Result<(), Failure> {
         true => Some(fs::read_to_string(&replies_path).map_err(|e| usage(format!("{}: {e}", replies_path.display())))?),
         false => None,
     };
+    // The reply texts first: their tables are the languages the kinds' templates are checked in.
+    let replies_sound = replies.as_deref().is_none_or(|text| install_replies(text).is_ok());
     let catalog = adopt(catalog);
     let (samples, mut problems) = match events {
         Some(d) => read_samples(d)?,
@@ -91,17 +93,16 @@ fn check_dir(dir: &Path, events: Option<&Path>) -> Result<(), Failure> {
         .filter(|(_, s)| check::sample_kind(catalog, s).is_some())
         .collect();
     problems.extend(check::check(catalog, &samples));
-    problems.extend(replies.as_deref().map(check::replies).unwrap_or_default());
+    if !replies_sound {
+        problems.extend(replies.as_deref().map(check::replies).unwrap_or_default());
+    }
     if problems.is_empty() {
-        let languages: BTreeSet<&str> = catalog
-            .kinds()
-            .iter()
-            .flat_map(|k| k.def.templates.keys().map(String::as_str))
-            .collect();
         println!(
-            "ok: {} kinds, {} languages, {} samples",
+            "ok: {} kinds, {} categories, {} languages ({}), {} samples",
             catalog.kinds().len(),
-            languages.len(),
+            catalog.categories().len(),
+            Lang::all().len(),
+            Lang::all().iter().map(|l| l.tag()).collect::<Vec<_>>().join(", "),
             samples.len()
         );
         return Ok(());
@@ -248,10 +249,7 @@ fn preview(args: PreviewArgs) -> Result<(), Failure> {
         "{} · {channel} · {} (templates: {}) · times in {zone_name}\n",
         kind.name(),
         args.locale,
-        Lang::ALL
-            .into_iter()
-            .find(|l| l.as_str() == message.language)
-            .map_or("en", Lang::tag)
+        message.language
     );
     print!("{}", show(channel, &message));
     Ok(())

@@ -563,7 +563,7 @@ fn a_profile_preferring_a_category_the_catalog_lacks_is_skipped_naming_the_field
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains(
-            "channel_preferences.cards: not a category of the catalog (account, applications, security, travel)"
+            "channel_preferences.cards: not a category of the catalog (security, travel, account, applications)"
         ),
         "{err}"
     );

@@ -648,7 +648,7 @@ mod tests {
         assert_eq!(e.path, "channel_preferences.cards", "{e}");
         assert!(
             e.reason
-                .contains("not a category of the catalog (account, applications, security, travel)"),
+                .contains("not a category of the catalog (security, travel, account, applications)"),
             "{e}"
         );
         let known = json!({"customer_id": "c", "channel_preferences": {"account": ["sms"]}});

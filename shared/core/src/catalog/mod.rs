@@ -126,12 +126,38 @@ struct CategoryTable {
     description: String,
 }
 
-/// Reads a `categories.toml`: one table per category, named by it, with its `description`.
+/// The top-level keys of a TOML text in the order it writes them (a `toml::Table` sorts them),
+/// from the parser's spans; empty when it is not TOML.
+pub(crate) fn keys_in_file_order(text: &str) -> Vec<String> {
+    let Ok(table) = toml::de::DeTable::parse(text) else {
+        return Vec::new();
+    };
+    let mut keys: Vec<(usize, String)> = table
+        .get_ref()
+        .keys()
+        .map(|k| (k.span().start, k.get_ref().to_string()))
+        .collect();
+    keys.sort();
+    keys.into_iter().map(|(_, k)| k).collect()
+}
+
+/// `table`'s entries in the order `text` (its source) writes them.
+pub(crate) fn in_file_order(text: &str, mut table: toml::Table) -> Vec<(String, toml::Value)> {
+    let mut out: Vec<(String, toml::Value)> = keys_in_file_order(text)
+        .into_iter()
+        .filter_map(|k| table.remove(&k).map(|v| (k, v)))
+        .collect();
+    out.extend(table);
+    out
+}
+
+/// Reads a `categories.toml`: one table per category, named by it, with its `description`,
+/// in the file's order.
 pub fn parse_categories(text: &str) -> Result<Vec<CategoryDef>, CatalogError> {
     const FILE: &str = "categories.toml";
     let tables: toml::Table = toml::from_str(text).map_err(|e| CatalogError::new(FILE, e.to_string().trim_end()))?;
     let mut out = Vec::with_capacity(tables.len());
-    for (key, value) in tables {
+    for (key, value) in in_file_order(text, tables) {
         let name = Category::parse(&key).map_err(|r| CatalogError::new(FILE, format!("[{key}]: {r}")))?;
         let table: CategoryTable = value
             .try_into()
@@ -274,7 +300,7 @@ impl Catalog {
         self.kinds.iter().find(|k| k.name() == detail_type)
     }
 
-    /// The categories of alert, in name order.
+    /// The categories of alert, in `categories.toml` order.
     pub fn categories(&self) -> &[CategoryDef] {
         &self.categories
     }
@@ -460,7 +486,7 @@ mod tests {
         assert_eq!(err.file, "payment-due.toml");
         assert_eq!(
             err.reason,
-            "category: cards is not a category of categories.toml (account, applications, security, travel)"
+            "category: cards is not a category of categories.toml (security, travel, account, applications)"
         );
         let with_cards = format!("{CATEGORIES_TOML}\n[cards]\ndescription = \"A card expires.\"\n");
         let files = Catalog::embedded_files()
