@@ -199,3 +199,45 @@ fn italian_reply_texts_asking_for_a_keyword_no_table_lists_fail_catalog_check() 
         "{err}"
     );
 }
+
+#[test]
+fn a_locale_without_templates_falls_back_to_the_best_language_and_the_decision_says_which() {
+    let cases = [
+        (
+            "nl-NL",
+            "written in en with en-NL numbers and dates: no templates for nl-NL",
+            "Your balance is low",
+        ),
+        (
+            "pt-AO",
+            "written in pt-PT with pt-AO numbers and dates: no templates for pt-AO",
+            "O seu saldo",
+        ),
+    ];
+    for (locale, why, words) in cases {
+        let dir = scratch(&format!("fallback-{locale}"));
+        let (customers, events) = customer_and_event(&dir, locale);
+        let lines = simulate(None, &customers, &events);
+        let decision = lines.iter().find(|l| l["kind"] == "decision").unwrap();
+        let reasons: Vec<&str> = decision["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap())
+            .collect();
+        assert!(reasons.contains(&why), "{locale}: {reasons:#?}");
+        let delivery = lines.iter().find(|l| l["kind"] == "delivery").expect("a message");
+        assert!(
+            delivery["subject"].as_str().unwrap().contains(words),
+            "{locale}: {delivery}"
+        );
+    }
+    let dir = scratch("fallback-own");
+    let (customers, events) = customer_and_event(&dir, "de-AT");
+    let lines = simulate(None, &customers, &events);
+    let reasons = lines.iter().find(|l| l["kind"] == "decision").unwrap()["reasons"].to_string();
+    assert!(
+        !reasons.contains("written in"),
+        "German templates serve de-AT: {reasons}"
+    );
+}

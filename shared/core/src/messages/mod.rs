@@ -32,7 +32,7 @@ use crate::catalog::{Catalog, Kind, catalog};
 use crate::customer::Channel;
 use crate::events::Detail;
 use crate::types::Url;
-use format::{FormatCache, Formats, Lang};
+use format::{FormatCache, Formats, Lang, Match, resolve_why};
 use limits::{EMAIL, Limits, PUSH, SMS_LEVELS};
 use safe::{LinkHosts, Placeholders};
 
@@ -291,6 +291,30 @@ impl Message {
             sms: None,
             language: "en",
         }
+    }
+}
+
+/// Why a message of `kind` for a customer of `locale` is not in the locale's own language: the
+/// language it is written in (as [`Renderer::render`] picks it) and the locale its numbers and
+/// dates follow (`written in en with en-NL numbers and dates: no templates for nl-NL`); none
+/// when the catalog has the locale's language.
+pub fn language_reason(kind: &Kind, locale: &str) -> Option<String> {
+    let (lang, formats, how) = resolve_why(locale);
+    let locale = crate::types::truncate(locale.trim(), 40);
+    if !kind.def.templates.contains_key(lang.tag()) {
+        return Some(format!(
+            "written in {} with {formats} numbers and dates: {} has no templates in {}",
+            Lang::EN.tag(),
+            kind.name(),
+            lang.tag()
+        ));
+    }
+    match how {
+        Match::Own => None,
+        Match::OtherRegion | Match::English => Some(format!(
+            "written in {} with {formats} numbers and dates: no templates for {locale}",
+            lang.tag()
+        )),
     }
 }
 
@@ -1334,6 +1358,33 @@ mod tests {
             .filter(|w| w.chars().any(|c| c.is_ascii_digit()))
             .map(str::to_owned)
             .collect()
+    }
+
+    #[test]
+    fn a_locale_without_templates_is_written_in_the_best_language_and_the_reason_says_which() {
+        let kind = catalog().kind("LowBalance").unwrap();
+        let reason = |locale: &str| language_reason(kind, locale);
+        assert_eq!(
+            reason("nl-NL").as_deref(),
+            Some("written in en with en-NL numbers and dates: no templates for nl-NL")
+        );
+        assert_eq!(
+            reason("pt-AO").as_deref(),
+            Some("written in pt-PT with pt-AO numbers and dates: no templates for pt-AO")
+        );
+        assert_eq!(
+            reason("it-IT").as_deref(),
+            Some("written in en with en-IT numbers and dates: no templates for it-IT")
+        );
+        for own in ["de-AT", "de-DE", "pt-BR", "pt-PT", "en-GB", "es-MX", "fr-CA", "en"] {
+            assert_eq!(reason(own), None, "{own} has its language's templates");
+        }
+        let m = render(&typical(DetailType::LowBalance), Channel::Sms, "nl-NL");
+        assert_eq!(m.language, "en", "the reason tells what render does");
+        assert_eq!(
+            render(&typical(DetailType::LowBalance), Channel::Sms, "pt-AO").language,
+            "pt-PT"
+        );
     }
 
     #[test]

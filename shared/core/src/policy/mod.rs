@@ -226,6 +226,7 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
     {
         return plan.suppressed(reasons, why);
     }
+    reasons.extend(crate::messages::language_reason(kind, &customer.locale));
     plan.outcome = if send_at <= now {
         Outcome::SendNow
     } else {
