@@ -214,6 +214,12 @@ fn preview(args: PreviewArgs) -> Result<(), Failure> {
     }
     if let Some(dir) = &args.catalog {
         let c = Catalog::load(dir).map_err(|e| usage(format!("--catalog {}: {e}", dir.display())))?;
+        // The directory's reply texts, when it has them, are its languages.
+        let replies = dir.join("replies.toml");
+        if replies.is_file() {
+            let text = fs::read_to_string(&replies).map_err(|e| usage(format!("{}: {e}", replies.display())))?;
+            install_replies(&text).map_err(|p| usage(format!("{}: {}", replies.display(), p.join("; "))))?;
+        }
         adopt(c);
     }
     let catalog = core_catalog::catalog();

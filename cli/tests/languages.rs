@@ -241,3 +241,25 @@ fn a_locale_without_templates_falls_back_to_the_best_language_and_the_decision_s
         "German templates serve de-AT: {reasons}"
     );
 }
+
+#[test]
+fn preview_with_an_italian_catalog_directory_renders_italian() {
+    let dir = scratch("italian-preview");
+    let catalog = catalog_with_italian(&dir, None);
+    let out = forewarn(&[
+        "preview",
+        "LowBalance",
+        "--locale",
+        "it-IT",
+        "--channel",
+        "push",
+        "--catalog",
+        catalog.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("(templates: it)") && text.contains("title: Saldo basso: "),
+        "{text}"
+    );
+}

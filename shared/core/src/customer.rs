@@ -455,13 +455,7 @@ impl Customer {
             },
             None => QuietHours::DEFAULT,
         };
-        let catalog = crate::catalog::catalog();
-        if let Some(unknown) = p.channel_preferences.keys().find(|c| !catalog.has_category(c)) {
-            return Err(EventError::new(
-                format!("channel_preferences.{unknown}"),
-                format!("not a category of the catalog ({})", catalog.category_names()),
-            ));
-        }
+        crate::catalog::catalog().check_preferences(p.channel_preferences.keys())?;
         let mut devices = Vec::with_capacity(p.devices.len());
         for (i, d) in p.devices.iter().enumerate() {
             let mut active_hours = Vec::with_capacity(d.active_hours.len());

@@ -310,6 +310,21 @@ impl Catalog {
         self.categories.iter().any(|c| c.name == *name)
     }
 
+    /// A profile's `channel_preferences` keys: the first that is not a category of this catalog
+    /// is a fault at `channel_preferences.<name>`.
+    pub fn check_preferences<'c>(
+        &self,
+        mut categories: impl Iterator<Item = &'c Category>,
+    ) -> Result<(), crate::error::EventError> {
+        match categories.find(|c| !self.has_category(c)) {
+            Some(unknown) => Err(crate::error::EventError::new(
+                format!("channel_preferences.{unknown}"),
+                format!("not a category of the catalog ({})", self.category_names()),
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// The category names, for messages: `security, travel, account, applications`.
     pub fn category_names(&self) -> String {
         let names: Vec<&str> = self.categories.iter().map(|c| c.name.as_str()).collect();
