@@ -67,14 +67,15 @@ pub fn parse_reply_with(keywords: &Keywords, body: &str) -> Reply {
         intent: Intent::Other,
         choice: None,
     };
-    let word = body.trim_matches(|c: char| !c.is_alphanumeric());
+    // Phones may send accents decomposed (NFD): "na\u{303}o" composes to "não", and "si\u{300}"
+    // to "sì" before the trim, which would take a trailing combining accent for punctuation.
+    let composed = normalise(first_chars(body, MAX_BODY_CHARS));
+    let word = composed.trim_matches(|c: char| !c.is_alphanumeric());
     if word.len() > MAX_ANSWER_BYTES {
         return other;
     }
-    // Phones may send accents decomposed (NFD): "na\u{303}o" composes to "não".
-    let word = normalise(word);
     let intent = |w: &str| keywords.intent(w);
-    match intent(&word) {
+    match intent(word) {
         Intent::Other => {}
         found => {
             return Reply {

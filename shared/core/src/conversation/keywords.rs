@@ -123,3 +123,41 @@ impl Keywords {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conversation::parse_reply_with;
+
+    fn table(toml: &str) -> KeywordTable {
+        toml::from_str(toml).unwrap()
+    }
+
+    #[test]
+    fn a_languages_own_keywords_are_understood_beside_the_providers() {
+        let it = table("yes = [\"SÌ\"]\nno = [\"NO\"]\nhelp = [\"AIUTO\"]\n");
+        let (k, problems) = Keywords::build([("it", &it)]);
+        assert!(problems.is_empty(), "{problems:?}");
+        let read = |body: &str| parse_reply_with(&k, body);
+        assert_eq!(read("Sì 2").intent, Intent::Yes);
+        assert_eq!(read("Sì 2").choice, Some(2));
+        assert_eq!(read("si\u{300}").intent, Intent::Yes, "an accent sent decomposed");
+        assert_eq!(read("aiuto!").intent, Intent::Help);
+        assert_eq!(
+            read("STOP").intent,
+            Intent::Stop,
+            "the provider's words in any language"
+        );
+        assert_eq!(read("ja").intent, Intent::Other, "German is not in this catalog");
+    }
+
+    #[test]
+    fn a_keyword_too_long_to_be_read_is_a_problem_naming_the_language_and_list() {
+        let long = table("stop = [\"BASTACONGLIMESSAGGI\"]\n");
+        let (_, problems) = Keywords::build([("it", &long)]);
+        assert_eq!(
+            problems,
+            ["`it.keywords.stop`: \"BASTACONGLIMESSAGGI\" cannot be read as an answer (1 to 16 bytes)"]
+        );
+    }
+}
