@@ -7,8 +7,7 @@ use serde::Serialize;
 
 pub use self::keywords::{Keywords, MAX_KEYWORD_BYTES, PROVIDER_START_WORDS, PROVIDER_STOP_WORDS, normalise};
 pub use self::texts::{
-    REPLIES_TOML, ReplyText, check_replies, install_replies, keywords, languages, placeholders, reminder_prefix,
-    reply_text, which_text,
+    REPLIES_TOML, ReplyText, check_replies, install_replies, keywords, reminder_prefix, reply_text, which_text,
 };
 use crate::customer::PhoneNumber;
 use crate::error::EventError;

@@ -8,11 +8,8 @@ use serde::Deserialize;
 use super::keywords::{KeywordTable, Keywords};
 use super::{Intent, first_chars, parse_reply_with};
 use crate::messages::format::Lang;
-use crate::messages::safe::Placeholders;
+pub use crate::messages::languages::REPLIES_TOML;
 use crate::messages::sms::{Encoding, segments};
-
-/// `catalog/replies.toml` as built in: one table of texts per language tag ([`Lang::tag`]).
-pub const REPLIES_TOML: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../catalog/replies.toml"));
 
 /// The texts forewarn answers an inbound SMS with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,9 +66,8 @@ const WORD_KEYS: [&str; 7] = [
     "number_removed",
 ];
 
-/// One language's table of `catalog/replies.toml`.
+/// One language's table of `catalog/replies.toml` (its unknown keys are `check_language`'s to report).
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct Texts {
     confirmed: String,
     disputed: String,
@@ -92,10 +88,7 @@ struct Texts {
     which_outro: String,
     /// What starts an escalation reminder: "Reminder: ".
     reminder_prefix: String,
-    /// What replaces a link found in producer text: "[link removed]".
-    link_removed: String,
-    /// What replaces a phone number found in producer text: "[number removed]".
-    number_removed: String,
+    // `link_removed` and `number_removed` are `messages::languages`' (checked here).
     /// The answers this language's customers send (YES, STOP…), besides the provider's.
     #[serde(default)]
     keywords: KeywordTable,
@@ -126,42 +119,32 @@ impl Texts {
     }
 }
 
-/// Every language's texts, in `replies.toml` order, and the keywords replies understand.
+/// Every language's texts, by tag, and the keywords replies understand.
 struct Replies {
-    languages: Vec<Lang>,
-    texts: Vec<Texts>,
+    texts: Vec<(String, Texts)>,
     keywords: Keywords,
 }
 
 impl Replies {
-    /// Reads a sound `replies.toml` ([`check_replies`] finds none of its problems); each
-    /// language's tag is kept for the life of the process.
+    /// Reads a sound `replies.toml` ([`check_replies`] finds none of its problems).
     fn parse(text: &str) -> Result<Replies, String> {
         let table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
-        let mut languages = Vec::with_capacity(table.len());
         let mut texts = Vec::with_capacity(table.len());
-        for (tag, value) in crate::catalog::in_file_order(text, table) {
+        for (tag, value) in table {
             let t: Texts = value.try_into().map_err(|e: toml::de::Error| format!("`{tag}`: {e}"))?;
-            languages.push(Lang::new_static(Box::leak(tag.into_boxed_str())));
-            texts.push(t);
+            texts.push((tag, t));
         }
-        let tables = languages.iter().map(|l| l.tag()).zip(texts.iter().map(|t| &t.keywords));
-        let (keywords, problems) = Keywords::build(tables);
+        let (keywords, problems) = Keywords::build(texts.iter().map(|(tag, t)| (tag.as_str(), &t.keywords)));
         match problems.first() {
             Some(p) => Err(p.clone()),
-            None => Ok(Replies {
-                languages,
-                texts,
-                keywords,
-            }),
+            None => Ok(Replies { texts, keywords }),
         }
     }
 
     /// The texts of `lang`; English's for a language these texts lack.
     fn get(&self, lang: Lang) -> &Texts {
-        let i = self.languages.iter().position(|l| *l == lang);
-        let en = || self.languages.iter().position(|l| *l == Lang::EN);
-        &self.texts[i.or_else(en).unwrap_or(0)]
+        let at = |tag: &str| self.texts.iter().position(|(t, _)| t == tag);
+        &self.texts[at(lang.tag()).or_else(|| at(Lang::EN.tag())).unwrap_or(0)].1
     }
 }
 
@@ -176,11 +159,6 @@ fn replies() -> &'static Replies {
     })
 }
 
-/// The languages of this process's catalog ([`Lang::all`]).
-pub fn languages() -> &'static [Lang] {
-    &replies().languages
-}
-
 /// The keywords replies understand: the provider's and every language's.
 pub fn keywords() -> &'static Keywords {
     &replies().keywords
@@ -191,24 +169,16 @@ fn texts(locale: &str) -> &'static Texts {
     replies().get(Lang::of(locale))
 }
 
-/// What replaces links and phone numbers in producer text, in `lang`.
-pub fn placeholders(lang: Lang) -> Placeholders {
-    let t = replies().get(lang);
-    Placeholders {
-        link: &t.link_removed,
-        number: &t.number_removed,
-    }
-}
-
 /// Makes `text` (a `replies.toml`) the reply texts and languages of this process (the CLI's
 /// `--catalog DIR`): its problems ([`check_replies`]) when it is unsound, or a refusal once
-/// texts are in use.
+/// texts or languages are in use.
 pub fn install_replies(text: &str) -> Result<(), Vec<String>> {
     let problems = check_replies(text);
     if !problems.is_empty() {
         return Err(problems);
     }
     let parsed = Replies::parse(text).map_err(|e| vec![e])?;
+    crate::messages::languages::install(text).map_err(|e| vec![e])?;
     REPLIES
         .set(parsed)
         .map_err(|_| vec!["reply texts are already in use by this process".to_owned()])

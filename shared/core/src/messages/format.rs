@@ -41,7 +41,7 @@ impl Lang {
 
     /// Every language of this process's catalog, in `replies.toml` order.
     pub fn all() -> &'static [Lang] {
-        crate::conversation::languages()
+        super::languages::all()
     }
 
     /// The name messages report: the tag (`en`, `pt-PT`, `it`).

@@ -13,6 +13,7 @@
 //! to fit with the costliest values.
 
 pub mod format;
+pub mod languages;
 mod limits;
 pub mod safe;
 mod silent;

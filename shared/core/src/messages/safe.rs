@@ -36,7 +36,7 @@ impl Placeholders {
     };
     /// The words of `lang`, from the catalog's reply texts (`link_removed`, `number_removed`).
     pub fn of(lang: Lang) -> Placeholders {
-        crate::conversation::placeholders(lang)
+        super::languages::placeholders(lang)
     }
 
     /// The placeholders for a BCP 47 locale or a template language (`pt-PT`, `en`).
