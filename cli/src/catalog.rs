@@ -1,12 +1,12 @@
 //! `forewarn catalog check` proves a catalog directory before it ships; `forewarn preview` renders one message of a kind as a customer would get it.
 
-use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use forewarn_core::catalog::{self as core_catalog, Catalog, Kind};
 use forewarn_core::catalog_check::{self as check, Problem};
+use forewarn_core::conversation::install_replies;
 use forewarn_core::customer::Channel;
 use forewarn_core::events::{Event, parse_event, parse_event_value};
 use forewarn_core::messages::format::Lang;
@@ -32,18 +32,38 @@ fn finish(result: Result<(), Failure>) -> ExitCode {
     }
 }
 
-/// The directory of kind files of a catalog directory: `DIR/kinds`, or `DIR` itself when it
-/// has no `kinds` directory.
-fn kinds_dir(dir: &Path) -> PathBuf {
-    let kinds = dir.join("kinds");
-    if kinds.is_dir() { kinds } else { dir.to_owned() }
-}
-
 /// Makes `catalog` this process's catalog (event parsing and rendering use it), and returns it.
 fn adopt(catalog: Catalog) -> &'static Catalog {
     match core_catalog::install(catalog) {
         Ok(()) => core_catalog::catalog(),
         Err(refused) => Box::leak(Box::new(refused)),
+    }
+}
+
+/// Makes catalog directory `dir` this process's catalog (`forewarn simulate --catalog DIR`):
+/// its kind files and, when it has them, its `categories.toml` and `replies.toml`, each proved as `catalog check`
+/// proves them (sample events aside). Every problem, one a line, when it is unsound.
+pub fn install_dir(dir: &Path) -> Result<(), String> {
+    let catalog = Catalog::load(dir).map_err(|e| format!("cannot read the catalog: {e}"))?;
+    let replies_path = dir.join("replies.toml");
+    let replies = match replies_path.is_file() {
+        true => Some(fs::read_to_string(&replies_path).map_err(|e| format!("{}: {e}", replies_path.display()))?),
+        false => None,
+    };
+    // The reply texts first: their tables are the languages the kinds' templates are checked in.
+    let mut problems: Vec<String> = match replies.as_deref().map(install_replies) {
+        Some(Err(p)) => p.into_iter().map(|p| format!("replies.toml: {p}")).collect(),
+        _ => Vec::new(),
+    };
+    let catalog = adopt(catalog);
+    problems.extend(check::check(catalog, &[]).iter().map(Problem::to_string));
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(format!(
+            "catalog {} is unsound:\n{}",
+            dir.display(),
+            problems.join("\n")
+        )),
     }
 }
 
@@ -54,12 +74,14 @@ pub fn run_check(dir: &Path, events: Option<&Path>) -> ExitCode {
 }
 
 fn check_dir(dir: &Path, events: Option<&Path>) -> Result<(), Failure> {
-    let catalog = Catalog::load_dir(&kinds_dir(dir)).map_err(|e| usage(format!("cannot read the catalog: {e}")))?;
+    let catalog = Catalog::load(dir).map_err(|e| usage(format!("cannot read the catalog: {e}")))?;
     let replies_path = dir.join("replies.toml");
     let replies = match replies_path.is_file() {
         true => Some(fs::read_to_string(&replies_path).map_err(|e| usage(format!("{}: {e}", replies_path.display())))?),
         false => None,
     };
+    // The reply texts first: their tables are the languages the kinds' templates are checked in.
+    let replies_sound = replies.as_deref().is_none_or(|text| install_replies(text).is_ok());
     let catalog = adopt(catalog);
     let (samples, mut problems) = match events {
         Some(d) => read_samples(d)?,
@@ -71,17 +93,16 @@ fn check_dir(dir: &Path, events: Option<&Path>) -> Result<(), Failure> {
         .filter(|(_, s)| check::sample_kind(catalog, s).is_some())
         .collect();
     problems.extend(check::check(catalog, &samples));
-    problems.extend(replies.as_deref().map(check::replies).unwrap_or_default());
+    if !replies_sound {
+        problems.extend(replies.as_deref().map(check::replies).unwrap_or_default());
+    }
     if problems.is_empty() {
-        let languages: BTreeSet<&str> = catalog
-            .kinds()
-            .iter()
-            .flat_map(|k| k.def.templates.keys().map(String::as_str))
-            .collect();
         println!(
-            "ok: {} kinds, {} languages, {} samples",
+            "ok: {} kinds, {} categories, {} languages ({}), {} samples",
             catalog.kinds().len(),
-            languages.len(),
+            catalog.categories().len(),
+            Lang::all().len(),
+            Lang::all().iter().map(|l| l.tag()).collect::<Vec<_>>().join(", "),
             samples.len()
         );
         return Ok(());
@@ -192,7 +213,13 @@ fn preview(args: PreviewArgs) -> Result<(), Failure> {
         return Err(usage("--locale: expected a BCP 47 locale such as de-DE"));
     }
     if let Some(dir) = &args.catalog {
-        let c = Catalog::load_dir(&kinds_dir(dir)).map_err(|e| usage(format!("--catalog {}: {e}", dir.display())))?;
+        let c = Catalog::load(dir).map_err(|e| usage(format!("--catalog {}: {e}", dir.display())))?;
+        // The directory's reply texts, when it has them, are its languages.
+        let replies = dir.join("replies.toml");
+        if replies.is_file() {
+            let text = fs::read_to_string(&replies).map_err(|e| usage(format!("{}: {e}", replies.display())))?;
+            install_replies(&text).map_err(|p| usage(format!("{}: {}", replies.display(), p.join("; "))))?;
+        }
         adopt(c);
     }
     let catalog = core_catalog::catalog();
@@ -228,10 +255,7 @@ fn preview(args: PreviewArgs) -> Result<(), Failure> {
         "{} · {channel} · {} (templates: {}) · times in {zone_name}\n",
         kind.name(),
         args.locale,
-        Lang::ALL
-            .into_iter()
-            .find(|l| l.as_str() == message.language)
-            .map_or("en", Lang::tag)
+        message.language
     );
     print!("{}", show(channel, &message));
     Ok(())

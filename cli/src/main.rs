@@ -37,10 +37,14 @@ enum Command {
         /// Event files or directories, in any order (default: every sample in events/).
         #[arg(long, num_args = 1..)]
         events: Vec<PathBuf>,
+        /// A catalog directory (kind files in `DIR/kinds`, categories in `DIR/categories.toml`, reply texts in `DIR/replies.toml`),
+        /// proved as `catalog check` proves it; default: the catalog built into forewarn.
+        #[arg(long)]
+        catalog: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// Work with the notification catalog (`catalog/kinds/*.toml`, `catalog/replies.toml`).
+    /// Work with the notification catalog (`catalog/kinds/*.toml`, `catalog/categories.toml`, `catalog/replies.toml`).
     Catalog {
         #[command(subcommand)]
         command: CatalogCommand,
@@ -88,7 +92,7 @@ enum CatalogCommand {
     /// fields rules and placeholders name, templates in every language, worst-case SMS length,
     /// escaped HTML. Exit 1 with every problem on stderr; 2 when the catalog cannot be read.
     Check {
-        /// The catalog directory: kind files in `DIR/kinds`, reply texts in `DIR/replies.toml`.
+        /// The catalog directory: kind files in `DIR/kinds`, categories in `DIR/categories.toml`, reply texts in `DIR/replies.toml`.
         #[arg(default_value = "catalog")]
         dir: PathBuf,
         /// The sample events checked against their kind's schema (every `*.json` directly
@@ -121,8 +125,9 @@ fn main() -> ExitCode {
         Command::Simulate {
             customers,
             events,
+            catalog,
             format,
-        } => simulate::run(customers, events, format),
+        } => simulate::run(customers, events, catalog, format),
         Command::Catalog {
             command: CatalogCommand::Check { dir, events },
         } => catalog::run_check(&dir, events.as_deref()),

@@ -24,9 +24,21 @@ enum SimError {
     Read { path: String, source: io::Error },
     #[error("{path}: {reason}")]
     Customers { path: String, reason: String },
+    #[error("--catalog {0}")]
+    Catalog(String),
 }
 
-pub fn run(customers: Option<PathBuf>, events: Vec<PathBuf>, format: Format) -> ExitCode {
+pub fn run(customers: Option<PathBuf>, events: Vec<PathBuf>, catalog: Option<PathBuf>, format: Format) -> ExitCode {
+    // Before anything reads the catalog: customers and events are parsed against it.
+    if let Some(dir) = catalog
+        && let Err(e) = crate::catalog::install_dir(&dir)
+    {
+        eprintln!(
+            "forewarn simulate: {}",
+            SimError::Catalog(format!("{}: {e}", dir.display()))
+        );
+        return ExitCode::from(2);
+    }
     match simulate(customers, events, format) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -97,7 +97,8 @@ fn the_repositorys_catalog_and_samples_pass() {
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stdout.starts_with("ok: ") && stdout.contains(" kinds, 6 languages, "),
+        stdout.starts_with("ok: ")
+            && stdout.contains(" kinds, 4 categories, 6 languages (en, pt-PT, pt-BR, es, fr, de), "),
         "{stdout}"
     );
     assert!(stdout.trim_end().ends_with(" samples"), "{stdout}");

@@ -467,3 +467,22 @@ fn the_deadline_notice_for_a_customer_who_opted_out_of_email_is_stored_and_sent_
         "only a push that breaks quiet hours is passive"
     );
 }
+
+#[test]
+fn a_redelivered_event_whose_message_went_out_shows_one_delivery_line_and_a_duplicate_decision() {
+    let dir = scratch("redelivered");
+    let sample = std::fs::read_to_string(format!("{}/flight-delayed-close-departure.json", samples_dir())).unwrap();
+    let again = sample.replace("2026-11-23T05:10:00Z", "2026-11-23T05:11:00Z");
+    assert_ne!(again, sample);
+    std::fs::write(dir.join("events.json"), format!("[{sample}, {again}]")).unwrap();
+    let lines = json_lines(&["simulate", "--format", "json", "--events", dir.to_str().unwrap()]);
+    let d = decisions(&lines);
+    assert_eq!(d["fd-0003"][0]["outcome"], "send_now");
+    assert_eq!(d["fd-0003"][1]["outcome"], "suppressed", "{:?}", d["fd-0003"]);
+    let deliveries: Vec<&Value> = lines.iter().filter(|l| l["kind"] == "delivery").collect();
+    assert_eq!(deliveries.len(), 1, "one message went out: {deliveries:?}");
+    let out = forewarn(&["simulate", "--events", dir.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.matches('✉').count(), 1, "{text}");
+    assert!(text.contains("1 messages sent"), "{text}");
+}

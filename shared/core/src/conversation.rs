@@ -1,10 +1,14 @@
 //! Two-way SMS: reading an inbound reply (answers, STOP, HELP) and the localized texts forewarn answers with.
 
+mod keywords;
 mod texts;
 
 use serde::Serialize;
 
-pub use self::texts::{REPLIES_TOML, ReplyText, check_replies, reminder_prefix, reply_text, which_text};
+pub use self::keywords::{Keywords, MAX_KEYWORD_BYTES, PROVIDER_START_WORDS, PROVIDER_STOP_WORDS, normalise};
+pub use self::texts::{
+    REPLIES_TOML, ReplyText, check_replies, install_replies, keywords, reminder_prefix, reply_text, which_text,
+};
 use crate::customer::PhoneNumber;
 use crate::error::EventError;
 
@@ -35,39 +39,8 @@ impl Intent {
     }
 }
 
-/// Yes in English, Portuguese, Spanish (SÍ, or SI without the accent), French and German.
-pub const YES_WORDS: [&str; 7] = ["yes", "y", "sim", "sí", "si", "oui", "ja"];
-/// No in English, Portuguese (NÃO, or NAO without the accent), Spanish, French and German.
-pub const NO_WORDS: [&str; 6] = ["no", "n", "não", "nao", "non", "nein"];
-/// The opt-out keywords AWS End User Messaging SMS requires, then Portuguese, Spanish and German ones.
-pub const STOP_WORDS: [&str; 19] = [
-    "arret",
-    "arrêt",
-    "cancel",
-    "end",
-    "opt-out",
-    "optout",
-    "opt out",
-    "quit",
-    "remove",
-    "stop",
-    "td",
-    "unsubscribe",
-    "parar",
-    "pare",
-    "sair",
-    "cancelar",
-    "baja",
-    "alto",
-    "stopp",
-];
-/// Opt-in keywords: AWS's START and UNSTOP, Portuguese/Spanish INICIAR and Spanish ALTA.
-pub const START_WORDS: [&str; 4] = ["start", "unstop", "iniciar", "alta"];
-/// Help keywords in English, Portuguese, Spanish, French and German.
-pub const HELP_WORDS: [&str; 5] = ["help", "ajuda", "ayuda", "aide", "hilfe"];
-
 /// Longest accepted answer, in bytes, once trimmed ("unsubscribe"); longer bodies are not read further.
-const MAX_ANSWER_BYTES: usize = 16;
+const MAX_ANSWER_BYTES: usize = MAX_KEYWORD_BYTES;
 /// Highest question number an answer can pick ("YES 2").
 pub const MAX_CHOICE: u8 = 99;
 
@@ -78,33 +51,30 @@ pub struct Reply {
     pub choice: Option<u8>,
 }
 
-/// Reads an answer: [`YES_WORDS`] (YES / Y / SIM / SÍ / SI / OUI / JA) and [`NO_WORDS`] (NO / N
-/// / NÃO / NAO / NON / NEIN), each optionally followed by a question number ("YES 2", "sim #1",
-/// "no2"); the opt-out keywords ([`STOP_WORDS`]); the opt-in keywords ([`START_WORDS`]); the
-/// help keywords ([`HELP_WORDS`]). Any case, ignoring surrounding whitespace, punctuation and
-/// symbols. Anything else, extra words included ("yes it was me"), is `Other`.
+/// Reads an answer with the keywords of this process's catalog ([`keywords`]): yes and no
+/// (YES / SIM / SÍ / OUI / JA…, NO / NÃO / NON / NEIN…), each optionally followed by a question
+/// number ("YES 2", "sim #1", "no2"); the opt-out, opt-in and help keywords (the provider's
+/// STOP, START… and each language's PARAR, HILFE…). Any case, ignoring surrounding whitespace,
+/// punctuation and symbols. Anything else, extra words included ("yes it was me"), is `Other`.
 pub fn parse_reply(body: &str) -> Reply {
+    parse_reply_with(keywords(), body)
+}
+
+/// [`parse_reply`] with `keywords`.
+pub fn parse_reply_with(keywords: &Keywords, body: &str) -> Reply {
     let other = Reply {
         intent: Intent::Other,
         choice: None,
     };
-    let word = body.trim_matches(|c: char| !c.is_alphanumeric());
+    // Phones may send accents decomposed (NFD): "na\u{303}o" composes to "não", and "si\u{300}"
+    // to "sì" before the trim, which would take a trailing combining accent for punctuation.
+    let composed = normalise(first_chars(body, MAX_BODY_CHARS));
+    let word = composed.trim_matches(|c: char| !c.is_alphanumeric());
     if word.len() > MAX_ANSWER_BYTES {
         return other;
     }
-    // Phones may send accents decomposed (NFD): "na\u{303}o" composes to "não".
-    let word = icu::normalizer::ComposingNormalizerBorrowed::new_nfc()
-        .normalize(word)
-        .to_lowercase();
-    let intent = |w: &str| match w {
-        w if YES_WORDS.contains(&w) => Intent::Yes,
-        w if NO_WORDS.contains(&w) => Intent::No,
-        w if STOP_WORDS.contains(&w) => Intent::Stop,
-        w if START_WORDS.contains(&w) => Intent::Start,
-        w if HELP_WORDS.contains(&w) => Intent::Help,
-        _ => Intent::Other,
-    };
-    match intent(&word) {
+    let intent = |w: &str| keywords.intent(w);
+    match intent(word) {
         Intent::Other => {}
         found => {
             return Reply {
@@ -214,6 +184,11 @@ mod tests {
     use super::*;
     use crate::messages::format::Lang;
     use proptest::prelude::*;
+
+    /// The keywords of the built-in catalog that mean `i`.
+    fn words(i: Intent) -> Vec<&'static str> {
+        super::keywords().words(i)
+    }
     use serde_json::{Value, json};
 
     /// Every form `parse_intent` accepts, with its intent.
@@ -326,8 +301,8 @@ mod tests {
 
     /// Every yes and no word and every keyword, each with its intent.
     fn all_words() -> Vec<(&'static str, Intent)> {
-        let mut all: Vec<(&str, Intent)> = YES_WORDS.iter().map(|w| (*w, Intent::Yes)).collect();
-        all.extend(NO_WORDS.iter().map(|w| (*w, Intent::No)));
+        let mut all: Vec<(&str, Intent)> = words(Intent::Yes).iter().map(|w| (*w, Intent::Yes)).collect();
+        all.extend(words(Intent::No).iter().map(|w| (*w, Intent::No)));
         all.extend(keywords());
         all
     }
@@ -343,9 +318,9 @@ mod tests {
 
     /// Every keyword, each with its intent.
     fn keywords() -> Vec<(&'static str, Intent)> {
-        let mut all: Vec<(&str, Intent)> = STOP_WORDS.iter().map(|w| (*w, Intent::Stop)).collect();
-        all.extend(START_WORDS.iter().map(|w| (*w, Intent::Start)));
-        all.extend(HELP_WORDS.iter().map(|w| (*w, Intent::Help)));
+        let mut all: Vec<(&str, Intent)> = words(Intent::Stop).iter().map(|w| (*w, Intent::Stop)).collect();
+        all.extend(words(Intent::Start).iter().map(|w| (*w, Intent::Start)));
+        all.extend(words(Intent::Help).iter().map(|w| (*w, Intent::Help)));
         all
     }
 
@@ -366,22 +341,22 @@ mod tests {
         let iberian = ["PARAR", "PARE", "SAIR", "CANCELAR", "BAJA", "ALTO"];
         for word in required.iter().chain(&iberian) {
             assert!(
-                STOP_WORDS.contains(&word.to_lowercase().as_str()),
+                words(Intent::Stop).contains(&word.to_lowercase().as_str()),
                 "{word} is not an opt-out keyword"
             );
         }
         for (words, want) in [
-            (&["OUI", "JA", "SÍ", "SIM"][..], &YES_WORDS[..]),
-            (&["NON", "NEIN", "NÃO"], &NO_WORDS),
-            (&["STOPP", "ARRET", "BAJA"], &STOP_WORDS),
-            (&["AIDE", "HILFE", "AYUDA"], &HELP_WORDS),
+            (&["OUI", "JA", "SÍ", "SIM"][..], &words(Intent::Yes)[..]),
+            (&["NON", "NEIN", "NÃO"], &words(Intent::No)[..]),
+            (&["STOPP", "ARRET", "BAJA"], &words(Intent::Stop)[..]),
+            (&["AIDE", "HILFE", "AYUDA"], &words(Intent::Help)[..]),
         ] {
             for word in words {
                 assert!(want.contains(&word.to_lowercase().as_str()), "{word}");
             }
         }
         for word in ["START", "UNSTOP"] {
-            assert!(START_WORDS.contains(&word.to_lowercase().as_str()), "{word}");
+            assert!(words(Intent::Start).contains(&word.to_lowercase().as_str()), "{word}");
         }
         let upper_first = |w: &str| {
             let mut c = w.chars();
@@ -632,14 +607,14 @@ mod tests {
 
     #[test]
     fn every_text_is_one_short_sms_in_every_language() {
-        for lang in Lang::ALL {
+        for &lang in Lang::all() {
             for t in ReplyText::ALL {
                 let text = reply_text(lang.tag(), t);
                 assert!(!text.trim().is_empty(), "{lang:?} {t:?} is empty");
                 assert!(text.chars().count() <= 160, "{lang:?} {t:?}: {text}");
                 let sms = crate::messages::sms::segments(text);
                 assert!(sms.segments <= 3, "{lang:?} {t:?}: {sms:?}");
-                if lang == Lang::En {
+                if lang == Lang::EN {
                     assert!(text.chars().all(|c| GSM7.contains(c)), "{t:?} is not GSM-7: {text}");
                     assert_eq!(sms.segments, 1, "{t:?}: {text}");
                 }
@@ -650,17 +625,17 @@ mod tests {
     #[test]
     fn every_language_has_every_text_in_its_own_words() {
         for t in ReplyText::ALL {
-            let texts = Lang::ALL.map(|l| reply_text(l.tag(), t));
+            let texts: Vec<&str> = Lang::all().iter().map(|l| reply_text(l.tag(), t)).collect();
             for (i, text) in texts.iter().enumerate() {
-                assert!(!text.trim().is_empty(), "{:?} {t:?} is empty", Lang::ALL[i]);
+                assert!(!text.trim().is_empty(), "{:?} {t:?} is empty", Lang::all()[i]);
                 assert!(
                     texts[i + 1..].iter().all(|other| other != text),
                     "{:?} {t:?} repeats another language: {text}",
-                    Lang::ALL[i]
+                    Lang::all()[i]
                 );
             }
         }
-        for lang in Lang::ALL {
+        for &lang in Lang::all() {
             assert!(reminder_prefix(lang.tag()).ends_with(' '), "{lang:?}");
         }
     }
@@ -700,27 +675,27 @@ mod tests {
     #[test]
     fn each_locale_picks_its_language_and_any_other_is_english() {
         let cases = [
-            ("de-DE", Lang::De),
-            ("de-AT", Lang::De),
-            ("de", Lang::De),
-            ("es-MX", Lang::Es),
-            ("es-ES", Lang::Es),
-            ("es", Lang::Es),
-            ("fr-CA", Lang::Fr),
-            ("fr-PT", Lang::Fr),
-            ("fr", Lang::Fr),
-            ("pt-BR", Lang::PtBr),
-            ("pt_BR", Lang::PtBr),
-            ("PT-br", Lang::PtBr),
-            ("pt", Lang::Pt),
-            ("pt-PT", Lang::Pt),
-            ("pt-AO", Lang::Pt),
-            ("en", Lang::En),
-            ("en-GB", Lang::En),
-            ("nl-NL", Lang::En),
-            ("it", Lang::En),
-            ("", Lang::En),
-            ("not a locale!", Lang::En),
+            ("de-DE", Lang::from_tag("de").unwrap()),
+            ("de-AT", Lang::from_tag("de").unwrap()),
+            ("de", Lang::from_tag("de").unwrap()),
+            ("es-MX", Lang::from_tag("es").unwrap()),
+            ("es-ES", Lang::from_tag("es").unwrap()),
+            ("es", Lang::from_tag("es").unwrap()),
+            ("fr-CA", Lang::from_tag("fr").unwrap()),
+            ("fr-PT", Lang::from_tag("fr").unwrap()),
+            ("fr", Lang::from_tag("fr").unwrap()),
+            ("pt-BR", Lang::from_tag("pt-BR").unwrap()),
+            ("pt_BR", Lang::from_tag("pt-BR").unwrap()),
+            ("PT-br", Lang::from_tag("pt-BR").unwrap()),
+            ("pt", Lang::from_tag("pt-PT").unwrap()),
+            ("pt-PT", Lang::from_tag("pt-PT").unwrap()),
+            ("pt-AO", Lang::from_tag("pt-PT").unwrap()),
+            ("en", Lang::EN),
+            ("en-GB", Lang::EN),
+            ("nl-NL", Lang::EN),
+            ("it", Lang::EN),
+            ("", Lang::EN),
+            ("not a locale!", Lang::EN),
         ];
         for (locale, lang) in cases {
             for t in ReplyText::ALL {
@@ -778,7 +753,7 @@ mod tests {
         };
         let intents = |text: &str| asks_for(text).iter().map(|w| parse_intent(w)).collect::<Vec<_>>();
         let mut seen = Vec::new();
-        for lang in Lang::ALL {
+        for &lang in Lang::all() {
             let locale = lang.tag();
             let listing = which_text(locale, &[(1, "Shop".to_owned()), (2, "Café".to_owned())]);
             let texts = ReplyText::ALL.map(|t| reply_text(locale, t));
@@ -825,14 +800,14 @@ mod tests {
 
     #[test]
     fn a_broken_catalog_is_reported_naming_the_language_and_key() {
-        let (fr, de) = (
-            REPLIES_TOML.find("\n[fr]\n").unwrap(),
-            REPLIES_TOML.find("\n[de]\n").unwrap(),
+        let (en, pt) = (
+            REPLIES_TOML.find("\n[en]\n").unwrap(),
+            REPLIES_TOML.find("\n[\"pt-PT\"]\n").unwrap(),
         );
-        let without_french = format!("{}{}", &REPLIES_TOML[..fr], &REPLIES_TOML[de..]);
+        let without_english = format!("{}{}", &REPLIES_TOML[..en], &REPLIES_TOML[pt..]);
         assert_eq!(
-            check_replies(&without_french),
-            ["`fr`: missing: every language needs every text"]
+            check_replies(&without_english),
+            ["`en`: missing: English is what a locale without templates reads"]
         );
         let cases = [
             (
@@ -872,7 +847,23 @@ mod tests {
             ),
             (
                 format!("{REPLIES_TOML}\n[it]\nhelp = \"Aiuto\"\n"),
-                vec!["`it`: not a language forewarn writes in"],
+                vec!["`it.confirmed`: missing", "`it.reminder_prefix`: missing"],
+            ),
+            (
+                format!("{REPLIES_TOML}\n[it_IT]\nhelp = \"Aiuto\"\n"),
+                vec!["`it_IT`: not a BCP 47 language tag"],
+            ),
+            (
+                edited("[de.keywords]", "help = [\"HILFE\"]", "help = [\"HILFE\", \"NEIN\"]"),
+                vec!["`de.keywords.help`: NEIN already means no (`de.keywords.no`)"],
+            ),
+            (
+                edited("[fr.keywords]", "stop = [\"ARRÊT\"]", "stop = [\"STOP\", \"START\"]"),
+                vec!["`fr.keywords.stop`: START already means start (the SMS provider)"],
+            ),
+            (
+                edited("[de.keywords]", "yes = [\"JA\"]", "yes = \"JA\""),
+                vec!["`de.keywords`: invalid type"],
             ),
             (
                 edited("[es]", "\"Recordatorio: \"", "\"Recordatorio:\""),
@@ -891,8 +882,8 @@ mod tests {
                 vec!["`de.unknown_sender`: must be a string"],
             ),
             (
-                edited("[en]", "[en]", "en = 1\n[x]"),
-                vec!["`en`: must be a table of texts", "`x`: not a language"],
+                format!("nl = 1\n[x]\nhelp = \"\"\n{REPLIES_TOML}"),
+                vec!["`nl`: must be a table of texts", "`x`: not a BCP 47 language tag"],
             ),
         ];
         for (text, wants) in cases {

@@ -455,6 +455,7 @@ impl Customer {
             },
             None => QuietHours::DEFAULT,
         };
+        crate::catalog::catalog().check_preferences(p.channel_preferences.keys())?;
         let mut devices = Vec::with_capacity(p.devices.len());
         for (i, d) in p.devices.iter().enumerate() {
             let mut active_hours = Vec::with_capacity(d.active_hours.len());
@@ -623,11 +624,33 @@ mod tests {
             ),
             (json!({"customer_id": "c", "opted_out": ["fax"]}), "opted_out[0]"),
             (json!({"name": "x"}), "$"),
+            (
+                json!({"customer_id": "c", "channel_preferences": {"Cards!": ["sms"]}}),
+                "channel_preferences.Cards!",
+            ),
         ];
         for (v, path) in cases {
             let e = Customer::from_json(v.clone()).expect_err(&v.to_string());
             assert_eq!(e.path, path, "{v} -> {e}");
         }
+    }
+
+    #[test]
+    fn a_channel_preference_for_a_category_the_catalog_lacks_is_refused_naming_the_field() {
+        let v = json!({"customer_id": "c", "channel_preferences": {"account": ["sms"], "cards": ["push"]}});
+        let e = Customer::from_json(v).unwrap_err();
+        assert_eq!(e.path, "channel_preferences.cards", "{e}");
+        assert!(
+            e.reason
+                .contains("not a category of the catalog (security, travel, account, applications)"),
+            "{e}"
+        );
+        let known = json!({"customer_id": "c", "channel_preferences": {"account": ["sms"]}});
+        let c = Customer::from_json(known).unwrap();
+        assert_eq!(
+            c.channel_preferences[&Category::parse("account").unwrap()],
+            [Channel::Sms]
+        );
     }
 
     #[test]

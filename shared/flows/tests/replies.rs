@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use forewarn_core::conversation::{HELP_WORDS, ReplyText, START_WORDS, STOP_WORDS, reply_text};
+use forewarn_core::conversation::{Intent, ReplyText, keywords, reply_text};
 use forewarn_core::customer::Channel;
 use forewarn_core::events::Event;
 use forewarn_core::outcomes::Outcome;
@@ -67,7 +67,7 @@ fn answered(m: &Rc<Memory>) -> Vec<(String, String)> {
 
 #[test]
 fn every_opt_out_keyword_is_recorded_without_an_answer_when_aws_manages_opt_outs() {
-    for word in STOP_WORDS {
+    for word in keywords().words(Intent::Stop) {
         for body in [word.to_owned(), format!(" {}! ", word.to_uppercase())] {
             let (m, s) = memory(json!({}));
             let r = run(s.reply(&sms(&body, "in-1"), ts("2026-11-23T03:00:00Z"))).unwrap();
@@ -82,8 +82,8 @@ fn every_opt_out_keyword_is_recorded_without_an_answer_when_aws_manages_opt_outs
 #[test]
 fn every_keyword_gets_its_own_answer_when_opt_outs_are_self_managed() {
     let answers = [
-        (&STOP_WORDS[..], Outcome::OptedOut, ReplyText::OptedOut),
-        (&HELP_WORDS[..], Outcome::Help, ReplyText::Help),
+        (keywords().words(Intent::Stop), Outcome::OptedOut, ReplyText::OptedOut),
+        (keywords().words(Intent::Help), Outcome::Help, ReplyText::Help),
     ];
     for (words, outcome, text) in answers {
         for word in words {
@@ -98,7 +98,7 @@ fn every_keyword_gets_its_own_answer_when_opt_outs_are_self_managed() {
             assert_eq!(texts_to_phone(&m), [reply_text("en", text)], "{word}");
         }
     }
-    for word in START_WORDS {
+    for word in keywords().words(Intent::Start) {
         let (m, mut s) = memory(json!({}));
         s.self_managed_opt_outs = true;
         run(s.reply(&sms("stop", "in-1"), ts("2026-11-23T03:00:00Z"))).unwrap();

@@ -26,7 +26,7 @@ pub fn kinds_table(c: &Catalog) -> String {
         out.push_str(&format!(
             "| `{}` | {} | {} | {} | {} | {} | {} | {} |\n",
             k.name(),
-            d.category.map_or("", |c| c.as_str()),
+            d.category.as_ref().map_or("", |c| c.as_str()),
             d.urgency.map_or("", |u| u.as_str()),
             when(k),
             channels.join(" → "),

@@ -15,6 +15,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+use crate::kinds::Category;
 use crate::subject;
 
 pub use file::{KindFile, Placeholder, PlaceholderFormat, Repeat, ResolvedBy, Role, Subject, Templates, Timing};
@@ -121,24 +122,117 @@ pub fn text_at(detail: &Value, path: &str) -> String {
     }
 }
 
-/// Every kind, read from kind files and cross-checked.
+/// `catalog/categories.toml` as built in.
+pub const CATEGORIES_TOML: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../catalog/categories.toml"));
+
+/// One category of alert of `categories.toml`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CategoryDef {
+    pub name: Category,
+    pub description: String,
+}
+
+/// One table of `categories.toml`, as written.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CategoryTable {
+    description: String,
+}
+
+/// The top-level keys of a TOML text in the order it writes them (a `toml::Table` sorts them),
+/// from the parser's spans; empty when it is not TOML.
+pub(crate) fn keys_in_file_order(text: &str) -> Vec<String> {
+    let Ok(table) = toml::de::DeTable::parse(text) else {
+        return Vec::new();
+    };
+    let mut keys: Vec<(usize, String)> = table
+        .get_ref()
+        .keys()
+        .map(|k| (k.span().start, k.get_ref().to_string()))
+        .collect();
+    keys.sort();
+    keys.into_iter().map(|(_, k)| k).collect()
+}
+
+/// `table`'s entries in the order `text` (its source) writes them.
+pub(crate) fn in_file_order(text: &str, mut table: toml::Table) -> Vec<(String, toml::Value)> {
+    let mut out: Vec<(String, toml::Value)> = keys_in_file_order(text)
+        .into_iter()
+        .filter_map(|k| table.remove(&k).map(|v| (k, v)))
+        .collect();
+    out.extend(table);
+    out
+}
+
+/// Reads a `categories.toml`: one table per category, named by it, with its `description`,
+/// in the file's order.
+pub fn parse_categories(text: &str) -> Result<Vec<CategoryDef>, CatalogError> {
+    const FILE: &str = "categories.toml";
+    let tables: toml::Table = toml::from_str(text).map_err(|e| CatalogError::new(FILE, e.to_string().trim_end()))?;
+    let mut out = Vec::with_capacity(tables.len());
+    for (key, value) in in_file_order(text, tables) {
+        let name = Category::parse(&key).map_err(|r| CatalogError::new(FILE, format!("[{key}]: {r}")))?;
+        let table: CategoryTable = value
+            .try_into()
+            .map_err(|e: toml::de::Error| CatalogError::new(FILE, format!("[{key}]: {}", e.message())))?;
+        if table.description.trim().is_empty() {
+            return Err(CatalogError::new(FILE, format!("[{key}].description: empty")));
+        }
+        out.push(CategoryDef {
+            name,
+            description: table.description,
+        });
+    }
+    if out.is_empty() {
+        return Err(CatalogError::new(FILE, "no categories: a kind needs one to name"));
+    }
+    Ok(out)
+}
+
+/// The categories built in (`catalog/categories.toml`).
+fn built_in_categories() -> Vec<CategoryDef> {
+    parse_categories(CATEGORIES_TOML).unwrap_or_else(|e| panic!("the built-in categories are invalid: {e}"))
+}
+
+/// The directory of kind files of a catalog directory: `DIR/kinds`, or `DIR` itself when it
+/// has no `kinds` directory.
+pub fn kinds_dir(dir: &std::path::Path) -> std::path::PathBuf {
+    let kinds = dir.join("kinds");
+    if kinds.is_dir() { kinds } else { dir.to_owned() }
+}
+
+/// Every kind and category, read from kind files and `categories.toml` and cross-checked.
 #[derive(Debug)]
 pub struct Catalog {
     kinds: Vec<Kind>,
+    categories: Vec<CategoryDef>,
 }
 
 impl Catalog {
-    /// Reads `(file name, TOML text)` pairs; the first fault found is returned.
+    /// Reads `(file name, TOML text)` pairs, with the built-in categories; the first fault found is returned.
     pub fn parse<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Catalog, CatalogError> {
-        Catalog::read(files, |text| toml::from_str(text).map_err(|e| e.to_string()))
+        Catalog::parse_with(built_in_categories(), files)
+    }
+
+    /// Reads `(file name, TOML text)` pairs whose kinds name `categories`.
+    pub fn parse_with<'a>(
+        categories: Vec<CategoryDef>,
+        files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Catalog, CatalogError> {
+        Catalog::read(categories, files, |text| {
+            toml::from_str(text).map_err(|e| e.to_string())
+        })
     }
 
     /// Reads `(file name, kind file as JSON)` pairs: the built-in catalog, translated at build time.
     fn parse_json<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Catalog, CatalogError> {
-        Catalog::read(files, |text| serde_json::from_str(text).map_err(|e| e.to_string()))
+        Catalog::read(built_in_categories(), files, |text| {
+            serde_json::from_str(text).map_err(|e| e.to_string())
+        })
     }
 
     fn read<'a>(
+        categories: Vec<CategoryDef>,
         files: impl IntoIterator<Item = (&'a str, &'a str)>,
         parse: impl Fn(&str) -> Result<KindFile, String>,
     ) -> Result<Catalog, CatalogError> {
@@ -152,13 +246,32 @@ impl Catalog {
                 validator: OnceLock::new(),
             });
         }
-        let catalog = Catalog { kinds };
+        let catalog = Catalog { kinds, categories };
         catalog.cross_check()?;
         Ok(catalog)
     }
 
-    /// Reads every `*.toml` of `dir`.
+    /// Reads a catalog directory: the kind files of [`kinds_dir`], and `DIR/categories.toml`
+    /// (the built-in categories when it has none).
+    pub fn load(dir: &std::path::Path) -> Result<Catalog, CatalogError> {
+        let path = dir.join("categories.toml");
+        let categories = match path.is_file() {
+            true => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| CatalogError::new(&path.display().to_string(), e.to_string()))?;
+                parse_categories(&text)?
+            }
+            false => built_in_categories(),
+        };
+        Catalog::load_kinds(&kinds_dir(dir), categories)
+    }
+
+    /// Reads every `*.toml` of `dir`, with the built-in categories.
     pub fn load_dir(dir: &std::path::Path) -> Result<Catalog, CatalogError> {
+        Catalog::load_kinds(dir, built_in_categories())
+    }
+
+    fn load_kinds(dir: &std::path::Path, categories: Vec<CategoryDef>) -> Result<Catalog, CatalogError> {
         let where_ = dir.display().to_string();
         let entries = std::fs::read_dir(dir).map_err(|e| CatalogError::new(&where_, e.to_string()))?;
         let mut files: Vec<(String, String)> = Vec::new();
@@ -178,7 +291,7 @@ impl Catalog {
             return Err(CatalogError::new(&where_, "no kind files (*.toml)"));
         }
         files.sort();
-        Catalog::parse(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+        Catalog::parse_with(categories, files.iter().map(|(n, t)| (n.as_str(), t.as_str())))
     }
 
     /// The `(file name, TOML text)` pairs built into this binary, in name order.
@@ -198,6 +311,37 @@ impl Catalog {
 
     pub fn kind(&self, detail_type: &str) -> Option<&Kind> {
         self.kinds.iter().find(|k| k.name() == detail_type)
+    }
+
+    /// The categories of alert, in `categories.toml` order.
+    pub fn categories(&self) -> &[CategoryDef] {
+        &self.categories
+    }
+
+    /// Whether `name` is a category of this catalog.
+    pub fn has_category(&self, name: &Category) -> bool {
+        self.categories.iter().any(|c| c.name == *name)
+    }
+
+    /// A profile's `channel_preferences` keys: the first that is not a category of this catalog
+    /// is a fault at `channel_preferences.<name>`.
+    pub fn check_preferences<'c>(
+        &self,
+        mut categories: impl Iterator<Item = &'c Category>,
+    ) -> Result<(), crate::error::EventError> {
+        match categories.find(|c| !self.has_category(c)) {
+            Some(unknown) => Err(crate::error::EventError::new(
+                format!("channel_preferences.{unknown}"),
+                format!("not a category of the catalog ({})", self.category_names()),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// The category names, for messages: `security, travel, account, applications`.
+    pub fn category_names(&self) -> String {
+        let names: Vec<&str> = self.categories.iter().map(|c| c.name.as_str()).collect();
+        names.join(", ")
     }
 
     /// The subjects a resolving event of kind `resolving` settles: one per notice kind that
@@ -230,6 +374,17 @@ impl Catalog {
                 return Err(CatalogError::new(
                     &k.file,
                     format!("detail_type {} is also declared by {other}", k.name()),
+                ));
+            }
+        }
+        for k in &self.kinds {
+            if let Some(c) = k.def.category.as_ref().filter(|c| !self.has_category(c)) {
+                return Err(CatalogError::new(
+                    &k.file,
+                    format!(
+                        "category: {c} is not a category of categories.toml ({})",
+                        self.category_names()
+                    ),
                 ));
             }
         }
@@ -345,6 +500,49 @@ mod tests {
         let asking = text.replace("urgency = \"normal\"\n", "urgency = \"normal\"\nexpects_reply = true\n");
         let err = Catalog::parse([("payment-due.toml", asking.as_str())]).unwrap_err();
         assert!(err.reason.starts_with("expects_reply: "), "{err}");
+    }
+
+    #[test]
+    fn a_kind_may_name_only_a_category_of_categories_toml() {
+        let text = Catalog::embedded_files()
+            .iter()
+            .find(|(n, _)| *n == "payment-due.toml")
+            .unwrap()
+            .1;
+        let cards = text.replace("category = \"account\"", "category = \"cards\"");
+        let err = Catalog::parse([("payment-due.toml", cards.as_str())]).unwrap_err();
+        assert_eq!(err.file, "payment-due.toml");
+        assert_eq!(
+            err.reason,
+            "category: cards is not a category of categories.toml (security, travel, account, applications)"
+        );
+        let with_cards = format!("{CATEGORIES_TOML}\n[cards]\ndescription = \"A card expires.\"\n");
+        let files = Catalog::embedded_files()
+            .iter()
+            .map(|&(n, t)| (n, if n == "payment-due.toml" { cards.as_str() } else { t }));
+        let c = Catalog::parse_with(parse_categories(&with_cards).unwrap(), files).unwrap();
+        assert!(c.has_category(&Category::parse("cards").unwrap()));
+    }
+
+    #[test]
+    fn a_categories_file_names_the_category_at_fault() {
+        let bad = [
+            (
+                "[Cards]\ndescription = \"x\"\n",
+                "[Cards]: \"Cards\" is not a category name",
+            ),
+            ("[cards]\ndescription = \" \"\n", "[cards].description: empty"),
+            (
+                "[cards]\ndescription = \"x\"\nchannels = 1\n",
+                "[cards]: unknown field `channels`",
+            ),
+            ("", "no categories"),
+        ];
+        for (text, want) in bad {
+            let err = parse_categories(text).unwrap_err();
+            assert_eq!(err.file, "categories.toml");
+            assert!(err.reason.starts_with(want), "{text:?}: {err}");
+        }
     }
 
     #[test]

@@ -332,9 +332,12 @@ fn fields<'a>(catalog: &Catalog, kind: &'a Kind, report: &mut Report<'_>) {
 /// HTML part never turns escaping off.
 fn templates(kind: &Kind, report: &mut Report<'_>) {
     let def = &kind.def;
-    let tags: Vec<&str> = Lang::ALL.iter().map(|l| l.tag()).collect();
+    let tags: Vec<&str> = Lang::all().iter().map(|l| l.tag()).collect();
     for tag in def.templates.keys().filter(|t| !tags.contains(&t.as_str())) {
-        let reason = format!("not a language forewarn writes in ({})", tags.join(", "));
+        let reason = format!(
+            "not a language of replies.toml ({}): a language needs its reply texts too",
+            tags.join(", ")
+        );
         report.add(format!("templates.{tag}"), reason);
     }
     // The syntax the renderer compiles templates with.

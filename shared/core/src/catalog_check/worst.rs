@@ -84,8 +84,9 @@ pub(super) fn worst_cases(renderer: &Renderer, kind: &Kind, report: &mut Report<
     for (i, base) in examples(kind).iter().enumerate() {
         let long = worst(root, &top, base, &costly);
         let html = worst(root, &top, base, &|_| SCRIPT.to_owned());
-        let langs = Lang::ALL
-            .into_iter()
+        let langs = Lang::all()
+            .iter()
+            .copied()
             .filter(|l| kind.def.templates.contains_key(l.tag()));
         for lang in langs {
             let sms = render(renderer, t, &long, Channel::Sms, lang, &costly(DEFAULT_MAX_LENGTH));

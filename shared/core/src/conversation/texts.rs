@@ -2,14 +2,14 @@
 
 use std::sync::OnceLock;
 
+use icu::locale::LanguageIdentifier;
 use serde::Deserialize;
 
-use super::{Intent, first_chars, parse_intent};
+use super::keywords::{KeywordTable, Keywords};
+use super::{Intent, first_chars, parse_reply_with};
 use crate::messages::format::Lang;
+pub use crate::messages::languages::REPLIES_TOML;
 use crate::messages::sms::{Encoding, segments};
-
-/// `catalog/replies.toml` as built in: one table of texts per language tag ([`Lang::tag`]).
-pub const REPLIES_TOML: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../catalog/replies.toml"));
 
 /// The texts forewarn answers an inbound SMS with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,17 +56,18 @@ impl ReplyText {
 }
 
 /// The keys of a language's table besides the reply texts: the listing's words, the reminder's prefix.
-const WORD_KEYS: [&str; 5] = [
+const WORD_KEYS: [&str; 7] = [
     "which_yes",
     "which_for",
     "which_intro",
     "which_outro",
     "reminder_prefix",
+    "link_removed",
+    "number_removed",
 ];
 
-/// One language's table of `catalog/replies.toml`.
+/// One language's table of `catalog/replies.toml` (its unknown keys are `check_language`'s to report).
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct Texts {
     confirmed: String,
     disputed: String,
@@ -87,6 +88,10 @@ struct Texts {
     which_outro: String,
     /// What starts an escalation reminder: "Reminder: ".
     reminder_prefix: String,
+    // `link_removed` and `number_removed` are `messages::languages`' (checked here).
+    /// The answers this language's customers send (YES, STOP…), besides the provider's.
+    #[serde(default)]
+    keywords: KeywordTable,
 }
 
 impl Texts {
@@ -114,42 +119,69 @@ impl Texts {
     }
 }
 
-/// Every language's texts, keyed as in `catalog/replies.toml`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Catalog {
-    en: Texts,
-    #[serde(rename = "pt-PT")]
-    pt: Texts,
-    #[serde(rename = "pt-BR")]
-    pt_br: Texts,
-    es: Texts,
-    fr: Texts,
-    de: Texts,
+/// Every language's texts, by tag, and the keywords replies understand.
+struct Replies {
+    texts: Vec<(String, Texts)>,
+    keywords: Keywords,
 }
 
-impl Catalog {
-    fn get(&self, lang: Lang) -> &Texts {
-        match lang {
-            Lang::En => &self.en,
-            Lang::Pt => &self.pt,
-            Lang::PtBr => &self.pt_br,
-            Lang::Es => &self.es,
-            Lang::Fr => &self.fr,
-            Lang::De => &self.de,
+impl Replies {
+    /// Reads a sound `replies.toml` ([`check_replies`] finds none of its problems).
+    fn parse(text: &str) -> Result<Replies, String> {
+        let table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut texts = Vec::with_capacity(table.len());
+        for (tag, value) in table {
+            let t: Texts = value.try_into().map_err(|e: toml::de::Error| format!("`{tag}`: {e}"))?;
+            texts.push((tag, t));
         }
+        let (keywords, problems) = Keywords::build(texts.iter().map(|(tag, t)| (tag.as_str(), &t.keywords)));
+        match problems.first() {
+            Some(p) => Err(p.clone()),
+            None => Ok(Replies { texts, keywords }),
+        }
+    }
+
+    /// The texts of `lang`; English's for a language these texts lack.
+    fn get(&self, lang: Lang) -> &Texts {
+        let at = |tag: &str| self.texts.iter().position(|(t, _)| t == tag);
+        &self.texts[at(lang.tag()).or_else(|| at(Lang::EN.tag())).unwrap_or(0)].1
     }
 }
 
-/// The texts in the language of `locale` ([`Lang::of`]), the catalog parsed on first use.
+/// The reply texts this process answers with: the built-in ones unless [`install_replies`]
+/// gave others first.
+static REPLIES: OnceLock<Replies> = OnceLock::new();
+
+fn replies() -> &'static Replies {
+    REPLIES.get_or_init(|| {
+        // Built in and proved by `check_replies` in the tests: it cannot fail at run time.
+        Replies::parse(REPLIES_TOML).unwrap_or_else(|e| panic!("catalog/replies.toml: {e}"))
+    })
+}
+
+/// The keywords replies understand: the provider's and every language's.
+pub fn keywords() -> &'static Keywords {
+    &replies().keywords
+}
+
+/// The texts in the language of `locale` ([`Lang::of`]).
 fn texts(locale: &str) -> &'static Texts {
-    static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG
-        .get_or_init(|| {
-            // Built in and proved by `check_replies` in the tests: it cannot fail at run time.
-            toml::from_str(REPLIES_TOML).unwrap_or_else(|e| panic!("catalog/replies.toml: {e}"))
-        })
-        .get(Lang::of(locale))
+    replies().get(Lang::of(locale))
+}
+
+/// Makes `text` (a `replies.toml`) the reply texts and languages of this process (the CLI's
+/// `--catalog DIR`): its problems ([`check_replies`]) when it is unsound, or a refusal once
+/// texts or languages are in use.
+pub fn install_replies(text: &str) -> Result<(), Vec<String>> {
+    let problems = check_replies(text);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let parsed = Replies::parse(text).map_err(|e| vec![e])?;
+    crate::messages::languages::install(text).map_err(|e| vec![e])?;
+    REPLIES
+        .set(parsed)
+        .map_err(|_| vec!["reply texts are already in use by this process".to_owned()])
 }
 
 /// A short answer in the customer's language ([`Lang::of`]: `de-AT` is German, `pt-BR`
@@ -224,42 +256,53 @@ fn asked_for(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// The problems of a `catalog/replies.toml` text, each naming the language and key (`fr.help`);
-/// none when every language of [`Lang::ALL`] has every text, no text is empty or too long for
-/// its SMS, no key is unknown, and every keyword a text asks for is one [`parse_intent`] reads.
+/// none when each table is a language (a BCP 47 tag) with every text, English among them, no
+/// text is empty or too long for its SMS, no key is unknown, no keyword means two things, and
+/// every keyword a text asks for is one replies understand.
 pub fn check_replies(text: &str) -> Vec<String> {
     let table: toml::Table = match toml::from_str(text) {
         Ok(t) => t,
         Err(e) => return vec![format!("not valid TOML: {}", e.to_string().trim_end())],
     };
-    let mut problems: Vec<String> = table
-        .keys()
-        .filter(|tag| Lang::from_tag(tag).is_none())
-        .map(|tag| {
-            let known: Vec<&str> = Lang::ALL.iter().map(|l| l.tag()).collect();
-            format!("`{tag}`: not a language forewarn writes in ({})", known.join(", "))
-        })
-        .collect();
-    for lang in Lang::ALL {
-        let tag = lang.tag();
-        match table.get(tag) {
-            None => problems.push(format!("`{tag}`: missing: every language needs every text")),
-            Some(toml::Value::Table(texts)) => check_language(lang, texts, &mut problems),
-            Some(_) => problems.push(format!("`{tag}`: must be a table of texts")),
+    let mut problems = Vec::new();
+    for (tag, value) in &table {
+        match LanguageIdentifier::try_from_str(tag) {
+            Ok(id) if id.to_string() == *tag => {}
+            _ => problems.push(format!(
+                "`{tag}`: not a BCP 47 language tag in canonical form (en, pt-PT, it)"
+            )),
+        }
+        match value {
+            toml::Value::Table(texts) => check_language(tag, texts, &mut problems),
+            _ => problems.push(format!("`{tag}`: must be a table of texts")),
         }
     }
-    if problems.is_empty()
-        && let Err(e) = toml::from_str::<Catalog>(text)
-    {
-        problems.push(format!("not readable as reply texts: {}", e.to_string().trim_end()));
+    if !table.contains_key(Lang::EN.tag()) {
+        problems.push("`en`: missing: English is what a locale without templates reads".to_owned());
+    }
+    if !problems.is_empty() {
+        return problems;
+    }
+    let mut parsed = Vec::with_capacity(table.len());
+    for (tag, value) in &table {
+        match value.clone().try_into::<Texts>() {
+            Ok(t) => parsed.push((tag.as_str(), t)),
+            Err(e) => problems.push(format!("`{tag}`: not readable as reply texts: {}", e.message())),
+        }
+    }
+    let (keywords, conflicts) = Keywords::build(parsed.iter().map(|(tag, t)| (*tag, &t.keywords)));
+    problems.extend(conflicts);
+    for (tag, t) in &parsed {
+        check_keywords(tag, t, &keywords, &mut problems);
     }
     problems
 }
 
 /// The problems of one language's table, added to `problems`.
-fn check_language(lang: Lang, texts: &toml::Table, problems: &mut Vec<String>) {
-    let tag = lang.tag();
+fn check_language(tag: &str, texts: &toml::Table, problems: &mut Vec<String>) {
     let keys = || ReplyText::ALL.into_iter().map(ReplyText::key).chain(WORD_KEYS);
-    for key in texts.keys().filter(|k| !keys().any(|known| known == k.as_str())) {
+    let known = |k: &str| k == "keywords" || keys().any(|known| known == k);
+    for key in texts.keys().filter(|k| !known(k)) {
         problems.push(format!("`{tag}.{key}`: unknown key"));
     }
     let before = problems.len();
@@ -271,6 +314,11 @@ fn check_language(lang: Lang, texts: &toml::Table, problems: &mut Vec<String>) {
             Some(_) => problems.push(format!("`{tag}.{key}`: must be a string")),
         }
     }
+    if let Some(k) = texts.get("keywords")
+        && let Err(e) = k.clone().try_into::<KeywordTable>()
+    {
+        problems.push(format!("`{tag}.keywords`: {}", e.message().trim_end()));
+    }
     if problems.len() > before {
         return;
     }
@@ -281,7 +329,7 @@ fn check_language(lang: Lang, texts: &toml::Table, problems: &mut Vec<String>) {
         let sms = segments(text);
         if chars > MAX_TEXT_CHARS {
             problems.push(format!("`{tag}.{key}`: {chars} characters, more than {MAX_TEXT_CHARS}"));
-        } else if lang == Lang::En && (sms.encoding != Encoding::Gsm7 || sms.segments > 1) {
+        } else if tag == Lang::EN.tag() && (sms.encoding != Encoding::Gsm7 || sms.segments > 1) {
             let encoding = if sms.encoding == Encoding::Gsm7 {
                 "GSM-7"
             } else {
@@ -299,7 +347,6 @@ fn check_language(lang: Lang, texts: &toml::Table, problems: &mut Vec<String>) {
         intro: get("which_intro"),
         outro: get("which_outro"),
     };
-    check_keywords(tag, get, words, problems);
     let nine: Vec<(u8, String)> = (1..=9).map(|n| (n, String::new())).collect();
     let sms = segments(&listing(words, &nine));
     if sms.segments > MAX_WHICH_SEGMENTS {
@@ -314,23 +361,25 @@ fn check_language(lang: Lang, texts: &toml::Table, problems: &mut Vec<String>) {
     }
 }
 
-/// The problems of the keywords one language's texts ask the customer to send.
-fn check_keywords<'a>(tag: &str, get: impl Fn(&str) -> &'a str, words: Words, problems: &mut Vec<String>) {
-    let keys = ReplyText::ALL
-        .into_iter()
-        .map(ReplyText::key)
-        .chain(["which_intro", "which_outro"]);
-    for key in keys {
-        for word in asked_for(get(key)).filter(|w| parse_intent(w) == Intent::Other) {
+/// The problems of the keywords one language's texts ask the customer to send: each must be
+/// one `keywords` understands.
+fn check_keywords(tag: &str, t: &Texts, keywords: &Keywords, problems: &mut Vec<String>) {
+    let intent = |w: &str| parse_reply_with(keywords, w).intent;
+    let texts = ReplyText::ALL.into_iter().map(|r| (r.key(), t.reply(r))).chain([
+        ("which_intro", t.which_intro.as_str()),
+        ("which_outro", t.which_outro.as_str()),
+    ]);
+    for (key, text) in texts {
+        for word in asked_for(text).filter(|w| intent(w) == Intent::Other) {
             problems.push(format!(
                 "`{tag}.{key}`: asks the customer to send {word}, which replies do not understand"
             ));
         }
     }
-    if parse_intent(words.yes) != Intent::Yes {
-        problems.push(format!("`{tag}.which_yes`: {} is not read as yes", words.yes));
+    if intent(&t.which_yes) != Intent::Yes {
+        problems.push(format!("`{tag}.which_yes`: {} is not read as yes", t.which_yes));
     }
-    if !asked_for(words.outro).any(|w| parse_intent(w) == Intent::No) {
+    if !asked_for(&t.which_outro).any(|w| intent(w) == Intent::No) {
         problems.push(format!(
             "`{tag}.which_outro`: must offer the no keyword (NO) that disputes every open question"
         ));

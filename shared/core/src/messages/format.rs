@@ -13,7 +13,7 @@ use icu::decimal::DecimalFormatter;
 use icu::list::ListFormatter;
 use icu::list::options::{ListFormatterOptions, ListLength};
 use icu::locale::subtags::{Variants, language};
-use icu::locale::{Locale, locale};
+use icu::locale::{LanguageIdentifier, Locale, locale};
 use icu::time::{DateTime, Time};
 use icu_experimental::dimension::currency::CurrencyType;
 use icu_experimental::dimension::currency::formatter::CurrencyFormatter;
@@ -23,79 +23,94 @@ use jiff::tz::TimeZone;
 use super::silent::Silent;
 use crate::types::{Currency, Money};
 
-/// The languages forewarn writes in: every kind's templates and every reply text exist in
-/// each of them (`forewarn catalog check` proves it for the templates).
+/// A language forewarn writes in: a table of the catalog's reply texts (`replies.toml`) whose
+/// tag (`en`, `pt-PT`, `it`) also keys every kind's templates; `forewarn catalog check` proves
+/// each has every text and every kind's templates. English (`en`) is the one a locale without
+/// templates reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Lang {
-    En,
-    /// European Portuguese.
-    Pt,
-    /// Brazilian Portuguese.
-    PtBr,
-    Es,
-    Fr,
-    De,
-}
+pub struct Lang(&'static str);
 
 impl Lang {
-    pub const ALL: [Lang; 6] = [Lang::En, Lang::Pt, Lang::PtBr, Lang::Es, Lang::Fr, Lang::De];
+    /// English: every catalog has it, and a locale without templates reads it.
+    pub const EN: Lang = Lang("en");
 
-    /// The short name messages report (`en`, `pt`, `pt-BR`, `es`, `fr`, `de`).
+    /// A language of the reply texts being installed (its tag lives as long as the process).
+    pub(crate) fn new_static(tag: &'static str) -> Lang {
+        Lang(tag)
+    }
+
+    /// Every language of this process's catalog, in `replies.toml` order.
+    pub fn all() -> &'static [Lang] {
+        super::languages::all()
+    }
+
+    /// The name messages report: the tag (`en`, `pt-PT`, `it`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Pt => "pt",
-            Lang::PtBr => "pt-BR",
-            Lang::Es => "es",
-            Lang::Fr => "fr",
-            Lang::De => "de",
-        }
+        self.0
     }
 
     /// The key of this language in the catalog's templates and reply texts.
     pub fn tag(self) -> &'static str {
-        match self {
-            Lang::Pt => "pt-PT",
-            other => other.as_str(),
-        }
+        self.0
     }
 
-    /// The language for a catalog key (`pt-PT`, `es`), if forewarn writes in it.
+    /// The language for a catalog key (`pt-PT`, `es`), if the catalog has it.
     pub fn from_tag(tag: &str) -> Option<Lang> {
-        Lang::ALL.into_iter().find(|l| l.tag() == tag)
+        Lang::all().iter().copied().find(|l| l.tag() == tag)
     }
 
-    /// The template language for a BCP 47 locale (`de-AT` is German, `pt` and `pt-AO` are
-    /// European Portuguese, `pt-BR` Brazilian); English for any other or unparseable one.
+    /// The template language for a BCP 47 locale ([`resolve`]).
     pub fn of(locale: &str) -> Lang {
         resolve(locale).0
     }
 }
 
-/// The template language for a BCP 47 locale string and the ICU locale to format with: the
-/// customer's own for a language with templates, else English with the customer's region (so
-/// `nl-NL` reads English with `en-NL` numbers and dates). Unparseable → `en`.
+/// How a locale found its template language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Match {
+    /// The catalog has the locale's own language and region, or the language alone (`de` for `de-AT`).
+    Own,
+    /// The same language in another region: the first of `replies.toml` (`pt-PT` for `pt-AO`).
+    OtherRegion,
+    /// No templates in the locale's language: English with the customer's region (`en-NL` for `nl-NL`).
+    English,
+}
+
+/// The template language for a BCP 47 locale string and the ICU locale to format with, from
+/// the catalog's languages: the locale's own language and region (`pt-BR`), else its language
+/// alone (`de` for `de-AT`), else the same language in another region (the first in
+/// `replies.toml`: `pt-PT` for `pt-AO`), each formatting with the customer's own locale; else
+/// English with the customer's region (so `nl-NL` reads English with `en-NL` numbers and
+/// dates). Unparseable → `en`.
 pub fn resolve(locale: &str) -> (Lang, Locale) {
-    let Ok(mut loc) = Locale::try_from_str(&locale.trim().replace('_', "-")) else {
-        return (Lang::En, locale!("en"));
-    };
-    let lang = match loc.id.language {
-        l if l == language!("pt") => match loc.id.region {
-            Some(r) if r.as_str() == "BR" => Lang::PtBr,
-            _ => Lang::Pt,
-        },
-        l if l == language!("es") => Lang::Es,
-        l if l == language!("fr") => Lang::Fr,
-        l if l == language!("de") => Lang::De,
-        l if l == language!("en") => Lang::En,
-        _ => {
-            loc.id.language = language!("en");
-            loc.id.script = None;
-            loc.id.variants = Variants::new();
-            Lang::En
-        }
-    };
+    let (lang, loc, _) = resolve_why(locale);
     (lang, loc)
+}
+
+/// [`resolve`], and how the language was found.
+pub fn resolve_why(locale: &str) -> (Lang, Locale, Match) {
+    let Ok(mut loc) = Locale::try_from_str(&locale.trim().replace('_', "-")) else {
+        return (Lang::EN, locale!("en"), Match::English);
+    };
+    let langs: Vec<(Lang, LanguageIdentifier)> = Lang::all()
+        .iter()
+        .filter_map(|&l| Some((l, LanguageIdentifier::try_from_str(l.tag()).ok()?)))
+        .collect();
+    let same = |id: &LanguageIdentifier| id.language == loc.id.language;
+    let own = langs
+        .iter()
+        .find(|(_, id)| same(id) && id.region.is_some() && id.region == loc.id.region)
+        .or_else(|| langs.iter().find(|(_, id)| same(id) && id.region.is_none()));
+    if let Some((l, _)) = own {
+        return (*l, loc, Match::Own);
+    }
+    if let Some((l, _)) = langs.iter().find(|(_, id)| same(id)) {
+        return (*l, loc, Match::OtherRegion);
+    }
+    loc.id.language = language!("en");
+    loc.id.script = None;
+    loc.id.variants = Variants::new();
+    (Lang::EN, loc, Match::English)
 }
 
 type MoneyFormatter = CurrencyFormatter<DecimalFormatter>;
@@ -245,19 +260,19 @@ mod tests {
     #[test]
     fn locales_pick_the_template_language_and_keep_the_region() {
         let cases = [
-            ("pt-PT", Lang::Pt, "pt-PT"),
-            ("pt_BR", Lang::PtBr, "pt-BR"),
-            ("pt", Lang::Pt, "pt"),
-            ("pt-AO", Lang::Pt, "pt-AO"),
-            ("en-GB", Lang::En, "en-GB"),
-            ("de-DE", Lang::De, "de-DE"),
-            ("de-AT", Lang::De, "de-AT"),
-            ("es-MX", Lang::Es, "es-MX"),
-            ("fr-CA", Lang::Fr, "fr-CA"),
-            ("nl-NL", Lang::En, "en-NL"),
-            ("zh-Hant-TW", Lang::En, "en-TW"),
-            ("", Lang::En, "en"),
-            ("not a locale!", Lang::En, "en"),
+            ("pt-PT", Lang::from_tag("pt-PT").unwrap(), "pt-PT"),
+            ("pt_BR", Lang::from_tag("pt-BR").unwrap(), "pt-BR"),
+            ("pt", Lang::from_tag("pt-PT").unwrap(), "pt"),
+            ("pt-AO", Lang::from_tag("pt-PT").unwrap(), "pt-AO"),
+            ("en-GB", Lang::EN, "en-GB"),
+            ("de-DE", Lang::from_tag("de").unwrap(), "de-DE"),
+            ("de-AT", Lang::from_tag("de").unwrap(), "de-AT"),
+            ("es-MX", Lang::from_tag("es").unwrap(), "es-MX"),
+            ("fr-CA", Lang::from_tag("fr").unwrap(), "fr-CA"),
+            ("nl-NL", Lang::EN, "en-NL"),
+            ("zh-Hant-TW", Lang::EN, "en-TW"),
+            ("", Lang::EN, "en"),
+            ("not a locale!", Lang::EN, "en"),
         ];
         for (input, lang, locale) in cases {
             let (l, loc) = resolve(input);
@@ -355,6 +370,6 @@ mod tests {
     fn formatters_are_cached_per_locale() {
         let cache = FormatCache::default();
         assert!(Arc::ptr_eq(&cache.get("pt-PT"), &cache.get("pt-PT")));
-        assert_eq!(cache.get("xx-!!").lang, Lang::En);
+        assert_eq!(cache.get("xx-!!").lang, Lang::EN);
     }
 }

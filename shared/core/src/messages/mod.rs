@@ -13,6 +13,7 @@
 //! to fit with the costliest values.
 
 pub mod format;
+pub mod languages;
 mod limits;
 pub mod safe;
 mod silent;
@@ -32,7 +33,7 @@ use crate::catalog::{Catalog, Kind, catalog};
 use crate::customer::Channel;
 use crate::events::Detail;
 use crate::types::Url;
-use format::{FormatCache, Formats, Lang};
+use format::{FormatCache, Formats, Lang, Match, resolve_why};
 use limits::{EMAIL, Limits, PUSH, SMS_LEVELS};
 use safe::{LinkHosts, Placeholders};
 
@@ -187,8 +188,8 @@ impl Renderer {
         // A language the kind has no words in falls back to English.
         let lang = if kind.def.templates.contains_key(fmt.lang.tag()) {
             fmt.lang
-        } else if kind.def.templates.contains_key(Lang::En.tag()) {
-            Lang::En
+        } else if kind.def.templates.contains_key(Lang::EN.tag()) {
+            Lang::EN
         } else {
             return Err(no_template());
         };
@@ -288,6 +289,30 @@ impl Message {
             sms: None,
             language: "en",
         }
+    }
+}
+
+/// Why a message of `kind` for a customer of `locale` is not in the locale's own language: the
+/// language it is written in (as [`Renderer::render`] picks it) and the locale its numbers and
+/// dates follow (`written in en with en-NL numbers and dates: no templates for nl-NL`); none
+/// when the catalog has the locale's language.
+pub fn language_reason(kind: &Kind, locale: &str) -> Option<String> {
+    let (lang, formats, how) = resolve_why(locale);
+    let locale = crate::types::truncate(locale.trim(), 40);
+    if !kind.def.templates.contains_key(lang.tag()) {
+        return Some(format!(
+            "written in {} with {formats} numbers and dates: {} has no templates in {}",
+            Lang::EN.tag(),
+            kind.name(),
+            lang.tag()
+        ));
+    }
+    match how {
+        Match::Own => None,
+        Match::OtherRegion | Match::English => Some(format!(
+            "written in {} with {formats} numbers and dates: no templates for {locale}",
+            lang.tag()
+        )),
     }
 }
 
@@ -544,7 +569,7 @@ mod tests {
 
     /// Every template language's tag, then regional and other locales.
     fn locales_of_every_language<'a>(others: &[&'a str]) -> Vec<&'a str> {
-        Lang::ALL
+        Lang::all()
             .iter()
             .map(|l| l.tag())
             .chain(others.iter().copied())
@@ -553,12 +578,13 @@ mod tests {
 
     /// How the fraud SMS ends in each language: the question and the words to reply.
     fn fraud_ask(lang: Lang) -> &'static str {
-        match lang {
-            Lang::En => "Reply YES if this was you, NO if not.",
-            Lang::Pt | Lang::PtBr => "Responda SIM se foi você, NÃO se não foi.",
-            Lang::Es => "¿Ha sido usted? Responda SÍ o NO.",
-            Lang::Fr => "Est-ce vous ? Répondez OUI ou NON.",
-            Lang::De => "Waren Sie das? Antworten Sie JA oder NEIN.",
+        match lang.tag() {
+            "en" => "Reply YES if this was you, NO if not.",
+            "pt-PT" | "pt-BR" => "Responda SIM se foi você, NÃO se não foi.",
+            "es" => "¿Ha sido usted? Responda SÍ o NO.",
+            "fr" => "Est-ce vous ? Répondez OUI ou NON.",
+            "de" => "Waren Sie das? Antworten Sie JA oder NEIN.",
+            other => panic!("no fraud question known for {other}"),
         }
     }
 
@@ -634,7 +660,7 @@ mod tests {
              Responda SIM se foi você, NÃO se não foi."
         );
         assert_eq!(pt.sms.unwrap().encoding, sms::Encoding::Ucs2);
-        assert_eq!((en.language, pt.language), ("en", "pt"));
+        assert_eq!((en.language, pt.language), ("en", "pt-PT"));
     }
 
     #[test]
@@ -830,7 +856,7 @@ mod tests {
         let mut v = fraud_json();
         v["merchant"]["name"] = json!("<script>alert('x')</script>Shop");
         let d = detail(DetailType::SuspiciousTransaction, v);
-        for lang in Lang::ALL {
+        for &lang in Lang::all() {
             let locale = lang.tag();
             let email = render(&d, Channel::Email, locale);
             assert_eq!(email.language, lang.as_str());
@@ -1082,7 +1108,7 @@ mod tests {
             m.body
         );
         assert!(spaced(&m.body).contains("999 999 999 999 999,99 €"), "{}", m.body);
-        for lang in Lang::ALL {
+        for &lang in Lang::all() {
             let m = render_with(&r, &d, Channel::Sms, lang.tag(), None);
             assert!(m.body.ends_with(fraud_ask(lang)), "{lang:?}: {}", m.body);
             assert!(m.body.contains("999"), "{lang:?}: {}", m.body);
@@ -1112,14 +1138,18 @@ mod tests {
     #[test]
     fn every_template_compiles_and_every_pair_renders() {
         assert_eq!(
-            template_name("SuspiciousTransaction", Lang::Pt, Part::EmailHtml),
+            template_name(
+                "SuspiciousTransaction",
+                Lang::from_tag("pt-PT").unwrap(),
+                Part::EmailHtml
+            ),
             "SuspiciousTransaction/pt-PT/email.html"
         );
         assert!(template_source(catalog(), "SuspiciousTransaction/pt-PT/email.html").is_some());
         assert!(template_source(catalog(), "SuspiciousTransaction/xx/email.html").is_none());
         for kind in notifying() {
             for channel in CHANNELS {
-                for lang in Lang::ALL {
+                for &lang in Lang::all() {
                     let m = render(&typical(kind), channel, lang.tag());
                     assert!(!m.body.trim().is_empty(), "{kind} {channel} {lang:?}");
                 }
@@ -1148,7 +1178,7 @@ mod tests {
         for (kind, v) in cases {
             let d = detail(kind, v);
             for channel in CHANNELS {
-                for lang in Lang::ALL {
+                for &lang in Lang::all() {
                     let (locale, words) = (lang.tag(), Placeholders::of(lang));
                     let m = render(&d, channel, locale);
                     assert_eq!(m.language, lang.as_str(), "{kind} {channel} {locale}");
@@ -1229,7 +1259,7 @@ mod tests {
             kinds += 1;
             let templates = &kind.def.templates;
             let tags: Vec<&str> = templates.keys().map(String::as_str).collect();
-            let mut want: Vec<&str> = Lang::ALL.iter().map(|l| l.tag()).collect();
+            let mut want: Vec<&str> = Lang::all().iter().map(|l| l.tag()).collect();
             want.sort();
             assert_eq!(tags, want, "{}: one template set per language", kind.file);
             let en = &templates["en"];
@@ -1251,12 +1281,12 @@ mod tests {
     #[test]
     fn the_email_html_declares_its_language() {
         for kind in notifying() {
-            for lang in Lang::ALL {
+            for &lang in Lang::all() {
                 let html = render(&typical(kind), Channel::Email, lang.tag()).html.unwrap();
                 // The European Portuguese templates were written with the bare `pt`.
-                let declared = match lang {
-                    Lang::Pt => html.contains("<html lang=\"pt\">") || html.contains("<html lang=\"pt-PT\">"),
-                    other => html.contains(&format!("<html lang=\"{}\">", other.tag())),
+                let declared = match lang.tag() {
+                    "pt-PT" => html.contains("<html lang=\"pt\">") || html.contains("<html lang=\"pt-PT\">"),
+                    other => html.contains(&format!("<html lang=\"{other}\">")),
                 };
                 assert!(declared, "{kind} {lang:?}: {html}");
             }
@@ -1322,14 +1352,41 @@ mod tests {
     }
 
     #[test]
+    fn a_locale_without_templates_is_written_in_the_best_language_and_the_reason_says_which() {
+        let kind = catalog().kind("LowBalance").unwrap();
+        let reason = |locale: &str| language_reason(kind, locale);
+        assert_eq!(
+            reason("nl-NL").as_deref(),
+            Some("written in en with en-NL numbers and dates: no templates for nl-NL")
+        );
+        assert_eq!(
+            reason("pt-AO").as_deref(),
+            Some("written in pt-PT with pt-AO numbers and dates: no templates for pt-AO")
+        );
+        assert_eq!(
+            reason("it-IT").as_deref(),
+            Some("written in en with en-IT numbers and dates: no templates for it-IT")
+        );
+        for own in ["de-AT", "de-DE", "pt-BR", "pt-PT", "en-GB", "es-MX", "fr-CA", "en"] {
+            assert_eq!(reason(own), None, "{own} has its language's templates");
+        }
+        let m = render(&typical(DetailType::LowBalance), Channel::Sms, "nl-NL");
+        assert_eq!(m.language, "en", "the reason tells what render does");
+        assert_eq!(
+            render(&typical(DetailType::LowBalance), Channel::Sms, "pt-AO").language,
+            "pt-PT"
+        );
+    }
+
+    #[test]
     fn customers_with_german_spanish_and_french_locales_get_their_own_language() {
         let own = Renderer::new();
         let english = Renderer::for_catalog(english_only_catalog());
         let cases = [
-            ("de-DE", Lang::De),
-            ("es-ES", Lang::Es),
-            ("fr-FR", Lang::Fr),
-            ("pt-BR", Lang::PtBr),
+            ("de-DE", Lang::from_tag("de").unwrap()),
+            ("es-ES", Lang::from_tag("es").unwrap()),
+            ("fr-FR", Lang::from_tag("fr").unwrap()),
+            ("pt-BR", Lang::from_tag("pt-BR").unwrap()),
         ];
         let parts = |m: &Message| [m.subject.clone(), m.title.clone(), Some(m.body.clone()), m.html.clone()];
         for kind in notifying() {

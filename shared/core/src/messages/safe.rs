@@ -29,36 +29,14 @@ pub struct Placeholders {
 }
 
 impl Placeholders {
+    /// English's words, as the built-in reply texts have them.
     pub const EN: Placeholders = Placeholders {
         link: "[link removed]",
         number: "[number removed]",
     };
-    pub const PT: Placeholders = Placeholders {
-        link: "[link removido]",
-        number: "[número removido]",
-    };
-
-    pub const ES: Placeholders = Placeholders {
-        link: "[enlace eliminado]",
-        number: "[número eliminado]",
-    };
-    pub const FR: Placeholders = Placeholders {
-        link: "[lien supprimé]",
-        number: "[numéro supprimé]",
-    };
-    pub const DE: Placeholders = Placeholders {
-        link: "[Link entfernt]",
-        number: "[Nummer entfernt]",
-    };
-
-    pub const fn of(lang: Lang) -> Placeholders {
-        match lang {
-            Lang::En => Placeholders::EN,
-            Lang::Pt | Lang::PtBr => Placeholders::PT,
-            Lang::Es => Placeholders::ES,
-            Lang::Fr => Placeholders::FR,
-            Lang::De => Placeholders::DE,
-        }
+    /// The words of `lang`, from the catalog's reply texts (`link_removed`, `number_removed`).
+    pub fn of(lang: Lang) -> Placeholders {
+        super::languages::placeholders(lang)
     }
 
     /// The placeholders for a BCP 47 locale or a template language (`pt-PT`, `en`).
@@ -395,11 +373,15 @@ mod tests {
             neutralise("Ligue 800 555 0100 ou www.x.example", pt),
             "Ligue [número removido] ou [link removido]"
         );
-        assert_eq!(Placeholders::for_locale("de-DE"), Placeholders::DE);
-        assert_eq!(Placeholders::for_locale("es-MX"), Placeholders::ES);
-        assert_eq!(Placeholders::for_locale("fr"), Placeholders::FR);
+        assert_eq!(Placeholders::for_locale("de-DE").link, "[Link entfernt]");
+        assert_eq!(Placeholders::for_locale("es-MX").number, "[número eliminado]");
+        assert_eq!(Placeholders::for_locale("fr").link, "[lien supprimé]");
         assert_eq!(Placeholders::for_locale("nl-NL"), Placeholders::EN);
-        assert_eq!(Placeholders::for_locale("en"), Placeholders::EN);
+        assert_eq!(
+            Placeholders::for_locale("en"),
+            Placeholders::EN,
+            "the built-in texts' English is the const"
+        );
     }
 
     #[test]
@@ -479,7 +461,7 @@ mod tests {
         fn neutralised_text_has_no_scheme_and_no_seven_digits_in_a_row(
             s in "[0-9a-zA-Z .:/()+@-]{0,60}|\\PC{0,40}"
         ) {
-            for words in [Placeholders::EN, Placeholders::PT] {
+            for words in [Placeholders::EN, Placeholders::for_locale("pt-PT")] {
                 let out = neutralise(&s, words);
                 prop_assert!(!out.contains("://"), "{s:?} -> {out:?}");
                 prop_assert!(digits_in_a_row(&out) < MIN_PHONE_DIGITS, "{s:?} -> {out:?}");

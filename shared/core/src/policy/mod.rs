@@ -25,7 +25,7 @@ use when::{Occasion, choose_time};
 /// The category and urgency of a notifying detail type, from the catalog; `None` for resolving ones.
 pub fn classify(t: DetailType) -> Option<(Category, Urgency)> {
     let k = t.kind().filter(|k| k.notifies())?;
-    Some((k.def.category?, k.def.urgency?))
+    Some((k.def.category.clone()?, k.def.urgency?))
 }
 
 /// Tunable limits.
@@ -204,12 +204,12 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
     let Some(kind) = event.detail_type().kind().filter(|k| k.notifies()) else {
         return resolve(event, ctx, subject);
     };
-    let (Some(category), Some(urgency)) = (kind.def.category, kind.def.urgency) else {
+    let (Some(category), Some(urgency)) = (kind.def.category.clone(), kind.def.urgency) else {
         return resolve(event, ctx, subject);
     };
     let mut reasons = vec![format!("{} alert, {} urgency", category.as_str(), urgency.as_str())];
     let mut plan = Plan {
-        category: Some(category),
+        category: Some(category.clone()),
         urgency: Some(urgency),
         ..Plan::nothing(subject)
     };
@@ -252,6 +252,7 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
     {
         return plan.suppressed(reasons, why);
     }
+    reasons.extend(crate::messages::language_reason(kind, &customer.locale));
     plan.outcome = if send_at <= now {
         Outcome::SendNow
     } else {

@@ -5,6 +5,7 @@
 mod input;
 mod record;
 
+use std::collections::HashSet;
 use std::rc::Rc;
 
 use forewarn_core::conversation::InboundSms;
@@ -31,6 +32,9 @@ pub struct Simulator {
     /// How many outcome events and emitted events were already turned into lines.
     outcomes_seen: usize,
     emitted_seen: usize,
+    /// The messages (by provider message id) and cancelled deliveries already shown: a
+    /// duplicate event puts its outcome events again, but nothing more reached the customer.
+    shown: HashSet<String>,
 }
 
 impl Simulator {
@@ -45,6 +49,7 @@ impl Simulator {
             out: Vec::new(),
             outcomes_seen: 0,
             emitted_seen: 0,
+            shown: HashSet::new(),
         }
     }
 
@@ -178,11 +183,15 @@ impl Simulator {
         self.memory.outcomes.borrow()[self.outcomes_seen..].to_vec()
     }
 
-    /// Turns the new outcome events into delivery and cancellation lines.
+    /// Turns the new outcome events into delivery and cancellation lines: one per message the
+    /// provider took and one per delivery cancelled, however often its outcome event is put.
     fn collect(&mut self, now: Timestamp) {
         let outcomes = self.new_outcomes();
         self.outcomes_seen += outcomes.len();
         for o in outcomes {
+            if !self.shown.insert(shown_key(&o)) {
+                continue;
+            }
             match o.detail_type {
                 OutcomeType::NotificationSent => {
                     if let Some(line) = self.delivery(&o, now) {
@@ -223,5 +232,20 @@ impl Simulator {
             reminder: o.reminder,
             intrusion: m.message.intrusion,
         })
+    }
+}
+
+/// What a line shows once: the message the provider took, or the delivery row cancelled.
+fn shown_key(o: &OutcomeEvent) -> String {
+    match (&o.detail_type, &o.provider_message_id) {
+        (OutcomeType::NotificationSent, Some(id)) => format!("sent {id}"),
+        _ => format!(
+            "{} {} {} {} {}",
+            o.detail_type.as_str(),
+            o.event_id,
+            o.channel.map(|c| c.as_str()).unwrap_or("-"),
+            o.device_id.as_deref().unwrap_or("-"),
+            o.reminder
+        ),
     }
 }
