@@ -280,7 +280,7 @@ fn send_moment(
     if moment.breaks_quiet {
         let gentle = Routing {
             gentle: true,
-            ..*routing
+            ..routing.clone()
         };
         let mut why = vec![];
         *routes = choose_routes(o.customer, &gentle, o.urgency, &mut why)?;

@@ -91,7 +91,7 @@ fn critical_fallback(
 
 /// What the kind says about routing: its category (for the customer's preferences), its
 /// default channel order and whether it is a task for a big screen.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub(super) struct Routing<'k> {
     pub category: Category,
     pub defaults: &'k [Channel],
