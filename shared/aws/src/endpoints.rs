@@ -65,15 +65,27 @@ impl Endpoints for SnsEndpoints {
                 _ => return Err(port_error(Port::Sns, e)),
             },
         };
-        // A refreshed or re-registered token: the endpoint is enabled again and holds it.
-        self.client
-            .set_endpoint_attributes()
+        // A refreshed or re-registered token: the endpoint is enabled again and holds it
+        // (AWS's recipe: read the attributes, and write them only when they differ).
+        let held = self
+            .client
+            .get_endpoint_attributes()
             .endpoint_arn(&arn)
-            .attributes("Enabled", "true")
-            .attributes("Token", token.expose())
             .send()
             .await
             .map_err(|e| port_error(Port::Sns, e))?;
+        let attrs = held.attributes.unwrap_or_default();
+        let enabled = attrs.get("Enabled").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        if !enabled || attrs.get("Token").map(String::as_str) != Some(token.expose()) {
+            self.client
+                .set_endpoint_attributes()
+                .endpoint_arn(&arn)
+                .attributes("Enabled", "true")
+                .attributes("Token", token.expose())
+                .send()
+                .await
+                .map_err(|e| port_error(Port::Sns, e))?;
+        }
         Ok(arn)
     }
 
