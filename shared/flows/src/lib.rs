@@ -41,6 +41,7 @@ pub mod resolve;
 pub mod send;
 pub mod service;
 pub mod sim;
+pub mod stamped;
 pub mod state;
 pub mod stuck;
 

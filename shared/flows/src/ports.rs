@@ -9,12 +9,12 @@ use forewarn_core::policy::DeliveryStatus;
 use forewarn_core::types::Id;
 use jiff::Timestamp;
 
-use crate::context::{DeviceState, Erasure, Stamp, StampedProfile, StoredContext};
 use crate::error::FlowError;
 use crate::records::{
     AnswerCount, Commit, CommitResult, DeviceActivity, Finish, Partition, PhoneBook, Question, Resolution, SendResult,
     StoredDelivery, StoredMessage,
 };
+use crate::stamped::{DeviceState, Erasure, Stamp, StampedProfile, StoredContext};
 
 /// Reads a customer's partition.
 pub trait Partitions {

@@ -1,14 +1,15 @@
 //! context: the bank's context events applied to the stored customer, in any order and any number of times; the newest change of each field and each device wins.
 
 mod devices;
-mod state;
 
 use forewarn_core::events::{ContextChange, CustomerErased, Detail, Event, ProfileField};
 use forewarn_core::outcomes::Outcome;
 use forewarn_core::types::Id;
 use jiff::Timestamp;
 
-pub use state::{DeviceState, Erasure, Merged, Registration, Stamp, StampedProfile, StoredContext, empty, merge};
+pub use crate::stamped::{
+    DeviceState, Erasure, Merged, Registration, Stamp, StampedProfile, StoredContext, empty, merge,
+};
 
 use crate::cancel::cancelled_outcome;
 use crate::error::FlowError;

@@ -8,9 +8,9 @@ use forewarn_core::events::{ProfileField, PushPlatform, PushToken};
 use forewarn_core::types::Id;
 
 use super::Memory;
-use crate::context::{DeviceState, Erasure, Stamp, StampedProfile, StoredContext};
 use crate::error::FlowError;
 use crate::ports::{ContextStore, Endpoints};
+use crate::stamped::{DeviceState, Erasure, Stamp, StampedProfile, StoredContext};
 
 /// What the in-memory context store holds beside the profiles.
 #[derive(Default)]
