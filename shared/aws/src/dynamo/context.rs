@@ -74,7 +74,7 @@ impl DynamoStore {
     }
 
     /// The phone number's items that are this customer's: the link and the questions sent.
-    async fn phone_items(&self, customer_id: &Id, phone: &str) -> Result<Vec<Item>, FlowError> {
+    async fn phone_items(&self, customer_id: &Id, phone: &str) -> Result<Vec<(&'static str, Item)>, FlowError> {
         let pk = Pk::phone(phone);
         let mut mine = Vec::new();
         for item in self.partition(&pk).await? {
@@ -84,14 +84,15 @@ impl DynamoStore {
                 Err(e) => return Err(FlowError::corrupt("key", e)),
             };
             let ours = match &sk {
-                Sk::Customer(c) => c == customer_id,
+                Sk::Customer(c) if c == customer_id => Some("phone link"),
                 Sk::Question { .. } => get_s(&item, "data")
                     .and_then(|d| serde_json::from_str::<Question>(d).ok())
-                    .is_some_and(|q| &q.customer_id == customer_id),
-                _ => false,
+                    .filter(|q| &q.customer_id == customer_id)
+                    .map(|_| "question"),
+                _ => None,
             };
-            if ours {
-                mine.push(Item::from(key(&pk, &sk)));
+            if let Some(what) = ours {
+                mine.push((what, Item::from(key(&pk, &sk))));
             }
         }
         Ok(mine)
@@ -274,6 +275,7 @@ impl ContextStore for DynamoStore {
                 Sk::OptIn(_) => "opt-in",
                 Sk::Unusable { .. } => "unusable address",
                 Sk::Resolved(_) => "resolution",
+                Sk::Decisions => "decision count",
                 _ => "other",
             };
             *removed.entry(what.to_owned()).or_default() += 1;
@@ -288,9 +290,10 @@ impl ContextStore for DynamoStore {
                 .await?;
         }
         if let Some(phone) = ctx.profile.as_ref().and_then(|p| e164(&p.profile)) {
-            let mine = self.phone_items(customer_id, &phone).await?;
-            *removed.entry("phone link or question".to_owned()).or_default() += mine.len();
-            keys.extend(mine);
+            for (what, k) in self.phone_items(customer_id, &phone).await? {
+                *removed.entry(what.to_owned()).or_default() += 1;
+                keys.push(k);
+            }
         }
         self.delete_batch(&keys).await?;
         let mut marker = Item::from(key(&pk, &Sk::Erased));

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use forewarn_core::customer::CustomerProfile;
+use forewarn_core::customer::{CustomerProfile, PhoneNumber};
 use forewarn_core::events::{ProfileField, PushPlatform, PushToken};
 use forewarn_core::types::Id;
 
@@ -166,18 +166,19 @@ impl ContextStore for Rc<Memory> {
         let mine = |c: &Id| c == customer_id;
         {
             let mut profiles = self.profiles.borrow_mut();
-            count(
-                "device",
-                profiles
-                    .iter()
-                    .filter(|p| mine(&p.customer_id))
-                    .map(|p| p.devices.len())
-                    .sum(),
-            );
+            let held: Vec<&CustomerProfile> = profiles.iter().filter(|p| mine(&p.customer_id)).collect();
+            count("device", held.iter().map(|p| p.devices.len()).sum());
+            let phone = |p: &&&CustomerProfile| {
+                p.contacts
+                    .phone
+                    .as_deref()
+                    .is_some_and(|x| PhoneNumber::parse(x).is_ok())
+            };
+            count("phone link", held.iter().filter(phone).count());
             count("profile", drain(&mut profiles, |p| mine(&p.customer_id)));
         }
         let mut ctx = self.context.borrow_mut();
-        ctx.devices.retain(|(c, _)| !mine(c));
+        count("registration", drain(&mut ctx.devices, |(c, _)| mine(c)));
         ctx.stamps.retain(|(c, ..)| !mine(c));
         ctx.erasures.retain(|(c, _)| !mine(c));
         let mut marker = erasure.clone();
@@ -202,7 +203,10 @@ impl ContextStore for Rc<Memory> {
             "resolution",
             drain(&mut self.resolutions.borrow_mut(), |(c, _)| mine(c)),
         );
-        drain(&mut self.decisions.borrow_mut(), |(c, _)| mine(c));
+        count(
+            "decision count",
+            drain(&mut self.decisions.borrow_mut(), |(c, _)| mine(c)),
+        );
         marker.removed = removed.clone();
         ctx.erasures.push((customer_id.clone(), marker));
         Ok(Some(removed))
