@@ -213,6 +213,23 @@ async fn an_erased_customer_leaves_no_profile_contact_device_pending_row_or_sche
         "no contact in the outcome: {reasons}"
     );
 
+    let mut cmd = std::process::Command::new(binary("forewarn"));
+    cmd.args(["explain", "--customer", &c, "--table", &stack().table])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in stack().function_env() {
+        cmd.env(k, v);
+    }
+    let explained = String::from_utf8_lossy(&cmd.output().expect("run forewarn explain").stderr).into_owned();
+    assert!(
+        explained.contains("erased as of 2026-11-25T06:00:00Z") && explained.contains("reference DSR-1"),
+        "explain shows what was kept: {explained}"
+    );
+    assert!(
+        explained.contains("delivery ×") && !explained.contains("@example.com"),
+        "{explained}"
+    );
+
     let late = context
         .invoke(upsert(&c, n, json!({"start": "00:00", "end": "00:00"})))
         .await
