@@ -286,3 +286,41 @@ async fn malformed_context_events_are_rejected_naming_the_field() {
     .await;
     assert!(!logs.contains("a token"), "no token in the logs");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_to_an_imported_profile_keeps_its_devices_and_an_older_one_is_ignored() {
+    let c = forewarn_e2e::TestCustomer::seed("ctxi", json!({})).await;
+    let context = context_function().await;
+    let change = |id: &str, at: &str, zone: &str| {
+        event(
+            id,
+            "CustomerChanged",
+            at,
+            json!({"customer_id": c.id, "set": {"time_zone": zone}}),
+        )
+    };
+    let r = context
+        .invoke(change(
+            &format!("ch2-{}", c.id),
+            "2026-11-21T09:00:00Z",
+            "Europe/London",
+        ))
+        .await
+        .ok();
+    assert_eq!(r["outcome"], "recorded", "{r}");
+    let r = context
+        .invoke(change(&format!("ch1-{}", c.id), "2026-11-20T09:00:00Z", "Asia/Tokyo"))
+        .await
+        .ok();
+    assert_eq!(r["outcome"], "suppressed", "{r}");
+    let store = DynamoStore::new(stack().dynamodb().await, &stack().table);
+    let id = forewarn_core::types::Id::parse(c.id.as_str()).unwrap();
+    let profile = store.load(&id, None).await.unwrap().profile.expect("the profile");
+    assert_eq!(profile.time_zone.as_deref(), Some("Europe/London"));
+    assert_eq!(
+        profile.contacts.email.as_deref(),
+        Some(c.email.as_str()),
+        "the other fields stay"
+    );
+    assert_eq!(profile.devices.len(), 2, "the imported devices stay");
+}
