@@ -72,7 +72,7 @@ where
             let erased = stored.erased.as_ref().map(|e| &e.stamp);
             let m = merge(customer_id, stored.profile.as_ref(), erased, values, fields, stamp);
             let Some(profile) = m.profile.as_ref().filter(|_| !m.applied.is_empty()) else {
-                return Ok(ignored(&m, stamp));
+                return Ok(ignored(&m, erased, stamp));
             };
             if self.store.save_profile(customer_id, profile, stored.revision).await? {
                 return Ok(applied(&m, stamp));
@@ -151,11 +151,12 @@ fn applied(m: &Merged, stamp: &Stamp) -> Report {
 }
 
 /// A change every field of which a newer change holds: nothing is written.
-fn ignored(m: &Merged, stamp: &Stamp) -> Report {
+fn ignored(m: &Merged, erased: Option<&Stamp>, stamp: &Stamp) -> Report {
     let newest = m.newer.iter().map(|(_, s)| s).max();
     let duplicate = !m.newer.is_empty() && m.newer.iter().all(|(_, s)| s == stamp);
     let why = match newest {
         _ if duplicate => format!("already applied: the change of {}", stamp.at),
+        Some(s) if Some(s) == erased => format!("ignored: made before the customer's erasure ({s})"),
         Some(s) => format!("ignored: {} changed more recently ({s})", names_of(&m.newer)),
         None => "ignored: nothing to change".into(),
     };
