@@ -55,6 +55,11 @@ STAR_ALLOWED = {
 ARN_EXCEPTIONS = [
     ("sns", r"endpoint/\*", {"sns:Publish"},
      "SNS platform endpoints of this account and region: one per device, registered outside the stack"),
+    ("sns", r"endpoint/(APNS|APNS_SANDBOX|GCM)/\*",
+     {"sns:SetEndpointAttributes", "sns:GetEndpointAttributes", "sns:DeleteEndpoint"},
+     "the push endpoints of one platform in this account and region: an endpoint's ARN holds its application's "
+     "name, which an application ARN parameter cannot give IAM; CreatePlatformEndpoint, the one call that makes "
+     "an endpoint, is granted on the stack's applications only"),
     ("events", r"event-bus/default", {"events:PutEvents"},
      "the account's default bus, the only one SES publishes to"),
     ("ses", r"identity/\$\{SenderEmail\}", {"ses:SendEmail", "ses:SendRawEmail"},
@@ -66,6 +71,10 @@ ARN_EXCEPTIONS = [
 PARAMETER_RESOURCES = {
     "KmsKeyArn": ({"kms:Decrypt", "kms:GenerateDataKey"},
                   "the customer-managed key of the table and the on-failure queues (parameter KmsKeyArn)"),
+    "ApnsApplicationArn": ({"sns:CreatePlatformEndpoint"}, "the stack's APNs platform application (parameter)"),
+    "ApnsSandboxApplicationArn": ({"sns:CreatePlatformEndpoint"},
+                                  "the stack's APNs sandbox platform application (parameter)"),
+    "FcmApplicationArn": ({"sns:CreatePlatformEndpoint"}, "the stack's FCM platform application (parameter)"),
 }
 
 # SAM policy templates that grant more than any function uses: name -> what they add.

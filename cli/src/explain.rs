@@ -25,10 +25,33 @@ pub enum ExplainError {
     BadEventId(String, String),
     #[error("--customer {id}: no such customer (the table holds no profile for it{})", recorded(*.claims))]
     UnknownCustomer { id: Id, claims: usize },
+    /// The customer was erased: the table keeps only the erasure's marker, shown here.
+    #[error("--customer {id}: erased as of {kept}")]
+    Erased { id: Id, kept: String },
     #[error("--customer {id}: the stored profile cannot be read: {why}")]
     BadProfile { id: Id, why: String },
     #[error("--event {event}: customer {id} has no decision, delivery or resolution of this event")]
     UnknownEvent { id: Id, event: Id },
+}
+
+/// What an erasure left, in words: its time, event, reference and what it removed; no personal data.
+fn erasure_kept(e: &forewarn_flows::context::Erasure) -> String {
+    let reference = e
+        .reference
+        .as_ref()
+        .map(|r| format!(", reference {r}"))
+        .unwrap_or_default();
+    let removed: Vec<String> = e.removed.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
+    format!(
+        "{} (event {}{reference}); forewarn keeps only this marker, with no personal data; it removed {}",
+        e.stamp.at,
+        e.stamp.event_id,
+        if removed.is_empty() {
+            "nothing".to_owned()
+        } else {
+            removed.join(", ")
+        }
+    )
 }
 
 fn recorded(claims: usize) -> String {
@@ -123,6 +146,12 @@ pub struct ResolutionLine {
 /// `event` if given.
 pub fn report(id: &Id, record: &CustomerRecord, event: Option<&Id>, now: Timestamp) -> Result<Report, ExplainError> {
     let Some(profile) = &record.partition.profile else {
+        if let Some(e) = &record.erasure {
+            return Err(ExplainError::Erased {
+                id: id.clone(),
+                kept: erasure_kept(e),
+            });
+        }
         return Err(ExplainError::UnknownCustomer {
             id: id.clone(),
             claims: record.claims.len(),

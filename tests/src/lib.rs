@@ -200,18 +200,23 @@ impl Stack {
         }
     }
 
-    /// Registers a push endpoint in moto's SNS and returns its ARN.
-    pub async fn push_endpoint(&self, token: &str) -> String {
+    /// The APNs platform application in moto's SNS (`forewarn-test`), made if need be.
+    pub async fn push_application(&self) -> String {
         let sns = aws_sdk_sns::Client::new(&self.sdk().await);
-        let app = sns
-            .create_platform_application()
+        sns.create_platform_application()
             .name("forewarn-test")
             .platform("APNS")
             .send()
             .await
             .expect("platform application")
             .platform_application_arn
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Registers a push endpoint in moto's SNS and returns its ARN.
+    pub async fn push_endpoint(&self, token: &str) -> String {
+        let sns = aws_sdk_sns::Client::new(&self.sdk().await);
+        let app = self.push_application().await;
         sns.create_platform_endpoint()
             .platform_application_arn(app)
             .token(token)
@@ -691,6 +696,7 @@ pub fn function_for(detail_type: &str) -> Option<&'static str> {
         "ApplicationIncomplete" => "incomplete-application",
         "SuspiciousTransaction" => "suspicious-transaction",
         "CustomerActivity" => "activity",
+        "CustomerUpserted" | "CustomerChanged" | "CustomerErased" | "DeviceRegistered" | "DeviceRemoved" => "context",
         "InboundSms" => "reply",
         other => match forewarn_core::catalog::catalog().kind(other)? {
             k if k.notifies() => "notify",

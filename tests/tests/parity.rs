@@ -107,6 +107,7 @@ impl Real {
     async fn start() -> Real {
         let mut env = stack().function_env();
         env.push(("FOREWARN_CLOCK".into(), "event".into()));
+        env.push(("FOREWARN_APNS_APPLICATION".into(), stack().push_application().await));
         let mut procs = BTreeMap::new();
         for name in [
             "low-balance",
@@ -116,6 +117,7 @@ impl Real {
             "notify",
             "resolve",
             "activity",
+            "context",
             "dispatch",
             "reply",
         ] {
@@ -213,7 +215,10 @@ type Received = BTreeMap<String, BTreeMap<&'static str, Vec<String>>>;
 
 fn expected(records: &[Record], customers: &[Value]) -> Received {
     let mut want = Received::new();
-    for r in records {
+    // A customer the context sample makes is erased at its end, endpoints and all, so what
+    // their addresses received cannot be read back afterwards: tests/tests/context.rs checks it.
+    let seeded = |id: &str| customers.iter().any(|c| c["customer_id"] == id);
+    for r in records.iter().filter(|r| r.customer_id().is_some_and(seeded)) {
         match r {
             Record::Delivery {
                 customer_id,

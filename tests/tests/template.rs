@@ -34,7 +34,7 @@ fn values_under(text: &str, header: &str, key: &str) -> Vec<Option<i64>> {
 #[test]
 fn every_function_sends_events_older_than_an_hour_to_its_on_failure_queue() {
     let ages = values_under(&template(), "EventInvokeConfig:", "MaximumEventAgeInSeconds");
-    assert_eq!(ages.len(), 11, "one EventInvokeConfig per function");
+    assert_eq!(ages.len(), 12, "one EventInvokeConfig per function");
     for age in ages {
         assert!(age.is_some_and(|a| (60..=3600).contains(&a)), "{age:?}");
     }

@@ -11,8 +11,10 @@ use crate::bus::EventBridgeBus;
 use crate::config::{ConfigError, Env};
 use crate::counter::RequestCounter;
 use crate::dynamo::DynamoStore;
+use crate::endpoints::SnsEndpoints;
 use crate::handler::{
-    activity_event, dispatch_request, email_feedback, inbound_sms, notifying_event, resolving_event, serve, sweep_time,
+    activity_event, context_event, dispatch_request, email_feedback, inbound_sms, notifying_event, resolving_event,
+    serve, sweep_time,
 };
 use crate::scheduler::{AwsScheduler, ScheduleTarget};
 use crate::sender::AwsSender;
@@ -231,6 +233,35 @@ pub async fn activity() -> Result<(), lambda_runtime::Error> {
         async move {
             let event = activity_event(payload)?;
             Ok(Box::pin(service.activity(&event, clock.at(event.time.0, now))).await?)
+        }
+    })
+    .await
+}
+
+/// `context`: applies the bank's context events to the table; makes and keeps SNS platform
+/// endpoints from push tokens; deletes an erased customer's schedules. Sends nothing.
+pub async fn context() -> Result<(), lambda_runtime::Error> {
+    let env = Env::process();
+    let c = Clients::load(&env).await?;
+    let clock = env.clock()?;
+    let endpoints = SnsEndpoints {
+        client: client!(aws_sdk_sns, c),
+        apns: env.optional("FOREWARN_APNS_APPLICATION"),
+        apns_sandbox: env.optional("FOREWARN_APNS_SANDBOX_APPLICATION"),
+        fcm: env.optional("FOREWARN_FCM_APPLICATION"),
+    };
+    let service = Service::new(
+        quiet_engine(&env)?,
+        c.store(&env)?,
+        endpoints,
+        c.scheduler(&env, Schedules::DeleteOnly)?,
+        c.bus(&env)?,
+    );
+    serve("context", c.counter, |payload, now| {
+        let service = &service;
+        async move {
+            let event = context_event(payload)?;
+            Ok(Box::pin(service.context(&event, clock.at(event.time.0, now))).await?)
         }
     })
     .await

@@ -107,7 +107,10 @@ pub fn notifying_event(payload: Value, expected: Option<DetailType>) -> Result<E
 /// A resolving event (`BalanceRestored`, `ApplicationCompleted`, `Transaction*`).
 pub fn resolving_event(payload: Value) -> Result<Event, HandlerError> {
     let event = parse_event_value(payload)?;
-    if classify(event.detail_type()).is_some() || event.detail_type() == DetailType::CustomerActivity {
+    if classify(event.detail_type()).is_some()
+        || event.detail_type() == DetailType::CustomerActivity
+        || event.detail_type().is_context()
+    {
         let why = format!("{} is not a resolving event", event.detail_type());
         return Err(EventError::new("detail-type", why).into());
     }
@@ -168,6 +171,18 @@ pub fn activity_event(payload: Value) -> Result<Event, HandlerError> {
         return Err(EventError::new("detail-type", why).into());
     }
     info!(event_id = %event.id, customer_id = %event.detail.customer_id(), "learning");
+    Ok(event)
+}
+
+/// A context event (`CustomerUpserted`, `CustomerChanged`, `CustomerErased`,
+/// `DeviceRegistered`, `DeviceRemoved`).
+pub fn context_event(payload: Value) -> Result<Event, HandlerError> {
+    let event = parse_event_value(payload)?;
+    if !event.detail_type().is_context() {
+        let why = format!("this function handles the context events, not {}", event.detail_type());
+        return Err(EventError::new("detail-type", why).into());
+    }
+    info!(event_id = %event.id, customer_id = %event.detail.customer_id(), "applying");
     Ok(event)
 }
 

@@ -5,7 +5,7 @@
 //! # Layout
 //!
 //! * `dynamo`: the single table; `dynamo::keys` spells every key (`Pk`, `Sk`) once.
-//! * Providers: `sns` (SMS, push), `ses` (email, and its events), `sender` (the two behind the
+//! * Providers: `sns` (SMS, push), `endpoints` (SNS platform endpoints from push tokens), `ses` (email, and its events), `sender` (the two behind the
 //!   `Sender` port); `scheduler` and `bus`.
 //! * `error`: SDK errors to `FlowError` (retryable or permanent; one mapping for builder
 //!   errors), with provider text masked; `counter`: requests per service; `tls`; `emf`.
@@ -19,6 +19,7 @@ pub mod config;
 pub mod counter;
 pub mod dynamo;
 pub mod emf;
+pub mod endpoints;
 pub mod error;
 pub mod functions;
 pub mod handler;

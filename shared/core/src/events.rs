@@ -1,5 +1,6 @@
 //! The event contracts producers code against: EventBridge envelopes and their typed details.
 
+mod context;
 mod detail_type;
 
 use schemars::JsonSchema;
@@ -13,6 +14,10 @@ use crate::error::typed;
 use crate::kinds::DeviceKind;
 use crate::subject::Subject;
 use crate::types::{Id, Instant, Money, PositiveMoney, Text, Url};
+pub use context::{
+    ContextChange, CustomerChanged, CustomerErased, CustomerUpserted, DeviceRegistered, DeviceRemoved, MAX_TOKEN_LEN,
+    ProfileField, ProfileFields, PushPlatform, PushToken,
+};
 pub use detail_type::DetailType;
 
 /// Largest event accepted, in bytes of JSON: EventBridge's own limit for an entry.
@@ -164,6 +169,8 @@ pub enum Detail {
     TransactionConfirmed(TransactionAnswer),
     TransactionDisputed(TransactionAnswer),
     CustomerActivity(CustomerActivity),
+    /// A change of the customer's context: profile, devices, erasure (`context`).
+    Context(ContextChange),
     /// A kind the catalog alone declares: its detail as the producer wrote it, checked
     /// against the kind's JSON Schema.
     Catalog(CatalogDetail),
@@ -189,6 +196,7 @@ impl Detail {
             Detail::ApplicationCompleted(d) => serde_json::to_value(d),
             Detail::TransactionConfirmed(d) | Detail::TransactionDisputed(d) => serde_json::to_value(d),
             Detail::CustomerActivity(d) => serde_json::to_value(d),
+            Detail::Context(c) => Ok(c.to_json()),
             Detail::Catalog(d) => Ok(d.value.clone()),
         };
         v.expect("event details serialize")
@@ -205,6 +213,7 @@ impl Detail {
             Detail::TransactionConfirmed(_) => DetailType::TransactionConfirmed,
             Detail::TransactionDisputed(_) => DetailType::TransactionDisputed,
             Detail::CustomerActivity(_) => DetailType::CustomerActivity,
+            Detail::Context(c) => DetailType::of_context(c),
             Detail::Catalog(d) => d.detail_type,
         }
     }
@@ -219,6 +228,7 @@ impl Detail {
             Detail::ApplicationCompleted(d) => &d.customer_id,
             Detail::TransactionConfirmed(d) | Detail::TransactionDisputed(d) => &d.customer_id,
             Detail::CustomerActivity(d) => &d.customer_id,
+            Detail::Context(c) => c.customer_id(),
             Detail::Catalog(d) => &d.customer_id,
         }
     }
@@ -261,6 +271,7 @@ impl Detail {
                     ));
                 }
             }
+            Detail::Context(c) => c.check()?,
             _ => {}
         }
         Ok(())
@@ -272,6 +283,9 @@ impl Detail {
 fn subject_of(detail: &Detail, json: &serde_json::Value) -> Subject {
     if let Detail::CustomerActivity(d) = detail {
         return Subject::exact("device", [d.device_id.to_string()]);
+    }
+    if let Detail::Context(c) = detail {
+        return Subject::exact("customer", [c.customer_id().to_string()]);
     }
     match detail.detail_type().kind() {
         Some(k) if k.notifies() => k.subject_of(json),
@@ -436,6 +450,11 @@ pub fn parse_event_value(value: serde_json::Value) -> Result<Event, EventError> 
         DetailType::TransactionConfirmed => Detail::TransactionConfirmed(typed("detail", d)?),
         DetailType::TransactionDisputed => Detail::TransactionDisputed(typed("detail", d)?),
         DetailType::CustomerActivity => Detail::CustomerActivity(typed("detail", d)?),
+        DetailType::CustomerUpserted => Detail::Context(ContextChange::Upserted(typed("detail", d)?)),
+        DetailType::CustomerChanged => Detail::Context(ContextChange::Changed(typed("detail", d)?)),
+        DetailType::CustomerErased => Detail::Context(ContextChange::Erased(typed("detail", d)?)),
+        DetailType::DeviceRegistered => Detail::Context(ContextChange::DeviceRegistered(typed("detail", d)?)),
+        DetailType::DeviceRemoved => Detail::Context(ContextChange::DeviceRemoved(typed("detail", d)?)),
         other => catalog_detail(other, d)?,
     };
     detail.check()?;

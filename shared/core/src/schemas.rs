@@ -5,7 +5,10 @@ use serde_json::{Value, json};
 
 use crate::catalog::{Kind, KindFile, catalog};
 use crate::customer::CustomerProfile;
-use crate::events::{CustomerActivity, DetailType, EnvelopeSchema};
+use crate::events::{
+    CustomerActivity, CustomerChanged, CustomerErased, CustomerUpserted, DetailType, DeviceRegistered, DeviceRemoved,
+    EnvelopeSchema,
+};
 use crate::outcomes::{DispatchRequest, OutcomeEvent, OutcomeType, SCHEDULED_TIME_FIELD};
 
 fn envelope<D: JsonSchema>(detail_type: DetailType, description: &str) -> Value {
@@ -62,7 +65,50 @@ fn input_schemas() -> Vec<(String, Value)> {
             "An app or web session seen on one of the customer's devices; forewarn learns the device's usual hours.",
         ),
     ));
+    out.extend(context_schemas());
     out
+}
+
+/// The envelopes of the context events, which the `context` function applies.
+fn context_schemas() -> Vec<(String, Value)> {
+    let named = |t: DetailType, schema: Value| (t.as_str().to_owned(), schema);
+    vec![
+        named(
+            DetailType::CustomerUpserted,
+            envelope::<CustomerUpserted>(
+                DetailType::CustomerUpserted,
+                "The whole profile as the bank holds it now (devices apart); fields left out are cleared. The newest change of each field wins.",
+            ),
+        ),
+        named(
+            DetailType::CustomerChanged,
+            envelope::<CustomerChanged>(
+                DetailType::CustomerChanged,
+                "Some fields of the profile set or cleared. The newest change of each field wins.",
+            ),
+        ),
+        named(
+            DetailType::CustomerErased,
+            envelope::<CustomerErased>(
+                DetailType::CustomerErased,
+                "Forget the customer: profile, contacts, devices, pending messages and their schedules. A marker without personal data stays.",
+            ),
+        ),
+        named(
+            DetailType::DeviceRegistered,
+            envelope::<DeviceRegistered>(
+                DetailType::DeviceRegistered,
+                "A push token for the customer's app on a device; forewarn makes and keeps its SNS platform endpoint.",
+            ),
+        ),
+        named(
+            DetailType::DeviceRemoved,
+            envelope::<DeviceRemoved>(
+                DetailType::DeviceRemoved,
+                "The customer's app left a device: push to it stops and its endpoint is deleted.",
+            ),
+        ),
+    ]
 }
 
 /// The envelope of a catalog kind: its detail is the kind's own schema, whose `$defs`

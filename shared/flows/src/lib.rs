@@ -13,7 +13,8 @@
 //!   against it. `stuck`: rows left pending long after their time.
 //! * One module per flow, each an `impl` block on `Service`: `notify`, `dispatch`,
 //!   `resolve`, `reply` (with `matching` and `limits`), `feedback` (with `reroute`),
-//!   `activity`, and the sweep in `stuck`.
+//!   `activity`, `context` (profiles, devices and erasure from the bank's events), and the
+//!   sweep in `stuck`.
 //! * Steps the flows share: `send`, `cancel`, `reminder`, `report`; `metrics`, counted at
 //!   the step they count, from enums (never from a reason's words).
 //! * `memory`: in-memory adapters for every port, with the table's conditions; `sim`: the
@@ -21,6 +22,7 @@
 
 pub mod activity;
 pub mod cancel;
+pub mod context;
 pub mod dispatch;
 pub mod error;
 pub mod feedback;
@@ -39,6 +41,7 @@ pub mod resolve;
 pub mod send;
 pub mod service;
 pub mod sim;
+pub mod stamped;
 pub mod state;
 pub mod stuck;
 

@@ -25,7 +25,10 @@ use crate::records::{
 use crate::service::Service;
 use crate::state;
 
+mod context;
 mod phones;
+
+pub use context::{ContextMemory, MemoryEndpoint};
 
 /// Runs a flow on in-memory ports, which never wait.
 pub fn run_ready<F: Future>(f: F) -> F::Output {
@@ -92,6 +95,8 @@ pub struct Memory {
     pub outcomes: RefCell<Vec<OutcomeEvent>>,
     /// forewarn's own business events, with when they happened.
     pub emitted: RefCell<Vec<(Detail, Timestamp)>>,
+    /// What the context flow keeps beside the profiles: stamps, device states, erasures, endpoints.
+    pub context: RefCell<ContextMemory>,
 }
 
 /// The flows wired to one shared in-memory state.

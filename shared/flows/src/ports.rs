@@ -3,7 +3,7 @@
 
 use forewarn_core::customer::{Channel, PhoneNumber, UnusableContact};
 use forewarn_core::engine::Destination;
-use forewarn_core::events::Detail;
+use forewarn_core::events::{Detail, PushPlatform, PushToken};
 use forewarn_core::outcomes::{DispatchRequest, OutcomeEvent};
 use forewarn_core::policy::DeliveryStatus;
 use forewarn_core::types::Id;
@@ -14,6 +14,7 @@ use crate::records::{
     AnswerCount, Commit, CommitResult, DeviceActivity, Finish, Partition, PhoneBook, Question, Resolution, SendResult,
     StoredDelivery, StoredMessage,
 };
+use crate::stamped::{DeviceState, Erasure, Stamp, StampedProfile, StoredContext};
 
 /// Reads a customer's partition.
 pub trait Partitions {
@@ -135,4 +136,56 @@ pub trait Bus {
     /// Puts one business event of forewarn's own (source `forewarn`) that happened at `at`,
     /// e.g. `TransactionConfirmed`.
     fn emit(&self, detail: &Detail, at: Timestamp) -> impl Future<Output = Result<(), FlowError>>;
+}
+
+/// The customer's context as the context flow keeps it: stamped profile fields, device
+/// registrations and the marker an erasure leaves. Every write is conditional.
+pub trait ContextStore {
+    /// One read: the stamped profile and its revision, the devices' states, the erasure marker.
+    fn context(&self, customer_id: &Id) -> impl Future<Output = Result<StoredContext, FlowError>>;
+    /// Writes `profile` if the stored profile's revision is still `expected` (none: no
+    /// profile stored); false otherwise.
+    fn save_profile(
+        &self,
+        customer_id: &Id,
+        profile: &StampedProfile,
+        expected: Option<u64>,
+    ) -> impl Future<Output = Result<bool, FlowError>>;
+    /// Writes `device`'s state, the device as notify reads it (or its removal) and the index
+    /// of its token, if the stored state's stamp is still `expected` (none: no state stored);
+    /// false otherwise. A new registration clears what feedback learned of the device.
+    fn save_device(
+        &self,
+        customer_id: &Id,
+        device: &DeviceState,
+        expected: Option<&Stamp>,
+    ) -> impl Future<Output = Result<bool, FlowError>>;
+    /// The customer and device whose registration holds `token` on `platform`, if any.
+    fn token_owner(
+        &self,
+        platform: PushPlatform,
+        token: &PushToken,
+    ) -> impl Future<Output = Result<Option<(Id, Id)>, FlowError>>;
+    /// Removes every item of the customer (profile, devices, rows, claims, habits, opt-outs,
+    /// resolutions, their phone number's link and questions) and keeps `erasure`, unless a
+    /// marker at least as new is kept: then nothing is removed and the answer is `None`.
+    fn erase(
+        &self,
+        customer_id: &Id,
+        erasure: &Erasure,
+    ) -> impl Future<Output = Result<Option<std::collections::BTreeMap<String, usize>>, FlowError>>;
+}
+
+/// SNS platform endpoints on the stack's platform applications.
+pub trait Endpoints {
+    /// The endpoint of `token` on `platform`'s application: created if there is none, enabled
+    /// and holding this token. The same token always gives the same endpoint.
+    fn register(
+        &self,
+        platform: PushPlatform,
+        token: &PushToken,
+        customer_id: &Id,
+    ) -> impl Future<Output = Result<String, FlowError>>;
+    /// Deletes an endpoint no device uses any more; a missing one counts as deleted.
+    fn retire(&self, endpoint: &str) -> impl Future<Output = Result<(), FlowError>>;
 }

@@ -3,6 +3,7 @@
 use forewarn_core::customer::Channel;
 use forewarn_core::types::Id;
 use forewarn_flows::FlowError;
+use forewarn_flows::context::Erasure;
 use forewarn_flows::records::{Claim, Partition};
 
 use super::{DynamoStore, Item, KeyError, Pk, Sk, get_s};
@@ -20,6 +21,8 @@ pub struct CustomerRecord {
     pub opt_outs: Vec<(Channel, String)>,
     /// How many items the partition holds: none means the customer is unknown to the table.
     pub items: usize,
+    /// The marker an erasure left (`ERASED`): when, by which event, what it removed.
+    pub erasure: Option<Erasure>,
 }
 
 impl DynamoStore {
@@ -38,8 +41,13 @@ impl DynamoStore {
 fn claims_and_opt_outs(items: &[Item]) -> Result<CustomerRecord, FlowError> {
     let mut claims = Vec::new();
     let mut opt_outs = Vec::new();
+    let mut erasure = None;
     for item in items {
         match Sk::parse(get_s(item, "SK").unwrap_or_default()) {
+            Ok(Sk::Erased) => {
+                let json = get_s(item, "erasure").ok_or_else(|| FlowError::corrupt("erasure", "no erasure"))?;
+                erasure = Some(serde_json::from_str(json).map_err(|e| FlowError::corrupt("erasure", e))?);
+            }
             Ok(Sk::Event(_)) => {
                 let json = get_s(item, "data").ok_or_else(|| FlowError::corrupt("claim", "no data attribute"))?;
                 claims.push(serde_json::from_str(json).map_err(|e| FlowError::corrupt("claim", e))?);
@@ -55,6 +63,7 @@ fn claims_and_opt_outs(items: &[Item]) -> Result<CustomerRecord, FlowError> {
     Ok(CustomerRecord {
         claims,
         opt_outs,
+        erasure,
         ..CustomerRecord::default()
     })
 }

@@ -18,6 +18,8 @@ pub enum Pk {
     Phone(String),
     /// `PENDING#<day>#<shard>`: the index partition of rows pending on a day (`YYYY-MM-DD`).
     Pending { day: String, shard: u32 },
+    /// `TOKEN#<platform>#<token>`: which customer's device holds a push token.
+    Token { platform: String, token: String },
 }
 
 /// A sort key, under the partition its comment names.
@@ -49,6 +51,13 @@ pub enum Sk {
     Question { asked_ms: i64, event_id: Id },
     /// `ANSWERS#<count>` (phone): a counted window of automatic answers.
     Answers(AnswerCount),
+    /// `REGISTRATION#<device_id>` (customer): the device's push registration, or the marker
+    /// of its removal, with the stamp of the change that made it.
+    Registration(Id),
+    /// `ERASED` (customer): the marker an erasure leaves, without personal data.
+    Erased,
+    /// `OWNER` (token): the customer and device that hold the token.
+    Owner,
 }
 
 /// What names a delivery row within its customer's partition.
@@ -88,6 +97,10 @@ const DELIVERY: &str = "DELIVERY#";
 const RESOLVED: &str = "RESOLVED#";
 const QUESTION: &str = "QUESTION#";
 const ANSWERS: &str = "ANSWERS#";
+const TOKEN: &str = "TOKEN#";
+const REGISTRATION: &str = "REGISTRATION#";
+const ERASED: &str = "ERASED";
+const OWNER: &str = "OWNER";
 const ON_DEVICE: &str = "#device#";
 const REMINDER: &str = "#reminder";
 
@@ -106,6 +119,16 @@ impl Pk {
         }
         if let Some(e164) = key.strip_prefix(PHONE) {
             return Ok(Pk::Phone(e164.to_owned()));
+        }
+        if let Some(rest) = key.strip_prefix(TOKEN) {
+            let (platform, token) = rest.split_once('#').ok_or(KeyError::Malformed {
+                format: "token",
+                part: "platform",
+            })?;
+            return Ok(Pk::Token {
+                platform: platform.to_owned(),
+                token: token.to_owned(),
+            });
         }
         let Some(rest) = key.strip_prefix(PENDING) else {
             return Err(KeyError::Unknown);
@@ -129,6 +152,7 @@ impl fmt::Display for Pk {
             Pk::Customer(id) => write!(f, "{CUSTOMER}{id}"),
             Pk::Phone(e164) => write!(f, "{PHONE}{e164}"),
             Pk::Pending { day, shard } => write!(f, "{PENDING}{day}#{shard}"),
+            Pk::Token { platform, token } => write!(f, "{TOKEN}{platform}#{token}"),
         }
     }
 }
@@ -166,6 +190,8 @@ impl Sk {
         match key {
             PROFILE => return Ok(Sk::Profile),
             DECISIONS => return Ok(Sk::Decisions),
+            ERASED => return Ok(Sk::Erased),
+            OWNER => return Ok(Sk::Owner),
             _ => {}
         }
         let (prefix, rest) = key.find('#').map(|i| key.split_at(i + 1)).ok_or(KeyError::Unknown)?;
@@ -191,6 +217,7 @@ impl Sk {
             QUESTION => question_of(rest),
             // A count this version does not know is another version's: skipped.
             ANSWERS => AnswerCount::parse(rest).map(Sk::Answers).ok_or(KeyError::Unknown),
+            REGISTRATION => id_of(rest, "registration", "device id").map(Sk::Registration),
             _ => Err(KeyError::Unknown),
         }
     }
@@ -218,6 +245,9 @@ impl fmt::Display for Sk {
             Sk::Customer(id) => write!(f, "{CUSTOMER}{id}"),
             Sk::Question { asked_ms, event_id } => write!(f, "{QUESTION}{asked_ms:015}#{event_id}"),
             Sk::Answers(count) => write!(f, "{ANSWERS}{}", count.as_str()),
+            Sk::Registration(id) => write!(f, "{REGISTRATION}{id}"),
+            Sk::Erased => f.write_str(ERASED),
+            Sk::Owner => f.write_str(OWNER),
         }
     }
 }

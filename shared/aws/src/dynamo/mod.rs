@@ -3,6 +3,7 @@
 //! is in `keys`; `ports` implements the flows' store ports on it.
 
 mod answers;
+mod context;
 mod explain;
 mod import;
 pub mod keys;

@@ -24,9 +24,23 @@ impl DetailType {
     pub const TransactionConfirmed: DetailType = DetailType("TransactionConfirmed");
     pub const TransactionDisputed: DetailType = DetailType("TransactionDisputed");
     pub const CustomerActivity: DetailType = DetailType("CustomerActivity");
+    pub const CustomerUpserted: DetailType = DetailType("CustomerUpserted");
+    pub const CustomerChanged: DetailType = DetailType("CustomerChanged");
+    pub const CustomerErased: DetailType = DetailType("CustomerErased");
+    pub const DeviceRegistered: DetailType = DetailType("DeviceRegistered");
+    pub const DeviceRemoved: DetailType = DetailType("DeviceRemoved");
 
-    /// The kinds with typed details in Rust, and `CustomerActivity`.
-    const BUILT_IN: [DetailType; 9] = [
+    /// The context events (`events::ContextChange`), which the `context` flow applies.
+    pub const CONTEXT: [DetailType; 5] = [
+        DetailType::CustomerUpserted,
+        DetailType::CustomerChanged,
+        DetailType::CustomerErased,
+        DetailType::DeviceRegistered,
+        DetailType::DeviceRemoved,
+    ];
+
+    /// The kinds with typed details in Rust, `CustomerActivity` and the context events.
+    const BUILT_IN: [DetailType; 14] = [
         DetailType::LowBalance,
         DetailType::FlightDelayed,
         DetailType::ApplicationIncomplete,
@@ -36,13 +50,37 @@ impl DetailType {
         DetailType::TransactionConfirmed,
         DetailType::TransactionDisputed,
         DetailType::CustomerActivity,
+        DetailType::CustomerUpserted,
+        DetailType::CustomerChanged,
+        DetailType::CustomerErased,
+        DetailType::DeviceRegistered,
+        DetailType::DeviceRemoved,
     ];
 
-    /// Every detail type this build understands: the catalog's kinds, then `CustomerActivity`.
+    /// Every detail type this build understands: the catalog's kinds, then `CustomerActivity`
+    /// and the context events.
     pub fn all() -> Vec<DetailType> {
         let mut all: Vec<DetailType> = catalog().kinds().iter().map(|k| DetailType(k.name())).collect();
         all.push(DetailType::CustomerActivity);
+        all.extend(DetailType::CONTEXT);
         all
+    }
+
+    /// The detail type of a context change.
+    pub fn of_context(c: &super::ContextChange) -> DetailType {
+        use super::ContextChange as C;
+        match c {
+            C::Upserted(_) => DetailType::CustomerUpserted,
+            C::Changed(_) => DetailType::CustomerChanged,
+            C::Erased(_) => DetailType::CustomerErased,
+            C::DeviceRegistered(_) => DetailType::DeviceRegistered,
+            C::DeviceRemoved(_) => DetailType::DeviceRemoved,
+        }
+    }
+
+    /// A context event's (`CONTEXT`).
+    pub fn is_context(self) -> bool {
+        DetailType::CONTEXT.contains(&self)
     }
 
     pub fn as_str(self) -> &'static str {

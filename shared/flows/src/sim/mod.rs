@@ -100,6 +100,10 @@ impl Simulator {
         let now = event.time.0;
         let result = if matches!(event.detail, Detail::CustomerActivity(_)) {
             run_ready(self.service.activity(event, now))
+        } else if matches!(event.detail, Detail::Context(_)) {
+            let r = run_ready(self.service.context(event, now));
+            self.reread(event.detail.customer_id());
+            r
         } else if classify(event.detail_type()).is_some() {
             run_ready(self.service.notify(event, now))
         } else {
@@ -118,6 +122,19 @@ impl Simulator {
         });
         self.collect(now);
         self.route_emitted();
+    }
+
+    /// Reads a customer again after a context event changed them, for the zone their lines are shown in.
+    fn reread(&mut self, customer_id: &Id) {
+        self.customers.retain(|c| &c.id != customer_id);
+        let profiles = self.memory.profiles.borrow();
+        if let Some(c) = profiles
+            .iter()
+            .find(|p| &p.customer_id == customer_id)
+            .and_then(|p| Customer::from_profile(p).ok())
+        {
+            self.customers.push(c);
+        }
     }
 
     /// An inbound SMS through the reply flow.
