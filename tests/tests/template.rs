@@ -245,6 +245,38 @@ fn every_function_s_lease_outlasts_its_timeout_with_margin() {
     assert!(lease >= least, "the lease ({lease} s) must be at least {least} s");
 }
 
+/// The logical ids of the template's resources of `kind`.
+fn resources_of(text: &str, kind: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    lines
+        .windows(2)
+        .filter(|w| w[1].trim() == format!("Type: {kind}"))
+        .filter_map(|w| w[0].trim().strip_suffix(':'))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn every_function_s_errors_and_every_on_failure_queue_are_watched_by_an_alarm() {
+    let text = template();
+    let alarms = &text[text.find("Type: AWS::CloudWatch::Alarm").expect("alarms")..];
+    let functions = resources_of(&text, "AWS::Serverless::Function");
+    let queues = resources_of(&text, "AWS::SQS::Queue");
+    assert!(functions.len() >= 12 && queues.len() >= 11, "{functions:?} {queues:?}");
+    for f in functions {
+        assert!(
+            alarms.contains(&format!("Value: !Ref {f}}}")),
+            "no alarm watches {f}'s errors"
+        );
+    }
+    for q in queues.iter().filter(|q| q.ends_with("DLQ")) {
+        assert!(
+            alarms.contains(&format!("Value: !GetAtt {q}.QueueName}}")),
+            "no alarm watches {q}"
+        );
+    }
+}
+
 /// The default of a `CommaDelimitedList` parameter.
 fn list_default(text: &str, parameter: &str) -> Vec<String> {
     let start = text.find(&format!("\n  {parameter}:\n")).expect("the parameter");
