@@ -1,25 +1,14 @@
 //! `forewarn capacity`: the model's month-end example in docs/SCALE.md is what the command
 //! prints, a quotas file changes the answer, and a bad one is refused naming the key.
 
-use std::process::{Command, Output};
+mod common;
 
-fn forewarn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_forewarn"))
-        .args(args)
-        .output()
-        .expect("run forewarn")
-}
+use common::*;
 
 fn stdout(args: &[&str]) -> String {
     let out = forewarn(args);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
-}
-
-fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("forewarn-capacity-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 const START: &str = "<!-- capacity: generated -->\n";

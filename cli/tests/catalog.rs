@@ -1,15 +1,11 @@
 //! `forewarn catalog check` and `forewarn preview` end to end: the real binary on the repository's catalog and on copies with one mistake each.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
 
-fn forewarn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_forewarn"))
-        .args(args)
-        .output()
-        .expect("the forewarn binary runs")
-}
+use common::*;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn repo(path: &str) -> String {
     format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"))
@@ -64,19 +60,6 @@ fn prepend(t: &str, tag: &str, part: &str, text: &str) -> String {
     let opening = format!("\n{part} = '''\n");
     let start = section + t[section..].find(&opening).expect("the part") + opening.len();
     format!("{}{text}{}", &t[..start], &t[start..])
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 /// Runs `catalog check` on `dir` with no sample events and expects exit 1 with `want` on stderr.

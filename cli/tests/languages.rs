@@ -1,16 +1,13 @@
 //! Languages are catalog data: a catalog directory adding Italian (reply texts, keywords and every kind's templates) is checked and used by `simulate` with no Rust, and a locale without templates falls back with a reason.
 
+mod common;
+
+use common::*;
+use std::process::Output;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn forewarn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_forewarn"))
-        .args(args)
-        .output()
-        .expect("the forewarn binary runs")
-}
 
 fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
@@ -21,27 +18,6 @@ fn fixture(path: &str) -> String {
         .join("tests/fixtures/italian")
         .join(path);
     std::fs::read_to_string(path).unwrap()
-}
-
-/// A fresh directory under the system's temporary one.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("forewarn-lang-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 /// The `[templates."en"]` table of a kind file's text.

@@ -1,40 +1,10 @@
 //! `forewarn simulate` end to end: the real binary on the bundled samples.
 
-use std::collections::HashMap;
-use std::process::{Command, Output};
+mod common;
+
+use common::*;
 
 use serde_json::Value;
-
-fn forewarn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_forewarn"))
-        .args(args)
-        .output()
-        .expect("the forewarn binary runs")
-}
-
-fn json_lines(args: &[&str]) -> Vec<Value> {
-    let out = forewarn(args);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect()
-}
-
-fn samples_dir() -> String {
-    format!("{}/../events", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn decisions(lines: &[Value]) -> HashMap<String, Vec<&Value>> {
-    let mut by_id: HashMap<String, Vec<&Value>> = HashMap::new();
-    for l in lines.iter().filter(|l| l["kind"] == "decision") {
-        // An input that could not be read at all has no id.
-        let Some(id) = l["event_id"].as_str() else { continue };
-        by_id.entry(id.to_owned()).or_default().push(l);
-    }
-    by_id
-}
 
 #[test]
 fn the_bare_command_prints_a_readable_timeline_of_the_samples() {
@@ -294,14 +264,6 @@ fn the_samples_play_out_the_conversation_the_reminder_and_the_learned_habits() {
         .find(|l| l["kind"] == "reply" && l["intent"] == "stop")
         .expect("a STOP");
     assert_eq!(stop["outcome"], "opted_out");
-}
-
-/// A fresh directory under the system's temporary one, for files a test writes.
-fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("forewarn-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]

@@ -1,60 +1,8 @@
 //! `forewarn simulate --catalog DIR` end to end: a kind and a category that only the directory declares are decided, routed and rendered, and an unsound directory is refused.
 
-use std::collections::HashMap;
-use std::process::{Command, Output};
+mod common;
 
-use serde_json::Value;
-
-fn forewarn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_forewarn"))
-        .args(args)
-        .output()
-        .expect("the forewarn binary runs")
-}
-
-fn json_lines(args: &[&str]) -> Vec<Value> {
-    let out = forewarn(args);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect()
-}
-
-fn samples_dir() -> String {
-    format!("{}/../events", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn decisions(lines: &[Value]) -> HashMap<String, Vec<&Value>> {
-    let mut by_id: HashMap<String, Vec<&Value>> = HashMap::new();
-    for l in lines.iter().filter(|l| l["kind"] == "decision") {
-        let Some(id) = l["event_id"].as_str() else { continue };
-        by_id.entry(id.to_owned()).or_default().push(l);
-    }
-    by_id
-}
-
-/// A fresh directory under the system's temporary one, for files a test writes.
-fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("forewarn-simcat-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
+use common::*;
 
 /// A copy of the repository's catalog in `dir/catalog`, with `CardExpiring`: a kind no Rust
 /// names, made from `PaymentDue` with its own German title.
