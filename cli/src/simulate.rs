@@ -64,8 +64,7 @@ fn simulate(customers: Option<PathBuf>, events: Vec<PathBuf>, format: Format) ->
         read_events(p, &mut inputs)?;
     }
     let profiles = customers.iter().map(|(p, _)| p.clone()).collect();
-    let customers: Vec<Customer> = customers.into_iter().map(|(_, c)| c).collect();
-    let records = Simulator::new(Engine::default(), profiles).run(inputs);
+    let (records, customers) = Simulator::new(Engine::default(), profiles).run_with_customers(inputs);
     let mut out = io::stdout().lock();
     let written = match format {
         Format::Json => records.iter().try_for_each(|r| {

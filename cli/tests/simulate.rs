@@ -448,3 +448,14 @@ fn a_redelivered_event_whose_message_went_out_shows_one_delivery_line_and_a_dupl
     assert_eq!(text.matches('✉').count(), 1, "{text}");
     assert!(text.contains("1 messages sent"), "{text}");
 }
+
+#[test]
+fn a_customer_created_by_context_events_is_headed_by_name_and_zone_though_erased_at_the_end() {
+    // events/customer-context.json upserts c-3001, then erases them.
+    let sample = format!("{}/customer-context.json", samples_dir());
+    let out = forewarn(&["simulate", "--events", &sample]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Sam Example (c-3001) · Europe/London · en-GB"), "{text}");
+    assert!(!text.contains("unknown customer c-3001"), "{text}");
+}

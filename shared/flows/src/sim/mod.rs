@@ -55,7 +55,14 @@ impl Simulator {
 
     /// Runs every input in order of envelope time (stable for equal times), then fires
     /// whatever is still scheduled. Inputs without a readable time go first.
-    pub fn run(mut self, mut inputs: Vec<Input>) -> Vec<Record> {
+    pub fn run(self, inputs: Vec<Input>) -> Vec<Record> {
+        self.run_with_customers(inputs).0
+    }
+
+    /// [`Simulator::run`], with every customer the run knew: the profiles it started with and
+    /// those context events created, each as last seen (an erased one as before its erasure),
+    /// so a timeline can show each in their own time zone.
+    pub fn run_with_customers(mut self, mut inputs: Vec<Input>) -> (Vec<Record>, Vec<Customer>) {
         inputs.sort_by_key(|i| i.time().unwrap_or(Timestamp::MIN));
         for input in inputs {
             let at = input.time().unwrap_or(Timestamp::MIN);
@@ -82,7 +89,7 @@ impl Simulator {
             }
         }
         self.advance(Timestamp::MAX);
-        self.out
+        (self.out, self.customers)
     }
 
     /// Moves the virtual clock to `now`: every schedule due by then fires dispatch at its time.
@@ -125,14 +132,16 @@ impl Simulator {
     }
 
     /// Reads a customer again after a context event changed them, for the zone their lines are shown in.
+    /// A customer erased keeps their last known self here: their earlier lines still read in
+    /// their own zone.
     fn reread(&mut self, customer_id: &Id) {
-        self.customers.retain(|c| &c.id != customer_id);
         let profiles = self.memory.profiles.borrow();
         if let Some(c) = profiles
             .iter()
             .find(|p| &p.customer_id == customer_id)
             .and_then(|p| Customer::from_profile(p).ok())
         {
+            self.customers.retain(|c| &c.id != customer_id);
             self.customers.push(c);
         }
     }
