@@ -210,14 +210,16 @@ fn a_departure_in_the_year_9999_is_decided_without_overflow() {
 }
 
 #[test]
-fn html_in_a_merchant_name_is_escaped_in_email_and_the_sms_stays_within_its_segments() {
+fn html_in_a_merchant_name_is_escaped_in_email_says_what_the_plain_text_says_and_the_sms_stays_within_its_segments() {
     let e = parse_event_value(fraud("<b onclick=\"x()\">Evil & Co</b>")).unwrap();
     let c = customer();
     let engine = Engine::default();
     let email = engine.render(&e, &c, forewarn_core::customer::Channel::Email).unwrap();
     let html = email.html.unwrap();
     assert!(!html.contains("<b onclick"), "{html}");
-    assert!(html.contains("&lt;b"), "{html}");
+    // The brackets are gone from both parts; the rest is escaped in the HTML only.
+    assert!(html.contains("b onclick=&quot;x()&quot;Evil &amp; Co&#x2f;b"), "{html}");
+    assert!(email.body.contains("b onclick=\"x()\"Evil & Co/b"), "{}", email.body);
     let sms = engine.render(&e, &c, forewarn_core::customer::Channel::Sms).unwrap();
     assert!(sms.sms.unwrap().segments <= MAX_SMS_SEGMENTS, "{}", sms.body);
 

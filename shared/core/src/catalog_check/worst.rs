@@ -105,7 +105,7 @@ pub(super) fn worst_cases(renderer: &Renderer, kind: &Kind, report: &mut Report<
                 found.push(("sms", reason));
             }
             let html = email.ok().and_then(|m| m.html).unwrap_or_default();
-            if html.to_ascii_lowercase().contains("<script") {
+            if html.contains(SCRIPT) {
                 found.push(("html", format!("a producer's {SCRIPT} reaches the HTML part unescaped")));
             }
             for (part, reason) in found {

@@ -101,7 +101,11 @@ pub(super) const SMS_LEVELS: [Limits; 5] = [
 /// yet would turn a one-part GSM-7 SMS into a two-part UCS-2 one. Zero-width joiners and
 /// non-joiners are judged where they stand ([`joins`]).
 fn unwanted(c: char) -> bool {
-    c.is_control()
+    // Markup brackets: no plain-text part can show them, so the HTML part leaves them out too
+    // and both parts of an email say the same.
+    c == '<'
+        || c == '>'
+        || c.is_control()
         || matches!(c, '\u{61c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
         || (safe::invisible(c) && !joiner(c))
 }
