@@ -342,6 +342,16 @@ impl JsonSchema for Url {
     }
 }
 
+/// The last `n` characters of `s` (all of it when shorter): what a masked token or endpoint
+/// keeps.
+pub fn tail(s: &str, n: usize) -> &str {
+    match n.checked_sub(1).map(|k| s.char_indices().rev().nth(k)) {
+        None => "",
+        Some(Some((i, _))) => &s[i..],
+        Some(None) => s,
+    }
+}
+
 /// Cuts a string to at most `max` characters, for error messages and bounded output, then
 /// marks the cut with `…`. The cut falls between grapheme clusters: a skin-toned emoji, a flag
 /// or a letter with its combining accent is kept whole or left out whole, never split.
@@ -362,6 +372,14 @@ pub fn truncate(s: &str, max: usize) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tail_keeps_the_last_characters_whole() {
+        assert_eq!(tail("abcdef1234", 4), "1234");
+        assert_eq!(tail("ab", 4), "ab");
+        assert_eq!(tail("x€€", 2), "€€");
+        assert_eq!(tail("abc", 0), "");
+    }
 
     #[test]
     fn amounts_are_decimal_strings_only() {

@@ -19,16 +19,8 @@ impl Destination {
             Destination::Phone(p) => p.masked(),
             Destination::Email(e) => e.masked(),
             Destination::Endpoint(arn) => {
-                let tail = arn.rsplit('/').next().unwrap_or("");
-                let keep: String = tail
-                    .chars()
-                    .rev()
-                    .take(4)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
-                    .collect();
-                format!("endpoint/…{keep}")
+                let last = arn.rsplit('/').next().unwrap_or("");
+                format!("endpoint/…{}", crate::types::tail(last, 4))
             }
         }
     }

@@ -240,16 +240,7 @@ impl PushToken {
     }
     /// `…a1b2 (64 chars)`.
     pub fn masked(&self) -> String {
-        let tail: String = self
-            .0
-            .chars()
-            .rev()
-            .take(4)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        format!("…{tail} ({} chars)", self.0.len())
+        format!("…{} ({} chars)", crate::types::tail(&self.0, 4), self.0.len())
     }
 }
 
