@@ -40,6 +40,13 @@ pub struct CustomerProfile {
     pub quiet_hours: Option<QuietHoursSpec>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub channel_preferences: BTreeMap<Category, Vec<Channel>>,
+    /// Kinds the customer turned off, by detail-type (`ApplicationIncomplete`, `PaymentDue`).
+    /// A critical kind cannot be turned off: it is sent anyway, and its reasons say so.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub muted_kinds: Vec<String>,
+    /// Categories the customer turned off (`applications`): every kind in them, critical ones excepted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub muted_categories: Vec<Category>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<DeviceProfile>,
     /// Addresses forewarn learned it must not use (a hard bounce, a complaint). Kept by

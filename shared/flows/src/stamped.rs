@@ -158,6 +158,8 @@ pub fn empty(customer_id: &Id) -> CustomerProfile {
         opted_out: vec![],
         quiet_hours: None,
         channel_preferences: BTreeMap::new(),
+        muted_kinds: vec![],
+        muted_categories: vec![],
         devices: vec![],
         unusable_contacts: vec![],
     }

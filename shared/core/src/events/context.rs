@@ -58,6 +58,12 @@ pub struct ProfileFields {
     pub quiet_hours: Option<QuietHoursSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel_preferences: Option<BTreeMap<Category, Vec<Channel>>>,
+    /// Kinds turned off, by detail-type, e.g. `["ApplicationIncomplete"]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muted_kinds: Option<Vec<Id>>,
+    /// Categories turned off, e.g. `["applications"]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muted_categories: Option<Vec<Category>>,
 }
 
 /// One field of a profile, as the newest-wins rule keeps it: each has its own change time.
@@ -72,10 +78,12 @@ pub enum ProfileField {
     OptedOut,
     QuietHours,
     ChannelPreferences,
+    MutedKinds,
+    MutedCategories,
 }
 
 impl ProfileField {
-    pub const ALL: [ProfileField; 8] = [
+    pub const ALL: [ProfileField; 10] = [
         ProfileField::Name,
         ProfileField::Locale,
         ProfileField::TimeZone,
@@ -84,6 +92,18 @@ impl ProfileField {
         ProfileField::OptedOut,
         ProfileField::QuietHours,
         ProfileField::ChannelPreferences,
+        ProfileField::MutedKinds,
+        ProfileField::MutedCategories,
+    ];
+
+    /// The fields a customer chooses (the preference page and the preferences API).
+    pub const PREFERENCES: [ProfileField; 6] = [
+        ProfileField::Locale,
+        ProfileField::OptedOut,
+        ProfileField::QuietHours,
+        ProfileField::ChannelPreferences,
+        ProfileField::MutedKinds,
+        ProfileField::MutedCategories,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -96,6 +116,8 @@ impl ProfileField {
             ProfileField::OptedOut => "opted_out",
             ProfileField::QuietHours => "quiet_hours",
             ProfileField::ChannelPreferences => "channel_preferences",
+            ProfileField::MutedKinds => "muted_kinds",
+            ProfileField::MutedCategories => "muted_categories",
         }
     }
 
@@ -110,6 +132,8 @@ impl ProfileField {
             ProfileField::OptedOut => to.opted_out.clone_from(&from.opted_out),
             ProfileField::QuietHours => to.quiet_hours.clone_from(&from.quiet_hours),
             ProfileField::ChannelPreferences => to.channel_preferences.clone_from(&from.channel_preferences),
+            ProfileField::MutedKinds => to.muted_kinds.clone_from(&from.muted_kinds),
+            ProfileField::MutedCategories => to.muted_categories.clone_from(&from.muted_categories),
         }
     }
 }
@@ -133,6 +157,8 @@ impl ProfileFields {
             (ProfileField::OptedOut, self.opted_out.is_some()),
             (ProfileField::QuietHours, self.quiet_hours.is_some()),
             (ProfileField::ChannelPreferences, self.channel_preferences.is_some()),
+            (ProfileField::MutedKinds, self.muted_kinds.is_some()),
+            (ProfileField::MutedCategories, self.muted_categories.is_some()),
         ];
         set.into_iter().filter(|(_, on)| *on).map(|(f, _)| f).collect()
     }
@@ -148,6 +174,8 @@ impl ProfileFields {
             opted_out: self.opted_out.clone().unwrap_or_default(),
             quiet_hours: self.quiet_hours.clone(),
             channel_preferences: self.channel_preferences.clone().unwrap_or_default(),
+            muted_kinds: self.muted_kinds.iter().flatten().map(Id::to_string).collect(),
+            muted_categories: self.muted_categories.clone().unwrap_or_default(),
             devices: vec![],
             unusable_contacts: vec![],
         }
