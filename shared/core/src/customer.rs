@@ -1,6 +1,7 @@
 //! The customer context contract: the profile as stored, and the parsed customer the policy trusts.
 
 mod destination;
+pub mod fictional;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -70,7 +71,7 @@ pub struct UnusableContact {
 pub struct Contacts {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// E.164, e.g. `+351912345678`.
+    /// E.164, e.g. `+447700900123`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
 }
@@ -139,16 +140,22 @@ impl PhoneNumber {
             return Err("not in E.164 form (it must start with + and the country code)".into());
         }
         let n = phonenumber::parse(None, s).map_err(|e| format!("not a phone number ({e})"))?;
-        if !n.is_valid() {
-            return Err("not a valid number for its country".into());
-        }
         let e164 = n.format().mode(phonenumber::Mode::E164).to_string();
+        if !n.is_valid() {
+            return match fictional::range(&e164) {
+                Some(r) => Ok(PhoneNumber {
+                    e164,
+                    country: Some(r.country.to_owned()),
+                }),
+                None => Err("not a valid number for its country".into()),
+            };
+        }
         let country = n.country().id().map(|id| id.as_ref().to_owned());
         Ok(PhoneNumber { e164, country })
     }
     /// A number as a provider reports it (an inbound SMS's sender): any well-formed E.164
     /// number, `+` and 7 to 15 digits not starting with 0, even one the phone metadata calls
-    /// unassigned (`+447700900123`), so an answer is never lost to stale metadata. Profiles
+    /// unassigned (`+447700901123`), so an answer is never lost to stale metadata. Profiles
     /// keep the strict [`PhoneNumber::parse`].
     pub fn parse_inbound(s: &str) -> Result<Self, String> {
         let digits = s
@@ -540,8 +547,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_profile_may_hold_a_number_from_ofcoms_drama_range_though_the_metadata_calls_it_unassigned() {
+        let drama = PhoneNumber::parse("+447700900123").unwrap();
+        assert_eq!((drama.e164(), drama.country()), ("+447700900123", Some("GB")));
+        assert!(PhoneNumber::parse("+447700901123").is_err());
+    }
+
+    #[test]
     fn an_inbound_number_needs_only_e164_form_while_a_profile_number_must_be_assigned() {
-        let unassigned = "+447700900123";
+        let unassigned = "+447700901123";
         assert!(
             PhoneNumber::parse(unassigned).is_err(),
             "the metadata calls it unassigned"
