@@ -271,12 +271,26 @@ async fn malformed_context_events_are_rejected_naming_the_field() {
         ),
         (sample("low-balance.json", "bad-4", "c-x"), "detail-type"),
     ];
+    let mut ids = vec![];
     for (e, field) in cases {
-        let (error_type, message) = context.invoke(e).await.err();
-        assert_eq!(error_type, "forewarn.InvalidEvent.NonRetryable", "{message}");
+        ids.push(e["id"].as_str().unwrap().to_owned());
+        let r = context.invoke(e).await.ok();
+        let message = r["reasons"][0].as_str().unwrap_or_default().to_owned();
+        assert_eq!(r["outcome"], "rejected", "{r}");
         assert!(message.contains(field), "{field}: {message}");
         assert!(!message.contains("a token"), "{message}");
     }
+    let all_rejected = |o: &Vec<Value>| {
+        ids.iter().all(|id| {
+            o.iter()
+                .any(|e| e["detail-type"] == "EventRejected" && e["detail"]["event_id"] == *id)
+        })
+    };
+    let outcomes = forewarn_e2e::wait_outcomes("c-x", "an EventRejected for each", all_rejected).await;
+    assert!(
+        outcomes.iter().all(|e| !e.to_string().contains("a token")),
+        "no token in an EventRejected: {outcomes:?}"
+    );
     let logs = wait_until(
         "the rejections are logged",
         DEADLINE,

@@ -220,18 +220,37 @@ async fn a_resolving_event_cancels_the_pending_delivery_and_deletes_its_schedule
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_malformed_event_is_a_non_retryable_error_naming_the_field() {
+async fn a_malformed_event_is_rejected_to_its_producer_naming_the_field_and_is_not_retried() {
     let c = customer(json!({})).await;
     let f = function("flight-delay").await;
-    let mut event = sample("flight-delayed.json", &format!("bad-{}", c.id), &c.id);
+    let id = format!("bad-{}", c.id);
+    let mut event = sample("flight-delayed.json", &id, &c.id);
     event["detail"]["flight"]["estimated_departure"] = json!("soon");
-    let (error_type, message) = f.invoke(event).await.err();
-    assert_eq!(error_type, "forewarn.InvalidEvent.NonRetryable");
+    let r = f.invoke(event).await.ok();
+    assert_eq!(r["outcome"], "rejected", "{r}");
+    let field = "detail.flight.estimated_departure";
     assert!(
-        message.contains("detail.flight.estimated_departure: not an RFC 3339 time"),
-        "{message}"
+        r["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{field}: not an RFC 3339 time")),
+        "{r}"
     );
-    // The invocation's final line ("failed") says it is over: nothing more will be written.
+    let rejected = |o: &Vec<Value>| o.iter().any(|e| e["detail-type"] == "EventRejected");
+    let outcomes = forewarn_e2e::wait_outcomes(&c.id, "an EventRejected", rejected).await;
+    let rejections: Vec<_> = outcomes
+        .iter()
+        .filter(|e| e["detail-type"] == "EventRejected")
+        .collect();
+    assert_eq!(rejections.len(), 1, "{outcomes:?}");
+    let d = &rejections[0]["detail"];
+    assert_eq!(
+        (d["event_id"].as_str(), d["source_detail_type"].as_str()),
+        (Some(id.as_str()), Some("FlightDelayed"))
+    );
+    assert_eq!(d["rejection"]["field"], field, "{d}");
+    assert_eq!(d["rejection"]["source"], "com.example.airline.ops", "{d}");
+    // The invocation's final line ("done") says it is over: nothing more will be written.
     f.settled_logs().await;
     let rows = stack().rows(&c.id).await;
     assert!(

@@ -13,8 +13,8 @@ use crate::counter::RequestCounter;
 use crate::dynamo::DynamoStore;
 use crate::endpoints::SnsEndpoints;
 use crate::handler::{
-    activity_event, context_event, dispatch_request, email_feedback, inbound_sms, notifying_event, resolving_event,
-    serve, sweep_time,
+    activity_event, context_event, dispatch_request, email_feedback, envelope, inbound_sms, notifying_event,
+    or_rejected, resolving_event, serve, sweep_time,
 };
 use crate::scheduler::{AwsScheduler, ScheduleTarget};
 use crate::sender::AwsSender;
@@ -132,8 +132,12 @@ pub async fn notify(detail_type: Option<DetailType>) -> Result<(), lambda_runtim
     serve("notify", c.counter, |payload, now| {
         let service = &service;
         async move {
-            let event = notifying_event(payload, detail_type)?;
-            Ok(Box::pin(service.notify(&event, clock.at(event.time.0, now))).await?)
+            let envelope = envelope(&payload);
+            let result = Box::pin(async {
+                let event = notifying_event(payload, detail_type)?;
+                Ok(Box::pin(service.notify(&event, clock.at(event.time.0, now))).await?)
+            });
+            Box::pin(or_rejected(service, envelope, now, result.await)).await
         }
     })
     .await
@@ -172,8 +176,12 @@ pub async fn resolve() -> Result<(), lambda_runtime::Error> {
     serve("resolve", c.counter, |payload, now| {
         let service = &service;
         async move {
-            let event = resolving_event(payload)?;
-            Ok(Box::pin(service.resolve(&event, clock.at(event.time.0, now))).await?)
+            let envelope = envelope(&payload);
+            let result = Box::pin(async {
+                let event = resolving_event(payload)?;
+                Ok(Box::pin(service.resolve(&event, clock.at(event.time.0, now))).await?)
+            });
+            Box::pin(or_rejected(service, envelope, now, result.await)).await
         }
     })
     .await
@@ -227,12 +235,16 @@ pub async fn activity() -> Result<(), lambda_runtime::Error> {
     let env = Env::process();
     let c = Clients::load(&env).await?;
     let clock = env.clock()?;
-    let service = Service::new(quiet_engine(&env)?, c.store(&env)?, (), (), ());
+    let service = Service::new(quiet_engine(&env)?, c.store(&env)?, (), (), c.bus(&env)?);
     serve("activity", c.counter, |payload, now| {
         let service = &service;
         async move {
-            let event = activity_event(payload)?;
-            Ok(Box::pin(service.activity(&event, clock.at(event.time.0, now))).await?)
+            let envelope = envelope(&payload);
+            let result = Box::pin(async {
+                let event = activity_event(payload)?;
+                Ok(Box::pin(service.activity(&event, clock.at(event.time.0, now))).await?)
+            });
+            Box::pin(or_rejected(service, envelope, now, result.await)).await
         }
     })
     .await
@@ -260,8 +272,12 @@ pub async fn context() -> Result<(), lambda_runtime::Error> {
     serve("context", c.counter, |payload, now| {
         let service = &service;
         async move {
-            let event = context_event(payload)?;
-            Ok(Box::pin(service.context(&event, clock.at(event.time.0, now))).await?)
+            let envelope = envelope(&payload);
+            let result = Box::pin(async {
+                let event = context_event(payload)?;
+                Ok(Box::pin(service.context(&event, clock.at(event.time.0, now))).await?)
+            });
+            Box::pin(or_rejected(service, envelope, now, result.await)).await
         }
     })
     .await

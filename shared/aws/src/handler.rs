@@ -13,7 +13,9 @@ use forewarn_core::outcomes::{DispatchRequest, SCHEDULED_TIME_FIELD, SCHEDULED_T
 use forewarn_core::policy::classify;
 use forewarn_core::time_fault::why_not_a_time;
 use forewarn_flows::feedback::EmailFeedback;
-use forewarn_flows::{FlowError, Report};
+use forewarn_flows::ports::Bus;
+use forewarn_flows::rejection::Envelope;
+use forewarn_flows::{FlowError, Report, Service};
 use jiff::Timestamp;
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use serde::Serialize;
@@ -32,6 +34,15 @@ pub enum HandlerError {
 }
 
 impl HandlerError {
+    /// The field and reason of an input the function cannot take, however it was found.
+    pub fn unreadable(&self) -> Option<EventError> {
+        match self {
+            HandlerError::InvalidEvent(e) => Some(e.clone()),
+            HandlerError::Flow(FlowError::Input(why)) => Some(EventError::new("detail", why.clone())),
+            _ => None,
+        }
+    }
+
     pub fn retryable(&self) -> bool {
         matches!(self, HandlerError::Flow(e) if e.retryable())
     }
@@ -85,6 +96,36 @@ pub struct Response {
     /// Time in the handler, and the part of it spent waiting on AWS services.
     pub elapsed_us: u64,
     pub service_us: u64,
+}
+
+/// What a producer's payload says of itself (its EventBridge envelope), read leniently so a
+/// refused event can still be named in its `EventRejected`.
+pub fn envelope(payload: &Value) -> Envelope {
+    let text = |v: Option<&Value>| {
+        v.and_then(Value::as_str)
+            .map(|s| forewarn_core::types::truncate(s, 128).into_owned())
+    };
+    Envelope {
+        id: text(payload.get("id")),
+        source: text(payload.get("source")),
+        detail_type: text(payload.get("detail-type")),
+        customer_id: text(payload.pointer("/detail/customer_id")),
+    }
+}
+
+/// The result of a producer's event: when the event could not be read, the producer is told
+/// by one `EventRejected` on the bus and the invocation succeeds, so Lambda neither retries it
+/// nor parks it in an on-failure queue as if forewarn were down.
+pub async fn or_rejected<St, Se, Sc, B: Bus>(
+    service: &Service<St, Se, Sc, B>,
+    envelope: Envelope,
+    now: Timestamp,
+    result: Result<Report, HandlerError>,
+) -> Result<Report, HandlerError> {
+    let Err(e) = result else { return result };
+    let Some(why) = e.unreadable() else { return Err(e) };
+    info!(event_id = envelope.id.as_deref().unwrap_or(""), field = %why.path, "rejected");
+    Ok(service.reject(&envelope, &why, now).await?)
 }
 
 /// A business event for the function that handles `expected`, or any notifying kind of the

@@ -114,10 +114,12 @@ pub enum OutcomeType {
     NotificationComplained,
     DeviceDisabled,
     ReplyReceived,
+    /// A producer's event forewarn could not read: the field and the reason, for the producer.
+    EventRejected,
 }
 
 impl OutcomeType {
-    pub const ALL: [OutcomeType; 10] = [
+    pub const ALL: [OutcomeType; 11] = [
         OutcomeType::NotificationScheduled,
         OutcomeType::NotificationSent,
         OutcomeType::NotificationSuppressed,
@@ -128,6 +130,7 @@ impl OutcomeType {
         OutcomeType::NotificationComplained,
         OutcomeType::DeviceDisabled,
         OutcomeType::ReplyReceived,
+        OutcomeType::EventRejected,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -141,6 +144,7 @@ impl OutcomeType {
             OutcomeType::NotificationComplained => "NotificationComplained",
             OutcomeType::DeviceDisabled => "DeviceDisabled",
             OutcomeType::ReplyReceived => "ReplyReceived",
+            OutcomeType::EventRejected => "EventRejected",
         }
     }
 }
@@ -172,6 +176,20 @@ pub struct OutcomeEvent {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reminder: bool,
     pub reasons: Vec<String>,
+    /// Of an `EventRejected`: whose event it was and what in it could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejection: Option<Rejection>,
+}
+
+/// Why a producer's event was refused: its `source`, the JSON path at fault and the reason,
+/// with no value of the event's own beyond what the reason quotes of the field's form.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Rejection {
+    /// The event's EventBridge `source`, e.g. `bank.core`.
+    pub source: String,
+    /// The JSON path at fault, e.g. `detail.balance.amount`.
+    pub field: String,
+    pub reason: String,
 }
 
 impl OutcomeEvent {
@@ -191,6 +209,7 @@ impl OutcomeEvent {
             by_event_id: None,
             reminder: false,
             reasons: vec![],
+            rejection: None,
         }
     }
 }

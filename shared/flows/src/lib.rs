@@ -33,6 +33,7 @@ pub mod metrics;
 pub mod notify;
 pub mod ports;
 pub mod records;
+pub mod rejection;
 pub mod reminder;
 pub mod reply;
 pub mod report;

@@ -14,7 +14,7 @@ use forewarn_core::policy::{DeliveryStatus, Suppression};
 use jiff::Timestamp;
 
 /// Every metric name, for the dashboard, the alarms and the tests.
-pub const NAMES: [&str; 9] = [
+pub const NAMES: [&str; 10] = [
     DECISIONS,
     SUPPRESSIONS,
     DELIVERIES,
@@ -24,6 +24,7 @@ pub const NAMES: [&str; 9] = [
     PROVIDER_ERRORS,
     REPLIES,
     STUCK_ROWS,
+    REJECTED_EVENTS,
 ];
 /// A notifying event decided, by `Kind` (detail type) and `Outcome`.
 pub const DECISIONS: &str = "Decisions";
@@ -45,6 +46,9 @@ pub const PROVIDER_ERRORS: &str = "ProviderErrors";
 pub const REPLIES: &str = "Replies";
 /// A row failed because it was still pending hours after its time.
 pub const STUCK_ROWS: &str = "StuckRows";
+/// A producer's event forewarn could not read, reported to the producer as `EventRejected`.
+/// No dimension: a refused event's detail type is the producer's text, not a vocabulary.
+pub const REJECTED_EVENTS: &str = "RejectedEvents";
 
 /// Gives each metric its unit and description, for a recorder that writes them out.
 pub fn describe() {
@@ -57,6 +61,10 @@ pub fn describe() {
         (PROVIDER_ERRORS, "provider calls that failed, by service and class"),
         (REPLIES, "inbound SMS, by intent"),
         (STUCK_ROWS, "rows failed while still pending hours after their time"),
+        (
+            REJECTED_EVENTS,
+            "producers' events refused as unreadable, each reported as EventRejected",
+        ),
     ];
     for (name, what) in counters {
         metrics::describe_counter!(name, Unit::Count, what);
@@ -193,6 +201,10 @@ pub(crate) fn provider_error(channel: Channel, class: ProviderErrorClass) {
 
 pub(crate) fn reply(intent: Intent) {
     metrics::counter!(REPLIES, "Intent" => intent.as_str()).increment(1);
+}
+
+pub(crate) fn event_rejected() {
+    metrics::counter!(REJECTED_EVENTS).increment(1);
 }
 
 pub(crate) fn stuck(count: usize) {
