@@ -221,7 +221,7 @@ pub async fn feedback() -> Result<(), lambda_runtime::Error> {
                 FeedbackInput::Push(all) => {
                     let mut last = forewarn_flows::Report::default();
                     for fb in &all {
-                        last = service.push_feedback(fb, now).await?;
+                        last = Box::pin(service.push_feedback(fb, now)).await?;
                     }
                     Ok(last)
                 }

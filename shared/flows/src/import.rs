@@ -13,11 +13,12 @@ use crate::stamped::{Stamp, StampedProfile, StoredContext, empty, merge};
 /// How many times an import re-reads a customer when a concurrent writer got there first.
 const ATTEMPTS: usize = 4;
 
-/// The stamp of every field an import sets: older than any change, so every context event
-/// wins over it; a later import replaces what an earlier one set.
+/// The stamp of every field an import sets: older than any change (1970-01-01, before any
+/// producer's `changed_at`), so every context event wins over it; a later import replaces
+/// what an earlier one set.
 pub fn import_stamp() -> Stamp {
     Stamp {
-        at: Timestamp::MIN,
+        at: Timestamp::UNIX_EPOCH,
         event_id: Id::parse("import").expect("a valid id"),
     }
 }
@@ -55,7 +56,8 @@ fn same(field: ProfileField, a: &CustomerProfile, b: &CustomerProfile) -> bool {
     x == y
 }
 
-/// A device as the import compares it: without what forewarn keeps of it.
+/// A device as the import compares it: without what forewarn keeps of it (habits, when it
+/// was last seen, why it is unusable), which the file cannot change.
 fn as_filed(d: &DeviceProfile) -> DeviceProfile {
     DeviceProfile {
         habits: None,
@@ -90,11 +92,12 @@ pub fn plan(file: &CustomerProfile, ctx: &StoredContext, part: &Partition) -> Im
     });
     let m = merge(cid, stored.as_ref(), None, file, &ProfileField::ALL, &stamp);
     let before = stored.as_ref().map(|s| &s.profile);
+    let blank = empty(cid);
     plan.fields_set = m
         .applied
         .iter()
         .copied()
-        .filter(|f| before.is_none_or(|b| !same(*f, b, file)))
+        .filter(|f| !same(*f, before.unwrap_or(&blank), file))
         .collect();
     for (f, s) in &m.newer {
         plan.kept.push(format!("{}: a newer change holds it ({s})", f.as_str()));
@@ -153,11 +156,7 @@ fn devices(file: &CustomerProfile, ctx: &StoredContext, part: &Partition, plan: 
         } else if let Some(why) = held.and_then(|h| h.disabled_reason.as_ref()) {
             plan.kept.push(format!("device {} stays unusable: {why}", d.device_id));
         } else if held.is_none_or(|h| as_filed(h) != as_filed(d)) {
-            plan.devices_written.push(DeviceProfile {
-                habits: None,
-                disabled_reason: None,
-                ..d.clone()
-            });
+            plan.devices_written.push(d.clone());
         }
     }
     for s in stored {
@@ -169,6 +168,8 @@ fn devices(file: &CustomerProfile, ctx: &StoredContext, part: &Partition, plan: 
         }
         let listed = file.devices.iter().any(|d| d.device_id == s.device_id);
         let learned = ctx.device(&s.device_id).is_some() || s.disabled_reason.is_some();
+        // A device with an endpoint the file no longer lists gets no more push; one without
+        // (a desktop known from its sessions) holds nothing to send to and stays.
         if !listed && !learned && s.push_endpoint.is_some() {
             plan.devices_removed.push(s.device_id.clone());
         } else if !listed && s.disabled_reason.is_some() {

@@ -17,10 +17,7 @@ use forewarn_core::types::Id;
 use jiff::Timestamp;
 
 use crate::error::{FlowError, Port};
-use crate::ports::{
-    Activities, Bus, Claims, Deliveries, ImportedDevices, Overdue, Partitions, PushDevices, Resolutions, Scheduler,
-    Sender,
-};
+use crate::ports::{Activities, Bus, Claims, Deliveries, Overdue, Partitions, Resolutions, Scheduler, Sender};
 use crate::records::{
     AnswerWindow, Claim, Commit, CommitResult, DeviceActivity, Finish, Partition, PartitionParts, Question, Resolution,
     SendResult, StoredDelivery, StoredMessage,
@@ -29,6 +26,7 @@ use crate::service::Service;
 use crate::state;
 
 mod context;
+mod devices;
 mod phones;
 
 pub use context::{ContextMemory, MemoryEndpoint};
@@ -396,75 +394,6 @@ impl Activities for Rc<Memory> {
         }
         all.push((customer_id.clone(), a.clone()));
         Ok(true)
-    }
-}
-
-impl PushDevices for Rc<Memory> {
-    async fn endpoint_owner(&self, endpoint: &str) -> Result<Option<(Id, Id)>, FlowError> {
-        Ok(self.profiles.borrow().iter().find_map(|p| {
-            p.devices
-                .iter()
-                .find(|d| d.push_endpoint.as_deref() == Some(endpoint))
-                .map(|d| (p.customer_id.clone(), d.device_id.clone()))
-        }))
-    }
-
-    async fn disable_device(
-        &self,
-        customer_id: &Id,
-        device_id: &Id,
-        endpoint: &str,
-        why: &str,
-    ) -> Result<bool, FlowError> {
-        let holds = self.profiles.borrow().iter().any(|p| {
-            &p.customer_id == customer_id
-                && p.devices
-                    .iter()
-                    .any(|d| &d.device_id == device_id && d.push_endpoint.as_deref() == Some(endpoint))
-        });
-        if holds {
-            self.disabled
-                .borrow_mut()
-                .push((customer_id.clone(), device_id.clone(), why.to_owned()));
-        }
-        Ok(holds)
-    }
-}
-
-impl ImportedDevices for Rc<Memory> {
-    async fn put_device(
-        &self,
-        customer_id: &Id,
-        device: &forewarn_core::customer::DeviceProfile,
-    ) -> Result<bool, FlowError> {
-        let disabled = self
-            .disabled
-            .borrow()
-            .iter()
-            .any(|(c, d, _)| c == customer_id && d == &device.device_id);
-        let mut profiles = self.profiles.borrow_mut();
-        let Some(p) = profiles
-            .iter_mut()
-            .find(|p| &p.customer_id == customer_id)
-            .filter(|_| !disabled)
-        else {
-            return Ok(false);
-        };
-        p.devices.retain(|d| d.device_id != device.device_id);
-        p.devices.push(device.clone());
-        Ok(true)
-    }
-
-    async fn delete_device(&self, customer_id: &Id, device_id: &Id) -> Result<(), FlowError> {
-        if let Some(p) = self
-            .profiles
-            .borrow_mut()
-            .iter_mut()
-            .find(|p| &p.customer_id == customer_id)
-        {
-            p.devices.retain(|d| &d.device_id != device_id);
-        }
-        Ok(())
     }
 }
 

@@ -168,3 +168,41 @@ fn a_new_registration_is_the_only_thing_that_makes_a_dead_device_usable_again() 
     run(s.context(&later, later.time.0)).unwrap();
     assert!(m.disabled.borrow().is_empty());
 }
+
+#[test]
+fn an_erased_customer_is_not_brought_back_by_an_import() {
+    let (m, s) = memory(json!({}));
+    let erase = event(
+        "er-1",
+        "CustomerErased",
+        json!({"customer_id": "c-1", "changed_at": "2026-11-25T06:00:00Z"}),
+        "2026-11-25T06:00:00Z",
+    );
+    run(s.context(&erase, erase.time.0)).unwrap();
+    let plan = run(import(&m, &file(json!({})), false)).unwrap();
+    assert!(plan.is_empty(), "{plan:?}");
+    assert!(plan.kept[0].contains("erased"), "{plan:?}");
+    assert!(m.profiles.borrow().is_empty());
+}
+
+#[test]
+fn a_device_the_app_registered_keeps_its_registration_over_the_file_s_entry() {
+    let (m, s) = memory(json!({"devices": []}));
+    let reg = event(
+        "r-1",
+        "DeviceRegistered",
+        json!({"customer_id": "c-1", "device_id": "p", "platform": "apns", "kind": "phone",
+            "app": "com.example.bank", "changed_at": "2026-12-01T09:00:00Z",
+            "token": "5f1c0ffee0000000000000000000000000000000000000000000000000000a01"}),
+        "2026-12-01T09:00:00Z",
+    );
+    run(s.context(&reg, reg.time.0)).unwrap();
+    let registered = m.profiles.borrow()[0].devices[0].push_endpoint.clone();
+    let plan = run(import(&m, &file(json!({})), false)).unwrap();
+    assert!(plan.devices_written.is_empty(), "{plan:?}");
+    assert!(
+        plan.kept.iter().any(|k| k.contains("registered by the app")),
+        "{plan:?}"
+    );
+    assert_eq!(m.profiles.borrow()[0].devices[0].push_endpoint, registered);
+}

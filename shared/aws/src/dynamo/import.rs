@@ -37,6 +37,9 @@ impl ImportedDevices for DynamoStore {
         if let Some(arn) = &d.push_endpoint {
             item.insert("endpoint".into(), s(arn));
         }
+        if let Some(why) = &d.disabled_reason {
+            item.insert("disabled_reason".into(), s(why));
+        }
         let put = self
             .client
             .put_item()
