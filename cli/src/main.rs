@@ -104,9 +104,13 @@ enum CatalogCommand {
 
 #[derive(Subcommand)]
 enum CustomersCommand {
-    /// Validate and write a JSON array of customer profiles.
+    /// Validate and write a JSON array of customer profiles, merged under what forewarn
+    /// learned (newer context events, dead devices, habits, STOP opt-outs, unusable addresses).
     Import {
         file: PathBuf,
+        /// Show per customer what would change (and what is kept) and write nothing.
+        #[arg(long)]
+        dry_run: bool,
         /// The DynamoDB table name.
         #[arg(long, env = "FOREWARN_TABLE")]
         table: String,
@@ -137,8 +141,8 @@ fn main() -> ExitCode {
         Command::Emit { paths, bus } => block_on(ops::emit(paths, bus)),
         #[cfg(feature = "aws")]
         Command::Customers {
-            command: CustomersCommand::Import { file, table },
-        } => block_on(ops::import(file, table)),
+            command: CustomersCommand::Import { file, dry_run, table },
+        } => block_on(ops::import(file, table, dry_run)),
         #[cfg(feature = "aws")]
         Command::Explain {
             customer,

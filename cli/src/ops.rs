@@ -1,11 +1,9 @@
 //! Operator commands against a deployed (or local) stack: `emit`, `customers import` and `explain`.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_eventbridge::primitives::DateTime;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use forewarn_aws::bus::EventBridgeBus;
@@ -125,10 +123,12 @@ pub async fn emit(paths: Vec<PathBuf>, bus: String) -> ExitCode {
     }
 }
 
-/// `forewarn customers import FILE`: validates every profile (listing each fault), writes the
-/// valid ones with BatchWriteItem, retrying unprocessed items, with a progress bar, then
-/// removes the devices and phone links a profile no longer has.
-pub async fn import(file: PathBuf, table: String) -> ExitCode {
+/// `forewarn customers import [--dry-run] FILE`: validates every profile (listing each
+/// fault), then merges each valid one under what forewarn knows (`forewarn_flows::import`):
+/// its fields never replace a newer context event's, and dead devices, habits, STOP opt-outs
+/// and unusable addresses stay. Prints per customer what changes and what is kept; with
+/// `--dry-run` writes nothing.
+pub async fn import(file: PathBuf, table: String, dry_run: bool) -> ExitCode {
     let text = match std::fs::read_to_string(&file) {
         Ok(t) => t,
         Err(e) => {
@@ -155,43 +155,77 @@ pub async fn import(file: PathBuf, table: String) -> ExitCode {
         }
     }
     let client = aws_sdk_dynamodb::Client::new(&sdk().await);
-    let store = DynamoStore::new(client.clone(), &table);
-    let mut stale = Vec::new();
-    for p in &profiles {
-        match store.stale_keys(p).await {
-            Ok(keys) => stale.extend(keys),
-            Err(e) => {
-                eprintln!("forewarn customers import: reading customer {}: {e}", p.customer_id);
-                return ExitCode::FAILURE;
-            }
-        }
-    }
-    let items: Vec<HashMap<String, AttributeValue>> = profiles.iter().flat_map(|p| store.profile_items(p)).collect();
-    let bar = ProgressBar::new(items.len() as u64).with_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} items {msg}")
+    let store = DynamoStore::new(client, &table);
+    let bar = ProgressBar::new(profiles.len() as u64).with_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} customers {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    if let Err(e) = store.put_batch(&items, |n| bar.inc(n as u64)).await {
-        bar.abandon();
-        eprintln!("forewarn customers import: {e}");
-        return ExitCode::FAILURE;
+    if dry_run {
+        bar.finish_and_clear();
+    }
+    let mut removed = 0;
+    for p in &profiles {
+        let plan = match forewarn_flows::import::import(&store, p, dry_run).await {
+            Ok(plan) => plan,
+            Err(e) => {
+                bar.abandon();
+                eprintln!("forewarn customers import: customer {}: {e}", p.customer_id);
+                return ExitCode::FAILURE;
+            }
+        };
+        removed += plan.devices_removed.len() + usize::from(plan.phone_link_removed);
+        bar.suspend(|| println!("{}", describe(&plan, dry_run)));
+        bar.inc(1);
     }
     bar.finish_with_message("written");
-    // Written after the new items, so a failed import never leaves a customer without devices.
-    if let Err(e) = store.delete_batch(&stale).await {
-        eprintln!("forewarn customers import: removing devices and phone links no longer in the profiles: {e}");
-        return ExitCode::FAILURE;
+    if dry_run {
+        println!(
+            "dry run: {} customers read, nothing written to {table}; {invalid} rejected",
+            profiles.len()
+        );
+    } else {
+        println!(
+            "{} customers imported into {table}; {invalid} rejected; {removed} devices and phone links no longer in a profile removed",
+            profiles.len()
+        );
     }
-    println!(
-        "{} customers imported into {table}; {invalid} rejected; {} devices and phone links no longer in a profile removed",
-        profiles.len(),
-        stale.len()
-    );
     if invalid == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// One customer's line: what changes (or would), and what forewarn learned that stays.
+fn describe(plan: &forewarn_flows::import::ImportPlan, dry_run: bool) -> String {
+    let (set, add, remove) = if dry_run {
+        ("would set", "would write devices", "would remove devices")
+    } else {
+        ("set", "wrote devices", "removed devices")
+    };
+    let mut parts = Vec::new();
+    if !plan.fields_set.is_empty() {
+        let fields: Vec<&str> = plan.fields_set.iter().map(|f| f.as_str()).collect();
+        parts.push(format!("{set} {}", fields.join(", ")));
+    } else if plan.profile.is_some() {
+        parts.push(format!("{set} the profile"));
+    }
+    if !plan.devices_written.is_empty() {
+        let ids: Vec<&str> = plan.devices_written.iter().map(|d| d.device_id.as_str()).collect();
+        parts.push(format!("{add} {}", ids.join(", ")));
+    }
+    if !plan.devices_removed.is_empty() {
+        let ids: Vec<&str> = plan.devices_removed.iter().map(|d| d.as_str()).collect();
+        parts.push(format!("{remove} {}", ids.join(", ")));
+    }
+    if parts.is_empty() {
+        parts.push("nothing to change".into());
+    }
+    let mut line = format!("customer {}: {}", plan.customer_id, parts.join("; "));
+    if !plan.kept.is_empty() {
+        line.push_str(&format!("; kept: {}", plan.kept.join("; ")));
+    }
+    line
 }
 
 /// `forewarn explain --customer ID [--event ID]`: reads the customer's partition (nothing is

@@ -404,3 +404,50 @@ fn the_error_type_reader_finds_only_whole_error_types_in_backticks() {
         ["forewarn.sns.Retryable"]
     );
 }
+
+/// The lines of the block that `header` (a line, trimmed) opens, up to the next line indented
+/// no deeper.
+fn block<'a>(text: &'a str, header: &str) -> Vec<&'a str> {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(i) = lines.iter().position(|l| l.trim() == header) else {
+        return vec![];
+    };
+    let indent = lines[i].len() - lines[i].trim_start().len();
+    lines[i + 1..]
+        .iter()
+        .take_while(|l| l.trim().is_empty() || l.len() - l.trim_start().len() > indent)
+        .copied()
+        .collect()
+}
+
+#[test]
+fn the_push_feedback_topic_reaches_feedback_lets_only_sns_of_this_account_publish_and_is_an_output() {
+    let text = template();
+    assert!(resources_of(&text, "AWS::SNS::Topic").contains(&"PushFeedbackTopic".to_owned()));
+    let feedback = block(&text, "FeedbackFunction:").join("\n");
+    assert!(
+        feedback.contains("Type: SNS") && feedback.contains("Topic: !Ref PushFeedbackTopic"),
+        "feedback subscribes to the topic"
+    );
+    let policy = block(&text, "PushFeedbackTopicPolicy:").join("\n");
+    for needed in [
+        "Topics: [!Ref PushFeedbackTopic]",
+        "Service: sns.amazonaws.com",
+        "Action: sns:Publish",
+        "aws:SourceAccount: !Ref AWS::AccountId",
+    ] {
+        assert!(policy.contains(needed), "{needed} in {policy}");
+    }
+    let outputs = block(&text, "Outputs:").join("\n");
+    assert!(
+        outputs.contains("Value: !Ref PushFeedbackTopic"),
+        "an output names the topic"
+    );
+    for parameter in ["ApnsApplicationArn:", "FcmApplicationArn:"] {
+        let p = block(&text, parameter).join("\n");
+        assert!(
+            p.contains("EventDeliveryFailure") && p.contains("PushFeedbackTopic"),
+            "{parameter} {p}"
+        );
+    }
+}

@@ -13,8 +13,8 @@ use crate::counter::RequestCounter;
 use crate::dynamo::DynamoStore;
 use crate::endpoints::SnsEndpoints;
 use crate::handler::{
-    activity_event, context_event, dispatch_request, email_feedback, envelope, inbound_sms, notifying_event,
-    or_rejected, resolving_event, serve, sweep_time,
+    FeedbackInput, activity_event, context_event, dispatch_request, envelope, feedback_input, inbound_sms,
+    notifying_event, or_rejected, resolving_event, serve, sweep_time,
 };
 use crate::scheduler::{AwsScheduler, ScheduleTarget};
 use crate::sender::AwsSender;
@@ -214,8 +214,9 @@ pub async fn reply() -> Result<(), lambda_runtime::Error> {
     .await
 }
 
-/// `feedback`: SES delivery, bounce and complaint events. Sends only to re-route a critical
-/// alert whose email bounced hard, by SMS or push.
+/// `feedback`: SES delivery, bounce and complaint events, and SNS's push feedback (a device
+/// whose endpoint failed for good becomes unusable). Sends only to re-route a critical alert
+/// whose email bounced hard, by SMS or push.
 pub async fn feedback() -> Result<(), lambda_runtime::Error> {
     let env = Env::process();
     let c = Clients::load(&env).await?;
@@ -223,8 +224,16 @@ pub async fn feedback() -> Result<(), lambda_runtime::Error> {
     serve("feedback", c.counter, |payload, now| {
         let service = &service;
         async move {
-            let feedback = email_feedback(payload)?;
-            Ok(Box::pin(service.feedback(&feedback, now)).await?)
+            match feedback_input(payload)? {
+                FeedbackInput::Email(feedback) => Ok(Box::pin(service.feedback(&feedback, now)).await?),
+                FeedbackInput::Push(all) => {
+                    let mut last = forewarn_flows::Report::default();
+                    for fb in &all {
+                        last = Box::pin(service.push_feedback(fb, now)).await?;
+                    }
+                    Ok(last)
+                }
+            }
         }
     })
     .await

@@ -14,6 +14,7 @@ use forewarn_core::policy::classify;
 use forewarn_core::time_fault::why_not_a_time;
 use forewarn_flows::feedback::EmailFeedback;
 use forewarn_flows::ports::Bus;
+use forewarn_flows::push_feedback::PushFeedback;
 use forewarn_flows::rejection::Envelope;
 use forewarn_flows::{FlowError, Report, Service};
 use jiff::Timestamp;
@@ -195,6 +196,26 @@ pub fn inbound_sms(payload: Value) -> Result<Vec<(InboundSms, Timestamp)>, Handl
         all.push((sms, at));
     }
     Ok(all)
+}
+
+/// What the `feedback` function is given: an SES event from the default bus, or the SNS
+/// notifications of the platform applications' push feedback topic.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FeedbackInput {
+    Email(EmailFeedback),
+    Push(Vec<PushFeedback>),
+}
+
+/// Reads `feedback`'s input by its shape: SNS delivers `Records`, EventBridge an event.
+pub fn feedback_input(payload: Value) -> Result<FeedbackInput, HandlerError> {
+    if payload.get("Records").is_none() {
+        return email_feedback(payload).map(FeedbackInput::Email);
+    }
+    let all = crate::push_feedback::parse_push_feedback(payload)?;
+    for fb in &all {
+        info!(endpoint = %forewarn_core::types::tail(&fb.endpoint, 4), event = ?fb.event, "push feedback");
+    }
+    Ok(FeedbackInput::Push(all))
 }
 
 /// An SES event from the default bus.

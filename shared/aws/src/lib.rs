@@ -23,6 +23,7 @@ pub mod endpoints;
 pub mod error;
 pub mod functions;
 pub mod handler;
+pub mod push_feedback;
 pub mod scheduler;
 pub mod sender;
 pub mod ses;

@@ -6,6 +6,7 @@ use forewarn_core::engine::Destination;
 use forewarn_core::policy::Intrusion;
 use forewarn_core::types::Id;
 use forewarn_flows::ports::Sender;
+use forewarn_flows::push_feedback::PushRefusal;
 use forewarn_flows::records::{SendResult, StoredMessage};
 use forewarn_flows::{FlowError, Port};
 use jiff::Timestamp;
@@ -103,7 +104,16 @@ impl SnsSender {
             Ok(out) => Ok(SendResult::Sent {
                 provider_message_id: out.message_id.unwrap_or_default(),
             }),
-            Err(e) => refused_or_failed(e),
+            // A dead token gets the words the device keeps, from the one mapping push
+            // feedback uses too (`PushRefusal`).
+            Err(e) => match e
+                .code()
+                .map(PushRefusal::from_code)
+                .and_then(|r| r.disabled_reason(Timestamp::now()))
+            {
+                Some(why) => Ok(SendResult::Unreachable(why)),
+                None => refused_or_failed(e),
+            },
         }
     }
 }

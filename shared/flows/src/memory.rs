@@ -26,6 +26,7 @@ use crate::service::Service;
 use crate::state;
 
 mod context;
+mod devices;
 mod phones;
 
 pub use context::{ContextMemory, MemoryEndpoint};

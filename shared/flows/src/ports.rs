@@ -1,7 +1,7 @@
 //! The narrow ports the flows run on, one per capability, so each flow (and each Lambda
 //! function) needs only the adapters it uses. Implemented by the AWS adapters and by `memory`.
 
-use forewarn_core::customer::{Channel, PhoneNumber, UnusableContact};
+use forewarn_core::customer::{Channel, DeviceProfile, PhoneNumber, UnusableContact};
 use forewarn_core::engine::Destination;
 use forewarn_core::events::{Detail, PushPlatform, PushToken};
 use forewarn_core::outcomes::{DispatchRequest, OutcomeEvent};
@@ -188,4 +188,28 @@ pub trait Endpoints {
     ) -> impl Future<Output = Result<String, FlowError>>;
     /// Deletes an endpoint no device uses any more; a missing one counts as deleted.
     fn retire(&self, endpoint: &str) -> impl Future<Output = Result<(), FlowError>>;
+}
+
+/// Devices found by the SNS platform endpoint they hold, for what SNS says about an endpoint.
+pub trait PushDevices {
+    /// The customer and device whose push endpoint is `endpoint`, if any.
+    fn endpoint_owner(&self, endpoint: &str) -> impl Future<Output = Result<Option<(Id, Id)>, FlowError>>;
+    /// Marks `device_id` unusable for `reason` if it still holds `endpoint`; false if it no
+    /// longer does (re-registered on another endpoint, or removed).
+    fn disable_device(
+        &self,
+        customer_id: &Id,
+        device_id: &Id,
+        endpoint: &str,
+        reason: &str,
+    ) -> impl Future<Output = Result<bool, FlowError>>;
+}
+
+/// The devices a customer file lists, written beside the profile by `import`.
+pub trait ImportedDevices {
+    /// Writes `device` as the file gives it, unless it was marked unusable since it was read;
+    /// false then.
+    fn put_device(&self, customer_id: &Id, device: &DeviceProfile) -> impl Future<Output = Result<bool, FlowError>>;
+    /// Removes a device an earlier import wrote and the file no longer lists.
+    fn delete_device(&self, customer_id: &Id, device_id: &Id) -> impl Future<Output = Result<(), FlowError>>;
 }

@@ -206,7 +206,13 @@ impl ContextStore for DynamoStore {
             (Some(device), Some(r)) => {
                 let mut item = Item::from(key(&pk, &device_sk));
                 item.insert("device".into(), s(json(&device)));
+                item.insert("endpoint".into(), s(&r.endpoint));
                 writes.push(self.put(item, None, None)?);
+                writes.push(self.put(
+                    super::endpoints::endpoint_item(&r.endpoint, customer_id, &d.device_id),
+                    None,
+                    None,
+                )?);
                 let mut owner = Item::from(key(&token_pk(r.platform, &r.token), &Sk::Owner));
                 owner.insert("customer_id".into(), s(customer_id.as_str()));
                 owner.insert("device_id".into(), s(d.device_id.as_str()));
@@ -227,6 +233,9 @@ impl ContextStore for DynamoStore {
             if !same {
                 self.forget_token(customer_id, &d.device_id, old.platform, &old.token)
                     .await?;
+            }
+            if d.registration.as_ref().is_none_or(|r| r.endpoint != old.endpoint) {
+                self.forget_endpoint(&old.endpoint, customer_id, &d.device_id).await?;
             }
         }
         Ok(true)
@@ -278,6 +287,9 @@ impl ContextStore for DynamoStore {
                 Sk::Decisions => "decision count",
                 _ => "other",
             };
+            if let (Sk::Device(device), Some(arn)) = (&sk, get_s(&item, "endpoint")) {
+                self.forget_endpoint(arn, customer_id, device).await?;
+            }
             *removed.entry(what.to_owned()).or_default() += 1;
             keys.push(Item::from(key(&pk, &sk)));
         }
@@ -288,6 +300,7 @@ impl ContextStore for DynamoStore {
         {
             self.forget_token(customer_id, &r.0.device_id, r.1.platform, &r.1.token)
                 .await?;
+            self.forget_endpoint(&r.1.endpoint, customer_id, &r.0.device_id).await?;
         }
         if let Some(phone) = ctx.profile.as_ref().and_then(|p| e164(&p.profile)) {
             for (what, k) in self.phone_items(customer_id, &phone).await? {

@@ -1,49 +1,19 @@
-//! Customer import's clean-up: a profile written again replaces the stored one whole, so the
-//! devices it no longer lists and the link from a phone number it no longer has are removed,
-//! and nothing is sent to a device or number the bank took away.
+//! The devices a customer file lists, as `forewarn customers import` writes them (`DEVICE#…` with its `ENDPOINT#…` index), each write conditional on the device not having been marked unusable; and batch deletes.
 
-use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
-use forewarn_core::customer::{CustomerProfile, DeviceProfile, PhoneNumber};
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::types::{DeleteRequest, ReturnValue, WriteRequest};
+use forewarn_core::customer::DeviceProfile;
+use forewarn_core::types::Id;
+use forewarn_flows::ports::ImportedDevices;
 use forewarn_flows::{FlowError, Port};
 
-use super::{DynamoStore, Item, KeyError, Pk, Sk, get_s};
-use crate::error::unbuilt;
+use super::{DynamoStore, Item, Pk, Sk, get_s, s};
+use crate::error::{port_error, unbuilt};
+
+/// Never over a device feedback, the sweep or a Publish refusal marked unusable.
+const USABLE: &str = "attribute_not_exists(disabled_reason)";
 
 impl DynamoStore {
-    /// The keys of what the stored partition of `profile`'s customer holds and `profile` no
-    /// longer does: devices it does not list, and the link from its former phone number.
-    pub async fn stale_keys(&self, profile: &CustomerProfile) -> Result<Vec<Item>, FlowError> {
-        let pk = Pk::customer(&profile.customer_id);
-        let phone_of = |p: &CustomerProfile| {
-            p.contacts
-                .phone
-                .as_deref()
-                .and_then(|x| PhoneNumber::parse(x).ok())
-                .map(|x| x.e164().to_owned())
-        };
-        let mut stale = Vec::new();
-        for item in self.partition(&pk).await? {
-            let sk = match Sk::parse(get_s(&item, "SK").unwrap_or_default()) {
-                Ok(sk) => sk,
-                Err(KeyError::Unknown) => continue,
-                Err(e) => return Err(FlowError::corrupt("key", e)),
-            };
-            if sk == Sk::Profile {
-                let json =
-                    get_s(&item, "profile").ok_or_else(|| FlowError::corrupt("profile", "no profile attribute"))?;
-                let old: CustomerProfile = serde_json::from_str(json).map_err(|e| FlowError::corrupt("profile", e))?;
-                if let Some(old_phone) = phone_of(&old).filter(|o| Some(o) != phone_of(profile).as_ref()) {
-                    stale.push(key(&Pk::phone(&old_phone), &Sk::Customer(profile.customer_id.clone())));
-                }
-            } else if let Sk::Device(device) = &sk
-                && !profile.devices.iter().any(|d: &DeviceProfile| &d.device_id == device)
-            {
-                stale.push(key(&pk, &sk));
-            }
-        }
-        Ok(stale)
-    }
-
     /// Deletes items by key with `BatchWriteItem`, re-sending unprocessed ones.
     pub async fn delete_batch(&self, keys: &[Item]) -> Result<(), FlowError> {
         let requests = keys
@@ -60,6 +30,62 @@ impl DynamoStore {
     }
 }
 
-fn key(pk: &Pk, sk: &Sk) -> Item {
-    Item::from(super::key(pk, sk))
+impl ImportedDevices for DynamoStore {
+    async fn put_device(&self, customer_id: &Id, d: &DeviceProfile) -> Result<bool, FlowError> {
+        let mut item = Item::from(super::key(&Pk::customer(customer_id), &Sk::Device(d.device_id.clone())));
+        item.insert("device".into(), s(serde_json::to_string(d).expect("devices serialize")));
+        if let Some(arn) = &d.push_endpoint {
+            item.insert("endpoint".into(), s(arn));
+        }
+        if let Some(why) = &d.disabled_reason {
+            item.insert("disabled_reason".into(), s(why));
+        }
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(USABLE)
+            .send()
+            .await;
+        match put {
+            Ok(_) => {}
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => return Ok(false),
+            Err(e) => return Err(port_error(Port::Dynamodb, e)),
+        }
+        if let Some(arn) = &d.push_endpoint {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(super::endpoints::endpoint_item(arn, customer_id, &d.device_id)))
+                .send()
+                .await
+                .map_err(|e| port_error(Port::Dynamodb, e))?;
+        }
+        Ok(true)
+    }
+
+    async fn delete_device(&self, customer_id: &Id, device_id: &Id) -> Result<(), FlowError> {
+        let deleted = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(Item::from(super::key(
+                &Pk::customer(customer_id),
+                &Sk::Device(device_id.clone()),
+            ))))
+            .condition_expression(USABLE)
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await;
+        let old = match deleted {
+            Ok(out) => out.attributes,
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => return Ok(()),
+            Err(e) => return Err(port_error(Port::Dynamodb, e)),
+        };
+        if let Some(arn) = old.as_ref().and_then(|o| get_s(o, "endpoint")) {
+            self.forget_endpoint(arn, customer_id, device_id).await?;
+        }
+        Ok(())
+    }
 }

@@ -20,6 +20,9 @@ pub enum Pk {
     Pending { day: String, shard: u32 },
     /// `TOKEN#<platform>#<token>`: which customer's device holds a push token.
     Token { platform: String, token: String },
+    /// `ENDPOINT#<endpoint arn>`: which customer's device holds an SNS platform endpoint, for
+    /// what SNS says about the endpoint (push feedback).
+    Endpoint(String),
 }
 
 /// A sort key, under the partition its comment names.
@@ -56,7 +59,7 @@ pub enum Sk {
     Registration(Id),
     /// `ERASED` (customer): the marker an erasure leaves, without personal data.
     Erased,
-    /// `OWNER` (token): the customer and device that hold the token.
+    /// `OWNER` (token, endpoint): the customer and device that hold the token or endpoint.
     Owner,
 }
 
@@ -98,6 +101,7 @@ const RESOLVED: &str = "RESOLVED#";
 const QUESTION: &str = "QUESTION#";
 const ANSWERS: &str = "ANSWERS#";
 const TOKEN: &str = "TOKEN#";
+const ENDPOINT: &str = "ENDPOINT#";
 const REGISTRATION: &str = "REGISTRATION#";
 const ERASED: &str = "ERASED";
 const OWNER: &str = "OWNER";
@@ -119,6 +123,9 @@ impl Pk {
         }
         if let Some(e164) = key.strip_prefix(PHONE) {
             return Ok(Pk::Phone(e164.to_owned()));
+        }
+        if let Some(arn) = key.strip_prefix(ENDPOINT) {
+            return Ok(Pk::Endpoint(arn.to_owned()));
         }
         if let Some(rest) = key.strip_prefix(TOKEN) {
             let (platform, token) = rest.split_once('#').ok_or(KeyError::Malformed {
@@ -153,6 +160,7 @@ impl fmt::Display for Pk {
             Pk::Phone(e164) => write!(f, "{PHONE}{e164}"),
             Pk::Pending { day, shard } => write!(f, "{PENDING}{day}#{shard}"),
             Pk::Token { platform, token } => write!(f, "{TOKEN}{platform}#{token}"),
+            Pk::Endpoint(arn) => write!(f, "{ENDPOINT}{arn}"),
         }
     }
 }
@@ -374,6 +382,10 @@ mod tests {
                     shard: 3,
                 },
                 "PENDING#2026-11-23#3",
+            ),
+            (
+                Pk::Endpoint("arn:aws:sns:eu-west-1:123456789012:endpoint/GCM/app/1f2e".into()),
+                "ENDPOINT#arn:aws:sns:eu-west-1:123456789012:endpoint/GCM/app/1f2e",
             ),
         ] {
             assert_eq!(key.to_string(), stored);

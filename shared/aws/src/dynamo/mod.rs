@@ -4,6 +4,7 @@
 
 mod answers;
 mod context;
+mod endpoints;
 mod explain;
 mod import;
 pub mod keys;
@@ -115,6 +116,13 @@ impl DynamoStore {
             let mut item = Item::from(key(&pk, &Sk::Device(d.device_id.clone())));
             let json = serde_json::to_string(&d).expect("devices serialize");
             item.insert("device".into(), s(json));
+            if let Some(arn) = &d.push_endpoint {
+                item.insert("endpoint".into(), s(arn));
+                items.push(endpoints::endpoint_item(arn, &profile.customer_id, &d.device_id));
+            }
+            if let Some(why) = &d.disabled_reason {
+                item.insert("disabled_reason".into(), s(why));
+            }
             items.push(item);
         }
         items
