@@ -421,6 +421,10 @@ pub struct Customer {
     pub quiet_hours: QuietHours,
     pub quiet_hours_from_profile: bool,
     pub channel_preferences: BTreeMap<Category, Vec<Channel>>,
+    /// Kinds the customer turned off, by detail-type: each a notifying kind of the catalog.
+    pub muted_kinds: Vec<String>,
+    /// Categories the customer turned off: each a category of the catalog.
+    pub muted_categories: Vec<Category>,
     pub devices: Vec<Device>,
 }
 
@@ -463,6 +467,7 @@ impl Customer {
             None => QuietHours::DEFAULT,
         };
         crate::catalog::catalog().check_preferences(p.channel_preferences.keys())?;
+        check_mutes(p)?;
         let mut devices = Vec::with_capacity(p.devices.len());
         for (i, d) in p.devices.iter().enumerate() {
             let mut active_hours = Vec::with_capacity(d.active_hours.len());
@@ -500,6 +505,8 @@ impl Customer {
             quiet_hours,
             quiet_hours_from_profile: p.quiet_hours.is_some(),
             channel_preferences: p.channel_preferences.clone(),
+            muted_kinds: p.muted_kinds.clone(),
+            muted_categories: p.muted_categories.clone(),
             devices,
         })
     }
@@ -509,7 +516,45 @@ impl Customer {
     }
 }
 
-/// Parses a JSON array of profiles, keeping each one's fault beside its position.
+/// A profile's `muted_kinds` must each name a kind of the catalog that notifies, and its
+/// `muted_categories` a category of the catalog: the first that does not is a fault at its index.
+fn check_mutes(p: &CustomerProfile) -> Result<(), ProfileError> {
+    let catalog = crate::catalog::catalog();
+    for (i, name) in p.muted_kinds.iter().enumerate() {
+        match catalog.kind(name) {
+            Some(k) if k.notifies() => {}
+            found => {
+                let notices: Vec<&str> = catalog
+                    .kinds()
+                    .iter()
+                    .filter(|k| k.notifies())
+                    .map(|k| k.name())
+                    .collect();
+                let what = if found.is_some() {
+                    "a resolving kind, which sends nothing to turn off"
+                } else {
+                    "not a kind of the catalog"
+                };
+                return Err(EventError::new(
+                    format!("muted_kinds[{i}]"),
+                    format!("{:?} is {what} ({})", truncate(name, 60), notices.join(", ")),
+                ));
+            }
+        }
+    }
+    match p.muted_categories.iter().position(|c| !catalog.has_category(c)) {
+        Some(i) => Err(EventError::new(
+            format!("muted_categories[{i}]"),
+            format!(
+                "{:?} is not a category of the catalog ({})",
+                p.muted_categories[i].as_str(),
+                catalog.category_names()
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// One profile of an import: the profile with its parsed customer, or why it is unusable.
 pub type ParsedProfile = Result<(CustomerProfile, Customer), ProfileError>;
 
