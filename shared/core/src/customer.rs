@@ -1,5 +1,6 @@
 //! The customer context contract: the profile as stored, and the parsed customer the policy trusts.
 
+mod choices;
 mod destination;
 
 use std::collections::BTreeMap;
@@ -459,15 +460,8 @@ impl Customer {
                 None => ZoneChoice::Unknown,
             },
         };
-        let quiet_hours = match &p.quiet_hours {
-            Some(q) => QuietHours {
-                start: parse_hhmm(&q.start).map_err(|r| EventError::new("quiet_hours.start", r))?,
-                end: parse_hhmm(&q.end).map_err(|r| EventError::new("quiet_hours.end", r))?,
-            },
-            None => QuietHours::DEFAULT,
-        };
-        crate::catalog::catalog().check_preferences(p.channel_preferences.keys())?;
-        check_mutes(p)?;
+        let quiet_hours = choices::quiet_hours(p)?;
+        choices::check(p)?;
         let mut devices = Vec::with_capacity(p.devices.len());
         for (i, d) in p.devices.iter().enumerate() {
             let mut active_hours = Vec::with_capacity(d.active_hours.len());
@@ -513,45 +507,6 @@ impl Customer {
 
     pub fn has_opted_out(&self, c: Channel) -> bool {
         self.opted_out.contains(&c)
-    }
-}
-
-/// A profile's `muted_kinds` must each name a kind of the catalog that notifies, and its
-/// `muted_categories` a category of the catalog: the first that does not is a fault at its index.
-fn check_mutes(p: &CustomerProfile) -> Result<(), ProfileError> {
-    let catalog = crate::catalog::catalog();
-    for (i, name) in p.muted_kinds.iter().enumerate() {
-        match catalog.kind(name) {
-            Some(k) if k.notifies() => {}
-            found => {
-                let notices: Vec<&str> = catalog
-                    .kinds()
-                    .iter()
-                    .filter(|k| k.notifies())
-                    .map(|k| k.name())
-                    .collect();
-                let what = if found.is_some() {
-                    "a resolving kind, which sends nothing to turn off"
-                } else {
-                    "not a kind of the catalog"
-                };
-                return Err(EventError::new(
-                    format!("muted_kinds[{i}]"),
-                    format!("{:?} is {what} ({})", truncate(name, 60), notices.join(", ")),
-                ));
-            }
-        }
-    }
-    match p.muted_categories.iter().position(|c| !catalog.has_category(c)) {
-        Some(i) => Err(EventError::new(
-            format!("muted_categories[{i}]"),
-            format!(
-                "{:?} is not a category of the catalog ({})",
-                p.muted_categories[i].as_str(),
-                catalog.category_names()
-            ),
-        )),
-        None => Ok(()),
     }
 }
 

@@ -73,7 +73,10 @@ fn a_held_notice_whose_category_the_customer_turned_off_is_cancelled_naming_the_
     );
     let r = run(s.dispatch(&held(&m).key(), ts("2026-11-23T08:00:00Z"))).unwrap();
     assert_eq!(r.outcome, Outcome::Cancelled, "{r:?}");
-    assert_eq!(r.reasons, ["not sent: the customer turned off the account category since"]);
+    assert_eq!(
+        r.reasons,
+        ["not sent: the customer turned off the account category since"]
+    );
     assert!(m.sent.borrow().is_empty());
 }
 
@@ -111,7 +114,10 @@ fn an_app_toggle_with_no_opt_outs_never_lifts_a_carrier_stop() {
             json!({"opted_out": [], "muted_kinds": ["ApplicationIncomplete"]}),
         ),
     );
-    assert!(m.profiles.borrow()[0].opted_out.is_empty(), "the app's choice is stored as sent");
+    assert!(
+        m.profiles.borrow()[0].opted_out.is_empty(),
+        "the app's choice is stored as sent"
+    );
     let r = run(s.notify(&fraud("st", "2026-11-23T10:10:00Z"), ts("2026-11-23T10:10:00Z"))).unwrap();
     assert!(!r.channels.contains(&Channel::Sms), "{r:?}");
     assert!(r.channels.contains(&Channel::Push), "{r:?}");
