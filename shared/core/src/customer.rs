@@ -1,5 +1,6 @@
 //! The customer context contract: the profile as stored, and the parsed customer the policy trusts.
 
+mod choices;
 mod destination;
 pub mod fictional;
 
@@ -428,6 +429,10 @@ pub struct Customer {
     pub quiet_hours: QuietHours,
     pub quiet_hours_from_profile: bool,
     pub channel_preferences: BTreeMap<Category, Vec<Channel>>,
+    /// Kinds the customer turned off, by detail-type: each a notifying kind of the catalog.
+    pub muted_kinds: Vec<String>,
+    /// Categories the customer turned off: each a category of the catalog.
+    pub muted_categories: Vec<Category>,
     pub devices: Vec<Device>,
 }
 
@@ -462,14 +467,8 @@ impl Customer {
                 None => ZoneChoice::Unknown,
             },
         };
-        let quiet_hours = match &p.quiet_hours {
-            Some(q) => QuietHours {
-                start: parse_hhmm(&q.start).map_err(|r| EventError::new("quiet_hours.start", r))?,
-                end: parse_hhmm(&q.end).map_err(|r| EventError::new("quiet_hours.end", r))?,
-            },
-            None => QuietHours::DEFAULT,
-        };
-        crate::catalog::catalog().check_preferences(p.channel_preferences.keys())?;
+        let quiet_hours = choices::quiet_hours(p)?;
+        choices::check(p)?;
         let mut devices = Vec::with_capacity(p.devices.len());
         for (i, d) in p.devices.iter().enumerate() {
             let mut active_hours = Vec::with_capacity(d.active_hours.len());
@@ -507,6 +506,8 @@ impl Customer {
             quiet_hours,
             quiet_hours_from_profile: p.quiet_hours.is_some(),
             channel_preferences: p.channel_preferences.clone(),
+            muted_kinds: p.muted_kinds.clone(),
+            muted_categories: p.muted_categories.clone(),
             devices,
         })
     }
@@ -516,7 +517,6 @@ impl Customer {
     }
 }
 
-/// Parses a JSON array of profiles, keeping each one's fault beside its position.
 /// One profile of an import: the profile with its parsed customer, or why it is unusable.
 pub type ParsedProfile = Result<(CustomerProfile, Customer), ProfileError>;
 

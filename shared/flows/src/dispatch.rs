@@ -1,5 +1,5 @@
-//! dispatch: a schedule fired. The row is sent if it is still scheduled and its channel is
-//! still allowed, to the customer's address as it is now; only the dispatch that moves it
+//! dispatch: a schedule fired. The row is sent if it is still scheduled, its kind still on and
+//! its channel still allowed, to the customer's address as it is now; only the dispatch that moves it
 //! out of `scheduled` sends it.
 
 use forewarn_core::customer::{Channel, Customer};
@@ -61,6 +61,10 @@ where
         }
         let part = self.store.load(cid, None).await?;
         let customer = part.customer()?;
+        if let Some(why) = muted_since(customer.as_ref(), &row) {
+            let why = format!("not sent: {why} since");
+            return self.withdraw(&row, DeliveryStatus::Cancelled, why, now).await;
+        }
         let mut row = row;
         match current_address(customer.as_ref(), &row) {
             Err(why) => {
@@ -164,6 +168,13 @@ where
         report.sent = usize::from(sent);
         Ok(report)
     }
+}
+
+/// Why a held row may no longer go out because the customer turned its kind or category off
+/// after it was decided; a critical kind stays on.
+fn muted_since(customer: Option<&Customer>, row: &StoredDelivery) -> Option<Suppression> {
+    let kind = row.record.detail_type.kind()?;
+    forewarn_core::policy::muted_since(customer?, kind)
 }
 
 /// Where a scheduled row goes now, read from the current profile: the address may have

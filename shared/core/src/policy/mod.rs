@@ -2,6 +2,7 @@
 //! This module decides what happens to an event; `routes` picks channels and devices, `when` the moment.
 
 mod deadline;
+mod preferences;
 mod routes;
 mod suppression;
 mod when;
@@ -18,6 +19,7 @@ pub use crate::subject::Subject;
 use crate::timing::{LocalClock, sub};
 use crate::types::Id;
 use deadline::within_deadline;
+pub use preferences::{Mute, check_mute, mute_of, muted_since};
 use routes::{Routing, choose_routes};
 pub use suppression::{CLASSES as SUPPRESSION_CLASSES, Suppression};
 use when::{Occasion, choose_time};
@@ -213,6 +215,10 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
         urgency: Some(urgency),
         ..Plan::nothing(subject)
     };
+    match check_mute(customer, kind, urgency) {
+        Ok(kept) => reasons.extend(kept),
+        Err(why) => return plan.suppressed(reasons, why),
+    }
 
     if let Some(why) = repeat_of_earlier(kind, event, ctx, &plan.subject, now) {
         return plan.suppressed(reasons, why);

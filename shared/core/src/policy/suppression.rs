@@ -6,6 +6,7 @@ use jiff::Timestamp;
 
 use crate::customer::QuietHours;
 use crate::policy::DeliveryStatus;
+use crate::policy::preferences::Mute;
 use crate::types::Id;
 
 /// Why an input sends nothing. `Display` gives the sentence a support agent reads (the last
@@ -59,6 +60,8 @@ pub enum Suppression {
     /// Quiet hours leave no moment before the notice stops mattering (`deadline`, in words),
     /// and that deadline is not one to break them for.
     NoMomentBefore { quiet: QuietHours, deadline: String },
+    /// The customer turned the kind off, by itself or by its category (a non-critical kind).
+    Muted { kind: String, by: Mute },
 }
 
 impl Suppression {
@@ -77,6 +80,19 @@ impl Suppression {
             Suppression::NoChannel { .. } => "no_channel",
             Suppression::Departed { .. } | Suppression::Expired { .. } | Suppression::Overdue { .. } => "too_late",
             Suppression::NoMoment { .. } | Suppression::NoMomentBefore { .. } => "no_moment",
+            Suppression::Muted { .. } => "muted",
+        }
+    }
+
+    /// For `Muted`, what the customer turned off, in words: `ApplicationIncomplete reminders`
+    /// or `the applications category`; empty for the others.
+    pub fn what(&self) -> String {
+        match self {
+            Suppression::Muted { kind, by: Mute::Kind } => format!("{kind} reminders"),
+            Suppression::Muted {
+                by: Mute::Category(c), ..
+            } => format!("the {c} category"),
+            _ => String::new(),
         }
     }
 }
@@ -150,12 +166,13 @@ impl fmt::Display for Suppression {
                     "suppressed: no moment outside quiet hours {quiet} in every zone within 48 h"
                 )
             }
+            Suppression::Muted { .. } => write!(f, "the customer turned off {}", self.what()),
         }
     }
 }
 
 /// The metric classes a suppression may have, and `other` for a suppressed input that names none.
-pub const CLASSES: [&str; 9] = [
+pub const CLASSES: [&str; 10] = [
     "unknown_customer",
     "duplicate",
     "resolved",
@@ -164,6 +181,7 @@ pub const CLASSES: [&str; 9] = [
     "no_channel",
     "too_late",
     "no_moment",
+    "muted",
     "other",
 ];
 
@@ -269,6 +287,20 @@ mod tests {
                 },
                 "no_moment",
             ),
+            (
+                Suppression::Muted {
+                    kind: "ApplicationIncomplete".into(),
+                    by: Mute::Kind,
+                },
+                "muted",
+            ),
+            (
+                Suppression::Muted {
+                    kind: "ApplicationIncomplete".into(),
+                    by: Mute::Category(crate::customer::Category::parse("applications").unwrap()),
+                },
+                "muted",
+            ),
         ]
     }
 
@@ -323,5 +355,10 @@ mod tests {
             .to_string(),
             "suppressed: no moment outside quiet hours 21:00–08:00 in every zone within 48 h"
         );
+        let muted = Suppression::Muted {
+            kind: "PaymentDue".into(),
+            by: Mute::Kind,
+        };
+        assert_eq!(muted.to_string(), "the customer turned off PaymentDue reminders");
     }
 }
