@@ -143,6 +143,9 @@ async fn a_customer_put_is_read_back_with_its_etag_and_a_stale_if_match_keeps_th
     );
 }
 
+const LOCALES: [&str; 3] = ["pt-PT", "fr-FR", "de-DE"];
+const ZONES: [&str; 3] = ["Asia/Tokyo", "Europe/Paris", "America/Lima"];
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_patches_of_different_fields_both_land_and_with_the_same_if_match_one_is_refused() {
     let n = unique();
@@ -156,24 +159,20 @@ async fn concurrent_patches_of_different_fields_both_land_and_with_the_same_if_m
                 "PATCH",
                 &path,
                 None,
-                Some(json!({"set": {"locale": ["pt-PT", "fr-FR", "de-DE"][round]}}))
+                Some(json!({"set": {"locale": LOCALES[round]}}))
             ),
             call(
                 &b,
                 "PATCH",
                 &path,
                 None,
-                Some(json!({"set": {"time_zone": ["Asia/Tokyo", "Europe/Paris", "America/Lima"][round]}}))
+                Some(json!({"set": {"time_zone": ZONES[round]}}))
             ),
         );
         assert_eq!((x.status, y.status), (200, 200), "{x:?} {y:?}");
         let p = call(&a, "GET", &path, None, None).await.body["profile"].clone();
-        assert_eq!(p["locale"], ["pt-PT", "fr-FR", "de-DE"][round], "{p}");
-        assert_eq!(
-            p["time_zone"],
-            ["Asia/Tokyo", "Europe/Paris", "America/Lima"][round],
-            "{p}"
-        );
+        assert_eq!(p["locale"], LOCALES[round], "{p}");
+        assert_eq!(p["time_zone"], ZONES[round], "{p}");
     }
     let tag = call(&a, "GET", &path, None, None).await.etag.expect("an ETag");
     let (x, y) = tokio::join!(

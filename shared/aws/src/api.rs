@@ -1,6 +1,9 @@
 //! The HTTP API's glue: the route table (which the OpenAPI document is made from), a request read into the context event it stands for (checked by the core, so a fault is named as the events name it), `If-Match` into a precondition, and every answer's status, `ETag` and JSON body.
 
-use forewarn_core::events::{ContextChange, CustomerErased, Detail, EventError, MAX_EVENT_BYTES, ProfileField};
+use forewarn_core::customer::CustomerProfile;
+use forewarn_core::events::{
+    ContextChange, CustomerErased, Detail, EventError, MAX_EVENT_BYTES, ProfileField, ProfileFields,
+};
 use forewarn_core::types::{Id, Instant};
 use forewarn_flows::FlowError;
 use forewarn_flows::context::api::{Precondition, Refusal};
@@ -332,71 +335,29 @@ where
     let id = &call.customer_id;
     let event_id = Id::parse(format!("api-{}", req.request_id)).map_err(|e| ApiResponse::error(500, "$", e))?;
     let stamp = Stamp { at: req.time, event_id };
-    let at = Instant(req.time);
-    let base = json!({"customer_id": id, "changed_at": at});
-    let with = |extra: Value| {
-        let mut d = base.clone();
-        d.as_object_mut()
-            .expect("an object")
-            .extend(extra.as_object().cloned().unwrap_or_default());
-        d
-    };
-    let pre = precondition(req.if_match.as_deref());
     let reading = matches!(call.action, Action::GetCustomer | Action::GetPreferences);
-    let pre = if reading { Precondition::None } else { pre? };
+    let pre = if reading {
+        Precondition::None
+    } else {
+        precondition(req.if_match.as_deref())?
+    };
     match call.action {
         Action::GetCustomer | Action::GetPreferences => {
             let stored = service.api_read(id).await.map_err(flow)?;
-            shown(id, &stored, call.action, 200)
+            shown(id, &stored, call.action)
         }
-        Action::PutCustomer => {
-            let fields: forewarn_core::events::ProfileFields = body(req)?;
-            let detail = with(json!({"profile": fields}));
-            let ContextChange::Upserted(u) = change("CustomerUpserted", detail, &stamp, "detail.profile")? else {
-                unreachable!("CustomerUpserted gives an upsert")
-            };
-            let values = u.profile.to_profile(id);
+        Action::PutCustomer | Action::PatchCustomer | Action::PutPreferences => {
+            let (values, fields, shows) = profile_change(call.action, req, id, &stamp)?;
             let stored = service
-                .api_profile(id, &values, &ProfileField::ALL, &stamp, pre)
+                .api_profile(id, &values, &fields, &stamp, pre)
                 .await
                 .map_err(refused)?;
-            shown(id, &stored, Action::GetCustomer, 200)
-        }
-        Action::PatchCustomer => {
-            let patch: ProfilePatch = body(req)?;
-            let detail = with(serde_json::to_value(&patch).expect("a patch serializes"));
-            let ContextChange::Changed(c) = change("CustomerChanged", detail, &stamp, "detail")? else {
-                unreachable!("CustomerChanged gives a change")
-            };
-            let mut fields = c.set.present();
-            fields.extend(&c.cleared);
-            let stored = service
-                .api_profile(id, &c.set.to_profile(id), &fields, &stamp, pre)
-                .await
-                .map_err(refused)?;
-            shown(id, &stored, Action::GetCustomer, 200)
-        }
-        Action::PutPreferences => {
-            let prefs: Preferences = body(req)?;
-            let set = prefs.to_fields();
-            let cleared: Vec<ProfileField> = ProfileField::PREFERENCES
-                .into_iter()
-                .filter(|f| !set.present().contains(f))
-                .collect();
-            let detail = with(json!({"set": set, "cleared": cleared}));
-            let ContextChange::Changed(c) = change("CustomerChanged", detail, &stamp, "detail.set")? else {
-                unreachable!("CustomerChanged gives a change")
-            };
-            let stored = service
-                .api_profile(id, &c.set.to_profile(id), &ProfileField::PREFERENCES, &stamp, pre)
-                .await
-                .map_err(refused)?;
-            shown(id, &stored, Action::GetPreferences, 200)
+            shown(id, &stored, shows)
         }
         Action::PutDevice => {
             let device_id = call.device_id.clone().expect("a device route names a device");
             let device: DeviceBody = body(req)?;
-            let mut detail = with(serde_json::to_value(&device).expect("a device serializes"));
+            let mut detail = detail_of(id, &stamp, serde_json::to_value(&device).expect("a device serializes"));
             detail["device_id"] = json!(device_id);
             let ContextChange::DeviceRegistered(d) = change("DeviceRegistered", detail, &stamp, "detail")? else {
                 unreachable!("DeviceRegistered gives a registration")
@@ -424,7 +385,7 @@ where
             };
             let erased = CustomerErased {
                 customer_id: id.clone(),
-                changed_at: at,
+                changed_at: Instant(req.time),
                 reference: e.reference,
             };
             service
@@ -436,8 +397,67 @@ where
     }
 }
 
+/// An event's detail: the customer id and the request's time, then `extra`'s fields.
+fn detail_of(id: &Id, stamp: &Stamp, extra: Value) -> Value {
+    let mut d = json!({"customer_id": id, "changed_at": Instant(stamp.at)});
+    d.as_object_mut()
+        .expect("an object")
+        .extend(extra.as_object().cloned().unwrap_or_default());
+    d
+}
+
+/// A profile write's values, the fields it sets or clears, and what its answer shows.
+fn profile_change(
+    action: Action,
+    req: &ApiRequest,
+    id: &Id,
+    stamp: &Stamp,
+) -> Result<(CustomerProfile, Vec<ProfileField>, Action), ApiResponse> {
+    Ok(match action {
+        Action::PutCustomer => {
+            let fields: ProfileFields = body(req)?;
+            let detail = detail_of(id, stamp, json!({"profile": fields}));
+            let ContextChange::Upserted(u) = change("CustomerUpserted", detail, stamp, "detail.profile")? else {
+                unreachable!("CustomerUpserted gives an upsert")
+            };
+            (
+                u.profile.to_profile(id),
+                ProfileField::ALL.to_vec(),
+                Action::GetCustomer,
+            )
+        }
+        Action::PatchCustomer => {
+            let patch: ProfilePatch = body(req)?;
+            let detail = detail_of(id, stamp, serde_json::to_value(&patch).expect("a patch serializes"));
+            let ContextChange::Changed(c) = change("CustomerChanged", detail, stamp, "detail")? else {
+                unreachable!("CustomerChanged gives a change")
+            };
+            let mut fields = c.set.present();
+            fields.extend(&c.cleared);
+            (c.set.to_profile(id), fields, Action::GetCustomer)
+        }
+        _ => {
+            let prefs: Preferences = body(req)?;
+            let set = prefs.to_fields();
+            let cleared: Vec<ProfileField> = ProfileField::PREFERENCES
+                .into_iter()
+                .filter(|f| !set.present().contains(f))
+                .collect();
+            let detail = detail_of(id, stamp, json!({"set": set, "cleared": cleared}));
+            let ContextChange::Changed(c) = change("CustomerChanged", detail, stamp, "detail.set")? else {
+                unreachable!("CustomerChanged gives a change")
+            };
+            (
+                c.set.to_profile(id),
+                ProfileField::PREFERENCES.to_vec(),
+                Action::GetPreferences,
+            )
+        }
+    })
+}
+
 /// The stored customer (or their preferences), or 404 when no profile is held.
-fn shown(id: &Id, stored: &StoredContext, action: Action, status: u16) -> Result<ApiResponse, ApiResponse> {
+fn shown(id: &Id, stored: &StoredContext, action: Action) -> Result<ApiResponse, ApiResponse> {
     let Some(view) = view_of(id, stored).map_err(flow)? else {
         return Err(ApiResponse::error(
             404,
@@ -446,8 +466,8 @@ fn shown(id: &Id, stored: &StoredContext, action: Action, status: u16) -> Result
         ));
     };
     Ok(match action {
-        Action::GetPreferences => ApiResponse::json(status, &Preferences::of(view.profile), stored.revision),
-        _ => ApiResponse::json(status, &view, stored.revision),
+        Action::GetPreferences => ApiResponse::json(200, &Preferences::of(view.profile), stored.revision),
+        _ => ApiResponse::json(200, &view, stored.revision),
     })
 }
 

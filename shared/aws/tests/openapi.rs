@@ -25,7 +25,9 @@ fn the_openapi_document_has_every_route_and_resolves_every_schema_it_names() {
     let text = doc.to_string();
     for reference in text.split("\"$ref\":\"").skip(1) {
         let name = reference.split('"').next().unwrap();
-        let name = name.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("{name}"));
+        let name = name
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("{name}"));
         assert!(doc["components"]["schemas"][name].is_object(), "{name} is not defined");
     }
     assert_eq!(doc["openapi"], "3.1.0");
