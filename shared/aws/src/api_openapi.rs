@@ -21,8 +21,13 @@ fn error(g: &mut SchemaGenerator, description: &str) -> Value {
     json!({"description": description, "content": content(schema::<ErrorBody>(g))})
 }
 
+/// A request body's schema and whether it is required.
+type RequestBody = Option<(Value, bool)>;
+/// The success answer: status, description, the body's schema.
+type Success = (u16, &'static str, Option<Value>);
+
 /// The request body and the success answer of an action.
-fn bodies(g: &mut SchemaGenerator, action: Action) -> (Option<(Value, bool)>, (u16, &'static str, Option<Value>)) {
+fn bodies(g: &mut SchemaGenerator, action: Action) -> (RequestBody, Success) {
     match action {
         Action::GetCustomer => (None, (200, "The customer as stored", Some(schema::<CustomerView>(g)))),
         Action::PutCustomer => (
