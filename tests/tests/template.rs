@@ -197,6 +197,7 @@ fn every_alarm_on_forewarn_s_own_metrics_names_one_the_functions_write() {
             ![
                 "Errors",
                 "Throttles",
+                "Url5xxCount",
                 "ApproximateNumberOfMessagesVisible",
                 "SMSMonthToDateSpentUSD",
             ]
