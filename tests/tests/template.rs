@@ -34,7 +34,7 @@ fn values_under(text: &str, header: &str, key: &str) -> Vec<Option<i64>> {
 #[test]
 fn every_function_sends_events_older_than_an_hour_to_its_on_failure_queue() {
     let ages = values_under(&template(), "EventInvokeConfig:", "MaximumEventAgeInSeconds");
-    assert_eq!(ages.len(), 12, "one EventInvokeConfig per function");
+    assert_eq!(ages.len(), 13, "one EventInvokeConfig per function");
     for age in ages {
         assert!(age.is_some_and(|a| (60..=3600).contains(&a)), "{age:?}");
     }
@@ -197,6 +197,7 @@ fn every_alarm_on_forewarn_s_own_metrics_names_one_the_functions_write() {
             ![
                 "Errors",
                 "Throttles",
+                "Url5xxCount",
                 "ApproximateNumberOfMessagesVisible",
                 "SMSMonthToDateSpentUSD",
             ]
@@ -262,7 +263,7 @@ fn every_function_s_errors_and_every_on_failure_queue_are_watched_by_an_alarm() 
     let alarms = &text[text.find("Type: AWS::CloudWatch::Alarm").expect("alarms")..];
     let functions = resources_of(&text, "AWS::Serverless::Function");
     let queues = resources_of(&text, "AWS::SQS::Queue");
-    assert!(functions.len() >= 12 && queues.len() >= 11, "{functions:?} {queues:?}");
+    assert!(functions.len() >= 13 && queues.len() >= 12, "{functions:?} {queues:?}");
     for f in functions {
         assert!(
             alarms.contains(&format!("Value: !Ref {f}}}")),

@@ -292,6 +292,27 @@ pub async fn context() -> Result<(), lambda_runtime::Error> {
     .await
 }
 
+/// `api`: the HTTP API (a function URL, IAM-signed) over the context flow: the same clients
+/// as `context`, answering each request at once. Sends nothing.
+pub async fn api() -> Result<(), lambda_runtime::Error> {
+    let env = Env::process();
+    let c = Clients::load(&env).await?;
+    let endpoints = SnsEndpoints {
+        client: client!(aws_sdk_sns, c),
+        apns: env.optional("FOREWARN_APNS_APPLICATION"),
+        apns_sandbox: env.optional("FOREWARN_APNS_SANDBOX_APPLICATION"),
+        fcm: env.optional("FOREWARN_FCM_APPLICATION"),
+    };
+    let service = Service::new(
+        quiet_engine(&env)?,
+        c.store(&env)?,
+        endpoints,
+        c.scheduler(&env, Schedules::DeleteOnly)?,
+        c.bus(&env)?,
+    );
+    crate::api_serve::serve_api(&service, c.counter).await
+}
+
 /// `sweep`: every 15 minutes, fails the rows stuck past their horizon and reports them.
 /// Touches the table and the bus only.
 pub async fn sweep() -> Result<(), lambda_runtime::Error> {

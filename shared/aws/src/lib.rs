@@ -13,7 +13,13 @@
 //! * `handler`: typed input per function, and `HandlerError` to Lambda's `Diagnostic`: every
 //!   `error_type` is made there (`handler::error_types()` lists them); `functions`: one
 //!   entry point per function, each building only its own clients.
+//! * `api`: the HTTP API (routes, `If-Match`, statuses) over the context flow; `api_bodies`
+//!   its JSON bodies; `api_openapi` its OpenAPI document; `api_serve` the `lambda_http` glue.
 
+pub mod api;
+pub mod api_bodies;
+pub mod api_openapi;
+pub mod api_serve;
 pub mod bus;
 pub mod config;
 pub mod counter;

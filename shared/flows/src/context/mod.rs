@@ -1,5 +1,6 @@
 //! context: the bank's context events applied to the stored customer, in any order and any number of times; the newest change of each field and each device wins.
 
+pub mod api;
 mod devices;
 
 use forewarn_core::events::{ContextChange, CustomerErased, Detail, Event, ProfileField};
