@@ -284,6 +284,40 @@ fn push_goes_to_the_device_that_fits_the_message_seen_most_recently() {
 }
 
 #[test]
+fn a_device_unseen_for_270_days_is_retired_and_a_dead_one_is_named_with_its_reason() {
+    let devices = json!({"channel_preferences": {"travel": ["push", "email"]}, "devices": [
+        {"device_id": "old-phone", "kind": "phone", "push_endpoint": "arn:1", "last_seen": "2026-02-20T00:00:00Z"},
+        {"device_id": "tablet", "kind": "tablet", "push_endpoint": "arn:2", "last_seen": "2026-11-20T00:00:00Z",
+         "disabled_reason": "the push service rejected the token (EndpointDisabled) on 2026-11-21"}]});
+    let c = with(ana(), devices);
+    let p = plan(&c, &flight("fd-1", MONDAY_NOON, "2026-11-23T18:00:00Z"), MONDAY_NOON);
+    assert_eq!(channels(&p), [Channel::Email], "{}", reasons(&p));
+    let why = reasons(&p);
+    assert!(
+        why.contains("push skipped: no enabled device with a push endpoint (")
+            && why.contains("old-phone: not seen since 2026-02-20 (over 270 days), retired")
+            && why.contains("tablet: the push service rejected the token (EndpointDisabled) on 2026-11-21"),
+        "{why}"
+    );
+    let seen_lately = with(
+        ana(),
+        json!({"channel_preferences": {"travel": ["push", "email"]}, "devices": [
+        {"device_id": "old-phone", "kind": "phone", "push_endpoint": "arn:1", "last_seen": "2026-03-01T00:00:00Z"}]}),
+    );
+    let p = plan(
+        &seen_lately,
+        &flight("fd-2", MONDAY_NOON, "2026-11-23T18:00:00Z"),
+        MONDAY_NOON,
+    );
+    assert_eq!(
+        channels(&p),
+        [Channel::Push],
+        "267 days unseen is not yet retired: {}",
+        reasons(&p)
+    );
+}
+
+#[test]
 fn timing_follows_urgency_quiet_hours_and_habits() {
     // (name, customer, event, now, want send_at, outcome, reason fragment)
     let habits = json!({"devices": [

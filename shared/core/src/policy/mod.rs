@@ -232,6 +232,7 @@ pub fn decide(policy: &Policy, event: &Event, ctx: &Context<'_>, now: Timestamp)
         defaults: &kind.def.channels,
         big_screen: matches!(kind.def.timing, Some(Timing::BigScreen { .. })),
         gentle: false,
+        now,
     };
     let route_mark = reasons.len();
     let mut routes = match choose_routes(customer, &routing, urgency, &mut reasons) {

@@ -1,5 +1,7 @@
 //! Which channels and devices can carry a message, in the customer's order of preference.
 
+use jiff::Timestamp;
+
 use crate::customer::{Category, Channel, Contact, Customer, Device};
 
 use super::{Intrusion, Route, Suppression, Urgency};
@@ -14,8 +16,46 @@ fn intrusiveness(c: Channel) -> u8 {
     }
 }
 
+/// A device not seen for this many days is retired: push no longer goes to it until it is seen
+/// or registered again. FCM drops tokens unused for 270 days; APNs tokens go stale alike.
+pub const RETIRED_AFTER_DAYS: i64 = 270;
+
+/// Why push cannot reach `d` though it has an endpoint, if it cannot: the push service
+/// rejected it, or it has not been seen for [`RETIRED_AFTER_DAYS`].
+fn device_unusable(d: &Device, now: Timestamp) -> Option<String> {
+    d.push_endpoint.as_ref()?;
+    if let Some(why) = &d.disabled_reason {
+        return Some(format!("{}: {why}", d.id));
+    }
+    if !d.enabled {
+        return Some(format!("{}: disabled", d.id));
+    }
+    let seen = d.last_seen?;
+    let retired = now.duration_since(seen).as_secs() > RETIRED_AFTER_DAYS * 86_400;
+    retired.then(|| {
+        format!(
+            "{}: not seen since {} (over {RETIRED_AFTER_DAYS} days), retired until it is seen or registered again",
+            d.id,
+            seen.strftime("%Y-%m-%d")
+        )
+    })
+}
+
+/// Why no device can take push, naming each device that has an endpoint but cannot.
+fn no_push_device(customer: &Customer, now: Timestamp) -> String {
+    let whys: Vec<String> = customer
+        .devices
+        .iter()
+        .filter_map(|d| device_unusable(d, now))
+        .collect();
+    match whys.is_empty() {
+        true => "no enabled device with a push endpoint".into(),
+        false => format!("no enabled device with a push endpoint ({})", whys.join("; ")),
+    }
+}
+
 /// Why a channel cannot be used for this customer, if it cannot.
-fn unreachable_because(customer: &Customer, channel: Channel, devices: &[&Device]) -> Option<String> {
+fn unreachable_because(customer: &Customer, channel: Channel, devices: &[&Device], now: Timestamp) -> Option<String> {
     if customer.has_opted_out(channel) {
         return Some("the customer opted out".into());
     }
@@ -30,7 +70,7 @@ fn unreachable_because(customer: &Customer, channel: Channel, devices: &[&Device
             Contact::Unusable(why) => Some(format!("email address unusable: {why}")),
             Contact::Usable(_) => None,
         },
-        Channel::Push if devices.is_empty() => Some("no enabled device with a push endpoint".into()),
+        Channel::Push if devices.is_empty() => Some(no_push_device(customer, now)),
         Channel::Push => None,
     }
 }
@@ -67,13 +107,14 @@ fn critical_fallback(
     customer: &Customer,
     order: &[Channel],
     devices: &[&Device],
+    now: Timestamp,
     reasons: &mut Vec<String>,
 ) -> Option<Channel> {
     for channel in [Channel::Email, Channel::Sms, Channel::Push] {
         if order.contains(&channel) {
             continue;
         }
-        match unreachable_because(customer, channel, devices) {
+        match unreachable_because(customer, channel, devices, now) {
             None => {
                 reasons.push(match channel {
                     Channel::Email => "neither SMS nor push can reach the customer: falling back to email".into(),
@@ -99,6 +140,8 @@ pub(super) struct Routing<'k> {
     /// The message breaks quiet hours: the least intrusive reachable channel of the order, and
     /// a push as a passive one.
     pub gentle: bool,
+    /// The moment of the decision, against which a device's last sighting is judged.
+    pub now: Timestamp,
 }
 
 pub(super) fn choose_routes(
@@ -111,7 +154,11 @@ pub(super) fn choose_routes(
         Some(list) if !list.is_empty() => (list, "the customer's preference"),
         _ => (routing.defaults, "the default"),
     };
-    let devices: Vec<&Device> = customer.devices.iter().filter(|d| d.pushable()).collect();
+    let devices: Vec<&Device> = customer
+        .devices
+        .iter()
+        .filter(|d| d.pushable() && device_unusable(d, routing.now).is_none())
+        .collect();
     let order_text = order.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(" → ");
     let mut tried = order.to_vec();
     if routing.gentle {
@@ -119,7 +166,7 @@ pub(super) fn choose_routes(
     }
     let mut chosen = Vec::new();
     for &channel in &tried {
-        match unreachable_because(customer, channel, &devices) {
+        match unreachable_because(customer, channel, &devices, routing.now) {
             Some(why) => reasons.push(format!("{channel} skipped: {why}")),
             None if chosen.contains(&channel) => {}
             None => {
@@ -131,7 +178,7 @@ pub(super) fn choose_routes(
         }
     }
     if chosen.is_empty() && urgency == Urgency::Critical {
-        chosen.extend(critical_fallback(customer, order, &devices, reasons));
+        chosen.extend(critical_fallback(customer, order, &devices, routing.now, reasons));
     }
     if chosen.is_empty() {
         return Err(Suppression::NoChannel {
