@@ -34,6 +34,14 @@ impl Invocation {
             } => panic!("invocation failed: {error_type}: {error_message}"),
         }
     }
+    /// The reason of an invocation that succeeded with outcome `rejected`: a producer's event
+    /// forewarn could not read, answered with an `EventRejected` instead of a failure.
+    pub fn rejected(self) -> String {
+        let v = self.ok();
+        assert_eq!(v["outcome"], "rejected", "expected a rejection: {v}");
+        v["reasons"][0].as_str().unwrap_or_default().to_owned()
+    }
+
     pub fn err(self) -> (String, String) {
         match self {
             Invocation::Err {

@@ -119,16 +119,16 @@ async fn a_balance_restored_settles_every_payment_due_of_the_account() {
 async fn the_generic_notifier_refuses_a_resolving_event_naming_the_detail_type() {
     let c = TestCustomer::seed("cat", json!({})).await;
     let notify = function("notify").await;
-    let (_, message) = notify
+    let message = notify
         .invoke(sample("payment-made.json", &format!("pm-{}", c.id), &c.id))
         .await
-        .err();
+        .rejected();
     assert!(
         message.contains("detail-type") && message.contains("PaymentMade"),
         "{message}"
     );
     let mut bad = payment_due(&c, 48);
     bad["detail"]["amount"]["currency"] = json!("euro");
-    let (_, message) = notify.invoke(bad).await.err();
+    let message = notify.invoke(bad).await.rejected();
     assert!(message.contains("detail.amount.currency"), "{message}");
 }

@@ -109,8 +109,7 @@ async fn a_customer_changed_muting_a_kind_the_catalog_lacks_is_rejected_naming_t
         "2026-11-20T09:00:00Z",
         json!({"customer_id": "c-x", "set": {"muted_kinds": ["Horoscope"]}}),
     );
-    let (error_type, message) = context.invoke(bad).await.err();
-    assert_eq!(error_type, "forewarn.InvalidEvent.NonRetryable", "{message}");
+    let message = context.invoke(bad).await.rejected();
     assert!(message.contains("detail.set.muted_kinds[0]"), "{message}");
     assert!(message.contains("not a kind of the catalog"), "{message}");
 }

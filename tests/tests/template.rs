@@ -452,3 +452,23 @@ fn the_push_feedback_topic_reaches_feedback_lets_only_sns_of_this_account_publis
         );
     }
 }
+
+#[test]
+fn every_function_whose_role_may_put_events_may_put_source_forewarn_past_the_bus_policy() {
+    let text = template();
+    let deny = block(&text, "OnlyForewarnPutsSourceForewarn:").join("\n");
+    for function in resources_of(&text, "AWS::Serverless::Function") {
+        let puts = block(&text, &format!("{function}:"))
+            .iter()
+            .any(|l| l.contains("EventBridgePutEventsPolicy"));
+        let let_through = deny.contains(&format!("!GetAtt {function}Role.Arn"));
+        assert!(
+            !puts || let_through,
+            "{function} may put events, but the bus's Deny on source forewarn stops its outcomes"
+        );
+    }
+    assert!(
+        deny.contains("!GetAtt ActivityFunctionRole.Arn"),
+        "the reader finds the roles"
+    );
+}

@@ -3,6 +3,7 @@
 mod choices;
 mod destination;
 pub mod fictional;
+mod mask;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -20,6 +21,7 @@ use crate::types::{Id, Instant, truncate};
 pub use crate::windows::{ActiveWindow, parse_hhmm};
 use crate::zones;
 pub use destination::Destination;
+pub use mask::{mask_email, mask_phone};
 
 /// The stored profile, as the simulator reads it and the DynamoDB store holds it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -191,22 +193,6 @@ impl PhoneNumber {
     }
 }
 
-/// Masks a phone number for logs and outputs: its country code and its last two digits, no
-/// more (`+351*******78`). A number whose country code cannot be read keeps only its last two.
-pub fn mask_phone(s: &str) -> String {
-    let digits: Vec<char> = s.chars().filter(char::is_ascii_digit).collect();
-    if digits.len() <= 4 {
-        return "*".repeat(s.chars().count());
-    }
-    let code = phonenumber::parse(None, s)
-        .ok()
-        .map(|n| n.code().value().to_string())
-        .filter(|c| c.len() + 2 < digits.len())
-        .unwrap_or_default();
-    let tail: String = digits[digits.len() - 2..].iter().collect();
-    format!("+{code}{}{tail}", "*".repeat(digits.len() - code.len() - 2))
-}
-
 /// An email address: one `@`, a local part and a dotted domain, no spaces.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EmailAddress(String);
@@ -245,17 +231,6 @@ impl EmailAddress {
     /// `a***@example.com`.
     pub fn masked(&self) -> String {
         mask_email(&self.0)
-    }
-}
-
-/// Masks an email address for logs and outputs, keeping its first character and the domain.
-pub fn mask_email(s: &str) -> String {
-    match s.rsplit_once('@') {
-        Some((local, domain)) => {
-            let first: String = local.chars().take(1).collect();
-            format!("{first}***@{domain}")
-        }
-        None => "***".into(),
     }
 }
 
