@@ -155,6 +155,7 @@ mod tests {
             expects_reply: false,
             about: None,
             intrusion: Intrusion::Normal,
+            traits: None,
         };
         let v: serde_json::Value = serde_json::from_str(&push_payload(&m)).unwrap();
         assert_eq!(v["default"], "Now leaving 14:30");

@@ -8,7 +8,7 @@ use forewarn_core::customer::{
 use forewarn_core::engine::Destination;
 use forewarn_core::habits::Habits;
 use forewarn_core::kinds::DeviceKind;
-use forewarn_core::messages::Message;
+use forewarn_core::messages::{Message, Traits};
 use forewarn_core::outcomes::{DispatchRequest, Outcome, OutcomeEvent, OutcomeType};
 use forewarn_core::policy::{DeliveryRecord, Intrusion};
 use forewarn_core::subject::Subject;
@@ -105,6 +105,10 @@ pub struct StoredMessage {
     /// rows written before it existed read as normal.
     #[serde(default, skip_serializing_if = "Intrusion::is_normal")]
     pub intrusion: Intrusion,
+    /// The kind's category, urgency and subject, for the provider adapters; none for an
+    /// acknowledgement text and for rows written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traits: Option<Traits>,
 }
 
 impl StoredMessage {
@@ -120,6 +124,7 @@ impl StoredMessage {
             expects_reply: false,
             about: None,
             intrusion: Intrusion::Normal,
+            traits: None,
         }
     }
 }
@@ -136,6 +141,7 @@ impl From<&Message> for StoredMessage {
             expects_reply: m.expects_reply,
             about: None,
             intrusion: Intrusion::Normal,
+            traits: m.traits.clone(),
         }
     }
 }

@@ -18,7 +18,10 @@ mod limits;
 pub mod safe;
 mod silent;
 pub mod sms;
+pub mod traits;
 mod values;
+
+pub use traits::Traits;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -75,6 +78,8 @@ pub struct Message {
     pub sms: Option<sms::Segments>,
     /// The template language used (`en`, `pt`, `pt-BR`, `es`, `fr`, `de`).
     pub language: &'static str,
+    /// The kind's category, urgency and subject, for the provider adapters.
+    pub traits: Option<Traits>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -211,6 +216,7 @@ impl Renderer {
         };
         message.language = lang.as_str();
         message.ttl = Some(r.ttl());
+        message.traits = r.traits();
         Ok(message)
     }
 
@@ -288,6 +294,7 @@ impl Message {
             expects_reply: false,
             sms: None,
             language: "en",
+            traits: None,
         }
     }
 }
@@ -428,6 +435,19 @@ impl Render<'_> {
     /// after the event.
     fn ttl(&self) -> Timestamp {
         self.kind.stops_mattering(&self.json, self.input.event_time).0
+    }
+
+    /// The kind's facts for the provider adapters (a notifying kind has a category and an
+    /// urgency: the catalog check proves it).
+    fn traits(&self) -> Option<Traits> {
+        let def = &self.kind.def;
+        Some(Traits {
+            kind: self.kind.name().to_owned(),
+            category: def.category.clone()?,
+            urgency: def.urgency?,
+            subject: self.kind.subject_of(&self.json).as_str().to_owned(),
+            question: def.expects_reply,
+        })
     }
 }
 
