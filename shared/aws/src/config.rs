@@ -3,6 +3,7 @@
 
 use std::env;
 
+use forewarn_core::messages::SmsReplies;
 use forewarn_core::messages::safe::LinkHosts;
 use forewarn_core::policy::Policy;
 
@@ -116,6 +117,29 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
     pub fn link_hosts(&self) -> Result<LinkHosts, ConfigError> {
         let list = self.optional("FOREWARN_LINK_HOSTS").unwrap_or_default();
         LinkHosts::parse(&list).map_err(|e| ConfigError(format!("FOREWARN_LINK_HOSTS: {e}")))
+    }
+
+    /// Whether SMS questions can be answered by SMS: not when `FOREWARN_SMS_ORIGINATION` is an
+    /// alphanumeric sender id (only a number, `+…`, receives replies), nor when
+    /// `FOREWARN_SMS_TWO_WAY` is `false` (a number without two-way SMS). The account default
+    /// (unset) is taken to be a two-way number.
+    pub fn sms_replies(&self) -> Result<SmsReplies, ConfigError> {
+        let numbered = self
+            .optional("FOREWARN_SMS_ORIGINATION")
+            .is_none_or(|o| o.trim_start().starts_with('+'));
+        let two_way = match self.optional("FOREWARN_SMS_TWO_WAY").as_deref() {
+            None | Some("true") => true,
+            Some("false") => false,
+            Some(v) => {
+                return Err(ConfigError(format!(
+                    "FOREWARN_SMS_TWO_WAY must be true or false, not {v:?}"
+                )));
+            }
+        };
+        Ok(match numbered && two_way {
+            true => SmsReplies::Received,
+            false => SmsReplies::Impossible,
+        })
     }
 
     /// `FOREWARN_CLAIM_LEASE_SECONDS`: how long a claim or a row's send lease keeps other
@@ -276,6 +300,26 @@ mod tests {
         assert!(
             err.to_string()
                 .contains("FOREWARN_SMS_SELF_MANAGED_OPT_OUTS must be true or false"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_alphanumeric_sender_or_a_one_way_number_cannot_receive_answers_and_a_bad_flag_is_named() {
+        let mut vars = full();
+        vars.remove("FOREWARN_SMS_ORIGINATION");
+        assert_eq!(env(&vars).sms_replies().unwrap(), SmsReplies::Received);
+        vars.insert("FOREWARN_SMS_ORIGINATION", "+15550100123");
+        assert_eq!(env(&vars).sms_replies().unwrap(), SmsReplies::Received);
+        vars.insert("FOREWARN_SMS_TWO_WAY", "false");
+        assert_eq!(env(&vars).sms_replies().unwrap(), SmsReplies::Impossible);
+        vars.insert("FOREWARN_SMS_TWO_WAY", "true");
+        vars.insert("FOREWARN_SMS_ORIGINATION", "ExampleBnk");
+        assert_eq!(env(&vars).sms_replies().unwrap(), SmsReplies::Impossible);
+        vars.insert("FOREWARN_SMS_TWO_WAY", "yes");
+        let err = env(&vars).sms_replies().unwrap_err();
+        assert!(
+            err.to_string().contains("FOREWARN_SMS_TWO_WAY must be true or false"),
             "{err}"
         );
     }

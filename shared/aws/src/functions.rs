@@ -105,9 +105,12 @@ impl Clients {
     }
 }
 
-/// The engine with the deployment's policy and the hosts its messages' links may lead to.
+/// The engine with the deployment's policy, the hosts its messages' links may lead to, and
+/// whether its SMS sender receives answers.
 fn engine(env: &Env0) -> Result<Engine, ConfigError> {
-    Ok(Engine::new(env.policy()?).with_link_hosts(env.link_hosts()?))
+    Ok(Engine::new(env.policy()?)
+        .with_link_hosts(env.link_hosts()?)
+        .with_sms_replies(env.sms_replies()?))
 }
 
 /// The engine of a function that decides but sends nothing: no templates, no ICU4X data.

@@ -3,6 +3,7 @@
 mod choices;
 mod destination;
 pub mod fictional;
+mod line;
 mod mask;
 
 use std::collections::BTreeMap;
@@ -21,6 +22,7 @@ use crate::types::{Id, Instant, truncate};
 pub use crate::windows::{ActiveWindow, parse_hhmm};
 use crate::zones;
 pub use destination::Destination;
+pub use line::LineType;
 pub use mask::{mask_email, mask_phone};
 
 /// The stored profile, as the simulator reads it and the DynamoDB store holds it.
@@ -123,6 +125,7 @@ fn yes() -> bool {
 pub struct PhoneNumber {
     e164: String,
     country: Option<String>,
+    line: LineType,
 }
 
 impl AsRef<str> for PhoneNumber {
@@ -149,12 +152,14 @@ impl PhoneNumber {
                 Some(r) => Ok(PhoneNumber {
                     e164,
                     country: Some(r.country.to_owned()),
+                    line: r.line,
                 }),
                 None => Err("not a valid number for its country".into()),
             };
         }
         let country = n.country().id().map(|id| id.as_ref().to_owned());
-        Ok(PhoneNumber { e164, country })
+        let line = LineType::of(n.number_type(&phonenumber::metadata::DATABASE));
+        Ok(PhoneNumber { e164, country, line })
     }
     /// A number as a provider reports it (an inbound SMS's sender): any well-formed E.164
     /// number, `+` and 7 to 15 digits not starting with 0, even one the phone metadata calls
@@ -178,10 +183,15 @@ impl PhoneNumber {
         Ok(PhoneNumber {
             e164: s.to_owned(),
             country,
+            line: LineType::Unknown,
         })
     }
     pub fn e164(&self) -> &str {
         &self.e164
+    }
+    /// The kind of line: whether an SMS can reach it ([`LineType::takes_sms`]).
+    pub fn line(&self) -> LineType {
+        self.line
     }
     /// ISO 3166-1 alpha-2 region of the number, when it maps to one.
     pub fn country(&self) -> Option<&str> {

@@ -6,7 +6,7 @@ pub use crate::customer::Destination;
 use crate::customer::{Channel, Customer};
 use crate::events::Event;
 use crate::messages::safe::{LinkHosts, host_of};
-use crate::messages::{Message, MessageInput, RenderError, Renderer};
+use crate::messages::{Message, MessageInput, RenderError, Renderer, SmsReplies};
 use crate::policy::{Context, Plan, Policy, Route, decide};
 
 /// One message, addressed and worded.
@@ -51,6 +51,15 @@ impl Engine {
     pub fn with_link_hosts(self, hosts: LinkHosts) -> Engine {
         Engine {
             renderer: self.renderer.map(|r| r.with_link_hosts(hosts)),
+            ..self
+        }
+    }
+
+    /// The same engine, wording SMS questions for a sender that can or cannot receive the
+    /// answer (`FOREWARN_SMS_ORIGINATION`: an alphanumeric sender id cannot).
+    pub fn with_sms_replies(self, replies: SmsReplies) -> Engine {
+        Engine {
+            renderer: self.renderer.map(|r| r.with_sms_replies(replies)),
             ..self
         }
     }

@@ -347,7 +347,7 @@ fn templates(kind: &Kind, report: &mut Report<'_>) {
     let syntax = SyntaxConfig::builder().trim_blocks(true).lstrip_blocks(true).build();
     env.set_syntax(syntax.expect("the default delimiters are valid"));
     let mut allowed: BTreeSet<String> = env.globals().map(|(g, _)| g.to_owned()).collect();
-    allowed.extend(["name", "compact"].map(str::to_owned));
+    allowed.extend(["name", "compact", "can_reply"].map(str::to_owned));
     for (name, p) in &def.placeholders {
         allowed.insert(name.clone());
         if p.format == PlaceholderFormat::List {

@@ -1,5 +1,7 @@
 //! The phone ranges and mail domains reserved for fiction and documentation, which samples, seeds and staging use so that no stranger is ever reached.
 
+use super::LineType;
+
 /// A block of numbers a regulator keeps out of service for drama and documentation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReservedRange {
@@ -11,6 +13,8 @@ pub struct ReservedRange {
     pub country: &'static str,
     /// Who reserves it, for the reader.
     pub source: &'static str,
+    /// The kind of line the range stands for.
+    pub line: LineType,
 }
 
 /// The ranges forewarn knows. Ofcom's drama mobiles are called unassigned by the phone
@@ -22,24 +26,28 @@ pub const RANGES: [ReservedRange; 4] = [
         rest: 3,
         country: "GB",
         source: "Ofcom's drama range, mobile 07700 900000–900999",
+        line: LineType::Mobile,
     },
     ReservedRange {
         prefix: "+44207946",
         rest: 4,
         country: "GB",
         source: "Ofcom's drama range, London 020 7946 0000–0999",
+        line: LineType::FixedLine,
     },
     ReservedRange {
         prefix: "+61491570",
         rest: 3,
         country: "AU",
         source: "ACMA's fictitious mobile range 0491 570 xxx",
+        line: LineType::Mobile,
     },
     ReservedRange {
         prefix: "+1",
         rest: 10,
         country: "US",
         source: "NANP 555-0100 to 555-0199, for fiction",
+        line: LineType::FixedLineOrMobile,
     },
 ];
 

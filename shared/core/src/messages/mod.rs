@@ -139,6 +139,18 @@ pub struct Renderer {
     catalog: &'static Catalog,
     formats: FormatCache,
     link_hosts: LinkHosts,
+    sms_replies: SmsReplies,
+}
+
+/// Whether the SMS sender can receive an answer: an alphanumeric sender id cannot, so a
+/// question sent from one asks the customer to answer in the app and opens no question.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SmsReplies {
+    /// A number (long code, toll-free, short code) with two-way SMS.
+    #[default]
+    Received,
+    /// An alphanumeric sender id, or a number without two-way SMS.
+    Impossible,
 }
 
 impl Renderer {
@@ -164,6 +176,7 @@ impl Renderer {
             catalog,
             formats: FormatCache::default(),
             link_hosts: LinkHosts::default(),
+            sms_replies: SmsReplies::Received,
         }
     }
 
@@ -171,6 +184,15 @@ impl Renderer {
     pub fn with_link_hosts(self, hosts: LinkHosts) -> Renderer {
         Renderer {
             link_hosts: hosts,
+            ..self
+        }
+    }
+
+    /// The same renderer, wording questions for an SMS sender that `replies` says can or cannot
+    /// receive the answer.
+    pub fn with_sms_replies(self, replies: SmsReplies) -> Renderer {
+        Renderer {
+            sms_replies: replies,
             ..self
         }
     }
@@ -208,6 +230,7 @@ impl Renderer {
             lang,
             kind,
             hosts: &self.link_hosts,
+            sms_replies: self.sms_replies,
         };
         let mut message = match input.channel {
             Channel::Sms => self.sms(&r)?,
@@ -235,7 +258,7 @@ impl Renderer {
         Ok(Message {
             body: text,
             sms: Some(counted),
-            expects_reply: r.kind.def.expects_reply,
+            expects_reply: r.kind.def.expects_reply && r.sms_replies == SmsReplies::Received,
             ..Message::empty()
         })
     }
@@ -405,6 +428,7 @@ struct Render<'a> {
     lang: Lang,
     kind: &'a Kind,
     hosts: &'a LinkHosts,
+    sms_replies: SmsReplies,
 }
 
 impl Render<'_> {
@@ -419,6 +443,7 @@ impl Render<'_> {
         let name = self.input.customer_name.map(|n| limits.text(n));
         f.opt("name", name.filter(|n| n.as_str().is_some_and(|s| !s.is_empty())));
         f.set("compact", limits.compact);
+        f.set("can_reply", self.sms_replies == SmsReplies::Received);
         for (name, placeholder) in &self.kind.def.placeholders {
             values::place(self, &mut f, name, placeholder, limits);
         }

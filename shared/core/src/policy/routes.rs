@@ -63,6 +63,11 @@ fn unreachable_because(customer: &Customer, channel: Channel, devices: &[&Device
         Channel::Sms => match &customer.phone {
             Contact::Missing => Some("no phone number".into()),
             Contact::Unusable(why) => Some(format!("phone number unusable: {why}")),
+            Contact::Usable(p) if !p.line().takes_sms() => Some(format!(
+                "{} is {} (phone metadata): it cannot take SMS",
+                p.masked(),
+                p.line().as_words()
+            )),
             Contact::Usable(_) => None,
         },
         Channel::Email => match &customer.email {
