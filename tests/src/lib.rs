@@ -649,6 +649,26 @@ pub async fn function(name: &str) -> runtime::FunctionProcess {
     f
 }
 
+/// The function `name` (`context`, `api`) with an APNs platform application of its own, made
+/// in moto now, as the stack's `ApnsPlatformApplicationArn` parameter gives it one.
+pub async fn function_with_apns(name: &str) -> runtime::FunctionProcess {
+    let sns = aws_sdk_sns::Client::new(&stack().sdk().await);
+    let app = sns
+        .create_platform_application()
+        .name(format!("forewarn-{name}-{}", unique()))
+        .platform("APNS")
+        .send()
+        .await
+        .expect("a platform application")
+        .platform_application_arn
+        .expect("moto names the application");
+    let mut env = stack().function_env();
+    env.push(("FOREWARN_APNS_APPLICATION".into(), app));
+    let mut f = runtime::FunctionProcess::spawn(&runtime::binary(name), &env).await;
+    f.init_time(std::time::Duration::from_secs(20)).await;
+    f
+}
+
 /// A customer of a test's own: reachable on every channel (a phone with a push endpoint, an
 /// SMS number, an email address), no quiet hours and a desktop in use all day, so what the
 /// functions decide does not depend on when the test runs.

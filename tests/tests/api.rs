@@ -6,28 +6,9 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use forewarn_e2e::runtime::{FunctionProcess, binary};
-use forewarn_e2e::{stack, unique};
+use forewarn_e2e::runtime::FunctionProcess;
+use forewarn_e2e::{function_with_apns, stack, unique};
 use serde_json::{Value, json};
-
-/// The `api` function with the stack's APNs platform application (made in moto now).
-async fn api_function() -> FunctionProcess {
-    let sns = aws_sdk_sns::Client::new(&stack().sdk().await);
-    let app = sns
-        .create_platform_application()
-        .name(format!("forewarn-api-{}", unique()))
-        .platform("APNS")
-        .send()
-        .await
-        .expect("a platform application")
-        .platform_application_arn
-        .unwrap();
-    let mut env = stack().function_env();
-    env.push(("FOREWARN_APNS_APPLICATION".into(), app));
-    let mut f = FunctionProcess::spawn(&binary("api"), &env).await;
-    f.init_time(std::time::Duration::from_secs(20)).await;
-    f
-}
 
 /// Each request's time, a millisecond after the one before: the order the test makes them in.
 fn next_time() -> i64 {
@@ -83,7 +64,7 @@ fn profile(n: u32) -> Value {
 async fn a_customer_put_is_read_back_with_its_etag_and_a_stale_if_match_keeps_the_other_change() {
     let n = unique();
     let path = format!("/customers/api-{n}");
-    let api = api_function().await;
+    let api = function_with_apns("api").await;
     assert_eq!(call(&api, "GET", &path, None, None).await.status, 404);
     let put = call(&api, "PUT", &path, None, Some(profile(n))).await;
     assert_eq!((put.status, put.etag.as_deref()), (200, Some("\"1\"")), "{put:?}");
@@ -150,7 +131,7 @@ const ZONES: [&str; 3] = ["Asia/Tokyo", "Europe/Paris", "America/Lima"];
 async fn concurrent_patches_of_different_fields_both_land_and_with_the_same_if_match_one_is_refused() {
     let n = unique();
     let path = format!("/customers/api-{n}");
-    let (a, b) = (api_function().await, api_function().await);
+    let (a, b) = (function_with_apns("api").await, function_with_apns("api").await);
     assert_eq!(call(&a, "PUT", &path, None, Some(profile(n))).await.status, 200);
     for round in 0..3 {
         let (x, y) = tokio::join!(
@@ -212,7 +193,7 @@ async fn a_device_registered_by_token_has_its_endpoint_and_an_erased_customer_is
     let n = unique();
     let (c, token) = (format!("api-{n}"), format!("{n:08}cccc0001"));
     let path = format!("/customers/{c}");
-    let api = api_function().await;
+    let api = function_with_apns("api").await;
     assert_eq!(call(&api, "PUT", &path, None, Some(profile(n))).await.status, 200);
     let device = json!({"token": token, "platform": "apns", "kind": "phone", "app": "com.example.bank"});
     let r = call(
@@ -267,7 +248,7 @@ async fn a_device_registered_by_token_has_its_endpoint_and_an_erased_customer_is
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_input_answers_400_naming_the_field_and_unknown_routes_404_or_405() {
-    let api = api_function().await;
+    let api = function_with_apns("api").await;
     let c = format!("/customers/api-{}", unique());
     let cases = [
         (

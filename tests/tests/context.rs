@@ -3,29 +3,10 @@
 //! customer leaves nothing but the erasure's marker, and malformed input is rejected naming the field.
 
 use forewarn_aws::dynamo::DynamoStore;
-use forewarn_e2e::runtime::{FunctionProcess, binary};
-use forewarn_e2e::{DEADLINE, function, sample, stack, unique, wait_until};
+use forewarn_e2e::runtime::binary;
+use forewarn_e2e::{DEADLINE, function, function_with_apns, sample, stack, unique, wait_until};
 use forewarn_flows::ports::Partitions;
 use serde_json::{Value, json};
-
-/// The `context` function with the stack's APNs platform application (made in moto now).
-async fn context_function() -> FunctionProcess {
-    let sns = aws_sdk_sns::Client::new(&stack().sdk().await);
-    let app = sns
-        .create_platform_application()
-        .name(format!("forewarn-context-{}", unique()))
-        .platform("APNS")
-        .send()
-        .await
-        .expect("a platform application")
-        .platform_application_arn
-        .unwrap();
-    let mut env = stack().function_env();
-    env.push(("FOREWARN_APNS_APPLICATION".into(), app));
-    let mut f = FunctionProcess::spawn(&binary("context"), &env).await;
-    f.init_time(std::time::Duration::from_secs(20)).await;
-    f
-}
 
 fn event(id: &str, detail_type: &str, changed_at: &str, mut detail: Value) -> Value {
     detail["changed_at"] = json!(changed_at);
@@ -89,7 +70,7 @@ async fn a_device_registered_by_token_receives_a_push_and_a_refreshed_token_repl
     let n = unique();
     let c = format!("ctx-{n}");
     let (t1, t2) = (format!("{n:08}aaaa0001"), format!("{n:08}aaaa0002"));
-    let context = context_function().await;
+    let context = function_with_apns("context").await;
     let balance = function("low-balance").await;
     assert_eq!(
         context
@@ -157,7 +138,7 @@ async fn a_device_registered_by_token_receives_a_push_and_a_refreshed_token_repl
 async fn an_erased_customer_leaves_no_profile_contact_device_pending_row_or_schedule() {
     let n = unique();
     let c = format!("ctx-{n}");
-    let context = context_function().await;
+    let context = function_with_apns("context").await;
     let balance = function("low-balance").await;
     let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Europe/Lisbon").unwrap());
     let hour = |h: i64| {
@@ -244,7 +225,7 @@ async fn an_erased_customer_leaves_no_profile_contact_device_pending_row_or_sche
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_context_events_are_rejected_naming_the_field() {
-    let context = context_function().await;
+    let context = function_with_apns("context").await;
     let cases = [
         (
             event(
@@ -304,7 +285,7 @@ async fn malformed_context_events_are_rejected_naming_the_field() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_to_an_imported_profile_keeps_its_devices_and_an_older_one_is_ignored() {
     let c = forewarn_e2e::TestCustomer::seed("ctxi", json!({})).await;
-    let context = context_function().await;
+    let context = function_with_apns("context").await;
     let change = |id: &str, at: &str, zone: &str| {
         event(
             id,

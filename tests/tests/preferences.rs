@@ -2,28 +2,8 @@
 //! off a reminder kind by a `CustomerChanged` through the `context` function gets no such
 //! notice but still gets a fraud alert, and a malformed choice is rejected naming the field.
 
-use forewarn_e2e::runtime::{FunctionProcess, binary};
-use forewarn_e2e::{function, keys, sample, stack, unique};
+use forewarn_e2e::{function, function_with_apns, keys, sample, stack, unique};
 use serde_json::{Value, json};
-
-/// The `context` function with the stack's APNs platform application (made in moto now).
-async fn context_function() -> FunctionProcess {
-    let sns = aws_sdk_sns::Client::new(&stack().sdk().await);
-    let app = sns
-        .create_platform_application()
-        .name(format!("forewarn-prefs-{}", unique()))
-        .platform("APNS")
-        .send()
-        .await
-        .expect("a platform application")
-        .platform_application_arn
-        .unwrap();
-    let mut env = stack().function_env();
-    env.push(("FOREWARN_APNS_APPLICATION".into(), app));
-    let mut f = FunctionProcess::spawn(&binary("context"), &env).await;
-    f.init_time(std::time::Duration::from_secs(20)).await;
-    f
-}
 
 fn event(id: &str, detail_type: &str, changed_at: &str, mut detail: Value) -> Value {
     detail["changed_at"] = json!(changed_at);
@@ -57,7 +37,7 @@ fn reasons(r: &Value) -> Vec<String> {
 async fn a_customer_who_turned_off_a_reminder_kind_gets_none_but_still_gets_a_fraud_alert() {
     let n = unique();
     let c = format!("prefs-{n}");
-    let context = context_function().await;
+    let context = function_with_apns("context").await;
     assert_eq!(context.invoke(upsert(&c, n)).await.ok()["outcome"], "recorded");
     let change = event(
         &format!("mute-{c}"),
@@ -102,7 +82,7 @@ async fn a_customer_who_turned_off_a_reminder_kind_gets_none_but_still_gets_a_fr
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_changed_muting_a_kind_the_catalog_lacks_is_rejected_naming_the_field() {
-    let context = context_function().await;
+    let context = function_with_apns("context").await;
     let bad = event(
         "bad-mute",
         "CustomerChanged",
