@@ -658,9 +658,8 @@ mod tests {
             assert!(br.contains(brazilian), "pt-BR lacks {brazilian}");
         }
         for european in [
-            "Bloqueámos",
-            "contestámos",
-            "contactá",
+            "equipa",
+            "o vai contactar",
             "encontrámos",
             "percebemos",
             "precisa de",
