@@ -43,14 +43,19 @@ fn set(v: &mut Value, path: &str, to: Value) {
 fn variants(kind: &Kind) -> Vec<(String, Value)> {
     let examples = kind.def.schema["examples"].as_array().cloned().unwrap_or_default();
     assert!(!examples.is_empty(), "{} has no examples", kind.name());
-    let mut out: Vec<(String, Value)> =
-        examples.iter().enumerate().map(|(i, e)| (format!("example{i}"), e.clone())).collect();
+    let mut out: Vec<(String, Value)> = examples
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (format!("example{i}"), e.clone()))
+        .collect();
     let required: Vec<&str> = kind.def.schema["required"]
         .as_array()
         .map(|r| r.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     let mut bare = examples[0].clone();
-    bare.as_object_mut().unwrap().retain(|k, _| required.contains(&k.as_str()));
+    bare.as_object_mut()
+        .unwrap()
+        .retain(|k, _| required.contains(&k.as_str()));
     out.push(("required-only".into(), bare));
     let mut marked = examples[0].clone();
     for p in kind.def.placeholders.values() {
@@ -85,7 +90,9 @@ fn every_email() -> Vec<(String, Message)> {
                         event_time: event.time.timestamp(),
                         json: Some(event.detail_json()),
                     };
-                    let m = renderer.render(&input).unwrap_or_else(|e| panic!("{} {lang}: {e}", kind.name()));
+                    let m = renderer
+                        .render(&input)
+                        .unwrap_or_else(|e| panic!("{} {lang}: {e}", kind.name()));
                     let named = if name.is_some() { "named" } else { "unnamed" };
                     out.push((format!("{}-{lang}-{variant}-{named}", kind.name()), m));
                 }
@@ -123,7 +130,11 @@ fn every_email_of_every_kind_and_language_is_valid_html() {
         .output()
         .expect("html-validate runs");
     let report = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "html-validate refused some of {} emails:\n{report}", files.len());
+    assert!(
+        out.status.success(),
+        "html-validate refused some of {} emails:\n{report}",
+        files.len()
+    );
     assert!(emails.len() >= 5 * 6 * 3 * 2, "only {} emails", emails.len());
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -203,7 +214,13 @@ fn the_plain_text_and_the_html_of_every_email_carry_the_same_words() {
     for (name, m) in every_email() {
         let html = html_words(m.html.as_deref().unwrap());
         let text = words(&m.body);
-        assert_eq!(text, html, "{name}:\n--- text\n{}\n--- html\n{}", m.body, m.html.unwrap());
+        assert_eq!(
+            text,
+            html,
+            "{name}:\n--- text\n{}\n--- html\n{}",
+            m.body,
+            m.html.unwrap()
+        );
     }
 }
 
@@ -212,7 +229,19 @@ fn markup_in_producer_text_reads_the_same_in_both_parts_and_every_email_names_th
     let bank = &forewarn_core::messages::brand::brand().name;
     for (name, m) in every_email() {
         let html = m.html.as_deref().unwrap();
-        assert!(html.contains(&format!("<title>{}</title>", m.subject.as_deref().unwrap().replace('&', "&amp;").replace('"', "&quot;").replace('\'', "&#x27;").replace('/', "&#x2f;"))), "{name}: {html}");
+        assert!(
+            html.contains(&format!(
+                "<title>{}</title>",
+                m.subject
+                    .as_deref()
+                    .unwrap()
+                    .replace('&', "&amp;")
+                    .replace('"', "&quot;")
+                    .replace('\'', "&#x27;")
+                    .replace('/', "&#x2f;")
+            )),
+            "{name}: {html}"
+        );
         assert!(m.body.starts_with(&format!("{bank}\n")), "{name}: {}", m.body);
         assert!(html_words(html).join(" ").contains(bank.as_str()), "{name}");
         if name.contains("-markup-") {
@@ -230,7 +259,10 @@ fn account_emails_name_the_account_by_its_last_four_digits_never_whole() {
         }
         let html = m.html.as_deref().unwrap();
         for id in ["PT50-0001", "GB-0002", "GB29-0042"] {
-            assert!(!m.body.contains(id) && !html.contains(id), "{name} shows the account whole");
+            assert!(
+                !m.body.contains(id) && !html.contains(id),
+                "{name} shows the account whole"
+            );
         }
         let suffix = ["0001", "0002", "0042"].into_iter().find(|s| m.body.contains(*s));
         let suffix = suffix.unwrap_or_else(|| panic!("{name} names no account: {}", m.body));

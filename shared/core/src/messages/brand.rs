@@ -91,7 +91,10 @@ pub fn parse(text: &str, languages: &[Lang]) -> Result<Brand, Vec<String>> {
     }
     for lang in languages {
         if !words.contains_key(lang.tag()) && !problems.iter().any(|p| p.starts_with(&format!("[{}]", lang.tag()))) {
-            problems.push(format!("[{}]: missing: every language needs its brand words", lang.tag()));
+            problems.push(format!(
+                "[{}]: missing: every language needs its brand words",
+                lang.tag()
+            ));
         }
     }
     match problems.is_empty() {
@@ -126,7 +129,9 @@ fn language(tag: &str, value: toml::Value) -> Result<BrandWords, Vec<String>> {
     if !problems.is_empty() {
         return Err(problems);
     }
-    value.try_into().map_err(|e: toml::de::Error| vec![format!("[{tag}]: {}", e.message())])
+    value
+        .try_into()
+        .map_err(|e: toml::de::Error| vec![format!("[{tag}]: {}", e.message())])
 }
 
 /// The problems of a `brand.toml` text for this process's languages; none when it is sound.
@@ -139,8 +144,7 @@ static BRAND: OnceLock<Brand> = OnceLock::new();
 /// This process's brand: the built-in one (proved by the tests), or the one installed.
 pub fn brand() -> &'static Brand {
     BRAND.get_or_init(|| {
-        parse(BRAND_TOML, super::languages::all())
-            .unwrap_or_else(|p| panic!("catalog/brand.toml: {}", p.join("; ")))
+        parse(BRAND_TOML, super::languages::all()).unwrap_or_else(|p| panic!("catalog/brand.toml: {}", p.join("; ")))
     })
 }
 
@@ -192,6 +196,9 @@ mod tests {
         let problems = check(&text.replace("[en]\n", "[en]\nslogan = \"x\"\n"));
         assert!(problems.iter().any(|p| p.starts_with("logo: ")), "{problems:?}");
         assert!(problems.iter().any(|p| p.starts_with("[de]: missing")), "{problems:?}");
-        assert!(problems.iter().any(|p| p.starts_with("[en].slogan: not a brand key")), "{problems:?}");
+        assert!(
+            problems.iter().any(|p| p.starts_with("[en].slogan: not a brand key")),
+            "{problems:?}"
+        );
     }
 }
