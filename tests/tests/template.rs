@@ -472,3 +472,74 @@ fn every_function_whose_role_may_put_events_may_put_source_forewarn_past_the_bus
         "the reader finds the roles"
     );
 }
+
+/// The SES configuration sets of template.yaml, by the name each is given (`${AWS::StackName}-email-security`).
+fn configuration_sets(text: &str) -> Vec<(String, String)> {
+    resources_of(text, "AWS::SES::ConfigurationSet")
+        .into_iter()
+        .map(|r| {
+            let body = block(text, &format!("{r}:")).join("\n");
+            let name = body
+                .split("Name: !Sub ")
+                .nth(1)
+                .and_then(|n| n.lines().next())
+                .unwrap_or_default()
+                .trim()
+                .to_owned();
+            (r, name)
+        })
+        .collect()
+}
+
+#[test]
+fn every_catalog_category_has_an_email_configuration_set_with_feedback_that_the_sending_roles_may_use() {
+    let text = template();
+    let sets = configuration_sets(&text);
+    let destinations = resources_of(&text, "AWS::SES::ConfigurationSetEventDestination");
+    // The same naming rule the SES sender sends with, from the base set every function is given.
+    let base = sets
+        .iter()
+        .find(|(r, _)| r == "EmailConfigurationSet")
+        .map(|(_, n)| n.clone())
+        .expect("the base configuration set");
+    assert!(text.contains("FOREWARN_SES_CONFIGURATION_SET: !Ref EmailConfigurationSet"));
+    let mut m = forewarn_flows::records::StoredMessage::text("x");
+    let senders: Vec<&str> = text
+        .split("- Sid: SesSendFromTheSenderIdentityOnly")
+        .skip(1)
+        .map(|s| s.split("- Sid:").next().unwrap_or_default())
+        .collect();
+    assert_eq!(senders.len(), 2, "the notifier and dispatch roles send email");
+    for category in forewarn_core::catalog::catalog().categories() {
+        m.traits = Some(forewarn_core::messages::Traits {
+            kind: "LowBalance".into(),
+            category: category.name.clone(),
+            urgency: forewarn_core::kinds::Urgency::Normal,
+            subject: "account:a-1".into(),
+            question: false,
+        });
+        let want = forewarn_aws::ses::configuration_set_for(&base, &m);
+        let (resource, _) = sets.iter().find(|(_, n)| *n == want).unwrap_or_else(|| {
+            panic!(
+                "no AWS::SES::ConfigurationSet named {want} for category {}",
+                category.name.as_str()
+            )
+        });
+        let wired = destinations.iter().any(|d| {
+            let body = block(&text, &format!("{d}:")).join("\n");
+            body.contains(&format!("ConfigurationSetName: !Ref {resource}\n"))
+                && body.contains("MatchingEventTypes: [bounce, complaint, delivery]")
+                && body.contains("event-bus/default")
+        });
+        assert!(
+            wired,
+            "{resource}: no event destination sends its feedback to the default bus"
+        );
+        for sender in &senders {
+            assert!(
+                sender.contains(&format!(":configuration-set/${{{resource}}}\n")),
+                "a sending role may not use {resource}:\n{sender}"
+            );
+        }
+    }
+}

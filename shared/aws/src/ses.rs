@@ -16,12 +16,27 @@ use aws_sdk_sesv2::error::ProvideErrorMetadata;
 
 use crate::error::{channel_refusal, port_error, unbuilt};
 
-/// Sends email from the stack's verified identity, through its configuration set.
+/// Sends email from the stack's verified identity, through the configuration set of the
+/// message's category ([`configuration_set_for`]).
 #[derive(Clone, Debug)]
 pub struct SesSender {
     pub client: aws_sdk_sesv2::Client,
     pub from_email: String,
+    /// The stack's base configuration set (`<stack>-email`): the one of a message without a
+    /// category, and the stem of every category's.
     pub configuration_set: Option<String>,
+}
+
+/// The configuration set an email of `m` is sent through: `<base>-<category>`
+/// (`mystack-email-security`), so each category keeps its own reputation, events and, later,
+/// unsubscribe; `base` itself for a row stored before messages carried their traits. The one
+/// place the naming rule lives: template.yaml names each category's set the same way, which
+/// `tests/tests/template.rs` proves for every catalog category.
+pub fn configuration_set_for(base: &str, m: &StoredMessage) -> String {
+    match &m.traits {
+        Some(t) => format!("{base}-{}", t.category.as_str()),
+        None => base.to_owned(),
+    }
 }
 
 impl SesSender {
@@ -47,7 +62,11 @@ impl SesSender {
             .from_email_address(&self.from_email)
             .destination(EmailDestination::builder().to_addresses(to).build())
             .content(EmailContent::builder().simple(message).build())
-            .set_configuration_set_name(self.configuration_set.clone())
+            .set_configuration_set_name(
+                self.configuration_set
+                    .as_deref()
+                    .map(|base| configuration_set_for(base, m)),
+            )
             .set_email_tags(match customer {
                 Some(id) => {
                     let (name, value) = customer_tag(id);
@@ -193,6 +212,25 @@ fn emails(value: &serde_json::Value, path: &str) -> Result<Vec<String>, EventErr
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn an_email_goes_through_its_categorys_configuration_set_and_an_old_row_through_the_base() {
+        let mut m = StoredMessage::text("x");
+        assert_eq!(configuration_set_for("stack-email", &m), "stack-email");
+        for category in ["security", "travel", "account", "applications"] {
+            m.traits = Some(forewarn_core::messages::Traits {
+                kind: "LowBalance".into(),
+                category: forewarn_core::kinds::Category::parse(category).unwrap(),
+                urgency: forewarn_core::kinds::Urgency::Normal,
+                subject: "account:a-1".into(),
+                question: false,
+            });
+            assert_eq!(
+                configuration_set_for("stack-email", &m),
+                format!("stack-email-{category}")
+            );
+        }
+    }
 
     fn ses(detail_type: &str, detail: serde_json::Value) -> serde_json::Value {
         json!({"version": "0", "id": "e", "detail-type": detail_type, "source": "aws.ses",

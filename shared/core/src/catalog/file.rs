@@ -157,6 +157,10 @@ pub enum PlaceholderFormat {
     Datetime,
     /// An https link, left out when its host is not allowed or it is too long.
     Link,
+    /// An account (or card) id named by its last four letters or digits only, so a customer
+    /// with two accounts can tell them apart (`PT50-0001` → `0001`, for "account ending
+    /// 0001"); left out when the id has four or fewer, which the suffix would show whole.
+    Masked,
     /// A list of texts: `<name>` the sentence (`a, b and c`), `<name>_hidden` how many it
     /// leaves out, `<name>_items` the items (up to 20), `<name>_more` how many those leave out.
     List,

@@ -262,7 +262,7 @@ fn misfit(format: PlaceholderFormat, f: &Field<'_>) -> Option<&'static str> {
         PlaceholderFormat::Date | PlaceholderFormat::Datetime => (date_time(f), "a string with format: date-time"),
         PlaceholderFormat::List => (types.contains("array"), "an array"),
         PlaceholderFormat::Link => (types.contains("string"), "a string"),
-        PlaceholderFormat::Text | PlaceholderFormat::Id => {
+        PlaceholderFormat::Text | PlaceholderFormat::Id | PlaceholderFormat::Masked => {
             let scalar = ["string", "number", "integer"].iter().any(|t| types.contains(t));
             (scalar || has(&f.branches, "enum"), "a string or a number")
         }
@@ -347,7 +347,7 @@ fn templates(kind: &Kind, report: &mut Report<'_>) {
     let syntax = SyntaxConfig::builder().trim_blocks(true).lstrip_blocks(true).build();
     env.set_syntax(syntax.expect("the default delimiters are valid"));
     let mut allowed: BTreeSet<String> = env.globals().map(|(g, _)| g.to_owned()).collect();
-    allowed.extend(["name", "compact", "can_reply"].map(str::to_owned));
+    allowed.extend(["name", "compact", "can_reply", "bank", "app"].map(str::to_owned));
     for (name, p) in &def.placeholders {
         allowed.insert(name.clone());
         if p.format == PlaceholderFormat::List {
@@ -481,7 +481,7 @@ mod tests {
     fn a_template_using_an_unknown_placeholder_is_named_with_the_kinds_placeholders() {
         let got = problems_after("payment-due.toml", |t| prepend(t, "de", "sms", "{{ balanse }} "));
         let want = "payment-due.toml: templates.de.sms: uses {{ balanse }}, which is not a placeholder of PaymentDue \
-                    (it has: amount, balance, due, payee)";
+                    (it has: account, amount, balance, due, payee)";
         assert!(got.iter().any(|p| p == want), "{got:#?}");
     }
 

@@ -12,6 +12,8 @@
 //! rendered again with tighter bounds, down to a compact form `forewarn catalog check` proves
 //! to fit with the costliest values.
 
+pub mod brand;
+mod email;
 pub mod format;
 pub mod languages;
 mod limits;
@@ -171,6 +173,8 @@ impl Renderer {
         );
         // Autoescaping follows the name: `.html` templates escape HTML, others do not.
         env.set_loader(move |name| Ok(template_source(catalog, name)));
+        env.add_template(email::LAYOUT_NAME, email::LAYOUT)
+            .expect("the email layout compiles: the tests render it");
         Renderer {
             env,
             catalog,
@@ -282,10 +286,21 @@ impl Renderer {
         let (subject, body) = raw.split_once('\n').unwrap_or((&raw, ""));
         let html = template_name(r.kind.name(), r.lang, Part::EmailHtml);
         let html = self.run(&html, ctx)?;
+        let subject = one_line(subject);
+        let frame = email::Frame {
+            lang: r.lang,
+            subject: &subject,
+            brand: brand::brand(),
+            manage_url: None,
+        };
+        let html = email::html(&self.env, &frame, &paragraphs(&html, false)).map_err(|e| RenderError::Template {
+            name: email::LAYOUT_NAME.to_owned(),
+            reason: e.to_string(),
+        })?;
         Ok(Message {
-            subject: Some(one_line(subject)),
-            body: paragraphs(body, true),
+            body: email::text(&frame, &paragraphs(body, true)),
             html: Some(paragraphs(&html, false)),
+            subject: Some(subject),
             ..Message::empty()
         })
     }
@@ -444,6 +459,8 @@ impl Render<'_> {
         f.opt("name", name.filter(|n| n.as_str().is_some_and(|s| !s.is_empty())));
         f.set("compact", limits.compact);
         f.set("can_reply", self.sms_replies == SmsReplies::Received);
+        f.set("bank", brand::brand().name.as_str());
+        f.set("app", brand::brand().app.as_str());
         for (name, placeholder) in &self.kind.def.placeholders {
             values::place(self, &mut f, name, placeholder, limits);
         }
@@ -884,8 +901,9 @@ mod tests {
         for kind in notifying() {
             for (locale, name, greeting) in cases {
                 let m = render_with(&r, &typical(kind), Channel::Email, locale, name);
+                // The plain text opens with the bank's name and the subject, as the HTML does.
                 assert!(
-                    m.body.starts_with(&format!("{greeting}\n")),
+                    m.body.contains(&format!("\n\n{greeting}\n")),
                     "{kind} {locale}: {}",
                     m.body
                 );

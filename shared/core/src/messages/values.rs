@@ -32,7 +32,19 @@ pub(super) fn place(r: &Render<'_>, f: &mut Fields, name: &str, p: &Placeholder,
             f.opt(name, url.filter(|u| r.hosts.allows(u)).and_then(|u| limits.url(&u)));
         }
         PlaceholderFormat::List => list(r, f, name, v, limits),
+        PlaceholderFormat::Masked => f.opt(name, masked_suffix(&text())),
     }
+}
+
+/// How many trailing letters or digits name an account.
+const SUFFIX: usize = 4;
+
+/// The last four letters or digits of an account id (`PT50-0001` → `0001`), the one place an
+/// account is named to a customer; none when the id has no more than four, which the suffix
+/// would show whole.
+pub fn masked_suffix(id: &str) -> Option<String> {
+    let kept: Vec<char> = id.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    (kept.len() > SUFFIX).then(|| kept[kept.len() - SUFFIX..].iter().collect())
 }
 
 /// `{"amount": "12.50", "currency": "EUR"}` as `Money`, read in place.
@@ -77,4 +89,18 @@ fn list(r: &Render<'_>, f: &mut Fields, name: &str, v: &serde_json::Value, limit
         format!("{name}_items"),
         Value::from_iter(items.iter().map(|i| Value::from(i.as_str()))),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::masked_suffix;
+
+    #[test]
+    fn an_account_is_named_by_its_last_four_letters_or_digits_never_whole() {
+        assert_eq!(masked_suffix("PT50-0001").as_deref(), Some("0001"));
+        assert_eq!(masked_suffix("GB29 0042 1234 5678").as_deref(), Some("5678"));
+        assert_eq!(masked_suffix("acc-9x21b").as_deref(), Some("x21b"));
+        assert_eq!(masked_suffix("A-12-3"), None);
+        assert_eq!(masked_suffix(""), None);
+    }
 }
