@@ -15,6 +15,7 @@
 pub mod format;
 pub mod languages;
 mod limits;
+pub mod push;
 pub mod safe;
 mod silent;
 pub mod sms;
