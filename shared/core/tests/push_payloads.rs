@@ -105,7 +105,11 @@ fn every_kind_in_every_language_gets_the_push_fields_of_its_urgency_and_category
             assert_eq!(collapse, collapse_id(&traits.subject), "{at}");
             let question = kind.def.expects_reply;
             assert_eq!(f.category, question.then_some(QUESTION_CATEGORY), "{at}");
-            assert_eq!(f.actions, if question { vec!["CONFIRM", "DISPUTE"] } else { vec![] }, "{at}");
+            assert_eq!(
+                f.actions,
+                if question { vec!["CONFIRM", "DISPUTE"] } else { vec![] },
+                "{at}"
+            );
             let now: Timestamp = EVENT_TIME.parse().unwrap();
             let left = m.ttl.unwrap().duration_since(now).as_secs().clamp(0, MAX_TTL_SECS);
             assert_eq!(f.ttl_secs, Some(left), "{at}");
@@ -127,7 +131,10 @@ fn every_kind_in_every_language_gets_the_push_fields_of_its_urgency_and_category
 
 #[test]
 fn the_fraud_alert_breaks_through_focus_and_asks_with_two_actions() {
-    let m = push(&event(catalog().kind("SuspiciousTransaction").unwrap(), |_| {}), Lang::all()[0]);
+    let m = push(
+        &event(catalog().kind("SuspiciousTransaction").unwrap(), |_| {}),
+        Lang::all()[0],
+    );
     let f = fields(&m, Intrusion::Normal);
     assert_eq!(f.interruption.as_str(), "time-sensitive");
     assert_eq!((f.apns_priority, f.relevance_score), (10, 1.0));
@@ -161,7 +168,9 @@ fn a_later_update_of_the_same_flight_replaces_the_earlier_one_and_another_flight
                 d["flight"]["number"] = json!(n);
             }
         });
-        fields(&push(&e, Lang::all()[0]), Intrusion::Normal).collapse_id.unwrap()
+        fields(&push(&e, Lang::all()[0]), Intrusion::Normal)
+            .collapse_id
+            .unwrap()
     };
     let (first, later) = ("2026-11-23T17:00:00Z", "2026-11-23T19:30:00Z");
     assert_eq!(delay(first, None), delay(later, None));
@@ -173,7 +182,10 @@ fn a_message_without_traits_is_pushed_as_a_plain_active_notification() {
     let now: Timestamp = EVENT_TIME.parse().unwrap();
     let f = push_fields(None, Intrusion::Normal, None, None, now);
     assert_eq!((f.interruption, f.apns_priority), (InterruptionLevel::Active, 10));
-    assert_eq!((f.thread_id, f.collapse_id, f.android_channel, f.category), (None, None, None, None));
+    assert_eq!(
+        (f.thread_id, f.collapse_id, f.android_channel, f.category),
+        (None, None, None, None)
+    );
 }
 
 #[test]
@@ -185,7 +197,10 @@ fn the_readme_lists_the_channels_and_categories_the_app_registers_from_the_catal
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
     let readme = fs::read_to_string(&path).unwrap();
     let start = readme.find(begin).expect("the README marks its push registration list") + begin.len();
-    let stop = readme[start..].find(end).expect("the README ends its push registration list") + start;
+    let stop = readme[start..]
+        .find(end)
+        .expect("the README ends its push registration list")
+        + start;
     let want = format!("{}{}{}", &readme[..start], app_registration(catalog()), &readme[stop..]);
     if std::env::var_os("FOREWARN_BLESS").is_some() {
         fs::write(&path, &want).unwrap();

@@ -170,7 +170,11 @@ pub fn push_fields(
     let question = traits.is_some_and(|t| t.question);
     PushFields {
         interruption,
-        apns_priority: if interruption == InterruptionLevel::Passive { 5 } else { 10 },
+        apns_priority: if interruption == InterruptionLevel::Passive {
+            5
+        } else {
+            10
+        },
         relevance_score: match urgency {
             Urgency::Critical => 1.0,
             Urgency::High => 0.75,
