@@ -10,8 +10,10 @@ use forewarn_core::conversation::install_replies;
 use forewarn_core::customer::Channel;
 use forewarn_core::events::{Event, parse_event, parse_event_value};
 use forewarn_core::messages::format::Lang;
+use forewarn_core::messages::push::push_fields;
 use forewarn_core::messages::sms::Encoding;
 use forewarn_core::messages::{Message, MessageInput, Renderer};
+use forewarn_core::policy::Intrusion;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
@@ -258,7 +260,34 @@ fn preview(args: PreviewArgs) -> Result<(), Failure> {
         message.language
     );
     print!("{}", show(channel, &message));
+    if channel == Channel::Push {
+        print!("{}", push_lines(&message, Timestamp::now()));
+    }
     Ok(())
+}
+
+/// The push fields of `m` sent at `now`: how it interrupts, groups, collapses and lasts.
+fn push_lines(m: &Message, now: Timestamp) -> String {
+    let f = push_fields(m.traits.as_ref(), Intrusion::Normal, m.ttl, m.deep_link.as_deref(), now);
+    let or_none = |v: Option<&str>| v.unwrap_or("none").to_owned();
+    let ttl = f.ttl_secs.map_or("none".to_owned(), |s| format!("{s} s"));
+    let actions = match f.actions.is_empty() {
+        true => String::new(),
+        false => format!(" (actions {})", f.actions.join(", ")),
+    };
+    format!(
+        "\npush: interruption-level {} · apns-priority {} · relevance-score {}\n\
+         thread-id {} · collapse id {} · category {}{actions}\n\
+         android: priority {} · channel {} · ttl {ttl}\n",
+        f.interruption.as_str(),
+        f.apns_priority,
+        f.relevance_score,
+        or_none(f.thread_id.as_deref()),
+        or_none(f.collapse_id.as_deref()),
+        or_none(f.category),
+        f.android_priority.as_str(),
+        or_none(f.android_channel.as_deref()),
+    )
 }
 
 /// The event of `--event FILE`, which must be of `kind`.

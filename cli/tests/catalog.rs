@@ -168,6 +168,28 @@ fn preview_writes_a_german_sms_from_the_kinds_first_example() {
 }
 
 #[test]
+fn preview_by_push_prints_how_the_fraud_alert_interrupts_groups_and_asks() {
+    let out = forewarn(&[
+        "preview",
+        "SuspiciousTransaction",
+        "--locale",
+        "en-GB",
+        "--channel",
+        "push",
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for want in [
+        "push: interruption-level time-sensitive · apns-priority 10 · relevance-score 1",
+        "thread-id forewarn.security · collapse id fw-",
+        "category FOREWARN_QUESTION (actions CONFIRM, DISPUTE)",
+        "android: priority HIGH · channel forewarn.security · ttl ",
+    ] {
+        assert!(stdout.contains(want), "{want:?} not in {stdout}");
+    }
+}
+
+#[test]
 fn preview_of_a_sample_event_by_email_prints_the_subject_the_text_and_the_html() {
     let event = repo("events/low-balance.json");
     let args = [

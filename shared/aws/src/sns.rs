@@ -3,14 +3,14 @@
 use aws_sdk_sns::error::ProvideErrorMetadata;
 use aws_sdk_sns::types::MessageAttributeValue;
 use forewarn_core::engine::Destination;
-use forewarn_core::policy::Intrusion;
+use forewarn_core::messages::push::{PushFields, QUESTION_SLOT, push_fields};
 use forewarn_core::types::Id;
 use forewarn_flows::ports::Sender;
 use forewarn_flows::push_feedback::PushRefusal;
 use forewarn_flows::records::{SendResult, StoredMessage};
 use forewarn_flows::{FlowError, Port};
 use jiff::Timestamp;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use aws_sdk_sns::operation::publish::PublishError;
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -33,30 +33,106 @@ fn attr(v: impl Into<String>) -> Result<MessageAttributeValue, FlowError> {
         .map_err(unbuilt(Port::Sns))
 }
 
-/// The SNS `MessageStructure = json` body: a default text plus APNS and FCM payloads.
-/// A passive push (`Intrusion::Passive`) asks APNs for `interruption-level: passive` without
-/// a sound, and FCM for normal priority and a low-priority notification.
-pub fn push_payload(m: &StoredMessage) -> String {
-    let title = m.title.clone().unwrap_or_default();
-    let mut apns =
-        json!({"aps": {"alert": {"title": title, "body": m.body}, "sound": "default"}, "deep_link": m.deep_link});
-    let mut fcm = json!({"fcmV1Message": {"message": {
-        "notification": {"title": title, "body": m.body},
-        "data": {"deep_link": m.deep_link.clone().unwrap_or_default()}}}});
-    if m.intrusion == Intrusion::Passive {
-        let aps = &mut apns["aps"];
-        aps.as_object_mut().expect("aps is an object").remove("sound");
-        aps["interruption-level"] = json!("passive");
-        fcm["fcmV1Message"]["message"]["android"] =
-            json!({"priority": "normal", "notification": {"notification_priority": "PRIORITY_LOW"}});
-    }
+/// The SNS `MessageStructure = json` body: a default text plus the APNs payload (for `APNS` and
+/// `APNS_SANDBOX`) and the FCM HTTP v1 message (`GCM` / `fcmV1Message`), with the push fields
+/// SNS has no message attribute for. APNs payload keys:
+/// <https://developer.apple.com/documentation/usernotifications/generating-a-remote-notification>;
+/// FCM `AndroidConfig`: <https://firebase.google.com/docs/reference/fcm/rest/v1/projects.messages#androidconfig>;
+/// SNS: <https://docs.aws.amazon.com/sns/latest/dg/sns-send-custom-platform-specific-payloads-mobile-devices.html>.
+pub fn push_payload(m: &StoredMessage, f: &PushFields) -> String {
+    let (apns, fcm) = (apns_payload(m, f), fcm_message(m, f));
     json!({
         "default": m.body,
         "APNS": apns.to_string(),
         "APNS_SANDBOX": apns.to_string(),
-        "GCM": fcm.to_string(),
+        "GCM": json!({"fcmV1Message": fcm}).to_string(),
     })
     .to_string()
+}
+
+/// The APNs payload: `aps` with the alert and how it interrupts, groups and offers actions,
+/// then forewarn's keys (`deep_link`; a question's empty `question` slot).
+pub fn apns_payload(m: &StoredMessage, f: &PushFields) -> Value {
+    let mut aps = json!({
+        "alert": {"title": m.title.clone().unwrap_or_default(), "body": m.body},
+        "interruption-level": f.interruption.as_str(),
+        "relevance-score": f.relevance_score,
+    });
+    if f.sound {
+        aps["sound"] = json!("default");
+    }
+    if let Some(thread) = &f.thread_id {
+        aps["thread-id"] = json!(thread);
+    }
+    if let Some(category) = f.category {
+        aps["category"] = json!(category);
+    }
+    let mut payload = json!({"aps": aps, "deep_link": m.deep_link});
+    if f.category.is_some() {
+        payload[QUESTION_SLOT] = json!("");
+    }
+    payload
+}
+
+/// The FCM HTTP v1 `message`: the notification, `data` (string values only: the deep link, and
+/// for a question its category, action ids and empty `question` slot) and `android` (priority,
+/// collapse key, ttl, channel and tag).
+pub fn fcm_message(m: &StoredMessage, f: &PushFields) -> Value {
+    let mut data = json!({"deep_link": m.deep_link.clone().unwrap_or_default()});
+    if let Some(category) = f.category {
+        data["category"] = json!(category);
+        data["actions"] = json!(f.actions.join(","));
+        data[QUESTION_SLOT] = json!("");
+    }
+    let mut notification = json!({});
+    if let Some(channel) = &f.android_channel {
+        notification["channel_id"] = json!(channel);
+    }
+    let mut android = json!({"priority": f.android_priority.as_str(), "notification": notification});
+    if let Some(id) = &f.collapse_id {
+        android["collapse_key"] = json!(id);
+        // The tag replaces a shown notification; the collapse key only one FCM still holds.
+        android["notification"]["tag"] = json!(id);
+    }
+    if let Some(secs) = f.ttl_secs {
+        android["ttl"] = json!(format!("{secs}s"));
+    }
+    if !f.sound {
+        android["notification"]["notification_priority"] = json!("PRIORITY_LOW");
+    }
+    json!({"message": {
+        "notification": {"title": m.title.clone().unwrap_or_default(), "body": m.body},
+        "data": data,
+        "android": android,
+    }})
+}
+
+/// The SNS message attributes that become APNs headers and platform TTLs
+/// (<https://docs.aws.amazon.com/sns/latest/dg/sns-ttl.html>): priority, push type, collapse
+/// id and the time to live.
+pub fn push_attributes(f: &PushFields) -> Vec<(&'static str, String)> {
+    let mut out = vec![
+        ("AWS.SNS.MOBILE.APNS.PUSH_TYPE", "alert".to_owned()),
+        ("AWS.SNS.MOBILE.APNS.PRIORITY", f.apns_priority.to_string()),
+    ];
+    if let Some(id) = &f.collapse_id {
+        out.push(("AWS.SNS.MOBILE.APNS.COLLAPSE_ID", id.clone()));
+    }
+    if let Some(secs) = f.ttl_secs {
+        for key in [
+            "AWS.SNS.MOBILE.APNS.TTL",
+            "AWS.SNS.MOBILE.APNS_SANDBOX.TTL",
+            "AWS.SNS.MOBILE.FCM.TTL",
+        ] {
+            out.push((key, secs.to_string()));
+        }
+    }
+    out
+}
+
+/// The push fields of `m` sent now.
+pub fn fields_of(m: &StoredMessage, now: Timestamp) -> PushFields {
+    push_fields(m.traits.as_ref(), m.intrusion, m.ttl, m.deep_link.as_deref(), now)
 }
 
 impl SnsSender {
@@ -84,21 +160,15 @@ impl SnsSender {
     }
 
     pub async fn push(&self, endpoint: &str, m: &StoredMessage) -> Result<SendResult, FlowError> {
+        let fields = fields_of(m, Timestamp::now());
         let mut req = self
             .client
             .publish()
             .target_arn(endpoint)
             .message_structure("json")
-            .message(push_payload(m));
-        if m.intrusion == Intrusion::Passive {
-            // 5: delivered when the device is awake anyway, not woken for it.
-            req = req.message_attributes("AWS.SNS.MOBILE.APNS.PRIORITY", attr("5")?);
-        }
-        if let Some(ttl) = m.ttl {
-            let secs = ttl.duration_since(Timestamp::now()).as_secs().max(0).to_string();
-            req = req
-                .message_attributes("AWS.SNS.MOBILE.APNS.TTL", attr(&secs)?)
-                .message_attributes("AWS.SNS.MOBILE.FCM.TTL", attr(&secs)?);
+            .message(push_payload(m, &fields));
+        for (key, value) in push_attributes(&fields) {
+            req = req.message_attributes(key, attr(value)?);
         }
         match req.send().await {
             Ok(out) => Ok(SendResult::Sent {
@@ -142,29 +212,103 @@ impl Sender for SnsSender {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use forewarn_core::catalog::{Kind, catalog};
+    use forewarn_core::customer::Channel;
+    use forewarn_core::events::parse_event_value;
+    use forewarn_core::messages::format::Lang;
+    use forewarn_core::messages::{MessageInput, Renderer, Traits};
+    use forewarn_core::policy::Intrusion;
 
+    const NOW: &str = "2026-11-22T08:00:00Z";
+
+    fn now() -> Timestamp {
+        NOW.parse().unwrap()
+    }
+
+    /// The APNs payload and the FCM message of `m` sent at [`NOW`], as SNS would pass them on.
+    fn payloads(m: &StoredMessage) -> (Value, Value, String, String) {
+        let v: Value = serde_json::from_str(&push_payload(m, &fields_of(m, now()))).unwrap();
+        let (apns, gcm) = (v["APNS"].as_str().unwrap(), v["GCM"].as_str().unwrap());
+        assert_eq!(v["APNS_SANDBOX"], v["APNS"]);
+        let gcm_value: Value = serde_json::from_str(gcm).unwrap();
+        let fcm = gcm_value["fcmV1Message"].to_string();
+        (
+            serde_json::from_str(apns).unwrap(),
+            gcm_value["fcmV1Message"].clone(),
+            apns.to_owned(),
+            fcm,
+        )
+    }
+
+    fn fraud_question() -> StoredMessage {
+        StoredMessage {
+            title: Some("Card payment to check".into()),
+            deep_link: Some("https://bank.example/tx/tx-1".into()),
+            ttl: Some("2026-11-23T08:00:00Z".parse().unwrap()),
+            expects_reply: true,
+            traits: Some(Traits {
+                kind: "SuspiciousTransaction".into(),
+                category: forewarn_core::kinds::Category::parse("security").unwrap(),
+                urgency: forewarn_core::kinds::Urgency::Critical,
+                subject: "transaction:tx-1".into(),
+                question: true,
+            }),
+            ..StoredMessage::text("249.90 EUR at Shop, Madrid. Was it you?")
+        }
+    }
+
+    /// The exact APNs payload (keys of the `aps` dictionary as Apple's "Generating a remote
+    /// notification" reference names them) and FCM HTTP v1 message (`AndroidConfig`,
+    /// `AndroidNotification` of the FCM REST reference) of a fraud question.
     #[test]
-    fn the_push_payload_carries_apns_and_fcm_with_the_deep_link() {
-        let m = StoredMessage {
-            subject: None,
-            title: Some("Flight TP1 delayed".into()),
-            body: "Now leaving 14:30".into(),
-            html: None,
-            deep_link: Some("https://airline.example/b/1".into()),
-            ttl: None,
-            expects_reply: false,
-            about: None,
-            intrusion: Intrusion::Normal,
-            traits: None,
-        };
-        let v: serde_json::Value = serde_json::from_str(&push_payload(&m)).unwrap();
-        assert_eq!(v["default"], "Now leaving 14:30");
-        let apns: serde_json::Value = serde_json::from_str(v["APNS"].as_str().unwrap()).unwrap();
-        assert_eq!(apns["aps"]["alert"]["title"], "Flight TP1 delayed");
-        let fcm: serde_json::Value = serde_json::from_str(v["GCM"].as_str().unwrap()).unwrap();
+    fn a_fraud_question_is_time_sensitive_collapsible_and_offers_its_two_actions_on_both_platforms() {
+        let m = fraud_question();
+        let (apns, fcm, _, _) = payloads(&m);
+        let collapse = forewarn_core::messages::push::collapse_id("transaction:tx-1");
         assert_eq!(
-            fcm["fcmV1Message"]["message"]["data"]["deep_link"],
-            "https://airline.example/b/1"
+            apns,
+            json!({
+                "aps": {
+                    "alert": {"title": "Card payment to check", "body": "249.90 EUR at Shop, Madrid. Was it you?"},
+                    "interruption-level": "time-sensitive",
+                    "relevance-score": 1.0,
+                    "sound": "default",
+                    "thread-id": "forewarn.security",
+                    "category": "FOREWARN_QUESTION",
+                },
+                "deep_link": "https://bank.example/tx/tx-1",
+                "question": "",
+            })
+        );
+        assert_eq!(
+            fcm,
+            json!({"message": {
+                "notification": {"title": "Card payment to check", "body": "249.90 EUR at Shop, Madrid. Was it you?"},
+                "data": {
+                    "deep_link": "https://bank.example/tx/tx-1",
+                    "category": "FOREWARN_QUESTION",
+                    "actions": "CONFIRM,DISPUTE",
+                    "question": "",
+                },
+                "android": {
+                    "priority": "HIGH",
+                    "collapse_key": collapse,
+                    "ttl": "86400s",
+                    "notification": {"channel_id": "forewarn.security", "tag": collapse},
+                },
+            }})
+        );
+        let attributes = push_attributes(&fields_of(&m, now()));
+        assert_eq!(
+            attributes,
+            [
+                ("AWS.SNS.MOBILE.APNS.PUSH_TYPE", "alert".to_owned()),
+                ("AWS.SNS.MOBILE.APNS.PRIORITY", "10".to_owned()),
+                ("AWS.SNS.MOBILE.APNS.COLLAPSE_ID", collapse.clone()),
+                ("AWS.SNS.MOBILE.APNS.TTL", "86400".to_owned()),
+                ("AWS.SNS.MOBILE.APNS_SANDBOX.TTL", "86400".to_owned()),
+                ("AWS.SNS.MOBILE.FCM.TTL", "86400".to_owned()),
+            ]
         );
     }
 
@@ -175,22 +319,113 @@ mod tests {
             intrusion: Intrusion::Passive,
             ..normal.clone()
         };
-        let payload = |m: &StoredMessage| -> (serde_json::Value, serde_json::Value) {
-            let v: serde_json::Value = serde_json::from_str(&push_payload(m)).unwrap();
-            (
-                serde_json::from_str(v["APNS"].as_str().unwrap()).unwrap(),
-                serde_json::from_str(v["GCM"].as_str().unwrap()).unwrap(),
-            )
-        };
-        let (apns, fcm) = payload(&passive);
+        let (apns, fcm, _, _) = payloads(&passive);
         assert_eq!(apns["aps"]["interruption-level"], "passive");
         assert!(apns["aps"].get("sound").is_none(), "{apns}");
-        let android = &fcm["fcmV1Message"]["message"]["android"];
-        assert_eq!(android["priority"], "normal");
+        let android = &fcm["message"]["android"];
+        assert_eq!(android["priority"], "NORMAL");
         assert_eq!(android["notification"]["notification_priority"], "PRIORITY_LOW");
-        let (apns, fcm) = payload(&normal);
-        assert!(apns["aps"].get("interruption-level").is_none(), "{apns}");
+        assert_eq!(
+            push_attributes(&fields_of(&passive, now()))[1],
+            ("AWS.SNS.MOBILE.APNS.PRIORITY", "5".to_owned())
+        );
+        let (apns, fcm, _, _) = payloads(&normal);
+        assert_eq!(apns["aps"]["interruption-level"], "active");
         assert_eq!(apns["aps"]["sound"], "default");
-        assert!(fcm["fcmV1Message"]["message"].get("android").is_none(), "{fcm}");
+        assert!(apns.get("question").is_none(), "{apns}");
+        assert!(
+            fcm["message"]["android"]["notification"]
+                .get("notification_priority")
+                .is_none(),
+            "{fcm}"
+        );
+        // No traits (an acknowledgement, an old row): no group, no collapse, no channel.
+        assert!(apns["aps"].get("thread-id").is_none(), "{apns}");
+        assert!(fcm["message"]["android"].get("collapse_key").is_none(), "{fcm}");
+    }
+
+    /// `kind`'s first schema example with every string the producer writes made long and
+    /// non-ASCII where the event still parses: the worst text a renderer gets.
+    fn long_event(kind: &Kind) -> forewarn_core::events::Event {
+        fn paths(v: &Value, at: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+            match v {
+                Value::String(_) => out.push(at.clone()),
+                Value::Object(o) => o.iter().for_each(|(k, v)| {
+                    at.push(k.clone());
+                    paths(v, at, out);
+                    at.pop();
+                }),
+                _ => {}
+            }
+        }
+        let parse = |detail: &Value| {
+            parse_event_value(json!({
+                "version": "0", "id": "e-1", "detail-type": kind.name(), "source": "bank.test",
+                "time": NOW, "resources": [], "detail": detail,
+            }))
+        };
+        let mut detail = kind.def.schema["examples"][0].clone();
+        let mut all = Vec::new();
+        paths(&detail, &mut Vec::new(), &mut all);
+        for path in all {
+            let before = detail.clone();
+            let slot = path.iter().fold(&mut detail, |v, k| &mut v[k.as_str()]);
+            *slot = json!("Übergroße Händlerbezeichnung «Ŝpecial» ".repeat(40));
+            if parse(&detail).is_err() {
+                detail = before;
+            }
+        }
+        parse(&detail).unwrap()
+    }
+
+    /// APNs refuses a payload over 4096 bytes (`PayloadTooLarge`, "Sending notification
+    /// requests to APNs"); FCM a message over 4096 bytes ("About FCM messages": the notification
+    /// message payload limit).
+    #[test]
+    fn every_kind_in_every_language_fits_the_apns_and_fcm_payload_limits_with_long_producer_text() {
+        let renderer = Renderer::new();
+        let mut seen = 0;
+        for kind in catalog().kinds().iter().filter(|k| k.notifies()) {
+            let e = long_event(kind);
+            for &lang in Lang::all() {
+                let m = renderer
+                    .render(&MessageInput {
+                        detail: &e.detail,
+                        channel: Channel::Push,
+                        locale: lang.tag(),
+                        time_zone: &jiff::tz::TimeZone::UTC,
+                        customer_name: Some("Maximiliana Wolfeschlegelsteinhausen"),
+                        event_time: e.time.0,
+                        json: None,
+                    })
+                    .unwrap();
+                let stored = StoredMessage::from(&m);
+                let (apns, fcm, apns_text, fcm_text) = payloads(&stored);
+                let at = format!("{} {}", kind.name(), lang.tag());
+                assert!(apns_text.len() <= 4096, "{at}: APNs payload {} bytes", apns_text.len());
+                assert!(fcm_text.len() <= 4096, "{at}: FCM message {} bytes", fcm_text.len());
+                assert!(
+                    apns["aps"]["thread-id"].as_str().unwrap().starts_with("forewarn."),
+                    "{at}"
+                );
+                assert_eq!(
+                    fcm["message"]["android"]["collapse_key"],
+                    apns_collapse(&stored),
+                    "{at}"
+                );
+                seen += 1;
+            }
+        }
+        assert!(seen >= 5 * Lang::all().len(), "{seen}");
+    }
+
+    fn apns_collapse(m: &StoredMessage) -> String {
+        let attributes = push_attributes(&fields_of(m, now()));
+        let (_, id) = attributes
+            .iter()
+            .find(|(k, _)| *k == "AWS.SNS.MOBILE.APNS.COLLAPSE_ID")
+            .expect("a message with traits collapses");
+        assert!(id.len() <= 64, "{id}");
+        id.clone()
     }
 }

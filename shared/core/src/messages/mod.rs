@@ -17,6 +17,7 @@ mod email;
 pub mod format;
 pub mod languages;
 mod limits;
+pub mod push;
 pub mod safe;
 mod silent;
 pub mod sms;
