@@ -258,7 +258,19 @@ fn preview(args: PreviewArgs) -> Result<(), Failure> {
         message.language
     );
     print!("{}", show(channel, &message));
+    if channel == Channel::Sms {
+        println!("{}", sms_use_line(&message));
+    }
     Ok(())
+}
+
+/// The SMS use case the adapter picks for the message, and the setting naming its configuration set.
+fn sms_use_line(m: &Message) -> String {
+    let u = forewarn_core::messages::sms_use::SmsUse::of(m.traits.as_ref());
+    format!(
+        "sms use case: {u} · configuration set: FOREWARN_SMS_CONFIGURATION_SET_{}",
+        u.as_str().to_ascii_uppercase()
+    )
 }
 
 /// The event of `--event FILE`, which must be of `kind`.

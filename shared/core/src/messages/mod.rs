@@ -18,6 +18,7 @@ mod limits;
 pub mod safe;
 mod silent;
 pub mod sms;
+pub mod sms_use;
 pub mod traits;
 mod values;
 
