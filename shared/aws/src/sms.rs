@@ -215,3 +215,135 @@ pub fn parse_sms_feedback(payload: Value) -> Result<Vec<SmsFeedback>, EventError
     }
     Ok(all)
 }
+
+#[cfg(test)]
+mod tests {
+    //! moto has no End User Messaging SMS: proved against AWS's documented request fields
+    //! (`SendTextMessage`: `TimeToLive` 5 to 259200 s, `Context` a string map) and the user
+    //! guide's documented SMS event payload.
+    use super::*;
+    use forewarn_core::kinds::{Category, Urgency};
+    use forewarn_core::messages::Traits;
+    use serde_json::json;
+
+    fn sets() -> ConfigurationSets {
+        ConfigurationSets {
+            security: "fw-sms-security".into(),
+            reminders: "fw-sms-reminders".into(),
+        }
+    }
+
+    fn message(urgency: Urgency, ttl_secs: Option<i64>, now: Timestamp) -> StoredMessage {
+        StoredMessage {
+            traits: Some(Traits {
+                kind: "SuspiciousTransaction".into(),
+                category: Category::parse("security").unwrap(),
+                urgency,
+                subject: "transaction:tx-1".into(),
+                question: true,
+            }),
+            ttl: ttl_secs.map(|s| now + jiff::SignedDuration::from_secs(s)),
+            ..StoredMessage::text("Did you pay 12.00 EUR? Reply YES or NO")
+        }
+    }
+
+    #[test]
+    fn a_security_text_uses_the_security_set_its_alert_s_time_to_live_and_names_only_ids() {
+        let now: Timestamp = "2026-12-02T09:00:00Z".parse().unwrap();
+        let id = Id::parse("c-1").unwrap();
+        let r = text_request(&sets(), &message(Urgency::Critical, Some(900), now), Some(&id), now);
+        assert_eq!(r.configuration_set, "fw-sms-security");
+        assert_eq!(r.time_to_live, Some(900));
+        assert_eq!(
+            r.context,
+            [
+                (CONTEXT_CUSTOMER, "c-1".to_owned()),
+                (CONTEXT_SUBJECT, "transaction:tx-1".to_owned())
+            ]
+        );
+        let late = text_request(&sets(), &message(Urgency::Critical, Some(-60), now), None, now);
+        assert_eq!(late.time_to_live, Some(5), "never below the API's 5 s");
+        let far = text_request(&sets(), &message(Urgency::Critical, Some(9_000_000), now), None, now);
+        assert_eq!(far.time_to_live, Some(259_200), "never above the API's 72 h");
+        let plain = text_request(&sets(), &StoredMessage::text("Your balance is low"), None, now);
+        assert_eq!(
+            (plain.configuration_set.as_str(), plain.time_to_live),
+            ("fw-sms-reminders", None)
+        );
+    }
+
+    #[test]
+    fn opt_outs_blocked_countries_and_spend_limits_refuse_the_channel_and_throttling_does_not() {
+        let refused = [
+            ("ConflictException", Some("DESTINATION_PHONE_NUMBER_OPTED_OUT")),
+            (
+                "ConflictException",
+                Some("DESTINATION_COUNTRY_BLOCKED_BY_PROTECT_CONFIGURATION"),
+            ),
+            ("ValidationException", Some("DESTINATION_COUNTRY_BLOCKED")),
+            ("ValidationException", Some("PRICE_OVER_THRESHOLD")),
+            ("ValidationException", Some("INVALID_PARAMETER")),
+            ("ServiceQuotaExceededException", None),
+        ];
+        for (code, reason) in refused {
+            assert!(sms_refusal(Some(code), reason).is_some(), "{code} {reason:?}");
+        }
+        for (code, reason) in [
+            ("ThrottlingException", None),
+            ("InternalServerException", None),
+            ("AccessDeniedException", Some("ACCOUNT_DISABLED")),
+            ("ResourceNotFoundException", None),
+            ("ConflictException", Some("RESOURCE_NOT_ACTIVE")),
+        ] {
+            assert_eq!(sms_refusal(Some(code), reason), None, "{code} {reason:?}");
+        }
+    }
+
+    /// The user guide's "SMS example log", with forewarn's context, inside the SNS
+    /// notification Lambda hands `feedback`.
+    fn notification(message: Value) -> Value {
+        json!({"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0",
+            "EventSubscriptionArn": "arn:aws:sns:eu-west-1:123456789012:sms-events:1",
+            "Sns": {"Type": "Notification", "MessageId": "n-1",
+                "TopicArn": "arn:aws:sns:eu-west-1:123456789012:sms-events",
+                "Message": message.to_string(), "Timestamp": "2026-12-02T09:00:00.100Z",
+                "SignatureVersion": "1", "Signature": "x", "SigningCertUrl": "https://sns.example.com/c",
+                "UnsubscribeUrl": "https://sns.example.com/u", "MessageAttributes": {}}}]})
+    }
+
+    fn documented(event_type: &str) -> Value {
+        json!({"eventType": event_type, "eventVersion": "1.0", "eventTimestamp": 1686975103470_i64,
+            "isFinal": true, "originationPhoneNumber": "+15555550152", "destinationPhoneNumber": "+15555550156",
+            "isInternationalSend": false, "mcc": "310", "mnc": "800",
+            "messageId": "862a8790-60c0-4430-9b2b-658bdexample", "messageRequestTimestamp": 1686975103170_i64,
+            "messageEncoding": "GSM", "messageType": "TRANSACTIONAL", "messageStatus": "SUCCESSFUL",
+            "messageStatusDescription": "Message has been accepted by phone carrier",
+            "context": {"customer_id": "c-1", "subject": "transaction:tx-1"},
+            "totalMessageParts": 1, "totalMessagePrice": 0.09582, "totalCarrierFee": 0.0})
+    }
+
+    #[test]
+    fn a_documented_text_event_reads_as_feedback_on_the_customer_s_text() {
+        let payload = notification(documented("TEXT_SUCCESSFUL"));
+        let message = payload["Records"][0]["Sns"]["Message"].as_str().unwrap().to_owned();
+        assert!(is_text_event(&message));
+        let all = parse_sms_feedback(payload).unwrap();
+        assert_eq!(all.len(), 1);
+        let fb = &all[0];
+        assert_eq!(fb.event_type, "TEXT_SUCCESSFUL");
+        assert!(fb.is_final);
+        assert_eq!(fb.message_id, "862a8790-60c0-4430-9b2b-658bdexample");
+        assert_eq!(fb.customer_id.as_ref().map(Id::as_str), Some("c-1"));
+        assert_eq!(fb.at, Timestamp::from_millisecond(1686975103470).unwrap());
+        let push = json!({"EventType": "DeliveryFailure", "EndpointArn": "arn:x"}).to_string();
+        assert!(!is_text_event(&push), "push feedback is not a text event");
+    }
+
+    #[test]
+    fn a_text_event_without_its_message_id_is_refused_naming_the_place() {
+        let mut m = documented("TEXT_BLOCKED");
+        m.as_object_mut().unwrap().remove("messageId");
+        let err = parse_sms_feedback(notification(m)).unwrap_err();
+        assert!(err.to_string().contains("Records[0].Sns.Message"), "{err}");
+    }
+}
