@@ -64,6 +64,9 @@ ARN_EXCEPTIONS = [
      "the account's default bus, the only one SES publishes to"),
     ("ses", r"identity/\$\{SenderEmail\}", {"ses:SendEmail", "ses:SendRawEmail"},
      "the verified sender identity, named by the SenderEmail parameter"),
+    ("sms-voice", r"(phone-number|sender-id|pool)/\*", {"sms-voice:SendTextMessage"},
+     "the account's SMS origination identities in this region: SmsOriginationIdentity names one by its number "
+     "or sender id, which gives IAM no ARN (the ARN holds an id End User Messaging assigns)"),
 ]
 
 # Parameters that name a resource outside the template on purpose:

@@ -263,6 +263,9 @@ fn preview(args: PreviewArgs) -> Result<(), Failure> {
     if channel == Channel::Push {
         print!("{}", push_lines(&message, Timestamp::now()));
     }
+    if channel == Channel::Sms {
+        println!("{}", sms_use_line(&message));
+    }
     Ok(())
 }
 
@@ -287,6 +290,15 @@ fn push_lines(m: &Message, now: Timestamp) -> String {
         or_none(f.category),
         f.android_priority.as_str(),
         or_none(f.android_channel.as_deref()),
+    )
+}
+
+/// The SMS use case the adapter picks for the message, and the setting naming its configuration set.
+fn sms_use_line(m: &Message) -> String {
+    let u = forewarn_core::messages::sms_use::SmsUse::of(m.traits.as_ref());
+    format!(
+        "sms use case: {u} · configuration set: FOREWARN_SMS_CONFIGURATION_SET_{}",
+        u.as_str().to_ascii_uppercase()
     )
 }
 

@@ -2,6 +2,7 @@
 //! at it, moto's record of what was sent, and the Lambda Runtime API harness.
 
 pub mod cells;
+pub mod eum;
 pub mod faults;
 pub mod keys;
 pub mod runtime;
@@ -81,6 +82,9 @@ impl Stack {
             ("FOREWARN_BUS", self.bus.as_str()),
             ("FOREWARN_SENDER_EMAIL", self.sender_email.as_str()),
             ("FOREWARN_SCHEDULE_GROUP", self.schedule_group.as_str()),
+            // moto has no End User Messaging SMS: texts go through SNS, whose sends moto
+            // records; tests/tests/sms.rs sets end-user-messaging against its fake (`eum`).
+            ("FOREWARN_SMS_PROVIDER", "sns"),
             (
                 "FOREWARN_SCHEDULER_ROLE_ARN",
                 "arn:aws:iam::123456789012:role/forewarn-scheduler",

@@ -543,3 +543,42 @@ fn every_catalog_category_has_an_email_configuration_set_with_feedback_that_the_
         }
     }
 }
+
+#[test]
+fn every_role_that_sends_texts_may_send_through_both_sms_configuration_sets_whose_events_reach_feedback() {
+    let text = template();
+    let anchor = block(&text, "- &send-texts-through-end-user-messaging").join("\n");
+    for set in ["sms-security", "sms-reminders"] {
+        let arn = format!(":configuration-set/${{AWS::StackName}}-{set}");
+        assert!(anchor.contains(&arn), "{arn} in {anchor}");
+        let env = format!("!Sub ${{AWS::StackName}}-{set}");
+        assert!(text.contains(&env), "the functions are told the set's name: {env}");
+    }
+    assert!(anchor.contains("Action: sms-voice:SendTextMessage"), "{anchor}");
+    let mut senders = 0;
+    for function in resources_of(&text, "AWS::Serverless::Function") {
+        let role = block(&text, &format!("{function}:")).join("\n");
+        let sends = role.contains("SmsToPhoneNumbers") || role.contains("*notifier-policies");
+        let eum = role.contains("send-texts-through-end-user-messaging") || role.contains("*notifier-policies");
+        senders += usize::from(sends);
+        assert!(
+            !sends || eum,
+            "{function} sends texts but not through End User Messaging SMS"
+        );
+    }
+    assert!(senders >= 4, "the reader finds the sending roles ({senders})");
+    for set in ["SmsSecurityConfigurationSet:", "SmsRemindersConfigurationSet:"] {
+        let b = block(&text, set).join("\n");
+        assert!(
+            b.contains("TopicArn: !Ref SmsEventsTopic") && b.contains("ProtectConfigurationId: !GetAtt"),
+            "{set} {b}"
+        );
+    }
+    let feedback = block(&text, "FeedbackFunction:").join("\n");
+    assert!(
+        feedback.contains("Topic: !Ref SmsEventsTopic"),
+        "feedback subscribes to the SMS events"
+    );
+    let policy = block(&text, "SmsEventsTopicPolicy:").join("\n");
+    assert!(policy.contains("Service: sms-voice.amazonaws.com"), "{policy}");
+}

@@ -35,6 +35,24 @@ impl Clock {
     }
 }
 
+/// Which service sends texts (`FOREWARN_SMS_PROVIDER`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SmsProvider {
+    /// `end-user-messaging` (the default): AWS End User Messaging SMS, with a configuration
+    /// set per use case whose events settle the rows.
+    #[default]
+    EndUserMessaging,
+    /// `sns`: SNS `Publish` to a number, the documented fallback (no delivery events).
+    Sns,
+}
+
+/// The End User Messaging SMS settings of a function that sends texts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EumSettings {
+    pub sets: crate::sms::ConfigurationSets,
+    pub max_price: Option<String>,
+}
+
 /// How much longer than a function's timeout a lease must last: half the timeout, at least
 /// 10 s, for clock skew between workers and the time a settle takes after the send.
 pub fn lease_margin(timeout_seconds: i64) -> i64 {
@@ -192,6 +210,39 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         Ok(u32::try_from(n).unwrap_or_default())
     }
 
+    /// `FOREWARN_SMS_PROVIDER`: `end-user-messaging` (the default) or `sns`.
+    pub fn sms_provider(&self) -> Result<SmsProvider, ConfigError> {
+        match self.optional("FOREWARN_SMS_PROVIDER").as_deref().map(str::trim) {
+            None | Some("end-user-messaging") => Ok(SmsProvider::EndUserMessaging),
+            Some("sns") => Ok(SmsProvider::Sns),
+            Some(v) => Err(ConfigError(format!(
+                "FOREWARN_SMS_PROVIDER must be end-user-messaging or sns, not {v:?}"
+            ))),
+        }
+    }
+
+    /// The End User Messaging SMS settings when it is the provider (none for `sns`):
+    /// `FOREWARN_SMS_CONFIGURATION_SET_SECURITY` and `FOREWARN_SMS_CONFIGURATION_SET_REMINDERS`
+    /// (required), `FOREWARN_SMS_MAX_PRICE` (optional; `[0-9]{0,2}.[0-9]{1,5}`, the API's form).
+    pub fn eum_settings(&self) -> Result<Option<EumSettings>, ConfigError> {
+        if self.sms_provider()? == SmsProvider::Sns {
+            return Ok(None);
+        }
+        let sets = crate::sms::ConfigurationSets {
+            security: self.required("FOREWARN_SMS_CONFIGURATION_SET_SECURITY")?,
+            reminders: self.required("FOREWARN_SMS_CONFIGURATION_SET_REMINDERS")?,
+        };
+        let max_price = self.optional("FOREWARN_SMS_MAX_PRICE").map(|v| v.trim().to_owned());
+        if let Some(p) = &max_price
+            && !is_price(p)
+        {
+            return Err(ConfigError(format!(
+                "FOREWARN_SMS_MAX_PRICE must be a price per part such as 0.05000 (up to 2 digits, a point, 1 to 5 digits), not {p:?}"
+            )));
+        }
+        Ok(Some(EumSettings { sets, max_price }))
+    }
+
     /// `FOREWARN_CLOCK`: `wall` (the default) or `event`.
     pub fn clock(&self) -> Result<Clock, ConfigError> {
         match self.optional("FOREWARN_CLOCK").as_deref() {
@@ -207,6 +258,15 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             None => Ok(TrustedRoots::default()),
             Some(v) => TrustedRoots::parse(&v).map_err(ConfigError),
         }
+    }
+}
+
+/// `SendTextMessage`'s `MaxPrice` form: up to 2 digits, a point, 1 to 5 digits.
+fn is_price(p: &str) -> bool {
+    let digits = |s: &str, most: usize| s.len() <= most && s.chars().all(|c| c.is_ascii_digit());
+    match p.split_once('.') {
+        Some((whole, part)) => digits(whole, 2) && !part.is_empty() && digits(part, 5),
+        None => false,
     }
 }
 
@@ -361,6 +421,37 @@ mod tests {
         assert_eq!(env(&vars).lease_seconds().unwrap(), 25);
         vars.insert("FOREWARN_FUNCTION_TIMEOUT_SECONDS", "soon");
         assert!(env(&vars).lease_seconds().is_err());
+    }
+
+    #[test]
+    fn end_user_messaging_is_the_default_sms_provider_and_needs_both_configuration_sets() {
+        let mut vars = full();
+        assert_eq!(env(&vars).sms_provider().unwrap(), SmsProvider::EndUserMessaging);
+        let err = env(&vars).eum_settings().unwrap_err().to_string();
+        assert!(
+            err.contains("FOREWARN_SMS_CONFIGURATION_SET_SECURITY is not set"),
+            "{err}"
+        );
+        vars.insert("FOREWARN_SMS_CONFIGURATION_SET_SECURITY", "forewarn-security");
+        vars.insert("FOREWARN_SMS_CONFIGURATION_SET_REMINDERS", "forewarn-reminders");
+        let s = env(&vars).eum_settings().unwrap().unwrap();
+        assert_eq!((s.sets.security.as_str(), s.max_price), ("forewarn-security", None));
+        vars.insert("FOREWARN_SMS_MAX_PRICE", "0.05000");
+        let s = env(&vars).eum_settings().unwrap().unwrap();
+        assert_eq!(s.max_price.as_deref(), Some("0.05000"));
+        for bad in ["five cents", "100.0", "0.123456", "1"] {
+            vars.insert("FOREWARN_SMS_MAX_PRICE", bad);
+            let err = env(&vars).eum_settings().unwrap_err().to_string();
+            assert!(err.contains("FOREWARN_SMS_MAX_PRICE"), "{bad}: {err}");
+        }
+        vars.insert("FOREWARN_SMS_PROVIDER", "sns");
+        assert_eq!(env(&vars).eum_settings().unwrap(), None);
+        vars.insert("FOREWARN_SMS_PROVIDER", "pinpoint");
+        let err = env(&vars).sms_provider().unwrap_err().to_string();
+        assert!(
+            err.contains("FOREWARN_SMS_PROVIDER must be end-user-messaging or sns"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -17,8 +17,9 @@ use crate::handler::{
     notifying_event, or_rejected, resolving_event, serve, sweep_time,
 };
 use crate::scheduler::{AwsScheduler, ScheduleTarget};
-use crate::sender::AwsSender;
+use crate::sender::{AwsSender, TextSender};
 use crate::ses::SesSender;
+use crate::sms::EumSender;
 use crate::sns::SnsSender;
 
 type Env0 = Env<fn(&str) -> Option<String>>;
@@ -78,8 +79,25 @@ impl Clients {
             origination: env.optional("FOREWARN_SMS_ORIGINATION"),
         }
     }
+    /// The End User Messaging SMS sender, when it is the provider; its client is built only here.
+    fn eum(&self, env: &Env0) -> Result<Option<EumSender>, ConfigError> {
+        Ok(env.eum_settings()?.map(|s| EumSender {
+            client: client!(aws_sdk_pinpointsmsvoicev2, self),
+            origination: env.optional("FOREWARN_SMS_ORIGINATION"),
+            sets: s.sets,
+            max_price: s.max_price,
+        }))
+    }
+    /// Texts (and push) for the functions that send nothing else.
+    fn texts(&self, env: &Env0) -> Result<TextSender, ConfigError> {
+        Ok(TextSender {
+            eum: self.eum(env)?,
+            sns: self.sns(env),
+        })
+    }
     fn sender(&self, env: &Env0) -> Result<AwsSender, ConfigError> {
         Ok(AwsSender {
+            eum: self.eum(env)?,
             sns: self.sns(env),
             ses: SesSender {
                 client: client!(aws_sdk_sesv2, self),
@@ -198,7 +216,7 @@ pub async fn reply() -> Result<(), lambda_runtime::Error> {
     let mut service = Service::new(
         engine(&env)?,
         c.store(&env)?,
-        c.sns(&env),
+        c.texts(&env)?,
         c.scheduler(&env, Schedules::DeleteOnly)?,
         c.bus(&env)?,
     );
@@ -217,18 +235,26 @@ pub async fn reply() -> Result<(), lambda_runtime::Error> {
     .await
 }
 
-/// `feedback`: SES delivery, bounce and complaint events, and SNS's push feedback (a device
-/// whose endpoint failed for good becomes unusable). Sends only to re-route a critical alert
-/// whose email bounced hard, by SMS or push.
+/// `feedback`: SES delivery, bounce and complaint events, SNS's push feedback (a device
+/// whose endpoint failed for good becomes unusable) and End User Messaging SMS's delivery
+/// events (the text's row settles). Sends only to re-route a critical alert whose email
+/// bounced hard or whose text failed, on the next channel (SMS, push or email).
 pub async fn feedback() -> Result<(), lambda_runtime::Error> {
     let env = Env::process();
     let c = Clients::load(&env).await?;
-    let service = Service::new(engine(&env)?, c.store(&env)?, c.sns(&env), (), c.bus(&env)?);
+    let service = Service::new(engine(&env)?, c.store(&env)?, c.sender(&env)?, (), c.bus(&env)?);
     serve("feedback", c.counter, |payload, now| {
         let service = &service;
         async move {
             match feedback_input(payload)? {
                 FeedbackInput::Email(feedback) => Ok(Box::pin(service.feedback(&feedback, now)).await?),
+                FeedbackInput::Sms(all) => {
+                    let mut last = forewarn_flows::Report::default();
+                    for fb in &all {
+                        last = Box::pin(service.sms_feedback(fb, now)).await?;
+                    }
+                    Ok(last)
+                }
                 FeedbackInput::Push(all) => {
                     let mut last = forewarn_flows::Report::default();
                     for fb in &all {

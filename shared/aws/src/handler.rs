@@ -199,17 +199,27 @@ pub fn inbound_sms(payload: Value) -> Result<Vec<(InboundSms, Timestamp)>, Handl
 }
 
 /// What the `feedback` function is given: an SES event from the default bus, or the SNS
-/// notifications of the platform applications' push feedback topic.
+/// notifications of the platform applications' push feedback topic or of the SMS events topic.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FeedbackInput {
     Email(EmailFeedback),
     Push(Vec<PushFeedback>),
+    /// End User Messaging SMS delivery events, from a configuration set's SNS topic.
+    Sms(Vec<forewarn_flows::sms_feedback::SmsFeedback>),
 }
 
 /// Reads `feedback`'s input by its shape: SNS delivers `Records`, EventBridge an event.
 pub fn feedback_input(payload: Value) -> Result<FeedbackInput, HandlerError> {
     if payload.get("Records").is_none() {
         return email_feedback(payload).map(FeedbackInput::Email);
+    }
+    let first = payload.pointer("/Records/0/Sns/Message").and_then(Value::as_str);
+    if first.is_some_and(crate::sms::is_text_event) {
+        let all = crate::sms::parse_sms_feedback(payload)?;
+        for fb in &all {
+            info!(message_id = %fb.message_id, event = %fb.event_type, "sms feedback");
+        }
+        return Ok(FeedbackInput::Sms(all));
     }
     let all = crate::push_feedback::parse_push_feedback(payload)?;
     for fb in &all {

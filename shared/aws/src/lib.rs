@@ -33,6 +33,7 @@ pub mod push_feedback;
 pub mod scheduler;
 pub mod sender;
 pub mod ses;
+pub mod sms;
 pub mod sns;
 pub mod tls;
 

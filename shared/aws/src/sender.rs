@@ -1,4 +1,4 @@
-//! The sender of the functions that notify: SMS and push through SNS, email through SES.
+//! The sender of the functions that notify: SMS through End User Messaging SMS (or SNS, the documented fallback), push through SNS, email through SES.
 
 use forewarn_core::engine::Destination;
 use forewarn_core::types::Id;
@@ -7,11 +7,14 @@ use forewarn_flows::ports::Sender;
 use forewarn_flows::records::{SendResult, StoredMessage};
 
 use crate::ses::SesSender;
+use crate::sms::EumSender;
 use crate::sns::SnsSender;
 
-/// Every channel.
+/// Every channel. `eum` set: texts go through End User Messaging SMS; unset
+/// (`FOREWARN_SMS_PROVIDER=sns`), through SNS.
 #[derive(Clone, Debug)]
 pub struct AwsSender {
+    pub eum: Option<EumSender>,
     pub sns: SnsSender,
     pub ses: SesSender,
 }
@@ -24,9 +27,34 @@ impl Sender for AwsSender {
         customer: Option<&Id>,
     ) -> Result<SendResult, FlowError> {
         match to {
-            Destination::Phone(p) => self.sns.sms(p.e164(), message).await,
+            Destination::Phone(p) => match &self.eum {
+                Some(eum) => eum.sms(p.e164(), message, customer).await,
+                None => self.sns.sms(p.e164(), message).await,
+            },
             Destination::Endpoint(arn) => self.sns.push(arn, message).await,
             Destination::Email(e) => self.ses.email(e.as_str(), message, customer).await,
+        }
+    }
+}
+
+/// The texts of a function that sends nothing else (`reply`, `feedback`'s re-route by SMS
+/// or push): End User Messaging SMS or SNS for texts, SNS for push.
+#[derive(Clone, Debug)]
+pub struct TextSender {
+    pub eum: Option<EumSender>,
+    pub sns: SnsSender,
+}
+
+impl Sender for TextSender {
+    async fn send(
+        &self,
+        to: &Destination,
+        message: &StoredMessage,
+        customer: Option<&Id>,
+    ) -> Result<SendResult, FlowError> {
+        match (to, &self.eum) {
+            (Destination::Phone(p), Some(eum)) => eum.sms(p.e164(), message, customer).await,
+            _ => self.sns.send(to, message, customer).await,
         }
     }
 }

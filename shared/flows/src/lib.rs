@@ -12,7 +12,7 @@
 //! * `state`: the delivery state machine, written once; every store checks its writes
 //!   against it. `stuck`: rows left pending long after their time.
 //! * One module per flow, each an `impl` block on `Service`: `notify`, `dispatch`,
-//!   `resolve`, `reply` (with `matching` and `limits`), `feedback` (with `reroute`), `push_feedback` (SNS's word on an endpoint),
+//!   `resolve`, `reply` (with `matching` and `limits`), `feedback` (with `reroute`), `push_feedback` (SNS's word on an endpoint), `sms_feedback` (the SMS provider's delivery events),
 //!   `activity`, `context` (profiles, devices and erasure from the bank's events), and the
 //!   sweep in `stuck`.
 //! * Steps the flows share: `send`, `cancel`, `reminder`, `report`; `metrics`, counted at
@@ -44,6 +44,7 @@ pub mod resolve;
 pub mod send;
 pub mod service;
 pub mod sim;
+pub mod sms_feedback;
 pub mod stamped;
 pub mod state;
 pub mod stuck;

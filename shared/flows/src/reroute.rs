@@ -18,6 +18,9 @@ use crate::service::Service;
 /// The reason every re-routed row carries, which also tells a retry which rows it sent.
 pub const REROUTED: &str = "re-routed: the critical email bounced hard after it was sent";
 
+/// The reason of a row re-routed because the critical text failed after it was sent.
+pub const SMS_REROUTED: &str = "re-routed: the critical SMS failed after it was sent";
+
 /// What re-routing did: the outcome events of the rows it sent or failed, and why not when
 /// it did not.
 #[derive(Debug, Default)]
@@ -45,6 +48,16 @@ where
     /// customer on another channel. A retry finds the rows it wrote by their reason and
     /// reports them again instead of sending anything twice.
     pub(crate) async fn reroute(&self, bounced: &StoredDelivery, now: Timestamp) -> Result<Rerouted, FlowError> {
+        self.reroute_as(bounced, now, REROUTED).await
+    }
+
+    /// `reroute`, with the reason (`REROUTED`, `SMS_REROUTED`) the re-routed rows carry.
+    pub(crate) async fn reroute_as(
+        &self,
+        bounced: &StoredDelivery,
+        now: Timestamp,
+        why: &'static str,
+    ) -> Result<Rerouted, FlowError> {
         if bounced.record.urgency != Urgency::Critical || bounced.reminder {
             return Ok(Rerouted::default());
         }
@@ -69,7 +82,9 @@ where
             .collect();
         let rerouted: Vec<StoredDelivery> = rows
             .iter()
-            .filter(|r| r.reasons.iter().any(|why| why == REROUTED) && r.record.status == DeliveryStatus::Sent)
+            .filter(|r| {
+                r.reasons.iter().any(|w| w == REROUTED || w == SMS_REROUTED) && r.record.status == DeliveryStatus::Sent
+            })
             .map(|r| (*r).clone())
             .collect();
         if !rerouted.is_empty() {
@@ -77,7 +92,7 @@ where
             // An earlier attempt re-routed it and died before putting the events.
             return Ok(Rerouted {
                 outcomes: again,
-                reasons: vec![REROUTED.to_owned()],
+                reasons: vec![why.to_owned()],
             });
         }
         if let Some(other) = rows.iter().find(|r| r.record.status == DeliveryStatus::Sent) {
@@ -92,7 +107,7 @@ where
             .filter(|r| r.record.status == DeliveryStatus::Failed || r.is(&bounced.key()))
             .collect();
         crate::metrics::failover(bounced.record.channel);
-        let done = self.fail_over(&event, &customer, &failed, now, Some(REROUTED)).await?;
+        let done = self.fail_over(&event, &customer, &failed, now, Some(why)).await?;
         let disabled = disabled_of(&done);
         let finish = Finish {
             customer_id: Some(cid.clone()),
@@ -111,7 +126,7 @@ where
                 .map(|(id, why)| device_disabled(event_id, source, cid, id, why, now)),
         );
         let reasons = match done.iter().find(|r| r.record.status == DeliveryStatus::Sent) {
-            Some(r) => vec![format!("{REROUTED}: sent by {}", r.record.channel)],
+            Some(r) => vec![format!("{why}: sent by {}", r.record.channel)],
             None => vec!["not re-routed: no other channel could take the alert".to_owned()],
         };
         Ok(Rerouted { outcomes, reasons })

@@ -21,6 +21,7 @@ pub mod push;
 pub mod safe;
 mod silent;
 pub mod sms;
+pub mod sms_use;
 pub mod traits;
 mod values;
 
