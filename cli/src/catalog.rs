@@ -9,6 +9,7 @@ use forewarn_core::catalog_check::{self as check, Problem};
 use forewarn_core::conversation::install_replies;
 use forewarn_core::customer::Channel;
 use forewarn_core::events::{Event, parse_event, parse_event_value};
+use forewarn_core::messages::brand;
 use forewarn_core::messages::format::Lang;
 use forewarn_core::messages::push::push_fields;
 use forewarn_core::messages::sms::Encoding;
@@ -57,6 +58,15 @@ pub fn install_dir(dir: &Path) -> Result<(), String> {
         Some(Err(p)) => p.into_iter().map(|p| format!("replies.toml: {p}")).collect(),
         _ => Vec::new(),
     };
+    let brand_text = read_brand(dir)?;
+    problems.extend(
+        brand_text
+            .as_deref()
+            .map(install_or_check_brand)
+            .unwrap_or_default()
+            .iter()
+            .map(Problem::to_string),
+    );
     let catalog = adopt(catalog);
     problems.extend(check::check(catalog, &[]).iter().map(Problem::to_string));
     match problems.is_empty() {
@@ -66,6 +76,27 @@ pub fn install_dir(dir: &Path) -> Result<(), String> {
             dir.display(),
             problems.join("\n")
         )),
+    }
+}
+
+/// The text of `dir/brand.toml`, when there is one.
+fn read_brand(dir: &Path) -> Result<Option<String>, String> {
+    let path = dir.join("brand.toml");
+    match path.is_file() {
+        true => fs::read_to_string(&path)
+            .map(Some)
+            .map_err(|e| format!("{}: {e}", path.display())),
+        false => Ok(None),
+    }
+}
+
+/// Makes a catalog directory's `brand.toml` this process's brand (after the reply texts, whose
+/// tables are the languages it must cover): its problems, each naming its key.
+fn install_or_check_brand(text: &str) -> Vec<Problem> {
+    match brand::install(text) {
+        Ok(()) => Vec::new(),
+        // Unsound, or a brand already in use: every problem it has, by the same check.
+        Err(_) => check::brand(text),
     }
 }
 
@@ -84,6 +115,7 @@ fn check_dir(dir: &Path, events: Option<&Path>) -> Result<(), Failure> {
     };
     // The reply texts first: their tables are the languages the kinds' templates are checked in.
     let replies_sound = replies.as_deref().is_none_or(|text| install_replies(text).is_ok());
+    let brand_text = read_brand(dir).map_err(usage)?;
     let catalog = adopt(catalog);
     let (samples, mut problems) = match events {
         Some(d) => read_samples(d)?,
@@ -95,6 +127,7 @@ fn check_dir(dir: &Path, events: Option<&Path>) -> Result<(), Failure> {
         .filter(|(_, s)| check::sample_kind(catalog, s).is_some())
         .collect();
     problems.extend(check::check(catalog, &samples));
+    problems.extend(brand_text.as_deref().map(install_or_check_brand).unwrap_or_default());
     if !replies_sound {
         problems.extend(replies.as_deref().map(check::replies).unwrap_or_default());
     }
@@ -221,6 +254,13 @@ fn preview(args: PreviewArgs) -> Result<(), Failure> {
         if replies.is_file() {
             let text = fs::read_to_string(&replies).map_err(|e| usage(format!("{}: {e}", replies.display())))?;
             install_replies(&text).map_err(|p| usage(format!("{}: {}", replies.display(), p.join("; "))))?;
+        }
+        if let Some(text) = read_brand(dir).map_err(usage)? {
+            let problems = install_or_check_brand(&text);
+            if !problems.is_empty() {
+                let words: Vec<String> = problems.iter().map(Problem::to_string).collect();
+                return Err(usage(format!("--catalog {}: {}", dir.display(), words.join("; "))));
+            }
         }
         adopt(c);
     }

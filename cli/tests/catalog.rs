@@ -92,7 +92,7 @@ fn a_misspelt_placeholder_is_named_with_the_file_the_template_and_the_kinds_plac
     let copy = CatalogCopy::new();
     copy.edit("payment-due.toml", |t| prepend(t, "de", "sms", "{{ balanse }} "));
     let want = "payment-due.toml: templates.de.sms: uses {{ balanse }}, which is not a placeholder of PaymentDue \
-                (it has: amount, balance, due, payee)";
+                (it has: account, amount, balance, due, payee)";
     fails_with(copy.dir(), &fixture("events-none"), want);
 }
 

@@ -29,7 +29,7 @@ fn english_templates(text: &str) -> &str {
 }
 
 /// A copy of the repository's catalog in `dir/catalog` with Italian: the reply texts and
-/// keywords of `fixtures/italian/replies.toml`, LowBalance's Italian templates, and, standing
+/// keywords of `fixtures/italian/replies.toml`, the brand's words of `fixtures/italian/brand.toml`, LowBalance's Italian templates, and, standing
 /// in for a translator's work, every other notifying kind's English templates under `it`
 /// (except `skip`, left without Italian).
 fn catalog_with_italian(dir: &Path, skip: Option<&str>) -> PathBuf {
@@ -38,6 +38,9 @@ fn catalog_with_italian(dir: &Path, skip: Option<&str>) -> PathBuf {
     let replies = catalog.join("replies.toml");
     let text = std::fs::read_to_string(&replies).unwrap();
     std::fs::write(&replies, format!("{text}{}", fixture("replies.toml"))).unwrap();
+    let brand = catalog.join("brand.toml");
+    let text = std::fs::read_to_string(&brand).unwrap();
+    std::fs::write(&brand, format!("{text}{}", fixture("brand.toml"))).unwrap();
     for entry in std::fs::read_dir(catalog.join("kinds")).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_str().unwrap().to_owned();

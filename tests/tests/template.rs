@@ -509,7 +509,11 @@ fn every_catalog_category_has_an_email_configuration_set_with_feedback_that_the_
         .skip(1)
         .map(|s| s.split("- Sid:").next().unwrap_or_default())
         .collect();
-    assert_eq!(senders.len(), 2, "the notifier and dispatch roles send email");
+    assert_eq!(
+        senders.len(),
+        3,
+        "the notifier, dispatch and feedback (which fails a text over to email) roles send email"
+    );
     for category in forewarn_core::catalog::catalog().categories() {
         m.traits = Some(forewarn_core::messages::Traits {
             kind: "LowBalance".into(),

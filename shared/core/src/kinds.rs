@@ -146,3 +146,22 @@ impl Urgency {
         self <= Urgency::Normal
     }
 }
+
+/// How much a message may interrupt the customer. A push adapter sends a `Passive` one
+/// without sound and without lighting the screen (APNs `interruption-level: passive`, FCM
+/// normal priority); other channels have no such level.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Intrusion {
+    /// As the channel usually alerts.
+    #[default]
+    Normal,
+    /// Quietly: seen when the customer next looks.
+    Passive,
+}
+
+impl Intrusion {
+    pub fn is_normal(&self) -> bool {
+        *self == Intrusion::Normal
+    }
+}

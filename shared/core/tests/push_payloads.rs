@@ -88,7 +88,7 @@ fn every_kind_in_every_language_gets_the_push_fields_of_its_urgency_and_category
             let (level, priority, score, android) = match urgency {
                 Urgency::Critical => (InterruptionLevel::TimeSensitive, 10, 1.0, AndroidPriority::High),
                 Urgency::High => (InterruptionLevel::TimeSensitive, 10, 0.75, AndroidPriority::High),
-                Urgency::Normal => (InterruptionLevel::Active, 10, 0.5, AndroidPriority::Normal),
+                Urgency::Normal => (InterruptionLevel::Active, 5, 0.5, AndroidPriority::Normal),
                 Urgency::Low => (InterruptionLevel::Passive, 5, 0.25, AndroidPriority::Normal),
             };
             assert_eq!(
@@ -181,7 +181,7 @@ fn a_later_update_of_the_same_flight_replaces_the_earlier_one_and_another_flight
 fn a_message_without_traits_is_pushed_as_a_plain_active_notification() {
     let now: Timestamp = EVENT_TIME.parse().unwrap();
     let f = push_fields(None, Intrusion::Normal, None, None, now);
-    assert_eq!((f.interruption, f.apns_priority), (InterruptionLevel::Active, 10));
+    assert_eq!((f.interruption, f.apns_priority), (InterruptionLevel::Active, 5));
     assert_eq!(
         (f.thread_id, f.collapse_id, f.android_channel, f.category),
         (None, None, None, None)

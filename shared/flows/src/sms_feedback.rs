@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use crate::error::FlowError;
 use crate::metrics::DeliveryResult;
 use crate::ports::{Bus, Claims, Contacts, Deliveries, Partitions, Sender};
-use crate::records::Address;
+use crate::records::{Address, StoredDelivery};
 use crate::report::{Report, row_outcome};
 use crate::reroute::SMS_REROUTED;
 use crate::service::Service;
@@ -136,17 +136,7 @@ where
         let mut report = Report::of(outcome_of(meaning), vec![why.clone()]);
         report.customer_id = Some(cid.clone());
         if !again && row.record.status != DeliveryStatus::Sent {
-            let mut r = Report::of(
-                Outcome::Suppressed,
-                vec![format!(
-                    "the SMS row is {} already: {} changes nothing",
-                    format!("{:?}", row.record.status).to_lowercase(),
-                    fb.event_type
-                )],
-            );
-            r.customer_id = Some(cid.clone());
-            r.duplicate = true;
-            return Ok(r);
+            return Ok(settled_already(row, fb, cid));
         }
         if let SmsMeaning::FailedForGood { number_unusable: true } = meaning {
             let contact = UnusableContact {
@@ -180,6 +170,21 @@ where
         self.bus.publish(&outcomes).await?;
         Ok(report)
     }
+}
+
+/// The report for an event about a row that is no longer sent (failed, cancelled): it changes nothing.
+fn settled_already(row: &StoredDelivery, fb: &SmsFeedback, cid: &Id) -> Report {
+    let mut r = Report::of(
+        Outcome::Suppressed,
+        vec![format!(
+            "the SMS row is {} already: {} changes nothing",
+            format!("{:?}", row.record.status).to_lowercase(),
+            fb.event_type
+        )],
+    );
+    r.customer_id = Some(cid.clone());
+    r.duplicate = true;
+    r
 }
 
 /// The report's outcome for a settled text.

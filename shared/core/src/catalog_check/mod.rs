@@ -108,6 +108,15 @@ pub fn replies(text: &str) -> Vec<Problem> {
         .collect()
 }
 
+/// The problems of a `brand.toml` text for this process's languages (install the catalog's
+/// reply texts first: their tables are the languages).
+pub fn brand(text: &str) -> Vec<Problem> {
+    crate::messages::brand::check(text)
+        .into_iter()
+        .map(|reason| Problem::new("brand.toml", "", reason))
+        .collect()
+}
+
 /// The catalog kind a sample envelope is an event of.
 pub fn sample_kind<'c>(catalog: &'c Catalog, sample: &Value) -> Option<&'c Kind> {
     catalog.kind(sample.get("detail-type")?.as_str()?)

@@ -61,6 +61,19 @@ impl Brand {
 /// Reads a `brand.toml` whose tables must cover `languages`: every problem found, each naming
 /// its key (`[fr].manage: missing`).
 pub fn parse(text: &str, languages: &[Lang]) -> Result<Brand, Vec<String>> {
+    parse_as(text, languages, Coverage::Every)
+}
+
+/// Whether a brand must have words for every language, and only those.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Coverage {
+    Every,
+    /// The built-in brand under a catalog directory's languages: a table for a language the
+    /// catalog lacks is skipped, and a language it lacks reads English's words.
+    Lenient,
+}
+
+fn parse_as(text: &str, languages: &[Lang], coverage: Coverage) -> Result<Brand, Vec<String>> {
     let file: BrandFile = toml::from_str(text).map_err(|e| vec![e.message().trim_end().to_owned()])?;
     let mut problems = Vec::new();
     for (key, value) in [("name", &file.name), ("app", &file.app)] {
@@ -79,6 +92,9 @@ pub fn parse(text: &str, languages: &[Lang]) -> Result<Brand, Vec<String>> {
     let mut words = BTreeMap::new();
     for (tag, value) in file.languages {
         if !languages.iter().any(|l| l.tag() == tag) {
+            if coverage == Coverage::Lenient {
+                continue;
+            }
             problems.push(format!("[{tag}]: not a language of replies.toml"));
             continue;
         }
@@ -89,7 +105,7 @@ pub fn parse(text: &str, languages: &[Lang]) -> Result<Brand, Vec<String>> {
             Err(mut p) => problems.append(&mut p),
         }
     }
-    for lang in languages {
+    for lang in languages.iter().filter(|_| coverage == Coverage::Every) {
         if !words.contains_key(lang.tag()) && !problems.iter().any(|p| p.starts_with(&format!("[{}]", lang.tag()))) {
             problems.push(format!(
                 "[{}]: missing: every language needs its brand words",
@@ -143,8 +159,13 @@ static BRAND: OnceLock<Brand> = OnceLock::new();
 
 /// This process's brand: the built-in one (proved by the tests), or the one installed.
 pub fn brand() -> &'static Brand {
-    BRAND.get_or_init(|| {
-        parse(BRAND_TOML, super::languages::all()).unwrap_or_else(|p| panic!("catalog/brand.toml: {}", p.join("; ")))
+    // A catalog directory may add a language the built-in brand lacks before its own
+    // `brand.toml` is installed: its emails then carry English's footer words, never a panic
+    // (`forewarn catalog check DIR` names the missing words).
+    BRAND.get_or_init(|| match parse(BRAND_TOML, super::languages::all()) {
+        Ok(b) => b,
+        Err(_) => parse_as(BRAND_TOML, super::languages::all(), Coverage::Lenient)
+            .expect("the built-in brand is sound (its tests prove it)"),
     })
 }
 

@@ -14,8 +14,8 @@
 use jiff::Timestamp;
 
 use crate::catalog::Catalog;
+use crate::kinds::Intrusion;
 use crate::kinds::{Category, Urgency};
-use crate::policy::Intrusion;
 
 use super::Traits;
 
@@ -150,8 +150,8 @@ pub fn collapse_id(subject: &str) -> String {
 }
 
 /// How a message is pushed. Critical and high kinds are time-sensitive at priority 10;
-/// normal ones active at priority 10 (forewarn already chose the moment the customer is
-/// active, so APNs should not hold it for power); low ones, and any message policy made
+/// normal ones active at priority 5 (shown at once when the device is awake, which
+/// forewarn's timing already aims for; never waking it); low ones, and any message policy made
 /// passive (a deadline inside quiet hours), passive at priority 5 without a sound.
 /// `now` is when it is sent, for the time to live left.
 pub fn push_fields(
@@ -170,10 +170,12 @@ pub fn push_fields(
     let question = traits.is_some_and(|t| t.question);
     PushFields {
         interruption,
-        apns_priority: if interruption == InterruptionLevel::Passive {
-            5
-        } else {
+        // 10 wakes the device now; 5 lets APNs deliver when it is awake anyway. Only what
+        // must not wait (time-sensitive) wakes it: the rule, and Apple's advice.
+        apns_priority: if interruption == InterruptionLevel::TimeSensitive {
             10
+        } else {
+            5
         },
         relevance_score: match urgency {
             Urgency::Critical => 1.0,

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::{Kind, Repeat, Timing, catalog};
 use crate::customer::{Category, Channel, Customer, DeviceKind};
 use crate::events::{DetailType, Event};
+pub use crate::kinds::Intrusion;
 pub use crate::kinds::Urgency;
 pub use crate::outcomes::Outcome;
 pub use crate::subject::Subject;
@@ -117,25 +118,6 @@ pub struct Route {
     pub device_kind: Option<DeviceKind>,
     /// How much the message may interrupt; `Passive` when it breaks quiet hours for a deadline.
     pub intrusion: Intrusion,
-}
-
-/// How much a message may interrupt the customer. A push adapter sends a `Passive` one
-/// without sound and without lighting the screen (APNs `interruption-level: passive`, FCM
-/// normal priority); other channels have no such level.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Intrusion {
-    /// As the channel usually alerts.
-    #[default]
-    Normal,
-    /// Quietly: seen when the customer next looks.
-    Passive,
-}
-
-impl Intrusion {
-    pub fn is_normal(&self) -> bool {
-        *self == Intrusion::Normal
-    }
 }
 
 /// A pending delivery to withdraw, and why.
