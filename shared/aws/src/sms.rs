@@ -124,7 +124,7 @@ where
     });
     match sms_refusal(e.code(), reason) {
         Some(why) => Ok(SendResult::Unreachable(why.into())),
-        None => Err(port_error(Port::Sns, e)),
+        None => Err(port_error(Port::SmsVoice, e)),
     }
 }
 

@@ -9,19 +9,29 @@ use forewarn_core::policy::DeliveryStatus;
 pub enum Port {
     Dynamodb,
     Sns,
+    /// AWS End User Messaging SMS (`pinpoint-sms-voice-v2`), when it sends the texts.
+    SmsVoice,
     Ses,
     Scheduler,
     EventBridge,
 }
 
 impl Port {
-    pub const ALL: [Port; 5] = [Port::Dynamodb, Port::Sns, Port::Ses, Port::Scheduler, Port::EventBridge];
+    pub const ALL: [Port; 6] = [
+        Port::Dynamodb,
+        Port::Sns,
+        Port::SmsVoice,
+        Port::Ses,
+        Port::Scheduler,
+        Port::EventBridge,
+    ];
 
     /// The service's name in errors, logs and Lambda's `error_type`.
     pub fn as_str(self) -> &'static str {
         match self {
             Port::Dynamodb => "dynamodb",
             Port::Sns => "sns",
+            Port::SmsVoice => "smsvoice",
             Port::Ses => "ses",
             Port::Scheduler => "scheduler",
             Port::EventBridge => "eventbridge",
@@ -162,7 +172,15 @@ mod tests {
             .collect();
         assert_eq!(
             retryable,
-            ["dynamodb: ", "sns: ", "ses: ", "scheduler: ", "eventbridge: ", "busy: "]
+            [
+                "dynamodb: ",
+                "sns: ",
+                "smsvoice: ",
+                "ses: ",
+                "scheduler: ",
+                "eventbridge: ",
+                "busy: "
+            ]
         );
     }
 
