@@ -4,7 +4,9 @@
 //! reference documents it and keeps the requests); the delivery events reach the real
 //! `feedback` binary in the shape the End User Messaging SMS user guide documents for a
 //! configuration set's SNS event destination ("SMS example log"). A blocked fraud alert
-//! falls over to email once; a delivered text settles its row as delivered.
+//! falls over to email once; so does one no delivery event reported within its kind's
+//! `receipt_within_minutes`, when its receipt check fires; a delivered text settles its row as
+//! delivered.
 
 use forewarn_e2e::eum::FakeEum;
 use forewarn_e2e::runtime::{FunctionProcess, binary};
@@ -150,4 +152,65 @@ async fn a_delivered_text_event_settles_the_row_as_delivered() {
         .expect("the SMS row");
     assert!(row.delivered_at.is_some(), "{row:?}");
     assert_eq!(row.record.status, forewarn_core::policy::DeliveryStatus::Sent);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fraud_text_not_reported_delivered_in_time_falls_over_to_email_once_when_its_check_fires() {
+    let eum = FakeEum::start().await;
+    let c = TestCustomer::seed(
+        "eut",
+        json!({"devices": [], "channel_preferences": {"security": ["sms"]}}),
+    )
+    .await;
+    let fraud = texting("suspicious-transaction", &eum).await;
+    let sent_at = jiff::Timestamp::now();
+    let r = fraud
+        .invoke(sample("suspicious-transaction.json", &format!("st-{}", c.id), &c.id))
+        .await
+        .ok();
+    assert_eq!(r["outcome"], "send_now", "{r}");
+    let owner = format!("\"customer_id\":\"{}\"", c.id);
+    let (_, at, input) = stack()
+        .wait_schedule("the text's receipt check", |(_, _, i)| {
+            i.contains(&owner) && i.contains("\"receipt_check\":true")
+        })
+        .await;
+    // `at(…)` in UTC, SuspiciousTransaction's receipt_within_minutes (10) after the send.
+    let fires: jiff::civil::DateTime = at
+        .trim_start_matches("at(")
+        .trim_end_matches(')')
+        .parse()
+        .expect("an at() expression");
+    let fires = fires.to_zoned(jiff::tz::TimeZone::UTC).unwrap().timestamp();
+    let after = fires.duration_since(sent_at).as_secs();
+    assert!(
+        (9 * 60..=11 * 60 + 60).contains(&after),
+        "{at}: {after} s after the send"
+    );
+    assert!(stack().emails_to(&c.email).await.is_empty(), "only the SMS went out");
+
+    // No delivery event came: the check fires (as Scheduler would, with its input).
+    let dispatch = texting("dispatch", &eum).await;
+    let r = dispatch.invoke(serde_json::from_str(&input).unwrap()).await.ok();
+    assert_eq!(
+        (r["outcome"].as_str(), r["sent"].as_u64()),
+        (Some("sent"), Some(1)),
+        "{r}"
+    );
+    stack().wait_emails_to(&c.email, 1).await;
+    let again = dispatch.invoke(serde_json::from_str(&input).unwrap()).await.ok();
+    assert_eq!(again["sent"], 0, "{again}");
+    assert_eq!(stack().emails_to(&c.email).await.len(), 1, "the alert fell over once");
+    assert_eq!(eum.texts().len(), 1, "and was not texted again");
+    let sms_row = stack()
+        .deliveries(&c.id)
+        .await
+        .into_iter()
+        .find(|r| r.record.channel == forewarn_core::customer::Channel::Sms && !r.reminder)
+        .expect("the SMS row");
+    assert_eq!(
+        sms_row.record.status,
+        forewarn_core::policy::DeliveryStatus::Sent,
+        "a late receipt may still settle it"
+    );
 }

@@ -169,7 +169,14 @@ pub async fn dispatch() -> Result<(), lambda_runtime::Error> {
     let env = Env::process();
     let c = Clients::load(&env).await?;
     let clock = env.clock()?;
-    let mut service = Service::new(engine(&env)?, c.store(&env)?, c.sender(&env)?, (), c.bus(&env)?);
+    let mut service = Service::new(
+        engine(&env)?,
+        c.store(&env)?,
+        c.sender(&env)?,
+        // A critical text it sends schedules its receipt check.
+        c.scheduler(&env, Schedules::CreateAndDelete)?,
+        c.bus(&env)?,
+    );
     service.lease_seconds = env.lease_seconds()?;
     serve("dispatch", c.counter, |payload, now| {
         let service = &service;

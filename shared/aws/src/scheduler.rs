@@ -32,9 +32,18 @@ pub struct ScheduleTarget {
 /// A stable, valid schedule name for a delivery (≤ 64 chars, `[0-9a-zA-Z-_.]`).
 pub fn schedule_name(request: &DispatchRequest) -> String {
     // FNV-1a over the row's key: stable across builds and platforms, unlike std's hasher.
+    // A receipt check names the row it checks: its schedule is apart from the row's send.
     let key = crate::dynamo::Sk::delivery(request).to_string();
+    let check: &[u8] = if request.receipt_check { b"#receipt" } else { b"" };
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in request.customer_id.as_str().bytes().chain([0]).chain(key.bytes()) {
+    for b in request
+        .customer_id
+        .as_str()
+        .bytes()
+        .chain([0])
+        .chain(key.bytes())
+        .chain(check.iter().copied())
+    {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
@@ -153,6 +162,20 @@ mod tests {
         assert_eq!(a, schedule_name(&request("c-1")));
         assert_ne!(a, schedule_name(&request("c-2")));
         assert!(a.len() <= 64 && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    }
+
+    #[test]
+    fn a_receipt_check_has_a_schedule_apart_from_the_send_of_the_row_it_checks() {
+        let send = request("c-1");
+        let mut check = send.clone();
+        check.receipt_check = true;
+        assert_ne!(schedule_name(&send), schedule_name(&check));
+        assert_eq!(
+            crate::dynamo::Sk::delivery(&send).to_string(),
+            crate::dynamo::Sk::delivery(&check).to_string()
+        );
+        assert!(schedule_input(&check).contains(r#""receipt_check":true"#));
+        assert!(!schedule_input(&send).contains("receipt_check"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The sender of the functions that notify: SMS through End User Messaging SMS (or SNS, the documented fallback), push through SNS, email through SES.
 
+use forewarn_core::customer::Channel;
 use forewarn_core::engine::Destination;
 use forewarn_core::types::Id;
 use forewarn_flows::FlowError;
@@ -35,6 +36,10 @@ impl Sender for AwsSender {
             Destination::Email(e) => self.ses.email(e.as_str(), message, customer).await,
         }
     }
+
+    fn reports_delivery(&self, channel: Channel) -> bool {
+        channel == Channel::Sms && self.eum.is_some()
+    }
 }
 
 /// The texts of a function that sends nothing else (`reply`, `feedback`'s re-route by SMS
@@ -56,5 +61,9 @@ impl Sender for TextSender {
             (Destination::Phone(p), Some(eum)) => eum.sms(p.e164(), message, customer).await,
             _ => self.sns.send(to, message, customer).await,
         }
+    }
+
+    fn reports_delivery(&self, channel: Channel) -> bool {
+        channel == Channel::Sms && self.eum.is_some()
     }
 }

@@ -237,4 +237,9 @@ pub struct DispatchRequest {
     /// The escalation reminder of the event, not its first alert.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reminder: bool,
+    /// Not a send: the check that the row's critical text was reported delivered in time
+    /// (the kind's `receipt_within_minutes`), which fails it over when not. The row it names
+    /// is the one without this flag.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub receipt_check: bool,
 }

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use crate::cancel::cancelled_outcome;
 use crate::error::FlowError;
 use crate::metrics::DeliveryResult;
-use crate::ports::{Bus, Claims, Deliveries, Partitions, Sender};
+use crate::ports::{Bus, Claims, Deliveries, Partitions, Scheduler, Sender};
 use crate::records::{Address, Finish, StoredDelivery};
 use crate::reminder::{disabled_of, question_of, questions_of};
 use crate::report::{Report, device_disabled, row_outcome};
@@ -21,12 +21,17 @@ impl<St, Se, Sc, B> Service<St, Se, Sc, B>
 where
     St: Partitions + Claims + Deliveries,
     Se: Sender,
+    Sc: Scheduler,
     B: Bus,
 {
     /// Sends the row `request` names, at `now`, if it is still due and allowed. The row is
     /// taken under a send lease first; a row another worker is sending is a retryable error
-    /// until that worker's lease runs out.
+    /// until that worker's lease runs out. A receipt check (`request.receipt_check`) sends
+    /// nothing itself: see `receipt`.
     pub async fn dispatch(&self, request: &DispatchRequest, now: Timestamp) -> Result<Report, FlowError> {
+        if request.receipt_check {
+            return self.check_receipt(request, now).await;
+        }
         let cid = &request.customer_id;
         let Some(row) = self.store.delivery(request).await? else {
             return Ok(Report::of(
@@ -48,6 +53,8 @@ where
                         _ => None,
                     };
                     if let Some(kind) = kind {
+                        // Its receipt check too, which that worker may not have scheduled.
+                        self.await_receipts(std::slice::from_ref(&row), now).await?;
                         self.bus.publish(&[row_outcome(kind, &row, now)]).await?;
                     }
                     Ok(Report::duplicate(Suppression::DeliveryDone { status }))
@@ -149,6 +156,7 @@ where
         if !finish.is_empty() {
             self.store.finish(&finish).await?;
         }
+        self.await_receipts(&done, now).await?;
         let mut outcomes = vec![row_outcome(kind, &done[0], now)];
         let r = &done[0].record;
         outcomes.extend(

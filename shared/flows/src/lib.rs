@@ -12,7 +12,7 @@
 //! * `state`: the delivery state machine, written once; every store checks its writes
 //!   against it. `stuck`: rows left pending long after their time.
 //! * One module per flow, each an `impl` block on `Service`: `notify`, `dispatch`,
-//!   `resolve`, `reply` (with `matching` and `limits`), `feedback` (with `reroute`), `push_feedback` (SNS's word on an endpoint), `sms_feedback` (the SMS provider's delivery events),
+//!   `resolve`, `reply` (with `matching` and `limits`), `feedback` (with `reroute`), `push_feedback` (SNS's word on an endpoint), `sms_feedback` (the SMS provider's delivery events), `receipt` (a critical text not reported delivered in time),
 //!   `activity`, `context` (profiles, devices and erasure from the bank's events), and the
 //!   sweep in `stuck`.
 //! * Steps the flows share: `send`, `cancel`, `reminder`, `report`; `metrics`, counted at
@@ -34,6 +34,7 @@ pub mod metrics;
 pub mod notify;
 pub mod ports;
 pub mod push_feedback;
+pub mod receipt;
 pub mod records;
 pub mod rejection;
 pub mod reminder;

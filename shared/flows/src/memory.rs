@@ -76,6 +76,9 @@ pub struct Memory {
     pub sent: RefCell<Vec<SentMessage>>,
     /// Masked destinations (or parts of them) the sender treats as unreachable.
     pub unreachable: RefCell<Vec<String>>,
+    /// Whether the sender reports texts delivered, as End User Messaging SMS does (off: as
+    /// SNS, and the simulator, which hears no receipts).
+    pub sms_receipts: RefCell<bool>,
     /// How many of the next sends the provider throttles (a retryable error).
     pub throttle_sends: RefCell<usize>,
     /// How many of the next finishing writes fail, as if the process died before them.
@@ -415,6 +418,10 @@ impl Sender for Rc<Memory> {
             customer_id: customer.cloned(),
         });
         Ok(SendResult::Sent { provider_message_id })
+    }
+
+    fn reports_delivery(&self, channel: Channel) -> bool {
+        channel == Channel::Sms && *self.sms_receipts.borrow()
     }
 }
 

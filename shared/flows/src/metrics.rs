@@ -31,7 +31,8 @@ pub const DECISIONS: &str = "Decisions";
 /// A decision that sends nothing, by `Reason` (a class, see `suppression_class`).
 pub const SUPPRESSIONS: &str = "Suppressions";
 /// A row that ended, by `Channel` and `Result` (sent, failed, cancelled, expired), or
-/// what the email provider reported of it (delivered, bounced, soft_bounce, complained).
+/// what the providers reported of it (delivered, bounced, soft_bounce, complained; a
+/// critical text not reported delivered in time: unconfirmed).
 pub const DELIVERIES: &str = "Deliveries";
 /// Every channel tried failed and the policy picked another, by the `Channel` that failed.
 pub const FAILOVERS: &str = "Failovers";
@@ -88,10 +89,12 @@ pub enum DeliveryResult {
     Bounced,
     SoftBounce,
     Complained,
+    /// A critical text the SMS provider had not reported delivered within its kind's window.
+    Unconfirmed,
 }
 
 impl DeliveryResult {
-    pub const ALL: [DeliveryResult; 8] = [
+    pub const ALL: [DeliveryResult; 9] = [
         DeliveryResult::Sent,
         DeliveryResult::Failed,
         DeliveryResult::Cancelled,
@@ -100,6 +103,7 @@ impl DeliveryResult {
         DeliveryResult::Bounced,
         DeliveryResult::SoftBounce,
         DeliveryResult::Complained,
+        DeliveryResult::Unconfirmed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -112,6 +116,7 @@ impl DeliveryResult {
             DeliveryResult::Bounced => "bounced",
             DeliveryResult::SoftBounce => "soft_bounce",
             DeliveryResult::Complained => "complained",
+            DeliveryResult::Unconfirmed => "unconfirmed",
         }
     }
 
@@ -242,6 +247,7 @@ mod tests {
             "bounced",
             "soft_bounce",
             "complained",
+            "unconfirmed",
         ];
         assert_eq!(words, expected);
     }

@@ -213,6 +213,7 @@ where
         let mut new = Vec::new();
         if !due.is_empty() {
             done = self.send_with_failover(event, customer, due, now).await?;
+            self.await_receipts(&done, now).await?;
             for row in &done {
                 let kind = if row.record.status == DeliveryStatus::Sent {
                     report.sent += 1;

@@ -119,6 +119,14 @@ pub trait Sender {
         message: &StoredMessage,
         customer: Option<&Id>,
     ) -> impl Future<Output = Result<SendResult, FlowError>>;
+
+    /// Whether the provider reports back when a message on `channel` reached the device
+    /// (End User Messaging SMS does for texts; SNS's SMS does not): only then does a critical
+    /// text await its receipt (`receipt`).
+    fn reports_delivery(&self, channel: Channel) -> bool {
+        let _ = channel;
+        false
+    }
 }
 
 /// One-time schedules that invoke dispatch.

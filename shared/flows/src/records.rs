@@ -192,6 +192,7 @@ impl StoredDelivery {
             channel: self.record.channel,
             device_id: self.device_id.clone(),
             reminder: self.reminder,
+            receipt_check: false,
         }
     }
     /// Whether this row is the one `key` names.

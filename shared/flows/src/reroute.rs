@@ -3,14 +3,14 @@
 //! fine and no failover ran. The alert goes to the next reachable channel, decided on the
 //! same event (kept with its claim), as if the send had failed then.
 
-use forewarn_core::events::parse_event_value;
+use forewarn_core::events::{Event, parse_event_value};
 use forewarn_core::outcomes::{OutcomeEvent, OutcomeType};
 use forewarn_core::policy::{DeliveryStatus, Urgency};
 use jiff::Timestamp;
 
 use crate::error::FlowError;
 use crate::ports::{Claims, Deliveries, Partitions, Sender};
-use crate::records::{Finish, StoredDelivery};
+use crate::records::{Finish, Partition, StoredDelivery};
 use crate::reminder::{disabled_of, questions_of};
 use crate::report::{device_disabled, row_outcome};
 use crate::service::Service;
@@ -20,6 +20,18 @@ pub const REROUTED: &str = "re-routed: the critical email bounced hard after it 
 
 /// The reason of a row re-routed because the critical text failed after it was sent.
 pub const SMS_REROUTED: &str = "re-routed: the critical SMS failed after it was sent";
+
+/// The reason of a row re-routed because the critical text was not reported delivered
+/// within its kind's `receipt_within_minutes` (`receipt`).
+pub const UNCONFIRMED_REROUTED: &str = "re-routed: the critical SMS was not reported delivered in time";
+
+/// Every reason a re-routed row carries: a retry finds the rows an earlier attempt sent by them.
+const REROUTES: [&str; 3] = [REROUTED, SMS_REROUTED, UNCONFIRMED_REROUTED];
+
+/// Whether `row` was sent by a re-route (it carries one of `REROUTES`).
+pub(crate) fn is_rerouted(row: &StoredDelivery) -> bool {
+    row.reasons.iter().any(|w| REROUTES.contains(&w.as_str()))
+}
 
 /// What re-routing did: the outcome events of the rows it sent or failed, and why not when
 /// it did not.
@@ -51,7 +63,9 @@ where
         self.reroute_as(bounced, now, REROUTED).await
     }
 
-    /// `reroute`, with the reason (`REROUTED`, `SMS_REROUTED`) the re-routed rows carry.
+    /// `reroute`, with the reason (one of `REROUTES`) the re-routed rows carry. `bounced` is
+    /// failed, or (`UNCONFIRMED_REROUTED`) sent but not reported delivered. Nothing is sent
+    /// once the alert's subject was resolved (the customer answered, the bank closed it).
     pub(crate) async fn reroute_as(
         &self,
         bounced: &StoredDelivery,
@@ -63,7 +77,7 @@ where
         }
         if bounced.message.ttl.is_some_and(|ttl| ttl <= now) {
             return Ok(Rerouted::not(
-                "the alert stopped mattering before the bounce was reported",
+                "the alert stopped mattering before its failure was reported",
             ));
         }
         let cid = &bounced.customer_id;
@@ -82,9 +96,7 @@ where
             .collect();
         let rerouted: Vec<StoredDelivery> = rows
             .iter()
-            .filter(|r| {
-                r.reasons.iter().any(|w| w == REROUTED || w == SMS_REROUTED) && r.record.status == DeliveryStatus::Sent
-            })
+            .filter(|r| is_rerouted(r) && r.record.status == DeliveryStatus::Sent)
             .map(|r| (*r).clone())
             .collect();
         if !rerouted.is_empty() {
@@ -95,11 +107,8 @@ where
                 reasons: vec![why.to_owned()],
             });
         }
-        if let Some(other) = rows.iter().find(|r| r.record.status == DeliveryStatus::Sent) {
-            return Ok(Rerouted::not(format!(
-                "the alert went out by {} too",
-                other.record.channel
-            )));
+        if let Some(why) = moot(&part, &rows, bounced, &event) {
+            return Ok(Rerouted::not(why));
         }
         let failed: Vec<&StoredDelivery> = rows
             .iter()
@@ -131,6 +140,22 @@ where
         };
         Ok(Rerouted { outcomes, reasons })
     }
+}
+
+/// Why the alert of `bounced` needs no other channel: its subject was resolved (the customer
+/// answered, the bank closed it), or another of its rows went out.
+fn moot(part: &Partition, rows: &[&StoredDelivery], bounced: &StoredDelivery, event: &Event) -> Option<String> {
+    let subject = &bounced.record.subject;
+    if let Some(r) = part
+        .resolutions
+        .iter()
+        .find(|r| r.subject.matches(subject) && r.at >= event.time.0)
+    {
+        return Some(format!("{} ({}) resolved the alert first", r.detail_type, r.event_id));
+    }
+    rows.iter()
+        .find(|r| r.record.status == DeliveryStatus::Sent && !r.is(&bounced.key()))
+        .map(|other| format!("the alert went out by {} too", other.record.channel))
 }
 
 /// The `NotificationSent` or `NotificationFailed` of each row.

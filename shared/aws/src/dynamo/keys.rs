@@ -402,6 +402,7 @@ mod tests {
             channel: Channel::Push,
             device_id: Some(id("tablet")),
             reminder: false,
+            receipt_check: false,
         };
         assert_eq!(
             Sk::delivery(&request).to_string(),

@@ -93,7 +93,10 @@ fn when(k: &Kind) -> String {
             )
         }
     };
-    format!("{text}{}{reply}", deadline_rule(k))
+    let receipt = k.def.receipt_within_minutes.map_or(String::new(), |m| {
+        format!("; a text not reported delivered within {m} min falls over once to the next channel")
+    });
+    format!("{text}{}{reply}{receipt}", deadline_rule(k))
 }
 
 /// The deadline rule in words: the field after which the notice stops mattering, and that it

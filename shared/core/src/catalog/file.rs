@@ -41,6 +41,12 @@ pub struct KindFile {
     /// reply flow answers with `TransactionConfirmed` / `TransactionDisputed`).
     #[serde(default)]
     pub expects_reply: bool,
+    /// Notify, critical kinds only: the minutes within which the SMS provider must report a
+    /// text delivered (End User Messaging SMS reports it); a text it has not reported by then
+    /// counts as failed and the alert falls over once to the next channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 1440))]
+    pub receipt_within_minutes: Option<u32>,
     /// Notify: the channel order when the customer states none for the category.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub channels: Vec<Channel>,
@@ -187,6 +193,7 @@ pub(super) fn check_shape(k: &KindFile) -> Result<(), String> {
     if !k.schema.is_object() {
         return Err("schema: must be a JSON Schema object".into());
     }
+    check_receipt(k)?;
     match k.role {
         Role::Notify => {
             let missing = [
@@ -224,6 +231,25 @@ pub(super) fn check_shape(k: &KindFile) -> Result<(), String> {
                 return Err("a resolving kind sends nothing: no subject, timing or templates".into());
             }
         }
+    }
+    Ok(())
+}
+
+/// `receipt_within_minutes`: a critical kind that sends SMS, within a day.
+fn check_receipt(k: &KindFile) -> Result<(), String> {
+    let Some(m) = k.receipt_within_minutes else {
+        return Ok(());
+    };
+    if k.urgency != Some(Urgency::Critical) {
+        return Err("receipt_within_minutes: only a critical kind (urgency = \"critical\") falls over when its text is not reported delivered".into());
+    }
+    if !(1..=1440).contains(&m) {
+        return Err(format!(
+            "receipt_within_minutes: {m} must be between 1 and 1440 (a day)"
+        ));
+    }
+    if !k.channels.contains(&Channel::Sms) {
+        return Err("receipt_within_minutes: the kind sends no SMS (channels lacks \"sms\")".into());
     }
     Ok(())
 }

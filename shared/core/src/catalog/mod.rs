@@ -60,6 +60,14 @@ impl Kind {
         self.def.role == Role::Notify
     }
 
+    /// How long the SMS provider has to report a text of this kind delivered before the
+    /// alert falls over to the next channel (`receipt_within_minutes`); `None`: it never does.
+    pub fn receipt_window(&self) -> Option<jiff::SignedDuration> {
+        self.def
+            .receipt_within_minutes
+            .map(|m| jiff::SignedDuration::from_mins(i64::from(m)))
+    }
+
     /// The compiled JSON Schema of the detail (compiled on first use).
     pub fn validator(&self) -> Result<&jsonschema::Validator, &str> {
         self.validator
