@@ -116,6 +116,8 @@ fn check_dir(dir: &Path, events: Option<&Path>) -> Result<(), Failure> {
     // The reply texts first: their tables are the languages the kinds' templates are checked in.
     let replies_sound = replies.as_deref().is_none_or(|text| install_replies(text).is_ok());
     let brand_text = read_brand(dir).map_err(usage)?;
+    // The brand next, before anything renders: the worst-case SMS are measured with its name.
+    let brand_problems = brand_text.as_deref().map(install_or_check_brand).unwrap_or_default();
     let catalog = adopt(catalog);
     let (samples, mut problems) = match events {
         Some(d) => read_samples(d)?,
@@ -127,7 +129,7 @@ fn check_dir(dir: &Path, events: Option<&Path>) -> Result<(), Failure> {
         .filter(|(_, s)| check::sample_kind(catalog, s).is_some())
         .collect();
     problems.extend(check::check(catalog, &samples));
-    problems.extend(brand_text.as_deref().map(install_or_check_brand).unwrap_or_default());
+    problems.extend(brand_problems);
     if !replies_sound {
         problems.extend(replies.as_deref().map(check::replies).unwrap_or_default());
     }

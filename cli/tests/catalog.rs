@@ -109,6 +109,48 @@ fn a_missing_language_is_named() {
     fails_with(copy.dir(), &fixture("events-none"), want);
 }
 
+impl CatalogCopy {
+    /// Gives the copy's `brand.toml` the bank name `name`.
+    fn name_the_bank(&self, name: &str) {
+        let path = self.0.join("brand.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let named = text.replacen("name = \"Example Bank\"", &format!("name = \"{name}\""), 1);
+        assert_ne!(text, named, "brand.toml names the Example Bank");
+        std::fs::write(path, named).unwrap();
+    }
+}
+
+/// A kind file's text whose English SMS is `text`, and nothing else.
+fn english_sms(t: &str, text: &str) -> String {
+    let section = t.find("[templates.\"en\"]").expect("English templates");
+    let opening = "\nsms = '''\n";
+    let start = section + t[section..].find(opening).expect("an SMS") + opening.len();
+    let end = start + t[start..].find("'''").expect("the SMS's end");
+    format!("{}{text}\n{}", &t[..start], &t[end..])
+}
+
+#[test]
+fn a_brand_name_longer_than_any_sms_allows_is_named() {
+    let copy = CatalogCopy::new();
+    copy.name_the_bank("The Very Long Example Bank of Nowhere");
+    let want = "brand.toml: name: 37 characters, more than 16: every SMS starts with the bank's name";
+    fails_with(copy.dir(), &fixture("events-none"), want);
+}
+
+#[test]
+fn a_brand_name_too_long_for_two_sms_segments_is_named() {
+    // 290 GSM-7 characters fit two segments (306) after "Example Bank: ", not after this name.
+    let copy = CatalogCopy::new();
+    copy.edit("payment-due.toml", |t| english_sms(t, &"a".repeat(290)));
+    let out = forewarn(&["catalog", "check", copy.dir(), "--events", &fixture("events-none")]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    copy.name_the_bank("Example Bank Ltd");
+    let want = "payment-due.toml: templates.en.sms: the SMS takes 3 segments (308 GSM-7 units), more than 2 even when \
+                compact with the bank's name before it: brand.toml `name` (\"Example Bank Ltd\", 16 characters) \
+                is too long for this text";
+    fails_with(copy.dir(), &fixture("events-none"), want);
+}
+
 #[test]
 fn a_sample_event_that_does_not_validate_is_named_with_its_file_and_json_path() {
     let want = "payment-due-lowercase-currency.json: detail.amount.currency: \"eur\" does not match \"^[A-Z]{3}$\" \

@@ -2,7 +2,7 @@
 //! and push delivery feedback, and habits learned from activity — the real binaries on the
 //! local stack, each test with customers of its own.
 
-use forewarn_core::conversation::{ReplyText, reply_text};
+use forewarn_core::conversation::{ReplyText, reply_sms};
 use forewarn_e2e::{
     TestCustomer, function, inbound_sms, outcomes_settled, sample, ses_event, stack, unique, wait_outcomes,
 };
@@ -76,7 +76,7 @@ async fn a_yes_reply_confirms_the_transaction_once_acknowledges_it_and_cancels_t
     );
     let sms = stack().wait_sms_to(&c.phone, 2).await;
     assert_eq!(sms.len(), 2, "the alert and the acknowledgement: {sms:?}");
-    assert_eq!(sms[1], reply_text("en-GB", ReplyText::Confirmed));
+    assert_eq!(sms[1], reply_sms("en-GB", ReplyText::Confirmed));
 
     let again = reply
         .invoke(inbound_sms(&c.phone, "YES", &format!("in2-{}", c.id)))
@@ -123,7 +123,7 @@ async fn a_no_reply_disputes_the_transaction() {
     assert!(events_of(&c.id, "TransactionConfirmed", 0).await.is_empty());
     assert_eq!(
         stack().wait_sms_to(&c.phone, 2).await.last().map(String::as_str),
-        Some(reply_text("pt-PT", ReplyText::Disputed))
+        Some(reply_sms("pt-PT", ReplyText::Disputed).as_str())
     );
 }
 
@@ -144,7 +144,7 @@ async fn a_reply_from_another_number_or_after_expiry_gives_no_event() {
     assert_eq!(r["outcome"], "unknown_sender", "{r}");
     assert_eq!(
         stack().wait_sms_to(&stranger, 1).await,
-        [reply_text("en", ReplyText::UnknownSender)]
+        [reply_sms("en", ReplyText::UnknownSender)]
     );
 
     // A question asked 25 hours ago, as an earlier alert would have left it.
@@ -158,7 +158,7 @@ async fn a_reply_from_another_number_or_after_expiry_gives_no_event() {
     assert_eq!(r["outcome"], "expired", "{r}");
     assert_eq!(
         stack().wait_sms_to(&old.phone, 1).await,
-        [reply_text("en-GB", ReplyText::Expired)]
+        [reply_sms("en-GB", ReplyText::Expired)]
     );
 
     for id in [&c.id, &old.id] {
@@ -189,7 +189,7 @@ async fn a_self_managed_stop_is_confirmed_once_and_stops_later_sms() {
     reply.settled_logs().await;
     assert_eq!(
         stack().wait_sms_to(&c.phone, 1).await,
-        [reply_text("en-GB", ReplyText::OptedOut)]
+        [reply_sms("en-GB", ReplyText::OptedOut)]
     );
 
     let r = fraud

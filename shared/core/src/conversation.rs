@@ -7,7 +7,8 @@ use serde::Serialize;
 
 pub use self::keywords::{Keywords, MAX_KEYWORD_BYTES, PROVIDER_START_WORDS, PROVIDER_STOP_WORDS, normalise};
 pub use self::texts::{
-    REPLIES_TOML, ReplyText, check_replies, install_replies, keywords, reminder_prefix, reply_text, which_text,
+    REPLIES_TOML, ReplyText, check_replies, install_replies, keywords, reminder_prefix, reply_sms, reply_text,
+    which_text,
 };
 use crate::customer::PhoneNumber;
 use crate::error::EventError;
@@ -442,7 +443,7 @@ mod tests {
         let en = which_text("en-GB", &listed);
         assert_eq!(
             en,
-            "You have several open questions. Reply YES 1 for Shop 12.00 EUR, YES 2 for Café Lisboa 99.00 EUR, \
+            "Example Bank: You have several open questions. Reply YES 1 for Shop 12.00 EUR, YES 2 for Café Lisboa 99.00 EUR, \
              or NO to dispute them all."
         );
         let pt = which_text("pt-PT", &listed);
@@ -650,14 +651,15 @@ mod tests {
         for brazilian in [
             "transação",
             "cartão",
-            "entraremos em contato",
+            "Registramos",
+            "equipe",
             "Responda",
             "você",
             "Você",
         ] {
             assert!(br.contains(brazilian), "pt-BR lacks {brazilian}");
         }
-        for european in ["equipa", "o vai contactar", "encontrámos", "percebemos", "precisa de"] {
+        for european in ["equipa", "Registámos", "Passámos", "encontrámos", "percebemos"] {
             assert!(pt.contains(european), "pt-PT lacks {european}");
             assert!(!br.contains(european), "pt-BR says {european}");
         }
@@ -699,10 +701,10 @@ mod tests {
         assert!(reply_text("de-DE", ReplyText::Help).contains("Antworten Sie JA oder NEIN"));
         assert!(reply_text("es-MX", ReplyText::Unrecognised).contains("Responda SÍ o NO"));
         assert!(reply_text("fr-CA", ReplyText::Help).contains("Répondez OUI ou NON"));
-        assert!(reply_text("pt-BR", ReplyText::Disputed).contains("entraremos em contato"));
+        assert!(reply_text("pt-BR", ReplyText::Disputed).contains("equipe de fraudes"));
         assert_eq!(
             reply_text("sv-SE", ReplyText::Confirmed),
-            "Thank you. The transaction stays approved; there is nothing more to do."
+            "Thank you. We have recorded that this was you and passed your answer to our team."
         );
         let prefixes = [
             ("en-US", "Reminder: "),
@@ -817,7 +819,10 @@ mod tests {
             ),
             (
                 edited("[en]", "Please reply YES or NO.", "Please reply “YES” or “NO”."),
-                vec!["`en.unrecognised`: an English text must be one GSM-7 SMS segment, not 1 UCS-2 segment(s)"],
+                vec![
+                    "`en.unrecognised`: an English text must be one GSM-7 SMS segment after the longest bank name, \
+                     not 2 UCS-2 segment(s)",
+                ],
             ),
             (
                 edited("[fr]", "Répondez AIDE", "Répondez AIDEZ"),

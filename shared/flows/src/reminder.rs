@@ -6,7 +6,7 @@ use forewarn_core::customer::{Channel, Customer};
 use forewarn_core::engine::{Destination, Engine};
 use forewarn_core::events::{Detail, Event};
 use forewarn_core::messages::safe::{self, Placeholders, neutralise};
-use forewarn_core::messages::{Message, RenderError};
+use forewarn_core::messages::{Message, RenderError, brand};
 use forewarn_core::policy::DeliveryStatus;
 use forewarn_core::types::Id;
 use jiff::{Timestamp, ToSpan};
@@ -52,7 +52,12 @@ pub fn reminder_message(
 ) -> Result<Message, RenderError> {
     let mut message = engine.render(event, customer, channel)?;
     let prefix = reminder_prefix(&customer.locale);
-    message.body = format!("{prefix}{}", message.body);
+    // After the bank's name that starts an SMS: "Example Bank: Reminder: …".
+    let bank = brand::sms_prefix();
+    message.body = match message.body.strip_prefix(&bank) {
+        Some(rest) if channel == Channel::Sms => format!("{bank}{prefix}{rest}"),
+        _ => format!("{prefix}{}", message.body),
+    };
     message.subject = message.subject.map(|s| format!("{prefix}{s}"));
     message.title = message.title.map(|s| format!("{prefix}{s}"));
     Ok(message)

@@ -2,7 +2,7 @@
 //! or opt-in, a request for help, or anything else; each gets one `ReplyReceived` outcome
 //! event and, where it is due, a short answer.
 
-use forewarn_core::conversation::{InboundSms, Intent, ReplyText, reply_text, which_text};
+use forewarn_core::conversation::{InboundSms, Intent, ReplyText, reply_sms, which_text};
 use forewarn_core::customer::Channel;
 use forewarn_core::engine::Destination;
 use forewarn_core::events::{Detail, TransactionAnswer};
@@ -47,7 +47,7 @@ impl Say {
     }
     fn body(&self, locale: &str) -> String {
         match self {
-            Say::Text(t) => reply_text(locale, *t).to_owned(),
+            Say::Text(t) => reply_sms(locale, *t),
             Say::Which(listed) => which_text(locale, listed),
         }
     }

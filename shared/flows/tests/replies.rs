@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use forewarn_core::conversation::{Intent, ReplyText, keywords, reply_text};
+use forewarn_core::conversation::{Intent, ReplyText, keywords, reply_sms};
 use forewarn_core::customer::Channel;
 use forewarn_core::events::Event;
 use forewarn_core::outcomes::Outcome;
@@ -95,7 +95,7 @@ fn every_keyword_gets_its_own_answer_when_opt_outs_are_self_managed() {
             ))
             .unwrap();
             assert_eq!((r.outcome, r.sent), (outcome, 1), "{word}: {r:?}");
-            assert_eq!(texts_to_phone(&m), [reply_text("en", text)], "{word}");
+            assert_eq!(texts_to_phone(&m), [reply_sms("en", text)], "{word}");
         }
     }
     for word in keywords().words(Intent::Start) {
@@ -106,7 +106,7 @@ fn every_keyword_gets_its_own_answer_when_opt_outs_are_self_managed() {
         assert_eq!((r.outcome, r.sent), (Outcome::OptedIn, 1), "{word}: {r:?}");
         assert_eq!(
             texts_to_phone(&m).last().map(String::as_str),
-            Some(reply_text("en", ReplyText::OptedIn))
+            Some(reply_sms("en", ReplyText::OptedIn).as_str())
         );
         assert!(m.opt_outs.borrow().is_empty(), "{word}");
     }
@@ -124,7 +124,7 @@ fn help_is_recorded_without_an_answer_when_aws_manages_opt_outs_and_answered_whe
     s.self_managed_opt_outs = true;
     let r = run(s.reply(&sms("ajuda", "in-1"), ts("2026-11-23T03:00:00Z"))).unwrap();
     assert_eq!((r.outcome, r.sent), (Outcome::Help, 1));
-    assert_eq!(texts_to_phone(&m), [reply_text("en", ReplyText::Help)]);
+    assert_eq!(texts_to_phone(&m), [reply_sms("en", ReplyText::Help)]);
 }
 
 #[test]
@@ -140,8 +140,8 @@ fn self_managed_stop_and_start_are_each_confirmed_once_and_later_decisions_say_s
     assert_eq!(
         texts_to_phone(&m),
         [
-            reply_text("en", ReplyText::OptedOut),
-            reply_text("en", ReplyText::OptedIn)
+            reply_sms("en", ReplyText::OptedOut),
+            reply_sms("en", ReplyText::OptedIn)
         ]
     );
     assert!(m.opt_outs.borrow().is_empty());
@@ -303,7 +303,7 @@ fn five_hellos_from_a_customer_get_one_answer() {
         })
         .sum();
     assert_eq!(sent, 1);
-    assert_eq!(texts_to_phone(&m), [reply_text("en", ReplyText::NoOpenQuestion)]);
+    assert_eq!(texts_to_phone(&m), [reply_sms("en", ReplyText::NoOpenQuestion)]);
 }
 
 #[test]
@@ -334,7 +334,7 @@ fn an_opted_out_number_gets_only_its_opt_out_confirmation() {
         }
     }
     assert_eq!(answered(&m).len(), 1, "the answer still counts");
-    assert_eq!(texts_to_phone(&m), [reply_text("en", ReplyText::OptedOut)]);
+    assert_eq!(texts_to_phone(&m), [reply_sms("en", ReplyText::OptedOut)]);
     let r = run(s.reply(&sms("START", "in-9"), ts("2026-11-23T03:10:00Z"))).unwrap();
     assert_eq!(
         (r.outcome, r.sent),
@@ -364,8 +364,8 @@ fn help_twice_gets_one_help_text_counted_apart_from_other_answers() {
     assert_eq!(
         texts_to_phone(&m),
         [
-            reply_text("en", ReplyText::Help),
-            reply_text("en", ReplyText::NoOpenQuestion)
+            reply_sms("en", ReplyText::Help),
+            reply_sms("en", ReplyText::NoOpenQuestion)
         ]
     );
 }

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::*;
+use crate::messages::brand;
 
 /// A copy of `v` with every free-text string (one with no `format`, `enum`, `const` or
 /// `pattern`) replaced by `fill(its maxLength)`, and every free-text list at its longest.
@@ -96,12 +97,7 @@ pub(super) fn worst_cases(renderer: &Renderer, kind: &Kind, report: &mut Report<
                 .into_iter()
                 .filter_map(|(part, m)| Some((part, format!("does not render: {}", m.as_ref().err()?))))
                 .collect();
-            if let Some(s) = sms.ok().and_then(|m| m.sms).filter(|s| s.segments > MAX_SMS_SEGMENTS) {
-                let encoding = if s.encoding == Encoding::Gsm7 { "GSM-7" } else { "UCS-2" };
-                let (n, units) = (s.segments, s.units);
-                let reason = format!(
-                    "the SMS takes {n} segments ({units} {encoding} units), more than {MAX_SMS_SEGMENTS} even when compact: shorten its fixed words"
-                );
+            if let Some(reason) = sms.ok().and_then(|m| too_long(&m)) {
                 found.push(("sms", reason));
             }
             let html = email.ok().and_then(|m| m.html).unwrap_or_default();
@@ -119,4 +115,26 @@ pub(super) fn worst_cases(renderer: &Renderer, kind: &Kind, report: &mut Report<
             }
         }
     }
+}
+
+/// Why `sms` is too long, when it takes more than [`MAX_SMS_SEGMENTS`]: its fixed words, or
+/// the bank's name before them when the text alone would fit.
+fn too_long(sms: &Message) -> Option<String> {
+    let s = sms.sms.filter(|s| s.segments > MAX_SMS_SEGMENTS)?;
+    let encoding = if s.encoding == Encoding::Gsm7 { "GSM-7" } else { "UCS-2" };
+    let (n, units) = (s.segments, s.units);
+    let taken = format!(
+        "the SMS takes {n} segments ({units} {encoding} units), more than {MAX_SMS_SEGMENTS} even when compact"
+    );
+    let name = &brand::brand().name;
+    let text = sms.body.strip_prefix(&brand::sms_prefix()).unwrap_or(&sms.body);
+    Some(
+        match crate::messages::sms::segments(text).segments <= MAX_SMS_SEGMENTS {
+            true => format!(
+                "{taken} with the bank's name before it: brand.toml `name` (\"{name}\", {} characters) is too long for this text; shorten the name or the fixed words",
+                name.chars().count()
+            ),
+            false => format!("{taken}: shorten its fixed words"),
+        },
+    )
 }

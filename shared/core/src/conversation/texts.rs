@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::keywords::{KeywordTable, Keywords};
 use super::{Intent, first_chars, parse_reply_with};
+use crate::messages::brand;
 use crate::messages::format::Lang;
 pub use crate::messages::languages::REPLIES_TOML;
 use crate::messages::sms::{Encoding, segments};
@@ -190,6 +191,11 @@ pub fn reply_text(locale: &str, text: ReplyText) -> &'static str {
     texts(locale).reply(text)
 }
 
+/// [`reply_text`] as the SMS sent: after the bank's name ("Example Bank: Thank you…").
+pub fn reply_sms(locale: &str, text: ReplyText) -> String {
+    brand::sms_from_bank(reply_text(locale, text))
+}
+
 /// Longest answer listing open questions: two concatenated SMS segments.
 const MAX_WHICH_SEGMENTS: usize = 2;
 /// Most questions one listing names.
@@ -206,12 +212,14 @@ struct Words<'a> {
 
 /// The answer to a bare YES while several questions are open: which one? Each `(number,
 /// label)` is named ("YES 1 for Shop 12.00 EUR"); labels are shortened, then left out, to
-/// keep the text within two SMS segments. A bare NO disputes them all, and the text says so.
+/// keep the text, the bank's name before it, within two SMS segments. A bare NO disputes them
+/// all, and the text says so.
 pub fn which_text(locale: &str, listed: &[(u8, String)]) -> String {
-    listing(texts(locale).words(), listed)
+    listing(&brand::sms_prefix(), texts(locale).words(), listed)
 }
 
-fn listing(words: Words, listed: &[(u8, String)]) -> String {
+/// The listing after `prefix` (who is speaking).
+fn listing(prefix: &str, words: Words, listed: &[(u8, String)]) -> String {
     let Words {
         yes,
         for_,
@@ -231,7 +239,7 @@ fn listing(words: Words, listed: &[(u8, String)]) -> String {
                 }
             })
             .collect();
-        format!("{intro} {}, {outro}", items.join(", "))
+        format!("{prefix}{intro} {}, {outro}", items.join(", "))
     };
     [40, 24, 16, 10, 6, 0]
         .into_iter()
@@ -246,7 +254,8 @@ pub fn reminder_prefix(locale: &str) -> &'static str {
 }
 
 /// Longest reply text, in characters: one GSM-7 segment (Portuguese and Spanish need letters
-/// GSM-7 lacks, so theirs travel as UCS-2 and may take up to three).
+/// GSM-7 lacks, so theirs travel as UCS-2 and may take up to three). An English one must fit
+/// one segment after the longest bank name ([`brand::longest_sms_prefix`]).
 const MAX_TEXT_CHARS: usize = 160;
 
 /// The keywords a text asks the customer to send: words in capitals (YES, NÃO, SÍ), SMS aside.
@@ -323,10 +332,12 @@ fn check_language(tag: &str, texts: &toml::Table, problems: &mut Vec<String>) {
         return;
     }
     let get = |key: &str| texts.get(key).and_then(toml::Value::as_str).unwrap_or_default();
+    // Measured with any bank's name before it: the brand may be installed after these texts.
+    let prefix = brand::longest_sms_prefix();
     for key in ReplyText::ALL.into_iter().map(ReplyText::key) {
         let text = get(key);
         let chars = text.chars().count();
-        let sms = segments(text);
+        let sms = segments(&format!("{prefix}{text}"));
         if chars > MAX_TEXT_CHARS {
             problems.push(format!("`{tag}.{key}`: {chars} characters, more than {MAX_TEXT_CHARS}"));
         } else if tag == Lang::EN.tag() && (sms.encoding != Encoding::Gsm7 || sms.segments > 1) {
@@ -336,7 +347,7 @@ fn check_language(tag: &str, texts: &toml::Table, problems: &mut Vec<String>) {
                 "UCS-2"
             };
             problems.push(format!(
-                "`{tag}.{key}`: an English text must be one GSM-7 SMS segment, not {} {encoding} segment(s)",
+                "`{tag}.{key}`: an English text must be one GSM-7 SMS segment after the longest bank name, not {} {encoding} segment(s)",
                 sms.segments
             ));
         }
@@ -348,7 +359,7 @@ fn check_language(tag: &str, texts: &toml::Table, problems: &mut Vec<String>) {
         outro: get("which_outro"),
     };
     let nine: Vec<(u8, String)> = (1..=9).map(|n| (n, String::new())).collect();
-    let sms = segments(&listing(words, &nine));
+    let sms = segments(&listing(&prefix, words, &nine));
     if sms.segments > MAX_WHICH_SEGMENTS {
         problems.push(format!(
             "`{tag}.which_intro`, `{tag}.which_outro`: listing nine questions takes {} SMS segments, \

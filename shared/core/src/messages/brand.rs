@@ -11,6 +11,11 @@ use crate::types::Url;
 /// `catalog/brand.toml` as built in.
 pub const BRAND_TOML: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../catalog/brand.toml"));
 
+/// Longest bank name, in characters: every SMS starts with it ([`sms_prefix`]), so a longer
+/// one would leave the texts too little room in two segments (an SMS sender name is at most
+/// 11 characters; this leaves room for the name as the bank writes it).
+pub const MAX_NAME_CHARS: usize = 16;
+
 /// The words of one language's email footer.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -80,6 +85,13 @@ fn parse_as(text: &str, languages: &[Lang], coverage: Coverage) -> Result<Brand,
         if value.trim().is_empty() {
             problems.push(format!("{key}: empty"));
         }
+    }
+    let chars = file.name.chars().count();
+    if chars > MAX_NAME_CHARS {
+        problems.push(format!(
+            "name: {chars} characters, more than {MAX_NAME_CHARS}: every SMS starts with the bank's name, \
+             and a longer one leaves its text too little room in two segments"
+        ));
     }
     let logo = match file.logo.as_deref().map(Url::parse) {
         Some(Err(reason)) => {
@@ -153,6 +165,22 @@ fn language(tag: &str, value: toml::Value) -> Result<BrandWords, Vec<String>> {
 /// The problems of a `brand.toml` text for this process's languages; none when it is sound.
 pub fn check(text: &str) -> Vec<String> {
     parse(text, super::languages::all()).err().unwrap_or_default()
+}
+
+/// What starts every SMS forewarn sends, naming who is speaking: "Example Bank: ". A push needs
+/// none (the phone shows it under the bank app's name) and an email carries the brand's layout.
+pub fn sms_prefix() -> String {
+    format!("{}: ", brand().name)
+}
+
+/// The longest [`sms_prefix`] a sound brand can have, for checks that must hold for any bank.
+pub fn longest_sms_prefix() -> String {
+    format!("{}: ", "W".repeat(MAX_NAME_CHARS))
+}
+
+/// `text` as an SMS from the bank: "Example Bank: {text}" ([`sms_prefix`]).
+pub fn sms_from_bank(text: &str) -> String {
+    format!("{}{text}", sms_prefix())
 }
 
 static BRAND: OnceLock<Brand> = OnceLock::new();

@@ -255,7 +255,8 @@ impl Renderer {
         let mut counted = sms::segments("");
         for limits in SMS_LEVELS {
             let raw = self.run(&name, r.context(limits))?;
-            text = sms::prefer_gsm7(&one_line(&raw)).into_owned();
+            // Named here, once, so no kind (a bank's own among them) can leave the bank out.
+            text = sms::prefer_gsm7(&brand::sms_from_bank(&one_line(&raw))).into_owned();
             counted = sms::segments(&text);
             if counted.segments <= MAX_SMS_SEGMENTS {
                 break;
@@ -269,6 +270,7 @@ impl Renderer {
         })
     }
 
+    /// No bank name before the title: the phone shows every push under the bank app's name.
     fn push(&self, r: &Render<'_>) -> Result<Message, RenderError> {
         let name = template_name(r.kind.name(), r.lang, Part::Push);
         let raw = self.run(&name, r.context(PUSH))?;
@@ -644,7 +646,7 @@ mod tests {
     fn fraud_ask(lang: Lang) -> &'static str {
         match lang.tag() {
             "en" => "Reply YES if this was you, NO if not.",
-            "pt-PT" | "pt-BR" => "Responda SIM se foi você, NÃO se não foi.",
+            "pt-PT" | "pt-BR" => "Foi você? Responda SIM ou NÃO.",
             "es" => "¿Ha sido usted? Responda SÍ o NO.",
             "fr" => "Est-ce vous ? Répondez OUI ou NON.",
             "de" => "Waren Sie das? Antworten Sie JA oder NEIN.",
@@ -713,15 +715,15 @@ mod tests {
         let en = render(&d, Channel::Sms, "en-GB");
         assert_eq!(
             en.body,
-            "€249.90 at Electro Shop, Madrid with card ending 4242 on 22 Nov, 07:58. \
+            "Example Bank: €249.90 at Electro Shop, Madrid with card ending 4242 on 22 Nov, 07:58. \
              Reply YES if this was you, NO if not."
         );
         assert_eq!(en.sms.unwrap().encoding, sms::Encoding::Gsm7);
         let pt = render(&d, Channel::Sms, "pt-PT");
         assert_eq!(
             spaced(&pt.body),
-            "249,90 € em Electro Shop, Madrid com o cartão terminado em 4242 em 22 de nov., 07:58. \
-             Responda SIM se foi você, NÃO se não foi."
+            "Example Bank: 249,90 € em Electro Shop, Madrid com o cartão terminado em 4242 em 22 de nov., 07:58. \
+             Foi você? Responda SIM ou NÃO."
         );
         assert_eq!(pt.sms.unwrap().encoding, sms::Encoding::Ucs2);
         assert_eq!((en.language, pt.language), ("en", "pt-PT"));
@@ -1056,7 +1058,11 @@ mod tests {
         for locale in ["nl-NL", "ja", "", "???", "pt-PT-x-"] {
             let m = render(&d, Channel::Sms, locale);
             assert_eq!(m.language, "en", "{locale:?}");
-            assert!(m.body.starts_with("Low balance"), "{locale:?}: {}", m.body);
+            assert!(
+                m.body.starts_with("Example Bank: Low balance"),
+                "{locale:?}: {}",
+                m.body
+            );
         }
         // English words, Dutch numbers: the customer's region is kept.
         assert!(spaced(&render(&d, Channel::Sms, "nl-NL").body).contains("€ 42,10"));
@@ -1172,11 +1178,7 @@ mod tests {
         let text = "🙂".repeat(crate::types::MAX_TEXT_LEN);
         let d = worst_case(DetailType::SuspiciousTransaction, &text, "ES", "https://x.example/y");
         let m = render_with(&r, &d, Channel::Sms, "pt-PT", None);
-        assert!(
-            m.body.ends_with("Responda SIM se foi você, NÃO se não foi."),
-            "{}",
-            m.body
-        );
+        assert!(m.body.ends_with("Foi você? Responda SIM ou NÃO."), "{}", m.body);
         assert!(spaced(&m.body).contains("999 999 999 999 999,99 €"), "{}", m.body);
         for &lang in Lang::all() {
             let m = render_with(&r, &d, Channel::Sms, lang.tag(), None);
@@ -1502,28 +1504,28 @@ mod tests {
         let cases = [
             (
                 "pt-BR",
-                "€ 249,90 em Electro Shop, Madrid com o cartão final 4242 em 22 de nov., 07:58. \
-                 Responda SIM se foi você, NÃO se não foi.",
+                "Example Bank: € 249,90 em Electro Shop, Madrid com o cartão final 4242 em 22 de nov., 07:58. \
+                 Foi você? Responda SIM ou NÃO.",
                 sms::Encoding::Ucs2,
                 2,
             ),
             (
                 "es-ES",
-                "249,90 € en Electro Shop, Madrid con la tarjeta terminada en 4242 el 22 nov, 07:58. \
+                "Example Bank: 249,90 € en Electro Shop, Madrid con la tarjeta terminada en 4242 el 22 nov, 07:58. \
                  ¿Ha sido usted? Responda SÍ o NO.",
                 sms::Encoding::Ucs2,
                 2,
             ),
             (
                 "fr-FR",
-                "249,90 € chez Electro Shop, Madrid avec la carte finissant par 4242 le 22 nov., 07:58. \
+                "Example Bank: 249,90 € chez Electro Shop, Madrid avec la carte finissant par 4242 le 22 nov., 07:58. \
                  Est-ce vous ? Répondez OUI ou NON.",
                 sms::Encoding::Gsm7,
                 1,
             ),
             (
                 "de-DE",
-                "249,90 € bei Electro Shop, Madrid mit Karte endend auf 4242 am 22. Nov., 07:58. \
+                "Example Bank: 249,90 € bei Electro Shop, Madrid mit Karte endend auf 4242 am 22. Nov., 07:58. \
                  Waren Sie das? Antworten Sie JA oder NEIN.",
                 sms::Encoding::Gsm7,
                 1,
