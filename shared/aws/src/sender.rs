@@ -4,6 +4,7 @@ use forewarn_core::customer::Channel;
 use forewarn_core::engine::Destination;
 use forewarn_core::types::Id;
 use forewarn_flows::FlowError;
+use forewarn_flows::error::Port;
 use forewarn_flows::ports::Sender;
 use forewarn_flows::records::{SendResult, StoredMessage};
 
@@ -40,6 +41,10 @@ impl Sender for AwsSender {
     fn reports_delivery(&self, channel: Channel) -> bool {
         channel == Channel::Sms && self.eum.is_some()
     }
+
+    fn provider(&self, channel: Channel) -> Port {
+        provider(channel, self.eum.is_some())
+    }
 }
 
 /// The texts of a function that sends nothing else (`reply`, `feedback`'s re-route by SMS
@@ -65,5 +70,31 @@ impl Sender for TextSender {
 
     fn reports_delivery(&self, channel: Channel) -> bool {
         channel == Channel::Sms && self.eum.is_some()
+    }
+
+    fn provider(&self, channel: Channel) -> Port {
+        provider(channel, self.eum.is_some())
+    }
+}
+
+/// The service that carries `channel`: End User Messaging SMS for texts when `eum`.
+fn provider(channel: Channel, eum: bool) -> Port {
+    match channel {
+        Channel::Email => Port::Ses,
+        Channel::Sms if eum => Port::SmsVoice,
+        Channel::Sms | Channel::Push => Port::Sns,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_through_end_user_messaging_count_their_failures_under_smsvoice_not_sns() {
+        assert_eq!(provider(Channel::Sms, true), Port::SmsVoice);
+        assert_eq!(provider(Channel::Sms, false), Port::Sns);
+        assert_eq!(provider(Channel::Push, true), Port::Sns);
+        assert_eq!(provider(Channel::Email, true), Port::Ses);
     }
 }

@@ -13,6 +13,8 @@ use forewarn_core::outcomes::Outcome;
 use forewarn_core::policy::{DeliveryStatus, Suppression};
 use jiff::Timestamp;
 
+use crate::error::Port;
+
 /// Every metric name, for the dashboard, the alarms and the tests.
 pub const NAMES: [&str; 10] = [
     DECISIONS,
@@ -41,7 +43,7 @@ pub const SCHEDULE_LATENESS: &str = "ScheduleLateness";
 /// From the start of the invocation that decided or fired the row to the provider taking
 /// the message, in milliseconds, by `Channel`.
 pub const DECISION_TO_PROVIDER: &str = "DecisionToProvider";
-/// A provider call that failed, by `Service` (sns, ses) and `Class` (refused, retryable, permanent).
+/// A provider call that failed, by `Service` (sns, smsvoice, ses) and `Class` (refused, retryable, permanent).
 pub const PROVIDER_ERRORS: &str = "ProviderErrors";
 /// An inbound SMS, by `Intent`.
 pub const REPLIES: &str = "Replies";
@@ -196,12 +198,8 @@ pub(crate) fn lateness(send_at: Timestamp, fired: Timestamp) {
     metrics::histogram!(SCHEDULE_LATENESS).record(seconds);
 }
 
-pub(crate) fn provider_error(channel: Channel, class: ProviderErrorClass) {
-    let service = match channel {
-        Channel::Email => "ses",
-        Channel::Sms | Channel::Push => "sns",
-    };
-    metrics::counter!(PROVIDER_ERRORS, "Service" => service, "Class" => class.as_str()).increment(1);
+pub(crate) fn provider_error(service: Port, class: ProviderErrorClass) {
+    metrics::counter!(PROVIDER_ERRORS, "Service" => service.as_str(), "Class" => class.as_str()).increment(1);
 }
 
 pub(crate) fn reply(intent: Intent) {

@@ -9,7 +9,7 @@ use forewarn_core::policy::DeliveryStatus;
 use forewarn_core::types::Id;
 use jiff::Timestamp;
 
-use crate::error::FlowError;
+use crate::error::{FlowError, Port};
 use crate::records::{
     AnswerCount, Commit, CommitResult, DeviceActivity, Finish, Partition, PhoneBook, Question, Resolution, SendResult,
     StoredDelivery, StoredMessage,
@@ -126,6 +126,15 @@ pub trait Sender {
     fn reports_delivery(&self, channel: Channel) -> bool {
         let _ = channel;
         false
+    }
+
+    /// The service that carries `channel`, as the `ProviderErrors` metric names it: SES for
+    /// email, SNS for push and (unless the adapter says End User Messaging SMS) texts.
+    fn provider(&self, channel: Channel) -> Port {
+        match channel {
+            Channel::Email => Port::Ses,
+            Channel::Sms | Channel::Push => Port::Sns,
+        }
     }
 }
 

@@ -37,7 +37,11 @@ impl<St: Deliveries, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
                 } else {
                     ProviderErrorClass::Permanent
                 };
-                crate::metrics::provider_error(mine.record.channel, class);
+                let service = match &e {
+                    FlowError::Port { port, .. } => *port,
+                    _ => self.sender.provider(mine.record.channel),
+                };
+                crate::metrics::provider_error(service, class);
                 // If this write fails too, the lease runs out and a retry takes the row over.
                 let _ = self
                     .store
@@ -222,7 +226,7 @@ impl<St, Se: Sender, Sc, B> Service<St, Se, Sc, B> {
                 row.provider_message_id = Some(provider_message_id);
             }
             SendResult::Unreachable(why) => {
-                crate::metrics::provider_error(row.record.channel, ProviderErrorClass::Refused);
+                crate::metrics::provider_error(self.sender.provider(row.record.channel), ProviderErrorClass::Refused);
                 row.record.status = DeliveryStatus::Failed;
                 row.failure = Some(format!("{} unreachable: {why}", row.record.channel));
             }
