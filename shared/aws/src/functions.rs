@@ -107,6 +107,23 @@ impl Clients {
         })
     }
     /// A scheduler that does what `schedules` says.
+    /// The service of the functions that send (notify, dispatch): every channel, the schedules
+    /// of later rows, reminders and receipt checks, and the deployment's claim lease.
+    fn sending_service(
+        &self,
+        env: &Env0,
+    ) -> Result<Service<DynamoStore, AwsSender, AwsScheduler, EventBridgeBus>, ConfigError> {
+        let mut service = Service::new(
+            engine(env)?,
+            self.store(env)?,
+            self.sender(env)?,
+            self.scheduler(env, Schedules::CreateAndDelete)?,
+            self.bus(env)?,
+        );
+        service.lease_seconds = env.lease_seconds()?;
+        Ok(service)
+    }
+
     fn scheduler(&self, env: &Env0, schedules: Schedules) -> Result<AwsScheduler, ConfigError> {
         let target = match schedules {
             Schedules::CreateAndDelete => Some(ScheduleTarget {
@@ -142,14 +159,7 @@ pub async fn notify(detail_type: Option<DetailType>) -> Result<(), lambda_runtim
     let env = Env::process();
     let c = Clients::load(&env).await?;
     let clock = env.clock()?;
-    let mut service = Service::new(
-        engine(&env)?,
-        c.store(&env)?,
-        c.sender(&env)?,
-        c.scheduler(&env, Schedules::CreateAndDelete)?,
-        c.bus(&env)?,
-    );
-    service.lease_seconds = env.lease_seconds()?;
+    let service = c.sending_service(&env)?;
     serve("notify", c.counter, |payload, now| {
         let service = &service;
         async move {
@@ -169,15 +179,7 @@ pub async fn dispatch() -> Result<(), lambda_runtime::Error> {
     let env = Env::process();
     let c = Clients::load(&env).await?;
     let clock = env.clock()?;
-    let mut service = Service::new(
-        engine(&env)?,
-        c.store(&env)?,
-        c.sender(&env)?,
-        // A critical text it sends schedules its receipt check.
-        c.scheduler(&env, Schedules::CreateAndDelete)?,
-        c.bus(&env)?,
-    );
-    service.lease_seconds = env.lease_seconds()?;
+    let service = c.sending_service(&env)?;
     serve("dispatch", c.counter, |payload, now| {
         let service = &service;
         async move {

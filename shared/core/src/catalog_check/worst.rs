@@ -128,13 +128,11 @@ fn too_long(sms: &Message) -> Option<String> {
     );
     let name = &brand::brand().name;
     let text = sms.body.strip_prefix(&brand::sms_prefix()).unwrap_or(&sms.body);
-    Some(
-        match crate::messages::sms::segments(text).segments <= MAX_SMS_SEGMENTS {
-            true => format!(
-                "{taken} with the bank's name before it: brand.toml `name` (\"{name}\", {} characters) is too long for this text; shorten the name or the fixed words",
-                name.chars().count()
-            ),
-            false => format!("{taken}: shorten its fixed words"),
-        },
-    )
+    if crate::messages::sms::segments(text).segments > MAX_SMS_SEGMENTS {
+        return Some(format!("{taken}: shorten its fixed words"));
+    }
+    Some(format!(
+        "{taken} with the bank's name before it: brand.toml `name` (\"{name}\", {} characters) is too long for this text; shorten the name or the fixed words",
+        name.chars().count()
+    ))
 }
